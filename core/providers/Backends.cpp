@@ -1,0 +1,54 @@
+#include "providers/Backends.h"
+
+#include <functional>
+
+namespace sd {
+namespace {
+
+using Factory = std::function<Result<std::unique_ptr<Provider>>(const StoreSpec &)>;
+
+struct Backend {
+    const char *name;
+    Factory create;
+};
+
+// One row per backend built into this binary.
+const std::vector<Backend> &backends()
+{
+    static const std::vector<Backend> table = {};
+    return table;
+}
+
+} // namespace
+
+QStringList builtBackends()
+{
+    QStringList names;
+    for (const Backend &b : backends())
+        names << QString::fromLatin1(b.name);
+    return names;
+}
+
+QStringList knownBackends()
+{
+    return {QStringLiteral("sqlite"), QStringLiteral("local"), QStringLiteral("yaml"), QStringLiteral("kubernetes"),
+            QStringLiteral("etcd"), QStringLiteral("redis"), QStringLiteral("firebase"), QStringLiteral("consul")};
+}
+
+Result<std::unique_ptr<Provider>> openProvider(const StoreSpec &spec)
+{
+    for (const Backend &b : backends()) {
+        if (spec.backend == QLatin1String(b.name))
+            return b.create(spec);
+    }
+    const QString built = builtBackends().join(QStringLiteral(", "));
+    if (knownBackends().contains(spec.backend))
+        return Error(ErrorKind::Unsupported,
+                     QStringLiteral("backend \"%1\" is not available in this build of statedeck; available: %2")
+                         .arg(spec.backend, built),
+                     spec.origin);
+    return Error(ErrorKind::Invalid,
+                 QStringLiteral("unknown backend \"%1\"; available: %2").arg(spec.backend, built), spec.origin);
+}
+
+} // namespace sd

@@ -1,0 +1,104 @@
+#pragma once
+
+#include "model/Entry.h"
+#include "model/Result.h"
+
+#include <QFuture>
+#include <QObject>
+
+#include <chrono>
+#include <memory>
+
+namespace sd {
+
+// How a backend learns about changes.
+enum class WatchKind { None, Native, Poll, File };
+
+struct Capabilities {
+    WatchKind watch = WatchKind::None;
+    bool compareAndSwap = false;
+    bool ttl = false;
+    bool locks = false;
+    bool transactions = false;
+    bool readOnly = false;
+    // A watch can resume from an older store revision (etcd, SQLite's change
+    // log, Kubernetes); without history a resume is a Resync.
+    bool watchHistory = false;
+    // Keys are file names: '/' and the names '.' and '..' are refused.
+    bool fileBacked = false;
+    // Characters a key may not contain on this backend, besides the rules
+    // every backend shares (see validateKey).
+    QString forbiddenKeyChars;
+};
+
+struct ListOptions {
+    QString prefix;
+    int limit = 500;       // page size; 0 means the backend's default
+    QString cursor;        // from a previous ListPage::nextCursor
+    bool keysOnly = false; // entries carry key, revision and labels only
+};
+
+struct ListPage {
+    QList<Entry> entries;
+    QString nextCursor; // empty on the last page
+    // The store revision the page was read at, for watch(prefix, revision).
+    QString revision;
+};
+
+// A held lock. `fencingToken` grows with every acquisition of the same name,
+// so a storage write can refuse a holder that lost the lock without knowing.
+struct Lock {
+    QString name;
+    QString owner;
+    quint64 fencingToken = 0;
+    QDateTime expires;
+};
+
+// A live stream of changes under a prefix. Destroying it stops it.
+class Watch : public QObject {
+    Q_OBJECT
+public:
+    using QObject::QObject;
+    ~Watch() override = default;
+
+Q_SIGNALS:
+    // Events arrive in store order. After a Resync, Added events for every
+    // current entry follow, then ResyncDone.
+    void event(const sd::Event &event);
+    // The watch stopped for good (it retries transient failures itself).
+    void failed(const sd::Error &error);
+};
+
+// One backend. Every call returns at once; results arrive through the
+// future, on the thread that runs the event loop when chained with
+// QFuture::then(context, ...). Implementations keep blocking work (files,
+// SQLite) on their own worker thread.
+class Provider : public QObject {
+    Q_OBJECT
+public:
+    using QObject::QObject;
+    ~Provider() override = default;
+
+    // "sqlite", "local", "yaml", ...
+    virtual QString scheme() const = 0;
+    // Where it points, fit to show a user: never a password or token.
+    virtual QString describe() const = 0;
+    virtual Capabilities capabilities() const = 0;
+
+    virtual QFuture<Result<ListPage>> list(const ListOptions &options) = 0;
+    virtual QFuture<Result<Entry>> get(const QString &key) = 0;
+    // Returns the entry as stored, with its new revision.
+    virtual QFuture<Result<Entry>> put(const Entry &entry, const Precondition &pre) = 0;
+    virtual QFuture<Status> remove(const QString &key, const Precondition &pre) = 0;
+    // fromRevision empty: changes from now on.
+    virtual std::unique_ptr<Watch> watch(const QString &prefix, const QString &fromRevision) = 0;
+    virtual QFuture<Result<Lock>> lock(const QString &name, std::chrono::milliseconds ttl) = 0;
+    virtual QFuture<Status> unlock(const Lock &lock) = 0;
+};
+
+// The rules every backend shares: not empty, no NUL or other control
+// characters, at most 1024 bytes of UTF-8; plus the backend's own forbidden
+// characters, and for file-backed stores no "." or ".." names.
+Status validateKey(const QString &key, const Capabilities &caps);
+
+} // namespace sd
