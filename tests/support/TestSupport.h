@@ -26,6 +26,12 @@ QString builtProgram(const QString &name);
 // A fixture file from ../shared/fixtures.
 QString fixturePath(const QString &relative);
 
+// Permission tests mean nothing as root (it ignores file modes), and CI runs
+// as root. Call this first in such a test process: when running as root it
+// becomes `nobody` for the rest of the process (every thread), so a
+// read-only directory really is read-only. Returns false if that failed.
+bool dropRootPrivileges();
+
 } // namespace sd::test
 
 // Compare JSON values by their text, so a failure shows both sides.
