@@ -1,0 +1,381 @@
+#include "ProviderContract.h"
+
+#include "TestSupport.h"
+#include "model/Codec.h"
+#include "providers/Backends.h"
+#include "store/StateStore.h"
+
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTest>
+
+namespace sd::test {
+
+QStringList specArguments(const StoreSpec &spec)
+{
+    QStringList out;
+    for (auto it = spec.options.cbegin(); it != spec.options.cend(); ++it)
+        out << it.key() + QLatin1Char('=') + it.value().toString();
+    return out;
+}
+
+std::unique_ptr<Provider> ProviderContract::open()
+{
+    auto p = openProvider(m_spec);
+    if (!p.ok())
+        qWarning("cannot open %s: %s", qPrintable(m_spec.backend), qPrintable(p.error().toString()));
+    return p.ok() ? std::move(p).value() : nullptr;
+}
+
+void ProviderContract::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+    m_spec = freshStore(m_dir->path());
+}
+
+void ProviderContract::cleanup()
+{
+    m_dir.reset();
+}
+
+namespace {
+
+Entry jsonEntry(const QString &key, const Json &value)
+{
+    Entry e;
+    e.key = key;
+    e.value = value;
+    return e;
+}
+
+// Collects watch events and waits for a given number of them.
+struct EventLog {
+    QList<Event> events;
+    explicit EventLog(Watch *w)
+    {
+        QObject::connect(w, &Watch::event, w, [this](const Event &e) { events << e; });
+    }
+    bool waitFor(int n, int ms = 15000)
+    {
+        return QTest::qWaitFor([&] { return events.size() >= n; }, ms);
+    }
+    QList<Event> changes() const // without Resync markers
+    {
+        QList<Event> out;
+        for (const Event &e : events)
+            if (e.type != Event::Type::Resync && e.type != Event::Type::ResyncDone)
+                out << e;
+        return out;
+    }
+};
+
+} // namespace
+
+void ProviderContract::testRoundTrip_data()
+{
+    QTest::addColumn<QString>("base");
+    QTest::addColumn<QString>("json");
+    QTest::newRow("object") << "plain" << R"({"b": 1, "a": {"x": [1, 2, 3]}, "s": "text"})";
+    QTest::newRow("unicode key and value") << QString::fromUtf8("clé_日本_ü") << R"({"msg": "héllo wörld ✓"})";
+    QTest::newRow("colon key") << "user:123" << R"({"preferences": {"theme": "dark"}})";
+    QTest::newRow("array") << "list" << R"([1, "two", {"three": 3}, null, true])";
+    QTest::newRow("number-like strings stay strings") << "quoted" << R"({"port": "8080", "flag": "true"})";
+}
+
+void ProviderContract::testRoundTrip()
+{
+    QFETCH(QString, base);
+    QFETCH(QString, json);
+    auto provider = open();
+    QVERIFY(provider);
+    const Json value = Json::parse(json.toStdString());
+    auto put = await(provider->put(jsonEntry(key(base), value), {}));
+    QVERIFY2(put.ok(), qPrintable(put.error().toString()));
+    QVERIFY(!put->revision.isEmpty());
+
+    // A second provider on the same store reads what the first wrote.
+    auto other = open();
+    auto got = await(other->get(key(base)));
+    QVERIFY2(got.ok(), qPrintable(got.error().toString()));
+    SD_COMPARE_JSON(got->value, value);
+    QCOMPARE(got->revision, put->revision);
+    QCOMPARE(got->key, key(base));
+}
+
+void ProviderContract::testRevisionChangesOnWrite()
+{
+    auto provider = open();
+    const QString k = key(QStringLiteral("rev"));
+    auto first = await(provider->put(jsonEntry(k, Json{{"v", 1}}), {}));
+    QVERIFY(first.ok());
+    auto second = await(provider->put(jsonEntry(k, Json{{"v", 2}}), Precondition::atRevision(first->revision)));
+    QVERIFY2(second.ok(), qPrintable(second.error().toString()));
+    QVERIFY(second->revision != first->revision);
+}
+
+void ProviderContract::testCompareAndSwapConflict()
+{
+    auto provider = open();
+    const QString k = key(QStringLiteral("cas"));
+    auto v1 = await(provider->put(jsonEntry(k, Json{{"v", 1}}), {}));
+    QVERIFY(v1.ok());
+    auto v2 = await(provider->put(jsonEntry(k, Json{{"v", 2}}), Precondition::atRevision(v1->revision)));
+    QVERIFY(v2.ok());
+    // A writer still holding v1's revision must not overwrite v2.
+    auto stale = await(provider->put(jsonEntry(k, Json{{"v", 3}}), Precondition::atRevision(v1->revision)));
+    QVERIFY(!stale.ok());
+    QCOMPARE(stale.error().kind, ErrorKind::Conflict);
+    QVERIFY2(stale.error().message.contains(v1->revision) && stale.error().message.contains(v2->revision),
+             qPrintable(QStringLiteral("the conflict should name both revisions: ") + stale.error().toString()));
+    auto now = await(provider->get(k));
+    SD_COMPARE_JSON(now->value, (Json{{"v", 2}}));
+}
+
+void ProviderContract::testMustNotExist()
+{
+    auto provider = open();
+    const QString k = key(QStringLiteral("create"));
+    QVERIFY(await(provider->put(jsonEntry(k, Json{{"v", 1}}), Precondition::mustNotExist())).ok());
+    auto again = await(provider->put(jsonEntry(k, Json{{"v", 2}}), Precondition::mustNotExist()));
+    QVERIFY(!again.ok());
+    QCOMPARE(again.error().kind, ErrorKind::AlreadyExists);
+    SD_COMPARE_JSON(await(provider->get(k))->value, (Json{{"v", 1}}));
+}
+
+void ProviderContract::testRemove()
+{
+    auto provider = open();
+    const QString k = key(QStringLiteral("gone"));
+    auto v1 = await(provider->put(jsonEntry(k, Json{{"v", 1}}), {}));
+    auto v2 = await(provider->put(jsonEntry(k, Json{{"v", 2}}), {}));
+    QVERIFY(v1.ok() && v2.ok());
+    const Status stale = await(provider->remove(k, Precondition::atRevision(v1->revision)));
+    QVERIFY(!stale.ok());
+    QCOMPARE(stale.error().kind, ErrorKind::Conflict);
+    QVERIFY(await(provider->remove(k, Precondition::atRevision(v2->revision))).ok());
+    auto after = await(provider->get(k));
+    QVERIFY(!after.ok());
+    QCOMPARE(after.error().kind, ErrorKind::NotFound);
+    const Status missing = await(provider->remove(k, {}));
+    QVERIFY(!missing.ok());
+    QCOMPARE(missing.error().kind, ErrorKind::NotFound);
+}
+
+void ProviderContract::testBadKeys_data()
+{
+    QTest::addColumn<QString>("badKey");
+    QTest::newRow("empty") << QString();
+    QTest::newRow("NUL") << (key(QStringLiteral("a")) + QChar(0) + QStringLiteral("b"));
+    QTest::newRow("newline") << (key(QStringLiteral("a")) + QStringLiteral("\nb"));
+}
+
+void ProviderContract::testBadKeys()
+{
+    QFETCH(QString, badKey);
+    auto provider = open();
+    auto put = await(provider->put(jsonEntry(badKey, Json{{"v", 1}}), {}));
+    QVERIFY(!put.ok());
+    QCOMPARE(put.error().kind, ErrorKind::Invalid);
+    auto get = await(provider->get(badKey));
+    QVERIFY(!get.ok());
+    QCOMPARE(get.error().kind, ErrorKind::Invalid);
+}
+
+void ProviderContract::testSizeLimitBoundary_data()
+{
+    QTest::addColumn<qsizetype>("size");
+    QTest::addColumn<bool>("accepted");
+    QTest::newRow("exactly 1 MiB") << kMaxValueBytes << true;
+    QTest::newRow("1 MiB + 1 byte") << (kMaxValueBytes + 1) << false;
+}
+
+void ProviderContract::testSizeLimitBoundary()
+{
+    QFETCH(qsizetype, size);
+    QFETCH(bool, accepted);
+    StateStore store(open());
+    const QString k = key(QStringLiteral("big"));
+    // {"blob":"xxxx"}: 11 bytes of structure around the payload.
+    const Json value{{"blob", std::string(size_t(size - 11), 'x')}};
+    QCOMPARE(compactJson(value).size(), size);
+    auto r = await(store.set(k, value));
+    QCOMPARE(r.ok(), accepted);
+    auto got = await(store.get(k));
+    if (accepted) {
+        QVERIFY(got.ok());
+        QVERIFY(got->value == value);
+    } else {
+        QCOMPARE(r.error().kind, ErrorKind::TooLarge);
+        QVERIFY(!got.ok()); // nothing was written
+        QCOMPARE(got.error().kind, ErrorKind::NotFound);
+    }
+}
+
+void ProviderContract::testPaging()
+{
+    const int count = pagingKeyCount();
+    QList<QString> keys;
+    for (int i = 0; i < count; ++i)
+        keys << key(QStringLiteral("page%1").arg(i, 6, 10, QLatin1Char('0')));
+    // A few keys outside the prefix that must not show up.
+    const QList<QString> others{key(QStringLiteral("other1")), key(QStringLiteral("other2"))};
+    if (!seedDirectly(m_dir->path(), keys + others)) {
+        auto provider = open();
+        for (const QString &k : keys + others)
+            QVERIFY(await(provider->put(jsonEntry(k, Json{{"k", k.toStdString()}}), {})).ok());
+    }
+    auto provider = open();
+    ListOptions options;
+    options.prefix = key(QStringLiteral("page"));
+    options.limit = 777; // not a divisor of the count: the last page is partial
+    options.keysOnly = true;
+    QStringList seen;
+    int pages = 0;
+    for (;;) {
+        auto page = await(provider->list(options), 60000);
+        QVERIFY2(page.ok(), qPrintable(page.error().toString()));
+        QVERIFY(page->entries.size() <= options.limit);
+        for (const Entry &e : page->entries)
+            seen << e.key;
+        ++pages;
+        QVERIFY(pages <= count / options.limit + 2);
+        if (page->nextCursor.isEmpty())
+            break;
+        options.cursor = page->nextCursor;
+    }
+    QCOMPARE(seen.size(), count);
+    QStringList expected(keys.begin(), keys.end());
+    expected.sort();
+    QStringList sorted = seen;
+    sorted.sort();
+    QCOMPARE(sorted, expected); // every key exactly once
+}
+
+void ProviderContract::testWatchOrder()
+{
+    auto provider = open();
+    if (provider->capabilities().watch == WatchKind::None)
+        QFAIL("every provider in this build must support watch");
+    const QString a = key(QStringLiteral("wa")), b = key(QStringLiteral("wb"));
+    std::unique_ptr<Watch> watch = provider->watch(key(QStringLiteral("w")), QString());
+    QVERIFY(watch);
+    EventLog log(watch.get());
+    auto writer = open();
+    // Each change waits for its event: a file store may coalesce changes that
+    // land between two scans, and order is only promised between observations.
+    QVERIFY(await(writer->put(jsonEntry(a, Json{{"v", 1}}), {})).ok());
+    QVERIFY2(log.waitFor(1), "no event for the first write");
+    QVERIFY(await(writer->put(jsonEntry(b, Json{{"v", 1}}), {})).ok());
+    QVERIFY(log.waitFor(2));
+    QVERIFY(await(writer->put(jsonEntry(a, Json{{"v", 2}}), {})).ok());
+    QVERIFY(log.waitFor(3));
+    QVERIFY(await(writer->remove(b, {})).ok());
+    QVERIFY(log.waitFor(4));
+    const QList<Event> ev = log.changes();
+    QCOMPARE(ev.size(), 4);
+    QCOMPARE(ev[0].type, Event::Type::Added);
+    QCOMPARE(ev[0].entry.key, a);
+    QCOMPARE(ev[1].type, Event::Type::Added);
+    QCOMPARE(ev[1].entry.key, b);
+    QCOMPARE(ev[2].type, Event::Type::Modified);
+    QCOMPARE(ev[2].entry.key, a);
+    SD_COMPARE_JSON(ev[2].entry.value, (Json{{"v", 2}}));
+    QCOMPARE(ev[3].type, Event::Type::Deleted);
+    QCOMPARE(ev[3].entry.key, b);
+}
+
+void ProviderContract::testWatchResume()
+{
+    auto provider = open();
+    const QString k = key(QStringLiteral("resume"));
+    QVERIFY(await(provider->put(jsonEntry(k, Json{{"v", 1}}), {})).ok());
+    auto page = await(provider->list({}));
+    QVERIFY(page.ok());
+    const QString resumeFrom = page->revision.isEmpty() ? QStringLiteral("1") : page->revision;
+    QVERIFY(await(provider->put(jsonEntry(k, Json{{"v", 2}}), {})).ok());
+    QVERIFY(await(provider->put(jsonEntry(k, Json{{"v", 3}}), {})).ok());
+
+    std::unique_ptr<Watch> watch = provider->watch(k, resumeFrom);
+    EventLog log(watch.get());
+    if (provider->capabilities().watchHistory) {
+        // The two writes after the listing are replayed, in order.
+        QVERIFY(log.waitFor(2));
+        const QList<Event> ev = log.changes();
+        QCOMPARE(ev[0].type, Event::Type::Modified);
+        SD_COMPARE_JSON(ev[0].entry.value, (Json{{"v", 2}}));
+        SD_COMPARE_JSON(ev[1].entry.value, (Json{{"v", 3}}));
+    } else {
+        // No history: the consumer is told so, then given the whole state.
+        QVERIFY(log.waitFor(3));
+        QCOMPARE(log.events[0].type, Event::Type::Resync);
+        QCOMPARE(log.events[1].type, Event::Type::Added);
+        SD_COMPARE_JSON(log.events[1].entry.value, (Json{{"v", 3}}));
+        QCOMPARE(log.events[2].type, Event::Type::ResyncDone);
+    }
+    // And live changes follow.
+    const int before = int(log.events.size());
+    QVERIFY(await(provider->put(jsonEntry(k, Json{{"v", 4}}), {})).ok());
+    QVERIFY(log.waitFor(before + 1));
+    SD_COMPARE_JSON(log.events.last().entry.value, (Json{{"v", 4}}));
+}
+
+void ProviderContract::testTwoProcessesLoseNoUpdate()
+{
+    const QString program = builtProgram(QStringLiteral("sd-incrementer"));
+    QVERIFY2(!program.isEmpty(), "sd-incrementer was not built");
+    const QString k = key(QStringLiteral("counter"));
+    constexpr int each = 100;
+    QList<QProcess *> procs;
+    for (int i = 0; i < 2; ++i) {
+        auto *p = new QProcess(this);
+        p->setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        p->start(program, QStringList{m_spec.backend, k, QString::number(each)} + specArguments(m_spec));
+        procs << p;
+    }
+    for (QProcess *p : procs) {
+        QVERIFY(p->waitForFinished(150000));
+        QCOMPARE(p->exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p->exitCode(), 0);
+        delete p;
+    }
+    auto provider = open();
+    auto final = await(provider->get(k));
+    QVERIFY(final.ok());
+    QCOMPARE(final->value.value("n", 0), 2 * each);
+}
+
+void ProviderContract::testLocks()
+{
+    auto a = open();
+    auto b = open();
+    if (!a->capabilities().locks)
+        QFAIL("every provider in this build must support locks");
+    auto first = await(a->lock(QStringLiteral("deploy"), std::chrono::seconds(30)));
+    QVERIFY2(first.ok(), qPrintable(first.error().toString()));
+    auto contender = await(b->lock(QStringLiteral("deploy"), std::chrono::seconds(30)));
+    QVERIFY(!contender.ok());
+    QCOMPARE(contender.error().kind, ErrorKind::Busy);
+    QVERIFY(await(a->unlock(first.value())).ok());
+    auto second = await(b->lock(QStringLiteral("deploy"), std::chrono::seconds(30)));
+    QVERIFY(second.ok());
+    QVERIFY(second->fencingToken > first->fencingToken);
+    // The old holder cannot release what it no longer holds.
+    QVERIFY(!await(a->unlock(first.value())).ok());
+    QVERIFY(await(b->unlock(second.value())).ok());
+}
+
+void ProviderContract::testUnavailableStore()
+{
+    auto p = openProvider(unavailableStore(m_dir->path()));
+    QVERIFY(p.ok()); // opening does no I/O; the first operation reports
+    auto got = await(p.value()->get(key(QStringLiteral("x"))));
+    QVERIFY(!got.ok());
+    QVERIFY2(got.error().kind != ErrorKind::NotFound && got.error().kind != ErrorKind::Internal,
+             qPrintable(got.error().toString()));
+    QVERIFY(!got.error().message.isEmpty());
+    auto put = await(p.value()->put(jsonEntry(key(QStringLiteral("x")), Json{{"v", 1}}), {}));
+    QVERIFY(!put.ok());
+}
+
+} // namespace sd::test
