@@ -9,16 +9,25 @@ namespace sd {
 
 // A store described independently of where the description came from (a
 // URL, connections.yaml, a seed 000 worker.yml, a seed 004
-// state_management block). Options use the backend's own option names:
-//   sqlite: path
-//   local:  statePath, keysPath            (seed 000)
-//   yaml:   path (the state/ directory), backups (how many to keep)
-//   redis:  host, port, database, password (seed 004)
-//   kubernetes: namespace, secretName, context (seed 000)
+// state_management block). Options use the backend's own option names
+// (core/config/StoreOptions.h checks and converts them; docs/configuration.md
+// lists them for users):
+//   sqlite:     path (absent = the default database)
+//   local:      statePath, keysPath                      (seed 000)
+//   yaml:       path (the state/ directory), backups (int, how many to keep)
+//   redis:      host, port (int), database (int), user, password, tls (bool)   (seed 004)
+//   etcd:       endpoints (QStringList of http(s)://host:port), user, password, tls (bool)
+//   kubernetes: context (absent = current), namespace, resource ("configmaps" | "secrets"),
+//               secretName, endpoint, token              (seed 000)
+//   firebase:   projectId, databaseUrl
+//   consul:     host, port (int), token, datacenter, tls (bool)
+// Paths are absolute by the time a spec is built. `password` and `token` are
+// secrets: describeStore() and `origin` never show them.
 struct StoreSpec {
     QString backend;
     QVariantMap options;
-    // Where this spec was read from ("connections.yaml:12", a URL), for errors.
+    // Where this spec was read from, for errors: "file:line:column" or the
+    // URL with any password masked.
     QString origin;
     // seed 004's `fallback:` backend, used while the primary is unreachable.
     std::shared_ptr<StoreSpec> fallback;
