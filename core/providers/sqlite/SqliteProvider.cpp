@@ -265,7 +265,12 @@ private:
     auto transact(Mode mode, F &&body) -> Result<std::invoke_result_t<F>>;
 
     void open();
-    void ensureSchema();
+    // Whether the statedeck schema is there; throws for a database that
+    // belongs to someone else.
+    bool inspectSchema();
+    void createSchema();
+    void checkSchemaVersion();
+    std::optional<Error> permissionProblem() const;
     void close();
     void rollback();
 
@@ -369,20 +374,25 @@ void Connection::open()
         // SQLite silently falls back to read-only when the file is not
         // writable; remember it so writes fail with a clear message.
         m_readOnly = sqlite3_db_readonly(m_db, "main") == 1;
+        // Before WAL mode is switched on: that rewrites the header, and a
+        // database that belongs to another program must stay untouched.
+        const bool hasSchema = inspectSchema();
         if (!m_readOnly)
             exec("PRAGMA journal_mode=WAL");
         // In WAL mode NORMAL never corrupts the file; a power cut may lose
         // the last commits, which buys one fsync per checkpoint instead of
         // one per write.
         exec("PRAGMA synchronous=NORMAL");
-        ensureSchema();
+        if (!hasSchema)
+            createSchema();
+        checkSchemaVersion();
     } catch (...) {
         close();
         throw;
     }
 }
 
-void Connection::ensureSchema()
+bool Connection::inspectSchema()
 {
     bool hasMeta = false;
     qint64 otherTables = 0;
@@ -396,30 +406,40 @@ void Connection::ensureSchema()
         }
     }
     const QString name = QFileInfo(m_path).fileName();
-    if (!hasMeta) {
-        if (otherTables > 0)
-            throw Failure{Error(ErrorKind::Unavailable,
-                                QStringLiteral("%1 is a SQLite database but not a statedeck store (it holds other "
-                                               "tables); statedeck left it untouched")
-                                    .arg(name),
-                                m_path)};
-        if (m_readOnly)
-            throw Failure{Error(ErrorKind::Forbidden,
-                                QStringLiteral("%1 has no statedeck schema yet and is read-only for this user, so "
-                                               "it cannot be created")
-                                    .arg(name),
-                                m_path)};
-        // IF NOT EXISTS / OR IGNORE: another process may be creating the
-        // same schema at the same moment.
-        exec("BEGIN IMMEDIATE");
-        try {
-            exec(kSchemaSql);
-            exec("COMMIT");
-        } catch (...) {
-            rollback();
-            throw;
-        }
+    if (hasMeta)
+        return true;
+    if (otherTables > 0)
+        throw Failure{Error(ErrorKind::Unavailable,
+                            QStringLiteral("%1 is a SQLite database but not a statedeck store (it holds other "
+                                           "tables); statedeck left it untouched")
+                                .arg(name),
+                            m_path)};
+    if (m_readOnly)
+        throw Failure{Error(ErrorKind::Forbidden,
+                            QStringLiteral("%1 has no statedeck schema yet and is read-only for this user, so "
+                                           "it cannot be created")
+                                .arg(name),
+                            m_path)};
+    return false;
+}
+
+void Connection::createSchema()
+{
+    // IF NOT EXISTS / OR IGNORE: another process may be creating the same
+    // schema at the same moment.
+    exec("BEGIN IMMEDIATE");
+    try {
+        exec(kSchemaSql);
+        exec("COMMIT");
+    } catch (...) {
+        rollback();
+        throw;
     }
+}
+
+void Connection::checkSchemaVersion()
+{
+    const QString name = QFileInfo(m_path).fileName();
     const qint64 version = meta("schema");
     if (version > kSchemaVersion)
         throw Failure{Error(ErrorKind::Unsupported,
@@ -471,11 +491,15 @@ Error Connection::error(int rc) const
                          .arg(kBusyTimeoutMs / 1000),
                      m_path);
     case SQLITE_READONLY:
+        if (auto problem = permissionProblem())
+            return *problem;
         return Error(ErrorKind::Forbidden,
                      QStringLiteral("cannot write to %1: the file or its directory is read-only for this user (%2)")
                          .arg(name, detail),
                      m_path);
     case SQLITE_CANTOPEN:
+        if (auto problem = permissionProblem())
+            return *problem;
         if (sysErrno == EACCES || sysErrno == EPERM || sysErrno == EROFS)
             return Error(ErrorKind::Forbidden,
                          QStringLiteral("cannot open %1: %2; check the permissions of the file and of its "
@@ -503,6 +527,37 @@ Error Connection::error(int rc) const
     default:
         return Error(ErrorKind::Internal, QStringLiteral("SQLite failed: %1").arg(detail), m_path);
     }
+}
+
+// SQLite's own errno is often that of its last fallback (a read-only open
+// that found no file), so look at the file system directly.
+std::optional<Error> Connection::permissionProblem() const
+{
+    const QFileInfo file(m_path);
+    const QFileInfo dir(file.absolutePath());
+    const QString name = file.fileName();
+    if (!file.exists()) {
+        if (!dir.isWritable())
+            return Error(ErrorKind::Forbidden,
+                         QStringLiteral("cannot create %1: the directory %2 is not writable for this user")
+                             .arg(name, dir.filePath()),
+                         m_path);
+        return std::nullopt;
+    }
+    if (!file.isReadable())
+        return Error(ErrorKind::Forbidden,
+                     QStringLiteral("cannot read %1: permission denied for this user").arg(name), m_path);
+    if (!dir.isWritable() && !QFileInfo::exists(m_path + QStringLiteral("-shm")))
+        return Error(ErrorKind::Forbidden,
+                     QStringLiteral("cannot open %1: its directory %2 is not writable for this user, and SQLite "
+                                    "must create %1-shm there to read a database in WAL mode")
+                         .arg(name, dir.filePath()),
+                     m_path);
+    if (!file.isWritable())
+        return Error(ErrorKind::Forbidden,
+                     QStringLiteral("%1 is read-only for this user; it can be read but not changed").arg(name),
+                     m_path);
+    return std::nullopt;
 }
 
 void Connection::exec(const char *sql)
