@@ -705,6 +705,60 @@ private Q_SLOTS:
         SD_COMPARE_JSON(rec.events.at(1).entry.value, (Json{{"v", 2}}));
     }
 
+    void testWatchWakesOnWriteInThisProcess()
+    {
+        SqliteProvider writer(dbPath());
+        SqliteProvider watcher(dbPath());
+        // Far longer than the wait below: only the in-process wake-up can
+        // deliver the event in time.
+        watcher.setPollInterval(60s);
+        auto start = await(watcher.list({}));
+        SD_VERIFY_OK(start);
+        auto watch = watcher.watch(QString(), start->revision);
+        Recorder rec;
+        rec.attach(watch.get());
+        for (int i = 0; i < 3; ++i) {
+            SD_VERIFY_OK(await(writer.put(makeEntry(QStringLiteral("k%1").arg(i), Json(i)), Precondition::none())));
+            QTRY_VERIFY_WITH_TIMEOUT(rec.events.size() == i + 1 || rec.failure, 10000);
+        }
+        QVERIFY(!rec.failure);
+        QCOMPARE(rec.lines(), (QStringList{"ADDED k0 @1", "ADDED k1 @2", "ADDED k2 @3"}));
+    }
+
+    void testWatchDestroyedFromSlot()
+    {
+        SqliteProvider p(dbPath());
+        for (int i = 0; i < 5; ++i)
+            SD_VERIFY_OK(await(p.put(makeEntry(QStringLiteral("d/%1").arg(i), Json(i)), Precondition::none())));
+        std::unique_ptr<Watch> watch = p.watch(QStringLiteral("d/"), QStringLiteral("0"));
+        QStringList seen;
+        connect(watch.get(), &Watch::event, this, [&](const Event &e) {
+            seen << e.entry.key;
+            watch.reset();
+        });
+        QTRY_VERIFY_WITH_TIMEOUT(!watch, 10000);
+        // The other four events of the batch were dropped with the watch.
+        SD_VERIFY_OK(await(p.put(makeEntry(QStringLiteral("d/late"), Json(0)), Precondition::none())));
+        QCOMPARE(seen, QStringList{"d/0"});
+    }
+
+    void testWatchOutlivesProvider()
+    {
+        auto owner = std::make_unique<SqliteProvider>(dbPath());
+        auto start = await(owner->list({}));
+        SD_VERIFY_OK(start);
+        auto watch = owner->watch(QString(), start->revision);
+        Recorder rec;
+        rec.attach(watch.get());
+        owner.reset();
+
+        SqliteProvider writer(dbPath());
+        SD_VERIFY_OK(await(writer.put(makeEntry(QStringLiteral("after"), Json(1)), Precondition::none())));
+        QTRY_VERIFY_WITH_TIMEOUT(!rec.events.isEmpty() || rec.failure, 10000);
+        QVERIFY(!rec.failure);
+        QCOMPARE(rec.lines(), QStringList{"ADDED after @1"});
+    }
+
     void testWatchSeesOtherProcess()
     {
         SqliteProvider p(dbPath());

@@ -23,6 +23,8 @@
 #include <optional>
 #include <system_error>
 
+#include <unistd.h>
+
 namespace sd {
 namespace sqlite {
 namespace {
@@ -987,13 +989,17 @@ Status Connection::unlock(const Lock &lock)
     });
 }
 
+// Shown to whoever finds the lock busy, so it says who and where to look:
+// "alice@host pid 4242 #1". The number tells providers of one process apart.
 QString newOwnerId()
 {
     static std::atomic<int> counter{0};
     QString user = qEnvironmentVariable("USER");
     if (user.isEmpty())
-        user = QStringLiteral("unknown");
-    return QStringLiteral("%1@%2:%3/%4")
+        user = qEnvironmentVariable("LOGNAME");
+    if (user.isEmpty())
+        user = QStringLiteral("uid%1").arg(getuid());
+    return QStringLiteral("%1@%2 pid %3 #%4")
         .arg(user, QSysInfo::machineHostName())
         .arg(QCoreApplication::applicationPid())
         .arg(++counter);
@@ -1022,6 +1028,7 @@ struct Shared {
     const QString path; // absolute; also how watches recognise the same file
     const QString owner;
     std::atomic<int> historyLimit{SqliteProvider::kDefaultHistoryLimit};
+    int pollIntervalMs = kPollIntervalMs; // read on the caller's thread only
     Connection conn;
     // Declared last so it is destroyed first: its destructor waits for the
     // jobs that still use `conn`.
@@ -1034,11 +1041,12 @@ class SqliteWatch : public Watch {
 public:
     SqliteWatch(std::shared_ptr<Shared> shared, QString prefix, std::optional<qint64> from,
                 std::optional<Error> invalid)
-        : m_shared(std::move(shared)), m_prefix(std::move(prefix)), m_last(from)
+        : m_shared(std::move(shared)), m_prefix(std::move(prefix)), m_last(from),
+          m_baseInterval(m_shared->pollIntervalMs), m_interval(m_baseInterval)
     {
         m_timer.setSingleShot(true);
         connect(&m_timer, &QTimer::timeout, this, [this] { poll(); });
-        connect(&m_pending, &QFutureWatcher<Result<PollResult>>::finished, this, [this] { finished(); });
+        connect(m_pending, &QFutureWatcher<Result<PollResult>>::finished, this, [this] { finished(); });
         connect(changeHub(), &ChangeHub::changed, this, [this](const QString &path) {
             if (path == m_shared->path)
                 poll();
@@ -1051,6 +1059,13 @@ public:
         // Queued now, ahead of any write this provider is asked for later,
         // so "from now" cannot miss one.
         poll();
+    }
+
+    ~SqliteWatch() override
+    {
+        // A consumer may destroy the watch from a slot connected to event(),
+        // that is, while m_pending is still emitting finished().
+        m_pending->deleteLater();
     }
 
 private:
@@ -1066,18 +1081,18 @@ private:
         m_inFlight = true;
         m_again = false;
         Shared *s = m_shared.get();
-        m_pending.setFuture(
+        m_pending->setFuture(
             s->worker.run([s, prefix = m_prefix, from = m_last] { return s->conn.poll(prefix, from); }));
     }
 
     void finished()
     {
         m_inFlight = false;
-        const Result<PollResult> r = m_pending.result();
+        const Result<PollResult> r = m_pending->result();
         if (!r) {
             const ErrorKind kind = r.error().kind;
             if (kind == ErrorKind::Timeout || kind == ErrorKind::Io) {
-                m_interval = std::min(m_interval * 2, kMaxPollIntervalMs);
+                m_interval = std::max(m_baseInterval, std::min(m_interval * 2, kMaxPollIntervalMs));
                 m_timer.start(m_interval);
                 return;
             }
@@ -1085,7 +1100,7 @@ private:
             Q_EMIT failed(r.error());
             return;
         }
-        m_interval = kPollIntervalMs;
+        m_interval = m_baseInterval;
         m_last = r->last;
         // A slot may delete this watch while we emit.
         const QPointer<SqliteWatch> self(this);
@@ -1100,13 +1115,14 @@ private:
             m_timer.start(m_interval);
     }
 
-    // First member: destroyed last, after the timer and future watcher.
+    // First member: destroyed last, after the timer.
     std::shared_ptr<Shared> m_shared;
     const QString m_prefix;
     std::optional<qint64> m_last; // empty until the first poll learns "now"
     QTimer m_timer;
-    QFutureWatcher<Result<PollResult>> m_pending;
-    int m_interval = kPollIntervalMs;
+    QFutureWatcher<Result<PollResult>> *m_pending = new QFutureWatcher<Result<PollResult>>;
+    const int m_baseInterval;
+    int m_interval;
     bool m_inFlight = false;
     bool m_again = false;
     bool m_stopped = false;
@@ -1154,6 +1170,11 @@ QString SqliteProvider::path() const
 void SqliteProvider::setHistoryLimit(int changes)
 {
     m_shared->historyLimit = std::max(1, changes);
+}
+
+void SqliteProvider::setPollInterval(std::chrono::milliseconds interval)
+{
+    m_shared->pollIntervalMs = int(std::clamp<qint64>(interval.count(), 10, 3600 * 1000));
 }
 
 QString SqliteProvider::scheme() const

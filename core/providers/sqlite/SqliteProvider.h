@@ -18,7 +18,8 @@ struct Shared;
 // resume from a past revision as long as the log still reaches back that far;
 // otherwise it gets a Resync. A watch sees events with a revision greater
 // than the one it was given (the revision of a ListPage or of the last event
-// it handled). Keys sort by their UTF-8 bytes.
+// it handled). Keys sort by their UTF-8 bytes; a list page holds at most
+// 10,000 entries whatever the limit asks for.
 //
 // Several providers, in this process or others, may share one file: writers
 // serialise on SQLite's write lock, so preconditions hold across processes.
@@ -41,6 +42,11 @@ public:
     // are compacted away as writes happen. Tests lower it to reach compaction
     // without writing thousands of entries.
     void setHistoryLimit(int changes);
+
+    // How often watches created afterwards look for changes made by other
+    // processes (200 ms by default). Writes through any SqliteProvider of
+    // this process on the same file wake them at once regardless.
+    void setPollInterval(std::chrono::milliseconds interval);
 
     QString scheme() const override;
     QString describe() const override;
