@@ -286,6 +286,27 @@ private Q_SLOTS:
         QCOMPARE(otherPage->revision, QStringLiteral("5"));
     }
 
+    // A blocking wait on a QtConcurrent future may run a job that has not
+    // started yet on the waiting thread, ahead of the jobs queued before it
+    // and beside the worker. The CLI waits like this.
+    void testBlockingWaitKeepsSubmissionOrder()
+    {
+        SqliteProvider p(dbPath());
+        const int writes = 2000;
+        QList<QFuture<Result<Entry>>> puts;
+        for (int i = 0; i < writes; ++i)
+            puts << p.put(makeEntry(QStringLiteral("order/%1").arg(i % 50), Json(i)), Precondition::none());
+        auto page = p.list({}).result();
+        SD_VERIFY_OK(page);
+        QCOMPARE(page->revision, QString::number(writes));
+        QCOMPARE(page->entries.size(), 50);
+        for (const Entry &e : page->entries)
+            QCOMPARE(e.value.get<int>() % 50, e.key.mid(6).toInt());
+        SD_COMPARE_JSON(page->entries.at(0).value, Json(writes - 50));
+        for (int i = 0; i < writes; ++i)
+            QCOMPARE(puts.at(i).result()->revision, QString::number(i + 1));
+    }
+
     void testPreconditions_data()
     {
         QTest::addColumn<QString>("op");

@@ -12,6 +12,7 @@
 #include <QFutureWatcher>
 #include <QHash>
 #include <QPointer>
+#include <QPromise>
 #include <QStandardPaths>
 #include <QSysInfo>
 #include <QTimer>
@@ -1037,6 +1038,25 @@ struct Shared {
 
 namespace {
 
+// Runs `job` on the provider's worker and returns a future fed by a promise.
+// The future QtConcurrent::run returns would do: a blocking wait on it
+// (result(), waitForFinished()) runs a job that has not started yet on the
+// waiting thread, ahead of the jobs queued before it and beside the worker,
+// on a connection that must only ever be used by one thread at a time.
+template <typename F>
+auto submit(Shared *s, F job) -> QFuture<std::invoke_result_t<F>>
+{
+    using T = std::invoke_result_t<F>;
+    auto promise = std::make_shared<QPromise<T>>();
+    QFuture<T> future = promise->future();
+    promise->start();
+    s->worker.run([promise, job = std::move(job)]() mutable {
+        promise->addResult(job());
+        promise->finish();
+    });
+    return future;
+}
+
 class SqliteWatch : public Watch {
 public:
     SqliteWatch(std::shared_ptr<Shared> shared, QString prefix, std::optional<qint64> from,
@@ -1081,8 +1101,7 @@ private:
         m_inFlight = true;
         m_again = false;
         Shared *s = m_shared.get();
-        m_pending->setFuture(
-            s->worker.run([s, prefix = m_prefix, from = m_last] { return s->conn.poll(prefix, from); }));
+        m_pending->setFuture(submit(s, [s, prefix = m_prefix, from = m_last] { return s->conn.poll(prefix, from); }));
     }
 
     void finished()
@@ -1202,7 +1221,7 @@ Capabilities SqliteProvider::capabilities() const
 QFuture<Result<ListPage>> SqliteProvider::list(const ListOptions &options)
 {
     sqlite::Shared *s = m_shared.get();
-    return s->worker.run([s, options] { return s->conn.list(options); });
+    return sqlite::submit(s, [s, options] { return s->conn.list(options); });
 }
 
 QFuture<Result<Entry>> SqliteProvider::get(const QString &key)
@@ -1210,7 +1229,7 @@ QFuture<Result<Entry>> SqliteProvider::get(const QString &key)
     if (Status valid = validateKey(key, capabilities()); !valid)
         return readyFuture(Result<Entry>(valid.error()));
     sqlite::Shared *s = m_shared.get();
-    return s->worker.run([s, key] { return s->conn.get(key); });
+    return sqlite::submit(s, [s, key] { return s->conn.get(key); });
 }
 
 QFuture<Result<Entry>> SqliteProvider::put(const Entry &entry, const Precondition &pre)
@@ -1218,7 +1237,7 @@ QFuture<Result<Entry>> SqliteProvider::put(const Entry &entry, const Preconditio
     if (Status valid = validateKey(entry.key, capabilities()); !valid)
         return readyFuture(Result<Entry>(valid.error()));
     sqlite::Shared *s = m_shared.get();
-    return s->worker.run([s, entry, pre] {
+    return sqlite::submit(s, [s, entry, pre] {
         Result<Entry> r = s->conn.put(entry, pre, s->historyLimit);
         if (r)
             sqlite::changeHub()->notify(s->path);
@@ -1231,7 +1250,7 @@ QFuture<Status> SqliteProvider::remove(const QString &key, const Precondition &p
     if (Status valid = validateKey(key, capabilities()); !valid)
         return readyFuture(Status(valid.error()));
     sqlite::Shared *s = m_shared.get();
-    return s->worker.run([s, key, pre] {
+    return sqlite::submit(s, [s, key, pre] {
         Status r = s->conn.remove(key, pre, s->historyLimit);
         if (r)
             sqlite::changeHub()->notify(s->path);
@@ -1267,7 +1286,7 @@ QFuture<Result<Lock>> SqliteProvider::lock(const QString &name, std::chrono::mil
                                               QStringLiteral("a lock needs a time to live above zero"),
                                               sqlite::lockWhere(name))));
     sqlite::Shared *s = m_shared.get();
-    return s->worker.run([s, name, ttl = qint64(ttl.count())] { return s->conn.lock(name, s->owner, ttl); });
+    return sqlite::submit(s, [s, name, ttl = qint64(ttl.count())] { return s->conn.lock(name, s->owner, ttl); });
 }
 
 QFuture<Status> SqliteProvider::unlock(const Lock &lock)
@@ -1275,7 +1294,7 @@ QFuture<Status> SqliteProvider::unlock(const Lock &lock)
     if (Status valid = sqlite::validateLockName(lock.name); !valid)
         return readyFuture(Status(valid.error()));
     sqlite::Shared *s = m_shared.get();
-    return s->worker.run([s, lock] { return s->conn.unlock(lock); });
+    return sqlite::submit(s, [s, lock] { return s->conn.unlock(lock); });
 }
 
 } // namespace sd
