@@ -1,5 +1,9 @@
 #include "providers/Backends.h"
 
+#include "providers/sqlite/SqliteProvider.h"
+
+#include <QDir>
+
 #include <functional>
 
 namespace sd {
@@ -15,7 +19,17 @@ struct Backend {
 // One row per backend built into this binary.
 const std::vector<Backend> &backends()
 {
-    static const std::vector<Backend> table = {};
+    static const std::vector<Backend> table = {
+        {"sqlite",
+         [](const StoreSpec &spec) -> Result<std::unique_ptr<Provider>> {
+             QString path = spec.options.value(QStringLiteral("path")).toString();
+             if (path.isEmpty())
+                 path = SqliteProvider::defaultPath();
+             else if (path == QLatin1String("~") || path.startsWith(QLatin1String("~/")))
+                 path = QDir::homePath() + path.mid(1);
+             return std::unique_ptr<Provider>(std::make_unique<SqliteProvider>(path));
+         }},
+    };
     return table;
 }
 

@@ -1,0 +1,1302 @@
+#include "providers/sqlite/SqliteProvider.h"
+
+#include "model/Codec.h"
+#include "util/Async.h"
+
+#include <sqlite3.h>
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QFutureWatcher>
+#include <QHash>
+#include <QPointer>
+#include <QPromise>
+#include <QStandardPaths>
+#include <QSysInfo>
+#include <QTimer>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+#include <system_error>
+
+#include <unistd.h>
+
+namespace sd {
+namespace sqlite {
+namespace {
+
+constexpr qint64 kSchemaVersion = 1;
+// Long enough to wait out another process's write transaction, short enough
+// that a stuck writer surfaces as an error a person sees.
+constexpr int kBusyTimeoutMs = 5000;
+constexpr int kDefaultPageSize = 500;
+constexpr int kMaxPageSize = 10000;
+constexpr int kPollIntervalMs = 200;
+constexpr int kMaxPollIntervalMs = 5000;
+// Changes read per poll; a watch far behind catches up in several polls
+// instead of one huge read.
+constexpr int kPollBatch = 1000;
+// The change log also holds values; without a byte budget 10,000 changes of
+// 1 MiB values would be 10 GB of history.
+constexpr qint64 kLogByteBudget = 64 * 1024 * 1024;
+constexpr qsizetype kBigValue = 256 * 1024;
+
+enum ChangeType : int { ChangeAdded = 1, ChangeModified = 2, ChangeDeleted = 3 };
+
+// Columns are ordered with `value` last: SQLite reads a row's columns in
+// order, and a large value spills onto overflow pages, so a keys-only list
+// never touches the value's pages.
+const char kSchemaSql[] = R"sql(
+CREATE TABLE IF NOT EXISTS meta(
+    name TEXT PRIMARY KEY NOT NULL,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO meta(name, value) VALUES
+    ('schema', 1), ('revision', 0), ('compacted', 0), ('fencing', 0);
+CREATE TABLE IF NOT EXISTS entries(
+    key TEXT PRIMARY KEY NOT NULL,
+    encoding TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    updated INTEGER NOT NULL,
+    labels TEXT,
+    value BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS changes(
+    revision INTEGER PRIMARY KEY,
+    key TEXT NOT NULL,
+    type INTEGER NOT NULL,
+    encoding TEXT,
+    updated INTEGER NOT NULL,
+    labels TEXT,
+    size INTEGER NOT NULL,
+    value BLOB
+);
+CREATE TABLE IF NOT EXISTS locks(
+    name TEXT PRIMARY KEY NOT NULL,
+    owner TEXT NOT NULL,
+    token INTEGER NOT NULL,
+    expires INTEGER NOT NULL
+);
+)sql";
+
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+QString keyWhere(const QString &key)
+{
+    return QStringLiteral("key \"%1\"").arg(key);
+}
+
+QString lockWhere(const QString &name)
+{
+    return QStringLiteral("lock \"%1\"").arg(name);
+}
+
+// The smallest string greater than every string starting with `prefix`, in
+// UTF-8 byte order; empty when there is none. 0xff never occurs in UTF-8, so
+// bumping the last byte is enough.
+QByteArray prefixEnd(QByteArray prefix)
+{
+    while (!prefix.isEmpty()) {
+        const auto last = uchar(prefix.back());
+        if (last < 0xff) {
+            prefix.back() = char(last + 1);
+            return prefix;
+        }
+        prefix.chop(1);
+    }
+    return {};
+}
+
+QString encodeCursor(const QByteArray &key)
+{
+    return QString::fromLatin1(key.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
+}
+
+std::optional<QByteArray> decodeCursor(const QString &cursor)
+{
+    const auto decoded = QByteArray::fromBase64Encoding(
+        cursor.toLatin1(), QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals
+                               | QByteArray::AbortOnBase64DecodingErrors);
+    if (!decoded || decoded.decoded.isEmpty())
+        return std::nullopt;
+    return decoded.decoded;
+}
+
+QByteArray labelsToJson(const QMap<QString, QString> &labels)
+{
+    if (labels.isEmpty())
+        return {};
+    Json object = Json::object();
+    for (auto it = labels.cbegin(); it != labels.cend(); ++it)
+        object[toStd(it.key())] = toStd(it.value());
+    return toBytes(object.dump());
+}
+
+QMap<QString, QString> labelsFromJson(const QByteArray &text)
+{
+    QMap<QString, QString> labels;
+    if (text.isEmpty())
+        return labels;
+    const Json object = Json::parse(text.constBegin(), text.constEnd(), nullptr, false);
+    if (!object.is_object())
+        return labels;
+    for (const auto &[k, v] : object.items()) {
+        if (v.is_string())
+            labels.insert(toQString(k), toQString(v.get<std::string>()));
+    }
+    return labels;
+}
+
+// Inside the worker a failed step throws Failure, so a transaction body reads
+// straight through; Connection::transact rolls back and turns it into an
+// Error value before anything leaves the worker.
+struct Failure {
+    Error error;
+};
+
+Encoding encodingOf(const QString &name, const QString &key)
+{
+    Encoding e = Encoding::Json;
+    if (!parseEncoding(name, &e))
+        throw Failure{Error(ErrorKind::Unavailable,
+                            QStringLiteral("the stored value has an unknown encoding \"%1\"").arg(name),
+                            keyWhere(key))};
+    return e;
+}
+
+Json decodeOrThrow(const QByteArray &bytes, Encoding encoding, const QString &key)
+{
+    Result<Json> value = decodeValue(bytes, encoding, keyWhere(key));
+    if (!value)
+        throw Failure{value.error()};
+    return std::move(value).value();
+}
+
+// A cached prepared statement, reset when the Query goes out of scope so the
+// next user starts clean and no read snapshot stays open.
+class Query {
+public:
+    explicit Query(sqlite3_stmt *stmt) : m_stmt(stmt) {}
+    ~Query()
+    {
+        if (m_stmt) {
+            sqlite3_reset(m_stmt);
+            sqlite3_clear_bindings(m_stmt);
+        }
+    }
+    Query(const Query &) = delete;
+    Query &operator=(const Query &) = delete;
+
+    void bind(int i, qint64 v) { sqlite3_bind_int64(m_stmt, i, v); }
+    // Text is bound as TEXT so comparisons with the key column use memcmp
+    // (BINARY collation); a BLOB would sort after every text.
+    void bindText(int i, const QByteArray &utf8)
+    {
+        sqlite3_bind_text64(m_stmt, i, utf8.isEmpty() ? "" : utf8.constData(), sqlite3_uint64(utf8.size()),
+                            SQLITE_TRANSIENT, SQLITE_UTF8);
+    }
+    void bindTextOrNull(int i, const QByteArray &utf8)
+    {
+        if (utf8.isEmpty())
+            sqlite3_bind_null(m_stmt, i);
+        else
+            bindText(i, utf8);
+    }
+    // A zero-length blob needs a non-null pointer, or SQLite stores NULL.
+    void bindBlob(int i, const QByteArray &bytes)
+    {
+        sqlite3_bind_blob64(m_stmt, i, bytes.isEmpty() ? "" : bytes.constData(), sqlite3_uint64(bytes.size()),
+                            SQLITE_TRANSIENT);
+    }
+    void bindNull(int i) { sqlite3_bind_null(m_stmt, i); }
+
+    int step() { return sqlite3_step(m_stmt); }
+
+    bool isNull(int c) const { return sqlite3_column_type(m_stmt, c) == SQLITE_NULL; }
+    qint64 integer(int c) const { return sqlite3_column_int64(m_stmt, c); }
+    QByteArray bytes(int c) const
+    {
+        const void *data = sqlite3_column_blob(m_stmt, c);
+        const int size = sqlite3_column_bytes(m_stmt, c);
+        return QByteArray(data ? static_cast<const char *>(data) : "", size);
+    }
+    QString text(int c) const
+    {
+        const auto *data = reinterpret_cast<const char *>(sqlite3_column_text(m_stmt, c));
+        return QString::fromUtf8(data, sqlite3_column_bytes(m_stmt, c));
+    }
+
+private:
+    sqlite3_stmt *m_stmt;
+};
+
+struct PollResult {
+    QList<Event> events;
+    qint64 last = 0;
+    // The batch was full: poll again at once.
+    bool more = false;
+};
+
+// One SQLite connection. Used only from the provider's worker thread.
+class Connection {
+public:
+    explicit Connection(QString path) : m_path(std::move(path)) {}
+    ~Connection() { close(); }
+    Connection(const Connection &) = delete;
+    Connection &operator=(const Connection &) = delete;
+
+    Result<Entry> get(const QString &key);
+    Result<ListPage> list(const ListOptions &options);
+    Result<Entry> put(const Entry &entry, const Precondition &pre, int historyLimit);
+    Status remove(const QString &key, const Precondition &pre, int historyLimit);
+    Result<PollResult> poll(const QString &prefix, std::optional<qint64> from);
+    Result<Lock> lock(const QString &name, const QString &owner, qint64 ttlMs);
+    Status unlock(const Lock &lock);
+
+private:
+    enum class Mode { Read, Write };
+
+    template <typename F>
+    auto transact(Mode mode, F &&body) -> Result<std::invoke_result_t<F>>;
+
+    void open();
+    // Whether the statedeck schema is there; throws for a database that
+    // belongs to someone else.
+    bool inspectSchema();
+    void createSchema();
+    void checkSchemaVersion();
+    std::optional<Error> permissionProblem() const;
+    void close();
+    void rollback();
+
+    Error error(int rc) const;
+    [[noreturn]] void fail(int rc) const { throw Failure{error(rc)}; }
+    void exec(const char *sql);
+    Query prepare(const QByteArray &sql);
+    bool next(Query &q);
+    void run(Query &q)
+    {
+        while (next(q)) {
+        }
+    }
+
+    qint64 meta(const char *name);
+    void setMeta(const char *name, qint64 value);
+    std::optional<qint64> entryRevision(const QByteArray &key);
+    void checkPrecondition(const QString &key, std::optional<qint64> current, const Precondition &pre);
+    void logChange(qint64 revision, const QByteArray &key, ChangeType type, const QString &encoding,
+                   qint64 updated, const QByteArray &labels, const QByteArray *value);
+    void compact(qint64 revision, qsizetype written, int historyLimit);
+    // Reads encoding, revision, updated, labels[, value] from column `first`.
+    Entry entryFromRow(const Query &q, int first, const QString &key, bool withValue);
+
+    const QString m_path;
+    sqlite3 *m_db = nullptr;
+    bool m_readOnly = false;
+    QHash<QByteArray, sqlite3_stmt *> m_statements;
+};
+
+template <typename F>
+auto Connection::transact(Mode mode, F &&body) -> Result<std::invoke_result_t<F>>
+{
+    using T = std::invoke_result_t<F>;
+    try {
+        open();
+        if (mode == Mode::Write && m_readOnly)
+            throw Failure{Error(ErrorKind::Forbidden,
+                                QStringLiteral("the database file is read-only for this user; it can be read "
+                                               "but not changed"),
+                                m_path)};
+        // IMMEDIATE takes the write lock up front, so writers in other
+        // processes queue on the busy timeout instead of failing when a read
+        // would have to upgrade to a write.
+        exec(mode == Mode::Write ? "BEGIN IMMEDIATE" : "BEGIN");
+        try {
+            if constexpr (std::is_void_v<T>) {
+                body();
+                exec("COMMIT");
+                return Result<void>();
+            } else {
+                T value = body();
+                exec("COMMIT");
+                return Result<T>(std::move(value));
+            }
+        } catch (...) {
+            rollback();
+            throw;
+        }
+    } catch (const Failure &f) {
+        return f.error;
+    } catch (const std::exception &e) {
+        return Error(ErrorKind::Internal, QStringLiteral("unexpected failure: %1").arg(QString::fromUtf8(e.what())),
+                     m_path);
+    }
+}
+
+void Connection::open()
+{
+    if (m_db)
+        return;
+    const QFileInfo info(m_path);
+    if (info.isDir())
+        throw Failure{Error(ErrorKind::Invalid,
+                            QStringLiteral("this is a directory; give the path of a database file"), m_path)};
+
+    std::error_code ec;
+    const QString dir = info.absolutePath();
+    std::filesystem::create_directories(std::filesystem::path(QFile::encodeName(dir).toStdString()), ec);
+    if (ec) {
+        const bool denied = ec == std::errc::permission_denied || ec == std::errc::operation_not_permitted
+            || ec == std::errc::read_only_file_system;
+        throw Failure{Error(denied ? ErrorKind::Forbidden : ErrorKind::Io,
+                            QStringLiteral("cannot create the directory %1: %2")
+                                .arg(dir, QString::fromLocal8Bit(ec.message())),
+                            m_path)};
+    }
+
+    const int rc = sqlite3_open_v2(QFile::encodeName(m_path).constData(), &m_db,
+                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc != SQLITE_OK) {
+        const Error e = error(rc);
+        close();
+        throw Failure{e};
+    }
+    sqlite3_busy_timeout(m_db, kBusyTimeoutMs);
+    try {
+        // Reading the schema reads the file header: a file of another kind
+        // fails here, before anything has been written to it.
+        exec("SELECT count(*) FROM sqlite_master");
+        // SQLite silently falls back to read-only when the file is not
+        // writable; remember it so writes fail with a clear message.
+        m_readOnly = sqlite3_db_readonly(m_db, "main") == 1;
+        // Before WAL mode is switched on: that rewrites the header, and a
+        // database that belongs to another program must stay untouched.
+        const bool hasSchema = inspectSchema();
+        if (!m_readOnly)
+            exec("PRAGMA journal_mode=WAL");
+        // In WAL mode NORMAL never corrupts the file; a power cut may lose
+        // the last commits, which buys one fsync per checkpoint instead of
+        // one per write.
+        exec("PRAGMA synchronous=NORMAL");
+        if (!hasSchema)
+            createSchema();
+        checkSchemaVersion();
+    } catch (...) {
+        close();
+        throw;
+    }
+}
+
+bool Connection::inspectSchema()
+{
+    bool hasMeta = false;
+    qint64 otherTables = 0;
+    {
+        Query q = prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
+        while (next(q)) {
+            if (q.text(0) == QLatin1String("meta"))
+                hasMeta = true;
+            else
+                ++otherTables;
+        }
+    }
+    const QString name = QFileInfo(m_path).fileName();
+    if (hasMeta)
+        return true;
+    if (otherTables > 0)
+        throw Failure{Error(ErrorKind::Unavailable,
+                            QStringLiteral("%1 is a SQLite database but not a statedeck store (it holds other "
+                                           "tables); statedeck left it untouched")
+                                .arg(name),
+                            m_path)};
+    if (m_readOnly)
+        throw Failure{Error(ErrorKind::Forbidden,
+                            QStringLiteral("%1 has no statedeck schema yet and is read-only for this user, so "
+                                           "it cannot be created")
+                                .arg(name),
+                            m_path)};
+    return false;
+}
+
+void Connection::createSchema()
+{
+    // IF NOT EXISTS / OR IGNORE: another process may be creating the same
+    // schema at the same moment.
+    exec("BEGIN IMMEDIATE");
+    try {
+        exec(kSchemaSql);
+        exec("COMMIT");
+    } catch (...) {
+        rollback();
+        throw;
+    }
+}
+
+void Connection::checkSchemaVersion()
+{
+    const QString name = QFileInfo(m_path).fileName();
+    const qint64 version = meta("schema");
+    if (version > kSchemaVersion)
+        throw Failure{Error(ErrorKind::Unsupported,
+                            QStringLiteral("%1 was written by a newer statedeck (schema %2; this build knows "
+                                           "schema %3); upgrade statedeck to use it")
+                                .arg(name)
+                                .arg(version)
+                                .arg(kSchemaVersion),
+                            m_path)};
+}
+
+void Connection::close()
+{
+    for (sqlite3_stmt *stmt : std::as_const(m_statements))
+        sqlite3_finalize(stmt);
+    m_statements.clear();
+    if (m_db) {
+        sqlite3_close_v2(m_db);
+        m_db = nullptr;
+    }
+}
+
+void Connection::rollback()
+{
+    if (m_db && !sqlite3_get_autocommit(m_db))
+        sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+Error Connection::error(int rc) const
+{
+    const QString name = QFileInfo(m_path).fileName();
+    const QString detail =
+        QString::fromUtf8(m_db ? sqlite3_errmsg(m_db) : sqlite3_errstr(rc));
+    const int sysErrno = m_db ? sqlite3_system_errno(m_db) : 0;
+    switch (rc & 0xff) {
+    case SQLITE_NOTADB:
+        return Error(ErrorKind::Unavailable,
+                     QStringLiteral("%1 is not a SQLite database (file is corrupt or of another kind); statedeck "
+                                    "left it untouched")
+                         .arg(name),
+                     m_path);
+    case SQLITE_CORRUPT:
+        return Error(ErrorKind::Unavailable,
+                     QStringLiteral("%1 is corrupt (%2); restore it from a backup").arg(name, detail), m_path);
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return Error(ErrorKind::Timeout,
+                     QStringLiteral("the database stayed locked by another writer for more than %1 s; try again")
+                         .arg(kBusyTimeoutMs / 1000),
+                     m_path);
+    case SQLITE_READONLY:
+        if (auto problem = permissionProblem())
+            return *problem;
+        return Error(ErrorKind::Forbidden,
+                     QStringLiteral("cannot write to %1: the file or its directory is read-only for this user (%2)")
+                         .arg(name, detail),
+                     m_path);
+    case SQLITE_CANTOPEN:
+        if (auto problem = permissionProblem())
+            return *problem;
+        if (sysErrno == EACCES || sysErrno == EPERM || sysErrno == EROFS)
+            return Error(ErrorKind::Forbidden,
+                         QStringLiteral("cannot open %1: %2; check the permissions of the file and of its "
+                                        "directory (SQLite also creates %1-wal and %1-shm beside it)")
+                             .arg(name, QString::fromLocal8Bit(std::strerror(sysErrno))),
+                         m_path);
+        return Error(ErrorKind::Io,
+                     QStringLiteral("cannot open %1: %2").arg(name,
+                         sysErrno ? QString::fromLocal8Bit(std::strerror(sysErrno)) : detail),
+                     m_path);
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+        return Error(ErrorKind::Forbidden, QStringLiteral("access to %1 was denied (%2)").arg(name, detail), m_path);
+    case SQLITE_FULL:
+        return Error(ErrorKind::Io, QStringLiteral("cannot write to %1: the disk is full").arg(name), m_path);
+    case SQLITE_IOERR:
+        return Error(ErrorKind::Io,
+                     QStringLiteral("I/O error on %1: %2%3")
+                         .arg(name, detail,
+                              sysErrno ? QStringLiteral(" (%1)").arg(QString::fromLocal8Bit(std::strerror(sysErrno)))
+                                       : QString()),
+                     m_path);
+    case SQLITE_TOOBIG:
+        return Error(ErrorKind::TooLarge, QStringLiteral("the value is too large for SQLite"), m_path);
+    default:
+        return Error(ErrorKind::Internal, QStringLiteral("SQLite failed: %1").arg(detail), m_path);
+    }
+}
+
+// SQLite's own errno is often that of its last fallback (a read-only open
+// that found no file), so look at the file system directly.
+std::optional<Error> Connection::permissionProblem() const
+{
+    const QFileInfo file(m_path);
+    const QFileInfo dir(file.absolutePath());
+    const QString name = file.fileName();
+    if (!file.exists()) {
+        if (!dir.isWritable())
+            return Error(ErrorKind::Forbidden,
+                         QStringLiteral("cannot create %1: the directory %2 is not writable for this user")
+                             .arg(name, dir.filePath()),
+                         m_path);
+        return std::nullopt;
+    }
+    if (!file.isReadable())
+        return Error(ErrorKind::Forbidden,
+                     QStringLiteral("cannot read %1: permission denied for this user").arg(name), m_path);
+    if (!dir.isWritable() && !QFileInfo::exists(m_path + QStringLiteral("-shm")))
+        return Error(ErrorKind::Forbidden,
+                     QStringLiteral("cannot open %1: its directory %2 is not writable for this user, and SQLite "
+                                    "must create %1-shm there to read a database in WAL mode")
+                         .arg(name, dir.filePath()),
+                     m_path);
+    if (!file.isWritable())
+        return Error(ErrorKind::Forbidden,
+                     QStringLiteral("%1 is read-only for this user; it can be read but not changed").arg(name),
+                     m_path);
+    return std::nullopt;
+}
+
+void Connection::exec(const char *sql)
+{
+    const int rc = sqlite3_exec(m_db, sql, nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK)
+        fail(rc);
+}
+
+Query Connection::prepare(const QByteArray &sql)
+{
+    sqlite3_stmt *&stmt = m_statements[sql];
+    if (!stmt) {
+        const int rc = sqlite3_prepare_v3(m_db, sql.constData(), int(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
+                                          nullptr);
+        if (rc != SQLITE_OK) {
+            m_statements.remove(sql);
+            fail(rc);
+        }
+    }
+    return Query(stmt);
+}
+
+bool Connection::next(Query &q)
+{
+    const int rc = q.step();
+    if (rc == SQLITE_ROW)
+        return true;
+    if (rc == SQLITE_DONE)
+        return false;
+    fail(rc);
+}
+
+qint64 Connection::meta(const char *name)
+{
+    Query q = prepare("SELECT value FROM meta WHERE name = ?1");
+    q.bindText(1, QByteArray(name));
+    if (!next(q))
+        throw Failure{Error(ErrorKind::Unavailable,
+                            QStringLiteral("the statedeck schema in %1 is damaged (no \"%2\" in its meta table)")
+                                .arg(QFileInfo(m_path).fileName(), QLatin1String(name)),
+                            m_path)};
+    return q.integer(0);
+}
+
+void Connection::setMeta(const char *name, qint64 value)
+{
+    Query q = prepare("UPDATE meta SET value = ?2 WHERE name = ?1");
+    q.bindText(1, QByteArray(name));
+    q.bind(2, value);
+    run(q);
+}
+
+std::optional<qint64> Connection::entryRevision(const QByteArray &key)
+{
+    Query q = prepare("SELECT revision FROM entries WHERE key = ?1");
+    q.bindText(1, key);
+    if (!next(q))
+        return std::nullopt;
+    return q.integer(0);
+}
+
+void Connection::checkPrecondition(const QString &key, std::optional<qint64> current, const Precondition &pre)
+{
+    switch (pre.kind) {
+    case Precondition::Kind::None:
+        return;
+    case Precondition::Kind::MustNotExist:
+        if (current)
+            throw Failure{Error(ErrorKind::AlreadyExists,
+                                QStringLiteral("the key already exists (revision %1) and the write required that "
+                                               "it did not; nothing was changed")
+                                    .arg(*current),
+                                keyWhere(key))};
+        return;
+    case Precondition::Kind::Revision:
+        if (!current)
+            throw Failure{Error(ErrorKind::Conflict,
+                                QStringLiteral("expected revision %1, but the key does not exist (it was deleted or "
+                                               "never created); nothing was changed")
+                                    .arg(pre.revision),
+                                keyWhere(key))};
+        if (QString::number(*current) != pre.revision)
+            throw Failure{Error(ErrorKind::Conflict,
+                                QStringLiteral("expected revision %1, but the key is at revision %2: someone else "
+                                               "changed it first; read it again and retry")
+                                    .arg(pre.revision)
+                                    .arg(*current),
+                                keyWhere(key))};
+        return;
+    }
+}
+
+void Connection::logChange(qint64 revision, const QByteArray &key, ChangeType type, const QString &encoding,
+                           qint64 updated, const QByteArray &labels, const QByteArray *value)
+{
+    Query q = prepare("INSERT INTO changes(revision, key, type, encoding, updated, labels, size, value) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    q.bind(1, revision);
+    q.bindText(2, key);
+    q.bind(3, type);
+    q.bindTextOrNull(4, encoding.toUtf8());
+    q.bind(5, updated);
+    q.bindTextOrNull(6, labels);
+    q.bind(7, value ? value->size() : 0);
+    if (value)
+        q.bindBlob(8, *value);
+    else
+        q.bindNull(8);
+    run(q);
+}
+
+void Connection::compact(qint64 revision, qsizetype written, int historyLimit)
+{
+    const qint64 compacted = meta("compacted");
+    // A little slack so the DELETE runs once every limit/64 writes, not on
+    // every write.
+    const qint64 slack = historyLimit / 64;
+    if (revision - compacted <= historyLimit + slack && written < kBigValue)
+        return;
+    qint64 cutoff = std::max<qint64>(revision - historyLimit, 0);
+    {
+        Query q = prepare("SELECT revision, size FROM changes WHERE revision > ?1 ORDER BY revision DESC");
+        q.bind(1, std::max(cutoff, compacted));
+        qint64 total = 0;
+        while (next(q)) {
+            total += q.integer(1);
+            // The newest change always stays, however large.
+            if (total > kLogByteBudget && q.integer(0) < revision) {
+                cutoff = std::max(cutoff, q.integer(0));
+                break;
+            }
+        }
+    }
+    if (cutoff <= compacted)
+        return;
+    Query del = prepare("DELETE FROM changes WHERE revision <= ?1");
+    del.bind(1, cutoff);
+    run(del);
+    setMeta("compacted", cutoff);
+}
+
+Entry Connection::entryFromRow(const Query &q, int first, const QString &key, bool withValue)
+{
+    Entry e;
+    e.key = key;
+    e.encoding = encodingOf(q.text(first), key);
+    e.revision = QString::number(q.integer(first + 1));
+    e.updated = QDateTime::fromMSecsSinceEpoch(q.integer(first + 2), Qt::UTC);
+    e.labels = labelsFromJson(q.bytes(first + 3));
+    if (withValue) {
+        e.raw = q.bytes(first + 4);
+        e.value = decodeOrThrow(e.raw, e.encoding, key);
+    }
+    return e;
+}
+
+Result<Entry> Connection::get(const QString &key)
+{
+    return transact(Mode::Read, [&] {
+        Query q = prepare("SELECT encoding, revision, updated, labels, value FROM entries WHERE key = ?1");
+        q.bindText(1, key.toUtf8());
+        if (!next(q))
+            throw Failure{Error(ErrorKind::NotFound, QStringLiteral("the key does not exist"), keyWhere(key))};
+        return entryFromRow(q, 0, key, true);
+    });
+}
+
+Result<ListPage> Connection::list(const ListOptions &options)
+{
+    const int limit = options.limit <= 0 ? kDefaultPageSize : std::min(options.limit, kMaxPageSize);
+    const QByteArray prefix = options.prefix.toUtf8();
+    const QByteArray end = prefixEnd(prefix);
+    std::optional<QByteArray> after;
+    if (!options.cursor.isEmpty()) {
+        after = decodeCursor(options.cursor);
+        if (!after)
+            return Error(ErrorKind::Invalid,
+                         QStringLiteral("this cursor was not handed out by this store; start the listing again "
+                                        "without a cursor"),
+                         QStringLiteral("cursor"));
+    }
+    // One bound per side so SQLite walks the key index as a range; a cursor
+    // behind the prefix is simply the prefix's start.
+    const bool exclusive = after && *after >= prefix;
+    QByteArray sql = options.keysOnly ? "SELECT key, encoding, revision, updated, labels FROM entries"
+                                      : "SELECT key, encoding, revision, updated, labels, value FROM entries";
+    sql += exclusive ? " WHERE key > ?1" : " WHERE key >= ?1";
+    if (!end.isEmpty())
+        sql += " AND key < ?2";
+    sql += " ORDER BY key LIMIT ?3";
+
+    return transact(Mode::Read, [&] {
+        ListPage page;
+        page.revision = QString::number(meta("revision"));
+        Query q = prepare(sql);
+        q.bindText(1, exclusive ? *after : prefix);
+        if (!end.isEmpty())
+            q.bindText(2, end);
+        // One more than asked tells whether another page follows.
+        q.bind(3, limit + 1);
+        page.entries.reserve(limit);
+        QByteArray lastKey;
+        while (next(q)) {
+            if (page.entries.size() == limit) {
+                page.nextCursor = encodeCursor(lastKey);
+                break;
+            }
+            lastKey = q.bytes(0);
+            page.entries.append(entryFromRow(q, 1, QString::fromUtf8(lastKey), !options.keysOnly));
+        }
+        return page;
+    });
+}
+
+Result<Entry> Connection::put(const Entry &in, const Precondition &pre, int historyLimit)
+{
+    Entry out;
+    out.key = in.key;
+    out.encoding = in.encoding;
+    out.labels = in.labels;
+    out.raw = encodeValue(in);
+    // Hand back what a later get will see, which for text and base64
+    // encodings of non-string values differs from what came in.
+    if (Result<Json> stored = decodeValue(out.raw, out.encoding, keyWhere(in.key)))
+        out.value = std::move(stored).value();
+    else
+        out.value = in.value;
+    const QByteArray key = in.key.toUtf8();
+    const QString encoding = encodingName(in.encoding);
+    const QByteArray labels = labelsToJson(in.labels);
+
+    return transact(Mode::Write, [&] {
+        const std::optional<qint64> current = entryRevision(key);
+        checkPrecondition(in.key, current, pre);
+        const qint64 revision = meta("revision") + 1;
+        const qint64 updated = nowMs();
+        Query q = prepare("INSERT INTO entries(key, encoding, revision, updated, labels, value) "
+                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+                          "ON CONFLICT(key) DO UPDATE SET encoding = excluded.encoding, "
+                          "revision = excluded.revision, updated = excluded.updated, labels = excluded.labels, "
+                          "value = excluded.value");
+        q.bindText(1, key);
+        q.bindText(2, encoding.toUtf8());
+        q.bind(3, revision);
+        q.bind(4, updated);
+        q.bindTextOrNull(5, labels);
+        q.bindBlob(6, out.raw);
+        run(q);
+        logChange(revision, key, current ? ChangeModified : ChangeAdded, encoding, updated, labels, &out.raw);
+        setMeta("revision", revision);
+        compact(revision, out.raw.size(), historyLimit);
+        Entry result = out;
+        result.revision = QString::number(revision);
+        result.updated = QDateTime::fromMSecsSinceEpoch(updated, Qt::UTC);
+        return result;
+    });
+}
+
+Status Connection::remove(const QString &key, const Precondition &pre, int historyLimit)
+{
+    const QByteArray k = key.toUtf8();
+    return transact(Mode::Write, [&] {
+        const std::optional<qint64> current = entryRevision(k);
+        checkPrecondition(key, current, pre);
+        if (!current)
+            throw Failure{Error(ErrorKind::NotFound, QStringLiteral("the key does not exist"), keyWhere(key))};
+        const qint64 revision = meta("revision") + 1;
+        Query q = prepare("DELETE FROM entries WHERE key = ?1");
+        q.bindText(1, k);
+        run(q);
+        logChange(revision, k, ChangeDeleted, QString(), nowMs(), QByteArray(), nullptr);
+        setMeta("revision", revision);
+        compact(revision, 0, historyLimit);
+    });
+}
+
+Result<PollResult> Connection::poll(const QString &prefix, std::optional<qint64> from)
+{
+    const QByteArray lo = prefix.toUtf8();
+    const QByteArray hi = prefixEnd(lo);
+    return transact(Mode::Read, [&] {
+        PollResult r;
+        const qint64 current = meta("revision");
+        if (!from) {
+            r.last = current;
+            return r;
+        }
+        const qint64 compacted = meta("compacted");
+        // A revision ahead of the store means the file was replaced.
+        if (*from < compacted || *from > current) {
+            // Resync and Added events carry no revision: a consumer that
+            // stops half-way through must not resume from this snapshot.
+            Event resync;
+            resync.type = Event::Type::Resync;
+            r.events.append(resync);
+            QByteArray sql = "SELECT key, encoding, revision, updated, labels, value FROM entries WHERE key >= ?1";
+            if (!hi.isEmpty())
+                sql += " AND key < ?2";
+            sql += " ORDER BY key";
+            Query q = prepare(sql);
+            q.bindText(1, lo);
+            if (!hi.isEmpty())
+                q.bindText(2, hi);
+            while (next(q)) {
+                Event added;
+                added.type = Event::Type::Added;
+                added.entry = entryFromRow(q, 1, q.text(0), true);
+                r.events.append(std::move(added));
+            }
+            Event done;
+            done.type = Event::Type::ResyncDone;
+            done.revision = QString::number(current);
+            r.events.append(done);
+            r.last = current;
+            return r;
+        }
+        QByteArray sql = "SELECT revision, key, type, encoding, updated, labels, value FROM changes "
+                         "WHERE revision > ?1 AND revision <= ?2 AND key >= ?3";
+        if (!hi.isEmpty())
+            sql += " AND key < ?4";
+        sql += " ORDER BY revision LIMIT ?5";
+        Query q = prepare(sql);
+        q.bind(1, *from);
+        q.bind(2, current);
+        q.bindText(3, lo);
+        if (!hi.isEmpty())
+            q.bindText(4, hi);
+        q.bind(5, kPollBatch);
+        qint64 lastSeen = *from;
+        while (next(q)) {
+            Event e;
+            lastSeen = q.integer(0);
+            e.revision = QString::number(lastSeen);
+            const auto type = int(q.integer(2));
+            e.type = type == ChangeAdded      ? Event::Type::Added
+                     : type == ChangeModified ? Event::Type::Modified
+                                              : Event::Type::Deleted;
+            if (e.type == Event::Type::Deleted) {
+                e.entry.key = q.text(1);
+                e.entry.revision = e.revision;
+                e.entry.updated = QDateTime::fromMSecsSinceEpoch(q.integer(4), Qt::UTC);
+            } else {
+                e.entry.key = q.text(1);
+                e.entry.encoding = encodingOf(q.text(3), e.entry.key);
+                e.entry.revision = e.revision;
+                e.entry.updated = QDateTime::fromMSecsSinceEpoch(q.integer(4), Qt::UTC);
+                e.entry.labels = labelsFromJson(q.bytes(5));
+                e.entry.raw = q.bytes(6);
+                e.entry.value = decodeOrThrow(e.entry.raw, e.entry.encoding, e.entry.key);
+            }
+            r.events.append(std::move(e));
+        }
+        r.more = r.events.size() == kPollBatch;
+        r.last = r.more ? lastSeen : current;
+        return r;
+    });
+}
+
+Result<Lock> Connection::lock(const QString &name, const QString &owner, qint64 ttlMs)
+{
+    const QByteArray n = name.toUtf8();
+    return transact(Mode::Write, [&] {
+        const qint64 now = nowMs();
+        {
+            Query q = prepare("SELECT owner, token, expires FROM locks WHERE name = ?1");
+            q.bindText(1, n);
+            if (next(q) && q.integer(2) > now) {
+                // Not re-entrant: two jobs sharing one provider must still
+                // exclude each other.
+                const QDateTime until = QDateTime::fromMSecsSinceEpoch(q.integer(2), Qt::UTC);
+                throw Failure{Error(ErrorKind::Busy,
+                                    QStringLiteral("the lock is held by %1 (fencing token %2) until %3; try again "
+                                                   "after it is released or expires")
+                                        .arg(q.text(0))
+                                        .arg(q.integer(1))
+                                        .arg(until.toString(Qt::ISODateWithMs)),
+                                    lockWhere(name))};
+            }
+        }
+        // One counter for all names, bumped inside the write transaction, so
+        // a token is never handed out twice, even across processes.
+        const qint64 token = meta("fencing") + 1;
+        setMeta("fencing", token);
+        const qint64 expires = now + ttlMs;
+        Query q = prepare("INSERT OR REPLACE INTO locks(name, owner, token, expires) VALUES (?1, ?2, ?3, ?4)");
+        q.bindText(1, n);
+        q.bindText(2, owner.toUtf8());
+        q.bind(3, token);
+        q.bind(4, expires);
+        run(q);
+        Lock l;
+        l.name = name;
+        l.owner = owner;
+        l.fencingToken = quint64(token);
+        l.expires = QDateTime::fromMSecsSinceEpoch(expires, Qt::UTC);
+        return l;
+    });
+}
+
+Status Connection::unlock(const Lock &lock)
+{
+    const QByteArray n = lock.name.toUtf8();
+    return transact(Mode::Write, [&] {
+        Query q = prepare("SELECT owner, token FROM locks WHERE name = ?1");
+        q.bindText(1, n);
+        if (!next(q))
+            throw Failure{Error(ErrorKind::Conflict,
+                                QStringLiteral("you no longer hold this lock (fencing token %1): nobody holds it "
+                                               "now")
+                                    .arg(lock.fencingToken),
+                                lockWhere(lock.name))};
+        const QString owner = q.text(0);
+        const auto token = quint64(q.integer(1));
+        // An expired lock nobody has taken since is still ours to release.
+        if (owner != lock.owner || token != lock.fencingToken)
+            throw Failure{Error(ErrorKind::Conflict,
+                                QStringLiteral("you no longer hold this lock: expected fencing token %1 held by %2, "
+                                               "but it is held by %3 with fencing token %4")
+                                    .arg(lock.fencingToken)
+                                    .arg(lock.owner, owner)
+                                    .arg(token),
+                                lockWhere(lock.name))};
+        Query del = prepare("DELETE FROM locks WHERE name = ?1");
+        del.bindText(1, n);
+        run(del);
+    });
+}
+
+// Shown to whoever finds the lock busy, so it says who and where to look:
+// "alice@host pid 4242 #1". The number tells providers of one process apart.
+QString newOwnerId()
+{
+    static std::atomic<int> counter{0};
+    QString user = qEnvironmentVariable("USER");
+    if (user.isEmpty())
+        user = qEnvironmentVariable("LOGNAME");
+    if (user.isEmpty())
+        user = QStringLiteral("uid%1").arg(getuid());
+    return QStringLiteral("%1@%2 pid %3 #%4")
+        .arg(user, QSysInfo::machineHostName())
+        .arg(QCoreApplication::applicationPid())
+        .arg(++counter);
+}
+
+} // namespace
+
+// Tells watches on other providers in this process that a file changed, so
+// they poll at once instead of on their next tick.
+class ChangeHub : public QObject {
+    Q_OBJECT
+public:
+    void notify(const QString &path) { Q_EMIT changed(path); }
+
+Q_SIGNALS:
+    void changed(const QString &path);
+};
+
+namespace {
+Q_GLOBAL_STATIC(ChangeHub, changeHub)
+} // namespace
+
+struct Shared {
+    explicit Shared(QString p) : path(std::move(p)), owner(newOwnerId()), conn(path) {}
+
+    const QString path; // absolute; also how watches recognise the same file
+    const QString owner;
+    std::atomic<int> historyLimit{SqliteProvider::kDefaultHistoryLimit};
+    int pollIntervalMs = kPollIntervalMs; // read on the caller's thread only
+    Connection conn;
+    // Declared last so it is destroyed first: its destructor waits for the
+    // jobs that still use `conn`.
+    SerialWorker worker;
+};
+
+namespace {
+
+// Runs `job` on the provider's worker and returns a future fed by a promise.
+// The future QtConcurrent::run returns would do: a blocking wait on it
+// (result(), waitForFinished()) runs a job that has not started yet on the
+// waiting thread, ahead of the jobs queued before it and beside the worker,
+// on a connection that must only ever be used by one thread at a time.
+template <typename F>
+auto submit(Shared *s, F job) -> QFuture<std::invoke_result_t<F>>
+{
+    using T = std::invoke_result_t<F>;
+    auto promise = std::make_shared<QPromise<T>>();
+    QFuture<T> future = promise->future();
+    promise->start();
+    s->worker.run([promise, job = std::move(job)]() mutable {
+        promise->addResult(job());
+        promise->finish();
+    });
+    return future;
+}
+
+class SqliteWatch : public Watch {
+public:
+    SqliteWatch(std::shared_ptr<Shared> shared, QString prefix, std::optional<qint64> from,
+                std::optional<Error> invalid)
+        : m_shared(std::move(shared)), m_prefix(std::move(prefix)), m_last(from),
+          m_baseInterval(m_shared->pollIntervalMs), m_interval(m_baseInterval)
+    {
+        m_timer.setSingleShot(true);
+        connect(&m_timer, &QTimer::timeout, this, [this] { poll(); });
+        connect(m_pending, &QFutureWatcher<Result<PollResult>>::finished, this, [this] { finished(); });
+        connect(changeHub(), &ChangeHub::changed, this, [this](const QString &path) {
+            if (path == m_shared->path)
+                poll();
+        });
+        if (invalid) {
+            m_stopped = true;
+            QTimer::singleShot(0, this, [this, e = *invalid] { Q_EMIT failed(e); });
+            return;
+        }
+        // Queued now, ahead of any write this provider is asked for later,
+        // so "from now" cannot miss one.
+        poll();
+    }
+
+    ~SqliteWatch() override
+    {
+        // A consumer may destroy the watch from a slot connected to event(),
+        // that is, while m_pending is still emitting finished().
+        m_pending->deleteLater();
+    }
+
+private:
+    void poll()
+    {
+        if (m_stopped)
+            return;
+        if (m_inFlight) {
+            m_again = true;
+            return;
+        }
+        m_timer.stop();
+        m_inFlight = true;
+        m_again = false;
+        Shared *s = m_shared.get();
+        m_pending->setFuture(submit(s, [s, prefix = m_prefix, from = m_last] { return s->conn.poll(prefix, from); }));
+    }
+
+    void finished()
+    {
+        m_inFlight = false;
+        const Result<PollResult> r = m_pending->result();
+        if (!r) {
+            const ErrorKind kind = r.error().kind;
+            if (kind == ErrorKind::Timeout || kind == ErrorKind::Io) {
+                m_interval = std::max(m_baseInterval, std::min(m_interval * 2, kMaxPollIntervalMs));
+                m_timer.start(m_interval);
+                return;
+            }
+            m_stopped = true;
+            Q_EMIT failed(r.error());
+            return;
+        }
+        m_interval = m_baseInterval;
+        m_last = r->last;
+        // A slot may delete this watch while we emit.
+        const QPointer<SqliteWatch> self(this);
+        for (const Event &e : r->events) {
+            Q_EMIT event(e);
+            if (!self)
+                return;
+        }
+        if (r->more || m_again)
+            poll();
+        else
+            m_timer.start(m_interval);
+    }
+
+    // First member: destroyed last, after the timer.
+    std::shared_ptr<Shared> m_shared;
+    const QString m_prefix;
+    std::optional<qint64> m_last; // empty until the first poll learns "now"
+    QTimer m_timer;
+    QFutureWatcher<Result<PollResult>> *m_pending = new QFutureWatcher<Result<PollResult>>;
+    const int m_baseInterval;
+    int m_interval;
+    bool m_inFlight = false;
+    bool m_again = false;
+    bool m_stopped = false;
+};
+
+Status validateLockName(const QString &name)
+{
+    if (name.isEmpty())
+        return Error(ErrorKind::Invalid, QStringLiteral("a lock name may not be empty"), QStringLiteral("lock"));
+    for (QChar c : name) {
+        if (c.unicode() < 0x20 || c.unicode() == 0x7f)
+            return Error(ErrorKind::Invalid, QStringLiteral("a lock name may not contain control characters"),
+                         lockWhere(QString(name).replace(QChar(0), QStringLiteral("\\0"))));
+    }
+    if (name.toUtf8().size() > 1024)
+        return Error(ErrorKind::Invalid, QStringLiteral("a lock name may be at most 1024 bytes long"),
+                     QStringLiteral("lock"));
+    return {};
+}
+
+} // namespace
+} // namespace sqlite
+
+SqliteProvider::SqliteProvider(QString path, QObject *parent)
+    : Provider(parent),
+      m_shared(std::make_shared<sqlite::Shared>(QDir::cleanPath(QFileInfo(path).absoluteFilePath())))
+{
+    // Created here, on the caller's thread, rather than lazily by a worker.
+    (void)sqlite::changeHub();
+}
+
+SqliteProvider::~SqliteProvider() = default;
+
+QString SqliteProvider::defaultPath()
+{
+    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation)
+        + QStringLiteral("/statedeck/state.db");
+}
+
+QString SqliteProvider::path() const
+{
+    return m_shared->path;
+}
+
+void SqliteProvider::setHistoryLimit(int changes)
+{
+    m_shared->historyLimit = std::max(1, changes);
+}
+
+void SqliteProvider::setPollInterval(std::chrono::milliseconds interval)
+{
+    m_shared->pollIntervalMs = int(std::clamp<qint64>(interval.count(), 10, 3600 * 1000));
+}
+
+QString SqliteProvider::scheme() const
+{
+    return QStringLiteral("sqlite");
+}
+
+QString SqliteProvider::describe() const
+{
+    return QStringLiteral("sqlite://") + m_shared->path;
+}
+
+Capabilities SqliteProvider::capabilities() const
+{
+    Capabilities caps;
+    caps.watch = WatchKind::Poll;
+    caps.compareAndSwap = true;
+    caps.ttl = false;
+    caps.locks = true;
+    caps.transactions = true;
+    caps.watchHistory = true;
+    return caps;
+}
+
+QFuture<Result<ListPage>> SqliteProvider::list(const ListOptions &options)
+{
+    sqlite::Shared *s = m_shared.get();
+    return sqlite::submit(s, [s, options] { return s->conn.list(options); });
+}
+
+QFuture<Result<Entry>> SqliteProvider::get(const QString &key)
+{
+    if (Status valid = validateKey(key, capabilities()); !valid)
+        return readyFuture(Result<Entry>(valid.error()));
+    sqlite::Shared *s = m_shared.get();
+    return sqlite::submit(s, [s, key] { return s->conn.get(key); });
+}
+
+QFuture<Result<Entry>> SqliteProvider::put(const Entry &entry, const Precondition &pre)
+{
+    if (Status valid = validateKey(entry.key, capabilities()); !valid)
+        return readyFuture(Result<Entry>(valid.error()));
+    sqlite::Shared *s = m_shared.get();
+    return sqlite::submit(s, [s, entry, pre] {
+        Result<Entry> r = s->conn.put(entry, pre, s->historyLimit);
+        if (r)
+            sqlite::changeHub()->notify(s->path);
+        return r;
+    });
+}
+
+QFuture<Status> SqliteProvider::remove(const QString &key, const Precondition &pre)
+{
+    if (Status valid = validateKey(key, capabilities()); !valid)
+        return readyFuture(Status(valid.error()));
+    sqlite::Shared *s = m_shared.get();
+    return sqlite::submit(s, [s, key, pre] {
+        Status r = s->conn.remove(key, pre, s->historyLimit);
+        if (r)
+            sqlite::changeHub()->notify(s->path);
+        return r;
+    });
+}
+
+std::unique_ptr<Watch> SqliteProvider::watch(const QString &prefix, const QString &fromRevision)
+{
+    std::optional<qint64> from;
+    std::optional<Error> invalid;
+    if (!fromRevision.isEmpty()) {
+        bool ok = false;
+        const qint64 r = fromRevision.toLongLong(&ok);
+        if (ok && r >= 0)
+            from = r;
+        else
+            invalid = Error(ErrorKind::Invalid,
+                            QStringLiteral("\"%1\" is not a revision of this store (a revision here is a "
+                                           "non-negative decimal number)")
+                                .arg(fromRevision),
+                            QStringLiteral("revision"));
+    }
+    return std::make_unique<sqlite::SqliteWatch>(m_shared, prefix, from, invalid);
+}
+
+QFuture<Result<Lock>> SqliteProvider::lock(const QString &name, std::chrono::milliseconds ttl)
+{
+    if (Status valid = sqlite::validateLockName(name); !valid)
+        return readyFuture(Result<Lock>(valid.error()));
+    if (ttl.count() <= 0)
+        return readyFuture(Result<Lock>(Error(ErrorKind::Invalid,
+                                              QStringLiteral("a lock needs a time to live above zero"),
+                                              sqlite::lockWhere(name))));
+    sqlite::Shared *s = m_shared.get();
+    return sqlite::submit(s, [s, name, ttl = qint64(ttl.count())] { return s->conn.lock(name, s->owner, ttl); });
+}
+
+QFuture<Status> SqliteProvider::unlock(const Lock &lock)
+{
+    if (Status valid = sqlite::validateLockName(lock.name); !valid)
+        return readyFuture(Status(valid.error()));
+    sqlite::Shared *s = m_shared.get();
+    return sqlite::submit(s, [s, lock] { return s->conn.unlock(lock); });
+}
+
+} // namespace sd
+
+#include "SqliteProvider.moc"

@@ -1,0 +1,68 @@
+#pragma once
+
+#include "providers/Provider.h"
+
+#include <memory>
+
+namespace sd {
+
+namespace sqlite {
+struct Shared;
+}
+
+// The embedded default store: one SQLite file in WAL mode.
+//
+// Revisions are one store-wide counter: every put or remove takes the next
+// one (like etcd's mod_revision) and an entry's revision is that of its last
+// write. Every write is also appended to a bounded change log, so a watch can
+// resume from a past revision as long as the log still reaches back that far;
+// otherwise it gets a Resync. A watch sees events with a revision greater
+// than the one it was given (the revision of a ListPage or of the last event
+// it handled). Keys sort by their UTF-8 bytes; a list page holds at most
+// 10,000 entries whatever the limit asks for.
+//
+// Several providers, in this process or others, may share one file: writers
+// serialise on SQLite's write lock, so preconditions hold across processes.
+class SqliteProvider : public Provider {
+    Q_OBJECT
+public:
+    // No I/O happens here; the first operation opens the file, creating it,
+    // its directory and the schema as needed.
+    explicit SqliteProvider(QString path, QObject *parent = nullptr);
+    ~SqliteProvider() override;
+
+    // $XDG_DATA_HOME/statedeck/state.db
+    static QString defaultPath();
+
+    static constexpr int kDefaultHistoryLimit = 10000;
+
+    QString path() const;
+
+    // How many changes the log keeps for watches to resume from. Older ones
+    // are compacted away as writes happen. Tests lower it to reach compaction
+    // without writing thousands of entries.
+    void setHistoryLimit(int changes);
+
+    // How often watches created afterwards look for changes made by other
+    // processes (200 ms by default). Writes through any SqliteProvider of
+    // this process on the same file wake them at once regardless.
+    void setPollInterval(std::chrono::milliseconds interval);
+
+    QString scheme() const override;
+    QString describe() const override;
+    Capabilities capabilities() const override;
+
+    QFuture<Result<ListPage>> list(const ListOptions &options) override;
+    QFuture<Result<Entry>> get(const QString &key) override;
+    QFuture<Result<Entry>> put(const Entry &entry, const Precondition &pre) override;
+    QFuture<Status> remove(const QString &key, const Precondition &pre) override;
+    std::unique_ptr<Watch> watch(const QString &prefix, const QString &fromRevision) override;
+    QFuture<Result<Lock>> lock(const QString &name, std::chrono::milliseconds ttl) override;
+    QFuture<Status> unlock(const Lock &lock) override;
+
+private:
+    // Shared with the watches, which may outlive the provider.
+    std::shared_ptr<sqlite::Shared> m_shared;
+};
+
+} // namespace sd
