@@ -8,6 +8,16 @@
 
 namespace sd {
 
+namespace detail {
+// What error() answers for a success: asking is harmless (test macros and
+// log lines build their messages before checking ok()).
+inline const Error &noError()
+{
+    static const Error none(ErrorKind::Internal, QStringLiteral("no error"));
+    return none;
+}
+} // namespace detail
+
 // A value or an Error. Default-constructible so it can travel through QFuture.
 template <typename T>
 class [[nodiscard]] Result {
@@ -25,7 +35,7 @@ public:
     const T *operator->() const { return &value(); }
     T *operator->() { return &value(); }
 
-    const Error &error() const { return std::get<1>(m_data); }
+    const Error &error() const { return ok() ? detail::noError() : std::get<1>(m_data); }
 
 private:
     std::variant<T, Error> m_data;
@@ -39,7 +49,7 @@ public:
 
     bool ok() const { return !m_error.has_value(); }
     explicit operator bool() const { return ok(); }
-    const Error &error() const { return *m_error; }
+    const Error &error() const { return m_error ? *m_error : detail::noError(); }
 
 private:
     std::optional<Error> m_error;

@@ -1,8 +1,11 @@
 #pragma once
 
 #include <QFuture>
+#include <QPromise>
 #include <QThreadPool>
-#include <QtConcurrent/QtConcurrentRun>
+
+#include <memory>
+#include <type_traits>
 
 namespace sd {
 
@@ -27,10 +30,26 @@ public:
     SerialWorker(const SerialWorker &) = delete;
     SerialWorker &operator=(const SerialWorker &) = delete;
 
+    // The future is backed by a QPromise rather than QtConcurrent::run: a
+    // QtConcurrent future lets a caller that blocks on it steal the queued
+    // job and run it on its own thread, out of order and concurrently with
+    // the worker, which breaks both ordering and single-thread handles.
     template <typename F>
-    auto run(F &&job)
+    auto run(F job) -> QFuture<std::invoke_result_t<F>>
     {
-        return QtConcurrent::run(&m_pool, std::forward<F>(job));
+        using T = std::invoke_result_t<F>;
+        auto promise = std::make_shared<QPromise<T>>();
+        QFuture<T> future = promise->future();
+        promise->start();
+        m_pool.start([promise, job = std::move(job)]() mutable {
+            if constexpr (std::is_void_v<T>) {
+                job();
+            } else {
+                promise->addResult(job());
+            }
+            promise->finish();
+        });
+        return future;
     }
 
     void waitForIdle() { m_pool.waitForDone(); }

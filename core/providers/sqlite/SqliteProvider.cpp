@@ -1038,23 +1038,12 @@ struct Shared {
 
 namespace {
 
-// Runs `job` on the provider's worker and returns a future fed by a promise.
-// The future QtConcurrent::run returns would do: a blocking wait on it
-// (result(), waitForFinished()) runs a job that has not started yet on the
-// waiting thread, ahead of the jobs queued before it and beside the worker,
-// on a connection that must only ever be used by one thread at a time.
+// Runs `job` on the provider's worker (SerialWorker::run explains why its
+// future is promise-backed rather than QtConcurrent's).
 template <typename F>
 auto submit(Shared *s, F job) -> QFuture<std::invoke_result_t<F>>
 {
-    using T = std::invoke_result_t<F>;
-    auto promise = std::make_shared<QPromise<T>>();
-    QFuture<T> future = promise->future();
-    promise->start();
-    s->worker.run([promise, job = std::move(job)]() mutable {
-        promise->addResult(job());
-        promise->finish();
-    });
-    return future;
+    return s->worker.run(std::move(job));
 }
 
 class SqliteWatch : public Watch {

@@ -1,0 +1,41 @@
+#pragma once
+
+#include "Output.h"
+#include "store/StateStore.h"
+
+#include <QCommandLineParser>
+
+#include <functional>
+#include <memory>
+
+namespace sd::ctl {
+
+// What every command gets: the opened store and the global options.
+struct Context {
+    std::unique_ptr<StateStore> store;
+    Format format = Format::Table;
+    bool valueOnly = false; // -o value
+    QString actor;
+    bool assumeYes = false;
+    bool progress = false;
+    QObject *loop = nullptr; // the application: continuations run on its thread
+};
+
+using Done = std::function<void(int exitCode)>;
+
+struct Command {
+    QString name;
+    QString synopsis;    // "get KEY"
+    QString description; // one paragraph for `help COMMAND`
+    bool needsStore = true;
+    std::function<void(QCommandLineParser &)> addOptions;
+    // Returns at once; calls `done` exactly once when finished.
+    std::function<void(Context &, const QCommandLineParser &, const QStringList &args, Done)> run;
+};
+
+const QList<Command> &commands();
+
+// The whole program, minus QCoreApplication: returns the exit code.
+int runCli(const QStringList &arguments);
+
+} // namespace sd::ctl

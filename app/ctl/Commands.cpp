@@ -1,0 +1,467 @@
+#include "Cli.h"
+
+#include "model/Codec.h"
+#include "util/YamlJson.h"
+
+#include <QCoreApplication>
+#include <QFile>
+#include <QProcess>
+#include <QTextStream>
+#include <QTimer>
+
+#include <cstdio>
+
+namespace sd::ctl {
+namespace {
+
+Result<QByteArray> readInput(const QString &source)
+{
+    if (source == QLatin1String("-")) {
+        QFile in;
+        if (!in.open(stdin, QIODevice::ReadOnly))
+            return Error(ErrorKind::Io, QStringLiteral("cannot read standard input"), QStringLiteral("-"));
+        return in.readAll();
+    }
+    QFile f(source);
+    if (!f.exists())
+        return Error(ErrorKind::Invalid, QStringLiteral("no such file"), source);
+    if (!f.open(QIODevice::ReadOnly))
+        return Error(ErrorKind::Io, QStringLiteral("cannot read: %1").arg(f.errorString()), source);
+    return f.readAll();
+}
+
+Precondition preconditionFrom(const QCommandLineParser &p, bool hasCreateOption = false)
+{
+    if (p.isSet(QStringLiteral("if-revision")))
+        return Precondition::atRevision(p.value(QStringLiteral("if-revision")));
+    if (hasCreateOption && p.isSet(QStringLiteral("create")))
+        return Precondition::mustNotExist();
+    return {};
+}
+
+void addWriteOptions(QCommandLineParser &p)
+{
+    p.addOption({QStringLiteral("if-revision"),
+                 QStringLiteral("Write only if the key is still at revision R (compare-and-swap)."),
+                 QStringLiteral("R")});
+}
+
+QString shortTime(const QDateTime &t)
+{
+    return t.isValid() ? t.toUTC().toString(Qt::ISODate) : QStringLiteral("-");
+}
+
+void printEntry(Context &ctx, const Entry &e)
+{
+    if (ctx.valueOnly) {
+        printOut(valueForDisplay(e));
+        return;
+    }
+    switch (ctx.format) {
+    case Format::Json:
+        printOut(toBytes(entryToJson(e, true).dump(2, ' ', false, Json::error_handler_t::replace)) + '\n');
+        break;
+    case Format::Yaml:
+        printOut(jsonToYaml(entryToJson(e, true)));
+        break;
+    case Format::Table: {
+        Table t({QStringLiteral("KEY"), QStringLiteral("REVISION"), QStringLiteral("ENCODING"),
+                 QStringLiteral("UPDATED")});
+        t.addRow({e.key, e.revision, encodingName(e.encoding), shortTime(e.updated)});
+        t.flush();
+        printOut("\n" + valueForDisplay(e));
+        break;
+    }
+    }
+}
+
+void printWritten(Context &ctx, const Entry &e, const QString &verb)
+{
+    if (ctx.format == Format::Json || ctx.format == Format::Yaml) {
+        printEntry(ctx, e);
+        return;
+    }
+    printOut(QStringLiteral("%1 %2 (revision %3)\n").arg(e.key, verb, e.revision).toUtf8());
+}
+
+// ---- ls ------------------------------------------------------------------
+
+struct Lister {
+    Context *ctx;
+    ListOptions options;
+    qint64 max = -1;
+    qint64 seen = 0;
+    bool firstJson = true;
+    Table table{{QStringLiteral("KEY"), QStringLiteral("REVISION"), QStringLiteral("ENCODING"),
+                 QStringLiteral("UPDATED")}};
+    Progress progress{false};
+    Done done;
+
+    void next()
+    {
+        ctx->store->provider()->list(options).then(ctx->loop, [this](Result<ListPage> page) {
+            if (!page.ok()) {
+                progress.done();
+                printError(page.error());
+                finish(exitCodeFor(page.error()));
+                return;
+            }
+            for (const Entry &e : std::as_const(page->entries)) {
+                if (max >= 0 && seen >= max)
+                    break;
+                ++seen;
+                emitEntry(e);
+            }
+            if (ctx->format == Format::Table && !ctx->valueOnly)
+                table.flush();
+            progress.update(QStringLiteral("listed %1 keys...").arg(seen));
+            if (page->nextCursor.isEmpty() || (max >= 0 && seen >= max)) {
+                progress.done();
+                finish(ExitOk);
+                return;
+            }
+            options.cursor = page->nextCursor;
+            next();
+        });
+    }
+
+    void emitEntry(const Entry &e)
+    {
+        if (ctx->valueOnly) {
+            printOut(e.key.toUtf8() + '\n');
+            return;
+        }
+        switch (ctx->format) {
+        case Format::Table:
+            table.addRow({e.key, e.revision, encodingName(e.encoding), shortTime(e.updated)});
+            break;
+        case Format::Json:
+            printOut((firstJson ? QByteArray("[\n  ") : QByteArray(",\n  "))
+                     + toBytes(entryToJson(e, !options.keysOnly).dump(-1, ' ', false, Json::error_handler_t::replace)));
+            firstJson = false;
+            break;
+        case Format::Yaml:
+            printOut("- " + jsonToYaml(entryToJson(e, !options.keysOnly)).replace("\n", "\n  ").trimmed() + "\n");
+            break;
+        }
+    }
+
+    void finish(int code)
+    {
+        if (ctx->format == Format::Json && !ctx->valueOnly)
+            printOut(firstJson ? QByteArray("[]\n") : QByteArray("\n]\n"));
+        else if (ctx->format == Format::Yaml && seen == 0)
+            printOut("[]\n");
+        Done d = done;
+        delete this;
+        d(code);
+    }
+};
+
+void runLs(Context &ctx, const QCommandLineParser &p, const QStringList &args, Done done)
+{
+    auto *l = new Lister;
+    l->ctx = &ctx;
+    l->done = std::move(done);
+    l->options.prefix = args.value(0);
+    l->options.limit = p.value(QStringLiteral("page-size")).toInt();
+    l->options.keysOnly = !p.isSet(QStringLiteral("values"));
+    if (p.isSet(QStringLiteral("max")))
+        l->max = p.value(QStringLiteral("max")).toLongLong();
+    l->progress = Progress(ctx.progress);
+    l->next();
+}
+
+// ---- get / put / patch / rm -------------------------------------------------
+
+void runGet(Context &ctx, const QCommandLineParser &, const QStringList &args, Done done)
+{
+    ctx.store->get(args.at(0)).then(ctx.loop, [&ctx, done](Result<Entry> r) {
+        if (!r.ok()) {
+            printError(r.error());
+            done(exitCodeFor(r.error()));
+            return;
+        }
+        printEntry(ctx, r.value());
+        done(ExitOk);
+    });
+}
+
+void runPut(Context &ctx, const QCommandLineParser &p, const QStringList &args, Done done)
+{
+    const QString key = args.at(0);
+    auto bytes = readInput(args.at(1));
+    if (!bytes.ok()) {
+        printError(bytes.error());
+        return done(ExitError);
+    }
+    Entry entry;
+    if (p.isSet(QStringLiteral("encoding"))) {
+        Encoding enc;
+        if (!parseEncoding(p.value(QStringLiteral("encoding")), &enc)) {
+            printError(Error(ErrorKind::Invalid, QStringLiteral("expected one of json, yaml, text, base64"),
+                             QStringLiteral("--encoding %1").arg(p.value(QStringLiteral("encoding")))));
+            return done(ExitUsage);
+        }
+        const QString where = args.at(1) == QLatin1String("-") ? QStringLiteral("<stdin>") : args.at(1);
+        auto value = decodeValue(bytes.value(), enc, where);
+        if (!value.ok()) {
+            printError(value.error());
+            return done(ExitError);
+        }
+        entry.key = key;
+        entry.encoding = enc;
+        entry.value = std::move(value).value();
+        entry.raw = bytes.value();
+    } else {
+        // Input meant as JSON (a .json file, or text opening with { or [) must
+        // parse: storing a broken document as text would hide the mistake.
+        const QString where = args.at(1) == QLatin1String("-") ? QStringLiteral("<stdin>") : args.at(1);
+        const QByteArray trimmed = bytes.value().trimmed();
+        const bool meantAsJson = where.endsWith(QLatin1String(".json"), Qt::CaseInsensitive)
+                                 || trimmed.startsWith('{') || trimmed.startsWith('[');
+        if (meantAsJson) {
+            auto value = decodeValue(bytes.value(), Encoding::Json, where);
+            if (!value.ok()) {
+                printError(value.error());
+                printErr(QStringLiteral("hint: to store it as plain text anyway, add --encoding text"));
+                return done(ExitError);
+            }
+        }
+        entry = entryFromBytes(key, bytes.value());
+    }
+    for (const QString &label : p.values(QStringLiteral("label"))) {
+        const qsizetype eq = label.indexOf(QLatin1Char('='));
+        if (eq <= 0) {
+            printError(Error(ErrorKind::Invalid, QStringLiteral("expected NAME=VALUE"),
+                             QStringLiteral("--label %1").arg(label)));
+            return done(ExitUsage);
+        }
+        entry.labels.insert(label.left(eq), label.mid(eq + 1));
+    }
+    ctx.store->put(entry, preconditionFrom(p, true), ctx.actor).then(ctx.loop, [&ctx, done](Result<Entry> r) {
+        if (!r.ok()) {
+            printError(r.error());
+            done(exitCodeFor(r.error()));
+            return;
+        }
+        printWritten(ctx, r.value(), QStringLiteral("written"));
+        done(ExitOk);
+    });
+}
+
+void runPatch(Context &ctx, const QCommandLineParser &p, const QStringList &args, Done done)
+{
+    const QString source = args.at(1);
+    auto bytes = readInput(source);
+    if (!bytes.ok()) {
+        printError(bytes.error());
+        return done(ExitError);
+    }
+    auto patch = decodeValue(bytes.value(), Encoding::Json, source == QLatin1String("-") ? QStringLiteral("<stdin>") : source);
+    if (!patch.ok()) {
+        printError(patch.error());
+        return done(ExitError);
+    }
+    ctx.store->update(args.at(0), patch.value(), preconditionFrom(p), ctx.actor)
+        .then(ctx.loop, [&ctx, done](Result<Entry> r) {
+            if (!r.ok()) {
+                printError(r.error());
+                done(exitCodeFor(r.error()));
+                return;
+            }
+            printWritten(ctx, r.value(), QStringLiteral("patched"));
+            done(ExitOk);
+        });
+}
+
+void runRm(Context &ctx, const QCommandLineParser &p, const QStringList &args, Done done)
+{
+    const QString key = args.at(0);
+    // Ask only a person: scripts and pipes never block on a prompt.
+    if (!ctx.assumeYes && isTerminal(stdin) && isTerminal(stderr)) {
+        std::fprintf(stderr, "Delete \"%s\" from %s? [y/N] ", key.toUtf8().constData(),
+                     ctx.store->provider()->describe().toUtf8().constData());
+        std::fflush(stderr);
+        QTextStream in(stdin);
+        const QString answer = in.readLine().trimmed().toLower();
+        if (answer != QLatin1String("y") && answer != QLatin1String("yes")) {
+            printErr(QStringLiteral("not deleted"));
+            return done(ExitError);
+        }
+    }
+    ctx.store->remove(key, preconditionFrom(p), ctx.actor).then(ctx.loop, [key, done](Status s) {
+        if (!s.ok()) {
+            printError(s.error());
+            done(exitCodeFor(s.error()));
+            return;
+        }
+        printOut(QStringLiteral("%1 deleted\n").arg(key).toUtf8());
+        done(ExitOk);
+    });
+}
+
+// ---- watch -----------------------------------------------------------------
+
+void runWatch(Context &ctx, const QCommandLineParser &p, const QStringList &args, Done done)
+{
+    const qint64 maxEvents = p.isSet(QStringLiteral("count")) ? p.value(QStringLiteral("count")).toLongLong() : -1;
+    std::shared_ptr<Watch> watch(
+        ctx.store->provider()->watch(args.value(0), p.value(QStringLiteral("from-revision"))).release());
+    if (!watch) {
+        printError(Error(ErrorKind::Unsupported, QStringLiteral("this store cannot be watched"),
+                         ctx.store->provider()->describe()));
+        return done(ExitError);
+    }
+    auto count = std::make_shared<qint64>(0);
+    auto finished = std::make_shared<bool>(false);
+    auto finish = [watch, finished, done](int code) mutable {
+        if (*finished)
+            return;
+        *finished = true;
+        QObject::disconnect(watch.get(), nullptr, nullptr, nullptr);
+        done(code);
+    };
+    const bool table = ctx.format == Format::Table;
+    if (table)
+        printOut(QByteArray("EVENT      KEY   REVISION\n"));
+    std::fflush(stdout);
+    QObject::connect(watch.get(), &Watch::event, ctx.loop, [&ctx, watch, count, maxEvents, finish, table](const Event &e) mutable {
+        if (table) {
+            printOut(QStringLiteral("%1 %2   %3\n")
+                         .arg(eventTypeName(e.type).leftJustified(10), e.entry.key, e.revision)
+                         .toUtf8());
+        } else {
+            Json j{{"type", toStd(eventTypeName(e.type))}, {"key", toStd(e.entry.key)}, {"revision", toStd(e.revision)}};
+            if (e.type == Event::Type::Added || e.type == Event::Type::Modified)
+                j["value"] = e.entry.value;
+            printOut(toBytes(j.dump(-1, ' ', false, Json::error_handler_t::replace)) + '\n');
+        }
+        std::fflush(stdout);
+        if (e.type != Event::Type::Resync && e.type != Event::Type::ResyncDone && maxEvents >= 0
+            && ++*count >= maxEvents)
+            finish(ExitOk);
+    });
+    QObject::connect(watch.get(), &Watch::failed, ctx.loop, [finish](const Error &e) mutable {
+        printError(e);
+        finish(exitCodeFor(e));
+    });
+    if (p.isSet(QStringLiteral("timeout"))) {
+        QTimer::singleShot(int(p.value(QStringLiteral("timeout")).toDouble() * 1000), ctx.loop,
+                           [finish]() mutable { finish(ExitOk); });
+    }
+}
+
+// ---- lock ------------------------------------------------------------------
+
+void runLock(Context &ctx, const QCommandLineParser &p, const QStringList &args, Done done)
+{
+    const QString name = args.at(0);
+    const QStringList command = args.mid(1);
+    const auto ttl = std::chrono::milliseconds(qint64(p.value(QStringLiteral("ttl")).toDouble() * 1000));
+    Provider *provider = ctx.store->provider();
+    provider->lock(name, ttl).then(ctx.loop, [&ctx, provider, command, done](Result<Lock> held) {
+        if (!held.ok()) {
+            printError(held.error());
+            done(exitCodeFor(held.error()));
+            return;
+        }
+        const Lock lock = held.value();
+        auto *proc = new QProcess(ctx.loop);
+        proc->setProcessChannelMode(QProcess::ForwardedChannels);
+        proc->setInputChannelMode(QProcess::ForwardedInputChannel);
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("STATEDECK_LOCK_NAME"), lock.name);
+        env.insert(QStringLiteral("STATEDECK_FENCING_TOKEN"), QString::number(lock.fencingToken));
+        proc->setProcessEnvironment(env);
+        auto release = [provider, lock, proc, done](int code) {
+            proc->deleteLater();
+            provider->unlock(lock).then(proc->parent(), [code, done](Status s) {
+                if (!s.ok()) {
+                    printError(s.error());
+                    done(code == 0 ? ExitError : code);
+                    return;
+                }
+                done(code);
+            });
+        };
+        QObject::connect(proc, &QProcess::finished, proc, [release](int code, QProcess::ExitStatus status) {
+            release(status == QProcess::NormalExit ? code : ExitError);
+        });
+        QObject::connect(proc, &QProcess::errorOccurred, proc, [proc, release](QProcess::ProcessError err) {
+            if (err != QProcess::FailedToStart)
+                return;
+            printError(Error(ErrorKind::Invalid, QStringLiteral("cannot start: %1").arg(proc->errorString()),
+                             proc->program()));
+            release(127);
+        });
+        proc->start(command.first(), command.mid(1));
+    });
+}
+
+} // namespace
+
+const QList<Command> &commands()
+{
+    static const QList<Command> list = {
+        {QStringLiteral("ls"), QStringLiteral("ls [PREFIX]"),
+         QStringLiteral("List keys under PREFIX, page by page (a namespace of 100k keys never loads at once)."),
+         true,
+         [](QCommandLineParser &p) {
+             p.addOption({QStringLiteral("page-size"), QStringLiteral("Keys fetched per request (default 500)."),
+                          QStringLiteral("N"), QStringLiteral("500")});
+             p.addOption({QStringLiteral("max"), QStringLiteral("Stop after N keys."), QStringLiteral("N")});
+             p.addOption({QStringLiteral("values"), QStringLiteral("Include values in json/yaml output.")});
+         },
+         runLs},
+        {QStringLiteral("get"), QStringLiteral("get KEY"),
+         QStringLiteral("Show one entry: its value, revision, encoding and update time."), true, {}, runGet},
+        {QStringLiteral("put"), QStringLiteral("put KEY (FILE|-)"),
+         QStringLiteral("Store the contents of FILE (or standard input) under KEY. JSON is stored as JSON, other "
+                        "UTF-8 text as text, anything else as base64."),
+         true,
+         [](QCommandLineParser &p) {
+             addWriteOptions(p);
+             p.addOption({QStringLiteral("create"), QStringLiteral("Fail if the key already exists.")});
+             p.addOption({QStringLiteral("encoding"), QStringLiteral("Force json, yaml, text or base64."),
+                          QStringLiteral("ENC")});
+             p.addOption({QStringLiteral("label"), QStringLiteral("Attach a label (repeatable, where supported)."),
+                          QStringLiteral("NAME=VALUE")});
+         },
+         runPut},
+        {QStringLiteral("patch"), QStringLiteral("patch KEY (FILE|-)"),
+         QStringLiteral("Apply a JSON merge patch (RFC 7386) to KEY. Concurrent writers are handled by re-reading "
+                        "and retrying, so no update is lost; with --if-revision exactly one attempt is made."),
+         true, addWriteOptions, runPatch},
+        {QStringLiteral("rm"), QStringLiteral("rm KEY"),
+         QStringLiteral("Delete KEY. On a terminal it asks first unless --yes is given."), true,
+         [](QCommandLineParser &p) {
+             addWriteOptions(p);
+         },
+         runRm},
+        {QStringLiteral("watch"), QStringLiteral("watch [PREFIX]"),
+         QStringLiteral("Print changes under PREFIX as they happen: ADDED, MODIFIED, DELETED, and RESYNC when the "
+                        "store lost history and the full current state follows."),
+         true,
+         [](QCommandLineParser &p) {
+             p.addOption({QStringLiteral("from-revision"),
+                          QStringLiteral("Replay changes after store revision R first."), QStringLiteral("R")});
+             p.addOption({QStringLiteral("count"), QStringLiteral("Exit after N change events."), QStringLiteral("N")});
+             p.addOption({QStringLiteral("timeout"), QStringLiteral("Exit after S seconds."), QStringLiteral("S")});
+         },
+         runWatch},
+        {QStringLiteral("lock"), QStringLiteral("lock NAME -- CMD [ARGS...]"),
+         QStringLiteral("Hold the lock NAME while CMD runs, then release it. CMD gets STATEDECK_LOCK_NAME and "
+                        "STATEDECK_FENCING_TOKEN in its environment; the exit code is CMD's."),
+         true,
+         [](QCommandLineParser &p) {
+             p.addOption({QStringLiteral("ttl"),
+                          QStringLiteral("Seconds after which a holder that died loses the lock (default 300)."),
+                          QStringLiteral("S"), QStringLiteral("300")});
+         },
+         runLock},
+    };
+    return list;
+}
+
+} // namespace sd::ctl

@@ -1,0 +1,219 @@
+#include "Cli.h"
+#include "StoreOpen.h"
+
+#include "providers/Backends.h"
+
+#include <QCoreApplication>
+
+#include <cstdio>
+
+namespace sd::ctl {
+namespace {
+
+struct Arity {
+    int min;
+    int max; // -1: any number
+};
+
+Arity arityOf(const QString &name)
+{
+    if (name == QLatin1String("ls") || name == QLatin1String("watch"))
+        return {0, 1};
+    if (name == QLatin1String("get") || name == QLatin1String("rm"))
+        return {1, 1};
+    if (name == QLatin1String("put") || name == QLatin1String("patch"))
+        return {2, 2};
+    if (name == QLatin1String("lock"))
+        return {2, -1};
+    return {0, 0};
+}
+
+void addGlobalOptions(QCommandLineParser &p)
+{
+    p.addOption({{QStringLiteral("s"), QStringLiteral("store")},
+                 QStringLiteral("Store URL or path (sqlite:///x.db, local:///…/state.json, yaml:///…/state, ...)."),
+                 QStringLiteral("URL")});
+    p.addOption({{QStringLiteral("c"), QStringLiteral("connection")},
+                 QStringLiteral("A connection named in connections.yaml."), QStringLiteral("NAME")});
+    p.addOption({{QStringLiteral("o"), QStringLiteral("output")},
+                 QStringLiteral("table, json, yaml or value (table on a terminal, json otherwise)."),
+                 QStringLiteral("FORMAT")});
+    p.addOption({QStringLiteral("actor"), QStringLiteral("Who is writing, for rate limits and logs (default $USER)."),
+                 QStringLiteral("NAME")});
+    p.addOption({{QStringLiteral("y"), QStringLiteral("yes")}, QStringLiteral("Do not ask before deleting.")});
+    p.addOption({{QStringLiteral("q"), QStringLiteral("quiet")}, QStringLiteral("No progress output.")});
+    p.addOption({{QStringLiteral("h"), QStringLiteral("help")}, QStringLiteral("Show help.")});
+    p.addOption({QStringLiteral("version"), QStringLiteral("Show the version.")});
+}
+
+QString overview()
+{
+    QString s = QStringLiteral(
+        "statedeckctl - browse, edit and watch application state\n\n"
+        "Usage: statedeckctl [--store URL | --connection NAME] COMMAND [ARGS] [OPTIONS]\n\n"
+        "Commands:\n");
+    for (const Command &c : commands())
+        s += QStringLiteral("  %1%2\n").arg(c.synopsis.leftJustified(28), c.description.section(QLatin1Char('.'), 0, 0));
+    s += QStringLiteral("  %1%2\n").arg(QStringLiteral("connections").leftJustified(28),
+                                        QStringLiteral("List the connections in connections.yaml"));
+    s += QStringLiteral("  %1%2\n").arg(QStringLiteral("help [COMMAND]").leftJustified(28),
+                                        QStringLiteral("Show help for a command"));
+    s += QStringLiteral("\nGlobal options:\n"
+                        "  -s, --store URL        sqlite:///path.db, local:///path/state.json, yaml:///path/state,\n"
+                        "                         or a path; default: the current connection, else the embedded\n"
+                        "                         SQLite store\n"
+                        "  -c, --connection NAME  a connection from connections.yaml\n"
+                        "  -o, --output FORMAT    table | json | yaml | value\n"
+                        "  --actor NAME           who is writing (rate limits, logs)\n"
+                        "  -y, --yes              do not ask before deleting\n"
+                        "  -q, --quiet            no progress output\n\n"
+                        "Backends in this build: %1\n"
+                        "Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 conflict (or lock busy)\n")
+             .arg(builtBackends().join(QStringLiteral(", ")));
+    return s;
+}
+
+int usageError(const QString &message, const QString &command = {})
+{
+    printErr(QStringLiteral("statedeckctl: ") + message);
+    printErr(command.isEmpty() ? QStringLiteral("Run 'statedeckctl help' for usage.")
+                               : QStringLiteral("Run 'statedeckctl help %1' for usage.").arg(command));
+    return ExitUsage;
+}
+
+const Command *findCommand(const QString &name)
+{
+    for (const Command &c : commands())
+        if (c.name == name)
+            return &c;
+    return nullptr;
+}
+
+QString commandHelp(const Command &c)
+{
+    QCommandLineParser p;
+    addGlobalOptions(p);
+    if (c.addOptions)
+        c.addOptions(p);
+    // Qt formats the option list; we supply the usage line and description.
+    QString options = p.helpText();
+    options = options.mid(options.indexOf(QStringLiteral("Options:")));
+    QString text = QStringLiteral("Usage: statedeckctl %1 [OPTIONS]\n\n%2\n\n%3").arg(c.synopsis, c.description, options);
+    return text;
+}
+
+} // namespace
+
+int runCli(const QStringList &arguments)
+{
+    // Pass 1: global options up to the command word.
+    QCommandLineParser global;
+    addGlobalOptions(global);
+    global.setOptionsAfterPositionalArgumentsMode(QCommandLineParser::ParseAsPositionalArguments);
+    if (!global.parse(arguments))
+        return usageError(global.errorText());
+    if (global.isSet(QStringLiteral("version"))) {
+        printOut(QByteArray("statedeckctl ") + QCoreApplication::applicationVersion().toUtf8() + '\n');
+        return ExitOk;
+    }
+    QStringList rest = global.positionalArguments();
+    if (rest.isEmpty() || rest.first() == QLatin1String("help") || global.isSet(QStringLiteral("help"))) {
+        const QString topic = rest.size() > 1 ? rest.at(1) : (rest.isEmpty() || rest.first() == QLatin1String("help") ? QString() : rest.first());
+        if (const Command *c = findCommand(topic)) {
+            printOut(commandHelp(*c).toUtf8());
+            return ExitOk;
+        }
+        if (!topic.isEmpty() && topic != QLatin1String("connections"))
+            return usageError(QStringLiteral("unknown command \"%1\"").arg(topic));
+        printOut(overview().toUtf8());
+        return ExitOk;
+    }
+    const QString name = rest.takeFirst();
+
+    // Pass 2: the command's own options, global ones allowed anywhere.
+    QCommandLineParser local;
+    addGlobalOptions(local);
+    const Command *command = findCommand(name);
+    if (command && command->addOptions)
+        command->addOptions(local);
+    if (!command && name != QLatin1String("connections"))
+        return usageError(QStringLiteral("unknown command \"%1\"").arg(name));
+    if (!local.parse(QStringList{arguments.first()} + rest))
+        return usageError(local.errorText(), name);
+    if (local.isSet(QStringLiteral("help"))) {
+        if (command)
+            printOut(commandHelp(*command).toUtf8());
+        return ExitOk;
+    }
+    auto option = [&](const QString &n) { return local.isSet(n) ? local.value(n) : global.value(n); };
+    auto flag = [&](const QString &n) { return local.isSet(n) || global.isSet(n); };
+
+    Context ctx;
+    const QString out = option(QStringLiteral("output"));
+    if (out.isEmpty())
+        ctx.format = isTerminal(stdout) ? Format::Table : Format::Json;
+    else if (out == QLatin1String("table"))
+        ctx.format = Format::Table;
+    else if (out == QLatin1String("json"))
+        ctx.format = Format::Json;
+    else if (out == QLatin1String("yaml"))
+        ctx.format = Format::Yaml;
+    else if (out == QLatin1String("value"))
+        ctx.valueOnly = true;
+    else
+        return usageError(QStringLiteral("--output: expected table, json, yaml or value, got \"%1\"").arg(out), name);
+
+    if (name == QLatin1String("connections"))
+        return listConnections(ctx.format == Format::Json);
+
+    const QStringList args = local.positionalArguments();
+    const Arity arity = arityOf(name);
+    if (args.size() < arity.min || (arity.max >= 0 && args.size() > arity.max))
+        return usageError(QStringLiteral("usage: statedeckctl %1").arg(command->synopsis), name);
+
+    ctx.actor = option(QStringLiteral("actor"));
+    if (ctx.actor.isEmpty())
+        ctx.actor = qEnvironmentVariable("USER", QStringLiteral("anonymous"));
+    ctx.assumeYes = flag(QStringLiteral("yes"));
+    ctx.progress = !flag(QStringLiteral("quiet")) && isTerminal(stderr);
+    ctx.loop = QCoreApplication::instance();
+
+    auto spec = storeSpecFor(option(QStringLiteral("store")), option(QStringLiteral("connection")));
+    if (!spec.ok()) {
+        printError(spec.error());
+        return spec.error().kind == ErrorKind::Invalid ? ExitUsage : ExitError;
+    }
+    auto provider = openProvider(spec.value());
+    if (!provider.ok()) {
+        printError(provider.error());
+        return ExitError;
+    }
+    StoreOptions options;
+    options.cache = false; // one-shot commands: a watch-backed cache would only cost
+    options.rateLimit = RateLimitPolicy::fromEnvironment();
+    ctx.store = std::make_unique<StateStore>(std::move(provider).value(), options);
+
+    int exitCode = ExitError;
+    bool finished = false;
+    command->run(ctx, local, args, [&](int code) {
+        exitCode = code;
+        finished = true;
+        std::fflush(stdout);
+        QCoreApplication::exit(code);
+    });
+    // A command that failed before any I/O finished already; exit() before
+    // exec() would be lost and exec() would never return.
+    if (!finished)
+        QCoreApplication::exec();
+    return exitCode;
+}
+
+} // namespace sd::ctl
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("statedeckctl"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(STATEDECK_VERSION));
+    return sd::ctl::runCli(QCoreApplication::arguments());
+}
