@@ -181,7 +181,10 @@ int runCli(const QStringList &arguments)
     auto spec = storeSpecFor(option(QStringLiteral("store")), option(QStringLiteral("connection")));
     if (!spec.ok()) {
         printError(spec.error());
-        return spec.error().kind == ErrorKind::Invalid ? ExitUsage : ExitError;
+        // A store the user named wrongly (unknown connection, malformed URL)
+        // is a usage error; a broken file behind a valid name is not.
+        const ErrorKind k = spec.error().kind;
+        return (k == ErrorKind::Invalid || k == ErrorKind::NotFound) ? ExitUsage : ExitError;
     }
     auto provider = openProvider(spec.value());
     if (!provider.ok()) {

@@ -1,0 +1,296 @@
+#include "TestSupport.h"
+#include "model/Json.h"
+
+#include <QFile>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+// statedeckctl as a user runs it: a real process, a real store in a
+// temporary XDG home, exit codes and messages checked.
+class TestCli : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir m_home;
+    QString m_ctl;
+
+    QProcessEnvironment env() const
+    {
+        QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
+        e.insert(QStringLiteral("XDG_DATA_HOME"), m_home.filePath(QStringLiteral("data")));
+        e.insert(QStringLiteral("XDG_CONFIG_HOME"), m_home.filePath(QStringLiteral("config")));
+        e.remove(QStringLiteral("RATE_LIMIT_ENABLED"));
+        return e;
+    }
+
+    struct Run {
+        int code = -1;
+        QByteArray out;
+        QByteArray err;
+    };
+
+    Run ctl(const QStringList &args, const QByteArray &input = {})
+    {
+        QProcess p;
+        p.setProcessEnvironment(env());
+        p.start(m_ctl, args);
+        p.write(input);
+        p.closeWriteChannel();
+        Run r;
+        if (!p.waitForFinished(30000)) {
+            p.kill();
+            p.waitForFinished();
+            return r;
+        }
+        r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
+        r.out = p.readAllStandardOutput();
+        r.err = p.readAllStandardError();
+        return r;
+    }
+
+    void writeFile(const QString &path, const QByteArray &bytes)
+    {
+        QDir().mkpath(QFileInfo(path).absolutePath());
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(bytes);
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        m_ctl = sd::test::builtProgram(QStringLiteral("statedeckctl"));
+        QVERIFY2(!m_ctl.isEmpty(), "statedeckctl was not built");
+    }
+
+    void testExitCodesAndMessages_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QByteArray>("input");
+        QTest::addColumn<int>("code");
+        QTest::addColumn<QString>("stderrHas");
+        QTest::newRow("no such key") << QStringList{"get", "missing-key"} << QByteArray() << 3 << "missing-key";
+        QTest::newRow("unknown command") << QStringList{"frobnicate"} << QByteArray() << 2 << "unknown command";
+        QTest::newRow("missing argument") << QStringList{"put", "k"} << QByteArray() << 2 << "usage: statedeckctl put";
+        QTest::newRow("unknown option") << QStringList{"get", "k", "--frob"} << QByteArray() << 2 << "frob";
+        QTest::newRow("bad output format") << QStringList{"ls", "-o", "xml"} << QByteArray() << 2 << "--output";
+        QTest::newRow("malformed JSON names line:column")
+            << QStringList{"put", "k", "-"} << QByteArray("{\n  \"a\": 1,\n  \"b\": }") << 1 << "<stdin>:3:8";
+        QTest::newRow("missing input file") << QStringList{"put", "k", "/nonexistent/x.json"} << QByteArray() << 1
+                                            << "/nonexistent/x.json: no such file";
+        QTest::newRow("over 1 MiB refused")
+            << QStringList{"put", "big", "-"} << (QByteArray("{\"x\":\"") + QByteArray(1 << 20, 'a') + "\"}") << 1
+            << "limit is 1048576 bytes";
+        QTest::newRow("backend not built") << QStringList{"--store", "redis://127.0.0.1:1/0", "get", "k"} << QByteArray()
+                                           << 1 << "available: ";
+        QTest::newRow("unknown URL scheme") << QStringList{"--store", "bogus://x", "ls"} << QByteArray() << 2 << "bogus";
+        QTest::newRow("store and connection both") << QStringList{"--store", "a.db", "--connection", "b", "ls"}
+                                                   << QByteArray() << 2 << "not both";
+        QTest::newRow("unknown connection") << QStringList{"--connection", "nope", "ls"} << QByteArray() << 2 << "nope";
+        QTest::newRow("bad label") << QStringList{"put", "k", "-", "--label", "novalue"} << QByteArray("{}") << 2
+                                   << "NAME=VALUE";
+    }
+    void testExitCodesAndMessages()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QByteArray, input);
+        QFETCH(int, code);
+        QFETCH(QString, stderrHas);
+        const Run r = ctl(args, input);
+        QVERIFY2(r.err.contains(stderrHas.toUtf8()), r.err.constData());
+        QCOMPARE(r.code, code);
+        if (args.contains(QStringLiteral("big")))
+            QCOMPARE(ctl({QStringLiteral("get"), QStringLiteral("big")}).code, 3); // nothing written
+    }
+
+    void testPutGetRoundTrip_data()
+    {
+        QTest::addColumn<QByteArray>("bytes");
+        QTest::addColumn<QString>("encoding");
+        QTest::newRow("json kept byte-identical") << QByteArray("{ \"b\":1,  \"a\":[1,2] }") << "json";
+        QTest::newRow("text") << QByteArray("plain words\nsecond line") << "text";
+        QTest::newRow("binary") << QByteArray("\x00\xff\xfe\x01binary", 10) << "base64";
+        QTest::newRow("unicode") << QByteArray("{\"msg\":\"h\xc3\xa9llo \xe2\x9c\x93\"}") << "json";
+    }
+    void testPutGetRoundTrip()
+    {
+        QFETCH(QByteArray, bytes);
+        QFETCH(QString, encoding);
+        const QString key = QStringLiteral("rt-") + QString::fromLatin1(QTest::currentDataTag()).replace(QLatin1Char(' '), QLatin1Char('-'));
+        const Run put = ctl({QStringLiteral("put"), key, QStringLiteral("-")}, bytes);
+        QCOMPARE(put.code, 0);
+        const Run get = ctl({QStringLiteral("get"), key, QStringLiteral("-o"), QStringLiteral("json")});
+        QCOMPARE(get.code, 0);
+        const sd::Json j = sd::Json::parse(get.out.toStdString());
+        QCOMPARE(QString::fromStdString(j["encoding"].get<std::string>()), encoding);
+        if (encoding == QLatin1String("json")) {
+            QVERIFY(j["value"] == sd::Json::parse(bytes.toStdString()));
+        } else if (encoding == QLatin1String("text")) {
+            QCOMPARE(QByteArray::fromStdString(j["value"].get<std::string>()), bytes);
+        } else {
+            QCOMPARE(QByteArray::fromBase64(QByteArray::fromStdString(j["value"].get<std::string>())), bytes);
+        }
+    }
+
+    void testCompareAndSwapFromTheCommandLine()
+    {
+        QCOMPARE(ctl({"put", "cas", "-", "--create"}, "{\"v\":1}").code, 0);
+        QCOMPARE(ctl({"put", "cas", "-", "--create"}, "{\"v\":2}").code, 4);
+        const sd::Json first = sd::Json::parse(ctl({"get", "cas", "-o", "json"}).out.toStdString());
+        const QString rev = QString::fromStdString(first["revision"].get<std::string>());
+        QCOMPARE(ctl({"patch", "cas", "-", "--if-revision", rev}, "{\"w\":1}").code, 0);
+        // The same stale revision again: someone (us) changed it since.
+        const Run stale = ctl({"put", "cas", "-", "--if-revision", rev}, "{\"v\":3}");
+        QCOMPARE(stale.code, 4);
+        QVERIFY(stale.err.contains("hint:"));
+        QCOMPARE(ctl({"get", "cas", "-o", "value"}).out.simplified(), QByteArray("{ \"v\": 1, \"w\": 1 }"));
+    }
+
+    void testOutputFormats_data()
+    {
+        QTest::addColumn<QString>("format");
+        QTest::addColumn<QByteArray>("expected");
+        QTest::newRow("value") << "value" << QByteArray("{\n  \"a\": 1\n}\n");
+        QTest::newRow("yaml") << "yaml" << QByteArray("key: fmt\nvalue:\n  a: 1\n");
+        QTest::newRow("table") << "table" << QByteArray("KEY ");
+    }
+    void testOutputFormats()
+    {
+        QFETCH(QString, format);
+        QFETCH(QByteArray, expected);
+        QCOMPARE(ctl({"put", "fmt", "-"}, "{\"a\":1}").code, 0);
+        const Run r = ctl({QStringLiteral("get"), QStringLiteral("fmt"), QStringLiteral("-o"), format});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.out.startsWith(expected), r.out.constData());
+    }
+
+    void testListPagesEverything()
+    {
+        for (int i = 0; i < 30; ++i)
+            QCOMPARE(ctl({QStringLiteral("put"), QStringLiteral("ls/%1").arg(i, 2, 10, QLatin1Char('0')), QStringLiteral("-")},
+                         "{}").code,
+                     0);
+        const Run r = ctl({"ls", "ls/", "--page-size", "7", "-o", "json"});
+        QCOMPARE(r.code, 0);
+        const sd::Json list = sd::Json::parse(r.out.toStdString());
+        QCOMPARE(int(list.size()), 30);
+        QCOMPARE(QString::fromStdString(list[29]["key"].get<std::string>()), QStringLiteral("ls/29"));
+        QVERIFY(r.err.isEmpty()); // no progress drawn into a pipe
+        const Run few = ctl({"ls", "ls/", "--max", "5", "-o", "value"});
+        QCOMPARE(few.out.count('\n'), 5);
+    }
+
+    void testWatchPrintsChanges()
+    {
+        // Start from a known store revision, so the events are exactly the
+        // ones written below however fast the watcher starts.
+        const Run start = ctl({"put", "w/start", "-", "-o", "json"}, "{}");
+        QCOMPARE(start.code, 0);
+        const QString from = QString::fromStdString(sd::Json::parse(start.out.toStdString())["revision"].get<std::string>());
+        QCOMPARE(ctl({"put", "w/a", "-"}, "{\"n\":1}").code, 0);
+        QProcess watch;
+        watch.setProcessEnvironment(env());
+        watch.start(m_ctl, {"watch", "w/", "--from-revision", from, "--count", "3", "-o", "json", "--timeout", "30"});
+        QVERIFY(watch.waitForStarted());
+        QCOMPARE(ctl({"put", "w/a", "-"}, "{\"n\":2}").code, 0);
+        QCOMPARE(ctl({"rm", "w/a"}).code, 0);
+        QVERIFY(watch.state() == QProcess::NotRunning || watch.waitForFinished(30000));
+        QCOMPARE(watch.exitCode(), 0);
+        const QList<QByteArray> lines = watch.readAllStandardOutput().trimmed().split('\n');
+        QCOMPARE(lines.size(), 3);
+        const QStringList expected{QStringLiteral("ADDED"), QStringLiteral("MODIFIED"), QStringLiteral("DELETED")};
+        for (int i = 0; i < 3; ++i) {
+            const sd::Json j = sd::Json::parse(lines[i].toStdString());
+            QCOMPARE(QString::fromStdString(j["type"].get<std::string>()), expected[i]);
+            QCOMPARE(QString::fromStdString(j["key"].get<std::string>()), QStringLiteral("w/a"));
+        }
+        QVERIFY(sd::Json::parse(lines[1].toStdString())["value"] == (sd::Json{{"n", 2}}));
+    }
+
+    void testLockHoldsWhileCommandRuns()
+    {
+        // The first holder waits on its stdin, so the test decides when it ends.
+        QProcess holder;
+        holder.setProcessEnvironment(env());
+        holder.start(m_ctl, {"lock", "deploy", "--", "sh", "-c", "echo token=$STATEDECK_FENCING_TOKEN; read line"});
+        QVERIFY(holder.waitForStarted());
+        // QTRY_* evaluates its expression again at the end: accumulate.
+        QByteArray said;
+        QTRY_VERIFY_WITH_TIMEOUT((said += holder.readAllStandardOutput()).startsWith("token="), 15000);
+        const Run busy = ctl({"lock", "deploy", "--", "true"});
+        QCOMPARE(busy.code, 4);
+        QVERIFY2(busy.err.contains("deploy"), busy.err.constData());
+        holder.write("done\n");
+        holder.closeWriteChannel();
+        QVERIFY(holder.waitForFinished(15000));
+        QCOMPARE(holder.exitCode(), 0);
+        const Run after = ctl({"lock", "deploy", "--", "sh", "-c", "echo $STATEDECK_FENCING_TOKEN; exit 7"});
+        QCOMPARE(after.code, 7); // the command's own exit code
+        QVERIFY(after.out.trimmed().toULongLong() > 1);
+        QCOMPARE(ctl({"lock", "x", "--", "/nonexistent/cmd"}).code, 127);
+    }
+
+    void testConnectionsFile()
+    {
+        const QString cfg = m_home.filePath(QStringLiteral("config/statedeck/connections.yaml"));
+        const QString db = m_home.filePath(QStringLiteral("named.db"));
+        writeFile(cfg, QStringLiteral("current: named\n"
+                                      "connections:\n"
+                                      "  named:\n"
+                                      "    url: \"sqlite://%1\"\n"
+                                      "  broken:\n"
+                                      "    url: \"sqlite:///${STATEDECK_TEST_UNSET_VAR}/x.db\"\n"
+                                      "  future:\n"
+                                      "    url: \"redis://127.0.0.1:1/0\"\n")
+                           .arg(db)
+                           .toUtf8());
+        QCOMPARE(ctl({"put", "via-current", "-"}, "{\"c\":1}").code, 0); // the current connection
+        QVERIFY(QFile::exists(db));
+        QCOMPARE(ctl({"--connection", "named", "get", "via-current"}).code, 0);
+        const Run broken = ctl({"--connection", "broken", "ls"});
+        QVERIFY(broken.code != 0);
+        QVERIFY2(broken.err.contains("STATEDECK_TEST_UNSET_VAR") && broken.err.contains("connections.yaml:6"),
+                 broken.err.constData());
+        const Run future = ctl({"-c", "future", "ls"});
+        QCOMPARE(future.code, 1);
+        QVERIFY2(future.err.contains("not available in this build"), future.err.constData());
+        const Run list = ctl({"connections", "-o", "json"});
+        QCOMPARE(list.code, 0);
+        const sd::Json j = sd::Json::parse(list.out.toStdString());
+        QCOMPARE(int(j.size()), 3);
+        QFile::remove(cfg);
+    }
+
+    void testCorruptDatabaseIsReportedAndKept()
+    {
+        const QString path = m_home.filePath(QStringLiteral("corrupt.db"));
+        const QByteArray garbage(4096, 'Q');
+        writeFile(path, garbage);
+        const Run r = ctl({QStringLiteral("--store"), QStringLiteral("sqlite://") + path, QStringLiteral("put"),
+                           QStringLiteral("k"), QStringLiteral("-")},
+                          "{}");
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("not a SQLite database"), r.err.constData());
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QCOMPARE(f.readAll(), garbage);
+    }
+
+    void testHelpForEveryCommand_data()
+    {
+        QTest::addColumn<QString>("command");
+        for (const char *c : {"ls", "get", "put", "patch", "rm", "watch", "lock"})
+            QTest::newRow(c) << c;
+    }
+    void testHelpForEveryCommand()
+    {
+        QFETCH(QString, command);
+        const Run r = ctl({QStringLiteral("help"), command});
+        QCOMPARE(r.code, 0);
+        QVERIFY(r.out.startsWith(QByteArray("Usage: statedeckctl " + command.toUtf8())));
+        QCOMPARE(ctl({command, QStringLiteral("--help")}).out, r.out);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"
