@@ -10,6 +10,8 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev libhiredis-dev libsqlite3-dev libssl-dev zlib1g-dev
   # tests
   redis-server redis-tools etcd-server etcd-client tmux procps
+  # benchmarks
+  sqlite3 time
 )
 
 missing=()

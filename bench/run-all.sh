@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Runs every benchmark; results are pasted into docs/PERFORMANCE.md.
+set -euo pipefail
+build=${1:-build}
+cd "$(dirname "$0")/.."
+bench/sqlite.sh "$build"

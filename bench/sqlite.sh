@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# statedeckctl over the embedded SQLite store, side by side with the sqlite3
+# shell on the same file:
+#   - `statedeckctl ls` over 100k keys (keys only, and with values)
+#   - `statedeckctl put` of 10k keys, one process each, as a script would
+# Usage: bench/sqlite.sh [BUILD_DIR]   (N_LS and N_PUT override the counts)
+set -euo pipefail
+build=${1:-build}
+ctl="$build/app/statedeckctl"
+fill="$build/bench/sd-bench-fill"
+N_LS=${N_LS:-100000}
+N_PUT=${N_PUT:-10000}
+RUNS=${RUNS:-3}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+db="$tmp/bench.db"
+
+# best of RUNS: "seconds peak_kib" (wall time from the clock in ns; RSS from time(1))
+measure() {
+  local best="" rss=""
+  for _ in $(seq "$RUNS"); do
+    local t0 t1 s
+    t0=$(date +%s%N)
+    /usr/bin/time -f "%M" -o "$tmp/t" "$@" > /dev/null
+    t1=$(date +%s%N)
+    s=$(awk "BEGIN{printf \"%.3f\", ($t1 - $t0) / 1e9}")
+    if [ -z "$best" ] || awk "BEGIN{exit !($s < $best)}"; then best=$s; rss=$(cat "$tmp/t"); fi
+  done
+  echo "$best $rss"
+}
+
+echo "filling $N_LS keys through the provider API..."
+"$fill" sqlite "$N_LS" "path=$db"
+
+read -r ref ref_rss < <(measure sqlite3 "$db" "select key from entries where key >= 'bench/' and key < 'bench0' order by key")
+read -r keys keys_rss < <(measure "$ctl" --store "sqlite://$db" ls bench/ -o value --page-size 5000)
+read -r json json_rss < <(measure "$ctl" --store "sqlite://$db" ls bench/ -o json --page-size 5000)
+read -r vals vals_rss < <(measure "$ctl" --store "sqlite://$db" ls bench/ -o json --values --page-size 5000)
+[ "$(sqlite3 "$db" 'select count(*) from entries')" -eq "$N_LS" ]
+
+put_db="$tmp/put.db"
+start=$(date +%s.%N)
+for i in $(seq 1 "$N_PUT"); do
+  printf '{"id":%d,"enabled":true}' "$i" | "$ctl" --store "sqlite://$put_db" put "put/$i" - > /dev/null
+done
+end=$(date +%s.%N)
+[ "$(sqlite3 "$put_db" 'select count(*) from entries')" -eq "$N_PUT" ]
+put_s=$(awk "BEGIN{printf \"%.2f\", $end - $start}")
+
+ratio() { awk "BEGIN{printf \"%.1f\", $1 / $2}"; }
+echo
+echo "| work | seconds | peak RSS | vs sqlite3 |"
+echo "| --- | --- | --- | --- |"
+echo "| sqlite3: select $N_LS keys (reference) | $ref | $((ref_rss / 1024)) MiB | 1.0x |"
+echo "| statedeckctl ls, $N_LS keys, -o value | $keys | $((keys_rss / 1024)) MiB | $(ratio "$keys" "$ref")x |"
+echo "| statedeckctl ls, $N_LS keys, -o json | $json | $((json_rss / 1024)) MiB | $(ratio "$json" "$ref")x |"
+echo "| statedeckctl ls, $N_LS keys, -o json --values | $vals | $((vals_rss / 1024)) MiB | $(ratio "$vals" "$ref")x |"
+echo "| statedeckctl put, $N_PUT keys, one process each | $put_s | - | $(awk "BEGIN{printf \"%.1f ms/put\", 1000 * $put_s / $N_PUT}") |"
