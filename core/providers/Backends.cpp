@@ -1,5 +1,7 @@
 #include "providers/Backends.h"
 
+#include "providers/yaml/YamlProvider.h"
+
 #include <functional>
 
 namespace sd {
@@ -15,7 +17,27 @@ struct Backend {
 // One row per backend built into this binary.
 const std::vector<Backend> &backends()
 {
-    static const std::vector<Backend> table = {};
+    static const std::vector<Backend> table = {
+        {"yaml",
+         [](const StoreSpec &spec) -> Result<std::unique_ptr<Provider>> {
+             YamlOptions options;
+             options.directory = spec.options.value(QStringLiteral("path")).toString();
+             if (options.directory.isEmpty())
+                 return Error(ErrorKind::Invalid,
+                              QStringLiteral("the yaml backend needs option \"path\": the state/ directory"),
+                              spec.origin);
+             if (spec.options.contains(QStringLiteral("backups"))) {
+                 bool ok = false;
+                 options.maxBackups = spec.options.value(QStringLiteral("backups")).toInt(&ok);
+                 if (!ok || options.maxBackups < 0)
+                     return Error(ErrorKind::Invalid,
+                                  QStringLiteral("option \"backups\" must be a whole number of backups to keep "
+                                                 "(0 turns them off)"),
+                                  spec.origin);
+             }
+             return std::unique_ptr<Provider>(std::make_unique<YamlProvider>(options));
+         }},
+    };
     return table;
 }
 

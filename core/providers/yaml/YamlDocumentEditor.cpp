@@ -1085,13 +1085,13 @@ Result<Json> YamlDocumentEditor::valueAt(const QStringList &path) const
     return *cur;
 }
 
-Result<QByteArray> YamlDocumentEditor::set(const QStringList &path, const Json &value) const
+Result<QByteArray> YamlDocumentEditor::set(const QStringList &path, const Json &value, Json *reread) const
 {
     if (path.isEmpty()) {
         if (!value.is_object())
             return Error(ErrorKind::Invalid,
                          QStringLiteral("a whole document must be a map, not %1").arg(typeName(value)), d->where);
-        return rewrite(value, pathText(path));
+        return rewrite(value, pathText(path), reread);
     }
     if (!d->root.is_object())
         return Error(ErrorKind::Unsupported, QStringLiteral("the top level of the document is not a map"), d->where);
@@ -1128,10 +1128,10 @@ Result<QByteArray> YamlDocumentEditor::set(const QStringList &path, const Json &
                          d->where);
         }
     }
-    return rewrite(newRoot, pathText(path));
+    return rewrite(newRoot, pathText(path), reread);
 }
 
-Result<QByteArray> YamlDocumentEditor::remove(const QStringList &path) const
+Result<QByteArray> YamlDocumentEditor::remove(const QStringList &path, Json *reread) const
 {
     if (path.isEmpty())
         return Error(ErrorKind::Invalid, QStringLiteral("name a key to remove"), d->where);
@@ -1156,10 +1156,10 @@ Result<QByteArray> YamlDocumentEditor::remove(const QStringList &path) const
                          d->where);
         }
     }
-    return rewrite(newRoot, pathText(path));
+    return rewrite(newRoot, pathText(path), reread);
 }
 
-Result<QByteArray> YamlDocumentEditor::rewrite(const Json &newRoot, const QString &what) const
+Result<QByteArray> YamlDocumentEditor::rewrite(const Json &newRoot, const QString &what, Json *reread) const
 {
     Editor editor(*d->view, d->where);
     editor.detectStyle(*d->tree);
@@ -1183,16 +1183,18 @@ Result<QByteArray> YamlDocumentEditor::rewrite(const Json &newRoot, const QStrin
 
     // Prove the result: it must read back as exactly the expected document.
     const QByteArray bytes = toBytes(out);
-    auto reread = yamlToJson(bytes, d->where);
-    Json got = reread.ok() ? std::move(reread).value() : Json();
+    auto parsed = yamlToJson(bytes, d->where);
+    Json got = parsed.ok() ? std::move(parsed).value() : Json();
     if (got.is_null())
         got = Json::object();
-    if (!reread.ok() || !sameJson(got, newRoot))
+    if (!parsed.ok() || !sameJson(got, newRoot))
         return Error(ErrorKind::Unsupported,
                      QStringLiteral("%1 cannot be rewritten in place without changing other values (the file's "
                                     "layout is beyond what statedeck edits); nothing was changed")
                          .arg(what),
                      d->where);
+    if (reread)
+        *reread = std::move(got);
     return bytes;
 }
 

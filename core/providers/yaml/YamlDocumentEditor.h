@@ -46,11 +46,13 @@ public:
     Result<Json> valueAt(const QStringList &path) const;
 
     // The new document text with `value` at `path`. Missing maps along the
-    // path are created; a null along the path becomes a map.
-    Result<QByteArray> set(const QStringList &path, const Json &value) const;
+    // path are created; a null along the path becomes a map. `reread`, when
+    // given, receives the new document as read back from the new text (the
+    // proof the edit is right), in the file's key order.
+    Result<QByteArray> set(const QStringList &path, const Json &value, Json *reread = nullptr) const;
 
     // The new document text without `path` (NotFound if it is not there).
-    Result<QByteArray> remove(const QStringList &path) const;
+    Result<QByteArray> remove(const QStringList &path, Json *reread = nullptr) const;
 
     // One-shot forms of the above.
     static Result<QByteArray> set(const QByteArray &document, const QStringList &path, const Json &value,
@@ -66,7 +68,7 @@ public:
 
 private:
     explicit YamlDocumentEditor(std::shared_ptr<const Impl> impl);
-    Result<QByteArray> rewrite(const Json &newRoot, const QString &what) const;
+    Result<QByteArray> rewrite(const Json &newRoot, const QString &what, Json *reread) const;
 
     std::shared_ptr<const Impl> d;
 };
