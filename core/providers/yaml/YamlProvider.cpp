@@ -185,7 +185,7 @@ struct ResolvedFile {
 // <name>.yaml for an events history, "<x>-events").
 ResolvedFile resolveFile(const Config &c, const QString &name)
 {
-    for (const QString &candidate : {name + kStateSuffix, name + kYamlSuffix}) {
+    for (const QString &candidate : QStringList{name + kStateSuffix, name + kYamlSuffix}) {
         const QString path = pathOf(c, candidate);
         if (QFileInfo(path).isFile())
             return {candidate, path, true};
