@@ -20,6 +20,9 @@
 #include <algorithm>
 #include <optional>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 namespace sd {
 namespace {
 
@@ -298,6 +301,23 @@ Status saveBackup(const Config &c, const QString &fileName, const QByteArray &by
     QString safeReason = reason;
     safeReason.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9._-]")), QStringLiteral("_"));
     safeReason.truncate(80);
+
+    // This file's backups so far, oldest first. Their modification times are
+    // kept strictly increasing (below), so they order them even when several
+    // writes land within one second or one clock tick.
+    const QRegularExpression mine(QStringLiteral("^%1_\\d{4}-\\d{2}-\\d{2}_\\d{2}-\\d{2}-\\d{2}_.*\\.yaml$")
+                                      .arg(QRegularExpression::escape(stem)));
+    QFileInfoList backups;
+    for (const QFileInfo &fi : QDir(c.backupDir).entryInfoList({QStringLiteral("*.yaml")}, QDir::Files)) {
+        if (mine.match(fi.fileName()).hasMatch())
+            backups << fi;
+    }
+    std::sort(backups.begin(), backups.end(), [](const QFileInfo &a, const QFileInfo &b) {
+        if (a.lastModified() != b.lastModified())
+            return a.lastModified() < b.lastModified();
+        return a.fileName() < b.fileName();
+    });
+
     const QString base = c.backupDir + QLatin1Char('/') + stem + QLatin1Char('_')
                          + QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyy-MM-dd_HH-mm-ss"))
                          + QLatin1Char('_') + safeReason;
@@ -308,27 +328,18 @@ Status saveBackup(const Config &c, const QString &fileName, const QByteArray &by
         return Error(s.error().kind,
                      QStringLiteral("cannot save a backup, so nothing was written: %1").arg(s.error().message),
                      s.error().where);
+    if (!backups.isEmpty()) {
+        const QDateTime newest = backups.last().lastModified();
+        if (QFileInfo(target).lastModified() <= newest) {
+            const qint64 ms = newest.toMSecsSinceEpoch() + 1;
+            const struct timespec times[2] = {{0, UTIME_OMIT}, {time_t(ms / 1000), long(ms % 1000) * 1000000L}};
+            (void)::utimensat(AT_FDCWD, QFile::encodeName(target).constData(), times, 0);
+        }
+    }
 
-    // Keep the newest maxBackups of this file (never the one just written).
-    const QRegularExpression mine(QStringLiteral("^%1_\\d{4}-\\d{2}-\\d{2}_\\d{2}-\\d{2}-\\d{2}_.*\\.yaml$")
-                                      .arg(QRegularExpression::escape(stem)));
-    QFileInfoList backups;
-    for (const QFileInfo &fi : QDir(c.backupDir).entryInfoList({QStringLiteral("*.yaml")}, QDir::Files)) {
-        if (mine.match(fi.fileName()).hasMatch() && fi.absoluteFilePath() != QFileInfo(target).absoluteFilePath())
-            backups << fi;
-    }
-    std::sort(backups.begin(), backups.end(), [&stem](const QFileInfo &a, const QFileInfo &b) {
-        // "_YYYY-MM-DD_HH-MM-SS" right after the stem, then the write time.
-        const QString sa = a.fileName().mid(stem.size(), 20), sb = b.fileName().mid(stem.size(), 20);
-        if (sa != sb)
-            return sa < sb;
-        if (a.lastModified() != b.lastModified())
-            return a.lastModified() < b.lastModified();
-        return a.fileName() < b.fileName();
-    });
-    while (backups.size() > c.maxBackups - 1) {
+    // Keep the newest maxBackups, the one just written included.
+    while (backups.size() > c.maxBackups - 1)
         QFile::remove(backups.takeFirst().absoluteFilePath());
-    }
     return {};
 }
 
@@ -509,7 +520,11 @@ public:
           m_dirWatcher(new DirectoryWatcher(this)), m_futureWatcher(new QFutureWatcher<Scan>(this))
     {
         connect(m_dirWatcher, &DirectoryWatcher::changed, this, [this] { requestScan(); });
-        connect(m_futureWatcher, &QFutureWatcherBase::finished, this, [this] { onScanned(); });
+        // Results are handled from a queued call of our own, so a consumer
+        // that destroys the watch in its slot never does so inside the
+        // future watcher's signal.
+        connect(m_futureWatcher, &QFutureWatcherBase::finished, this, [this] { onScanned(); },
+                Qt::QueuedConnection);
         m_dirWatcher->setDirectories({m_shared->config.dir});
         requestScan();
     }
