@@ -1038,20 +1038,19 @@ Result<YamlDocumentEditor> YamlDocumentEditor::open(const QByteArray &document, 
         impl->bom = true;
         impl->text.erase(0, kBom.size());
     }
-    auto parsed = yamlToJson(toBytes(impl->text), where);
-    if (!parsed.ok())
-        return parsed.error();
-    impl->root = std::move(parsed).value();
-    if (impl->root.is_null())
-        impl->root = Json::object();
-
+    // One parse gives both the nodes (for their marks) and the JSON; values
+    // of several MB make every parse count.
     YAML::Node node;
     try {
         node = YAML::Load(impl->text);
     } catch (const YAML::Exception &e) {
+        // The same error yamlToJson gives.
         return Error(ErrorKind::Invalid, QStringLiteral("invalid YAML: %1").arg(toQString(e.msg)),
                      QStringLiteral("%1:%2:%3").arg(where).arg(e.mark.line + 1).arg(e.mark.column + 1));
     }
+    impl->root = yamlNodeToJson(node);
+    if (impl->root.is_null())
+        impl->root = Json::object();
     impl->view = std::make_unique<Text>(impl->text);
     Builder builder(*impl->view);
     impl->tree = builder.build(node, &impl->root, -1, 0);
