@@ -303,6 +303,11 @@ private Q_SLOTS:
         QTest::newRow("unicode key") << "azure.r\u00e9gion" << "\"\u00e9t\u00e9\"" << "azure-state.yaml"
                                      << QByteArray("000000000003\"\n")
                                      << QByteArray("000000000003\"\nr\xc3\xa9gion: \"\xc3\xa9t\xc3\xa9\"\n");
+        QTest::newRow("whole file, one value changed")
+            << "azure-events"
+            << R"({"events":[{"timestamp":"2026-11-22T13:21:00Z","action":"azure_credentials_configured","message":"Azure credentials configured"}],"last_updated":"2026-11-22T13:30:00Z"})"
+            << "azure-events.yaml" << QByteArray("last_updated: \"2026-11-22T13:21:00Z\"")
+            << QByteArray("last_updated: \"2026-11-22T13:30:00Z\"");
         QTest::newRow("events append")
             << "cluster-kof-regional-ab12cd34-southeastasia-events.events.2"
             << R"({"timestamp": "2026-11-22T13:45:00Z", "action": "cluster_ready", "message": "Cluster is ready"})"
