@@ -3,6 +3,7 @@
 #include "util/AtomicFile.h"
 #include "util/YamlJson.h"
 
+#include <QRandomGenerator>
 #include <QTest>
 
 using namespace sd;
@@ -41,6 +42,93 @@ void leaves(const Json &v, const QStringList &prefix, QList<QStringList> *out)
             leaves(v[i], prefix + QStringList{QString::number(i)}, out);
     } else {
         out->append(prefix);
+    }
+}
+
+// Values that stress quoting, typing and layout.
+Json randomValue(QRandomGenerator &rng, int depth)
+{
+    static const char *strings[] = {"", " lead", "trail ", "a: b", "#x", "x #y", "- x", "yes", "No", "null", "~",
+                                    "123", "1.5", "0x1F", "multi\nline\n", "two\nlines", "tab\there",
+                                    "quote\"s", "it's", "back\\slash", "\xc3\xbc" "n\xc3\xaf" "c\xc3\xb6" "de",
+                                    "emoji \xf0\x9f\x98\x80", "[x]", "{y}", "*star", "&amp", "!bang", "%pct",
+                                    "@at", "`tick", "plain words", "2026-11-22T13:08:43Z", "./config/k0rdent.yaml",
+                                    "ctrl\x01char", ":", "-", "?", "a,b"};
+    static const char *keys[] = {"a", "a.b", "x y", "\xc3\xbc", "1", "true", "-dash", "k0s-worker-1", "state",
+                                 "with: colon", "#hash", "\"q\"", "status"};
+    const int kind = int(rng.bounded(depth > 1 ? 6 : 8));
+    switch (kind) {
+    case 0: return Json(strings[rng.bounded(int(std::size(strings)))]);
+    case 1: return Json(qint64(rng.bounded(2000)) - 1000);
+    case 2: return Json(rng.bounded(2) == 0);
+    case 3: return Json();
+    case 4: return Json(double(rng.bounded(1000)) / 8.0);
+    case 5: return Json(strings[rng.bounded(int(std::size(strings)))]);
+    case 6: {
+        Json obj = Json::object();
+        for (int i = int(rng.bounded(4)); i > 0; --i)
+            obj[keys[rng.bounded(int(std::size(keys)))]] = randomValue(rng, depth + 1);
+        return obj;
+    }
+    default: {
+        Json arr = Json::array();
+        for (int i = int(rng.bounded(4)); i > 0; --i)
+            arr.push_back(randomValue(rng, depth + 1));
+        return arr;
+    }
+    }
+}
+
+// A document in every style the editor has to keep: plain, single- and
+// double-quoted, literal and folded scalars, flow collections, empty values,
+// comments and blank lines inside maps, indentless and over-indented lists.
+QByteArray stylesDocument(bool crlf)
+{
+    QByteArray doc("# header\n"
+                   "plain: value here   # trailing\n"
+                   "single: 'it''s'\n"
+                   "double: \"x\\ty\"\n"
+                   "literal: |\n"
+                   "  line one\n"
+                   "  line two\n"
+                   "folded: >\n"
+                   "  folded\n"
+                   "  text\n"
+                   "flow_map: {a: 1, b: \"two\"}\n"
+                   "flow_seq: [1, \"two\", three]\n"
+                   "empty_map: {}\n"
+                   "empty_seq: []\n"
+                   "nothing:\n"
+                   "nested:\n"
+                   "  # inner comment\n"
+                   "  deep:\n"
+                   "    key: \"v\"\n"
+                   "\n"
+                   "  after_blank: true\n"
+                   "indentless:\n"
+                   "- a\n"
+                   "- b: 1\n"
+                   "  c: 2\n"
+                   "indented:\n"
+                   "    - x\n"
+                   "    - y\n"
+                   "# footer\n");
+    if (crlf)
+        doc.replace("\n", "\r\n");
+    return doc;
+}
+
+// Every path in `v`, containers included.
+void allPaths(const Json &v, const QStringList &prefix, QList<QStringList> *out)
+{
+    if (!prefix.isEmpty())
+        out->append(prefix);
+    if (v.is_object()) {
+        for (auto it = v.begin(); it != v.end(); ++it)
+            allPaths(it.value(), prefix + QStringList{toQString(it.key())}, out);
+    } else if (v.is_array()) {
+        for (size_t i = 0; i < v.size(); ++i)
+            allPaths(v[i], prefix + QStringList{QString::number(i)}, out);
     }
 }
 
@@ -273,6 +361,69 @@ private Q_SLOTS:
             auto same = editor->set(path, editor->valueAt(path).value());
             QVERIFY(same.ok());
             QCOMPARE(same.value(), original);
+        }
+    }
+
+
+    // Chains of random edits (fixed seeds, bounded) over the fixtures: each
+    // one must succeed, read back as asked, and leave every value it did not
+    // touch as it was (the editor proves that itself before returning).
+    void testRandomEdits_data()
+    {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<quint32>("seed");
+        for (const QString &f : {kState, kEvents, kAzureEvents, kCluster, QStringLiteral("styles"),
+                                 QStringLiteral("styles-crlf")})
+            for (quint32 seed = 1; seed <= quint32(qEnvironmentVariableIntValue("SD_RANDOM_SEEDS") > 0 ? qEnvironmentVariableIntValue("SD_RANDOM_SEEDS") : 3); ++seed)
+                QTest::addRow("%s/%u", qPrintable(f.section(QLatin1Char('/'), -1)), seed) << f << seed;
+    }
+    void testRandomEdits()
+    {
+        QFETCH(QString, file);
+        QFETCH(quint32, seed);
+        QRandomGenerator rng(seed);
+        QByteArray doc = file.startsWith(QLatin1String("styles")) ? stylesDocument(file.endsWith(QLatin1String("crlf")))
+                                                                  : fixture(file);
+        for (int step = 0; step < 60; ++step) {
+            auto editor = YamlDocumentEditor::open(doc, file);
+            QVERIFY(editor.ok());
+            QList<QStringList> paths;
+            allPaths(editor->root(), {}, &paths);
+            const int op = int(rng.bounded(10));
+            QStringList path = paths.isEmpty() ? QStringList{QStringLiteral("fresh")}
+                                               : paths[int(rng.bounded(int(paths.size())))];
+            Json expectedValue;
+            Result<QByteArray> edited;
+            if (op < 2 && !paths.isEmpty()) {
+                edited = editor->remove(path);
+            } else {
+                if (op < 4) {
+                    // A new key beside an existing one (or at the top).
+                    const QStringList parentPath = path.mid(0, path.size() - 1);
+                    const Json parent = editor->valueAt(parentPath).value();
+                    if (parent.is_object())
+                        path = parentPath + QStringList{QStringLiteral("new_%1").arg(step)};
+                }
+                expectedValue = randomValue(rng, 0);
+                edited = editor->set(path, expectedValue);
+            }
+            const QString what = QStringLiteral("step %1: %2 %3 = %4")
+                                     .arg(step)
+                                     .arg(op < 2 ? "remove" : "set", path.join('.'),
+                                          QString::fromStdString(expectedValue.dump()));
+            if (!edited.ok())
+                QFAIL(qPrintable(what + QStringLiteral(": ") + edited.error().toString() + "\n" + doc));
+            auto reread = YamlDocumentEditor::open(edited.value());
+            QVERIFY2(reread.ok(), qPrintable(what));
+            if (op >= 2 || paths.isEmpty()) {
+                auto got = reread->valueAt(path);
+                QVERIFY2(got.ok(), qPrintable(what));
+                QVERIFY2(YamlDocumentEditor::sameJson(got.value(), expectedValue), qPrintable(what));
+            }
+            // The file's comments survive every edit that does not remove their line's key.
+            if (doc.startsWith("# k0rdent"))
+                QVERIFY2(edited.value().startsWith("# k0rdent"), qPrintable(what));
+            doc = edited.value();
         }
     }
 

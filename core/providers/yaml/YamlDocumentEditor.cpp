@@ -633,8 +633,10 @@ public:
             return;
         switch (n.kind) {
         case TNode::Kind::BlockMap:
-            if (nv.is_object() && !nv.empty() && !n.opaque) {
-                editMap(n, nv, example);
+            // The top level may lose its last key: what is left (comments)
+            // reads as an empty map.
+            if (nv.is_object() && (!nv.empty() || slot.kind == Slot::Kind::Root) && !n.opaque) {
+                editMap(n, nv, slot, example);
                 return;
             }
             break;
@@ -862,7 +864,7 @@ private:
         splice(from, to - from, text);
     }
 
-    void editMap(const TNode &n, const Json &nv, const TNode *example)
+    void editMap(const TNode &n, const Json &nv, const Slot &slot, const TNode *example)
     {
         if (n.duplicateKeys) {
             fail(ErrorKind::Unsupported, QStringLiteral("this map has a key twice; fix that by hand first"), n.start);
@@ -875,11 +877,9 @@ private:
             keep[i] = nv.contains(n.pairs[i].key);
             survivors += keep[i] ? 1 : 0;
         }
-        if (survivors == 0 && n.pairs.front().sharesDashLine) {
+        if (survivors == 0 && n.pairs.front().sharesDashLine && slot.kind != Slot::Kind::Root) {
             // "- a: 1" losing every key: rewrite the item.
-            replaceWhole(n, nv, Slot{Slot::Kind::SeqItem, t.skipBlanks(t.lineStart(n.start)) + 1,
-                                     t.column(t.skipBlanks(t.lineStart(n.start)))},
-                         sibling);
+            replaceWhole(n, nv, slot, sibling);
             return;
         }
         for (size_t i = 0; i < n.pairs.size(); ++i) {
@@ -1166,8 +1166,22 @@ Result<QByteArray> YamlDocumentEditor::rewrite(const Json &newRoot, const QStrin
     if (editor.error())
         return *editor.error();
 
-    std::vector<Splice> splices = editor.splices();
-    std::stable_sort(splices.begin(), splices.end(), [](const Splice &a, const Splice &b) { return a.pos > b.pos; });
+    // Applied from the end of the text backwards. At one position a cut goes
+    // first, then insertions, the earliest made (the innermost: a new key of
+    // a list's last item) last, so it ends up first (before a new item).
+    std::vector<std::pair<size_t, Splice>> ordered;
+    for (const Splice &sp : editor.splices())
+        ordered.emplace_back(ordered.size(), sp);
+    std::sort(ordered.begin(), ordered.end(), [](const auto &a, const auto &b) {
+        if (a.second.pos != b.second.pos)
+            return a.second.pos > b.second.pos;
+        if (a.second.len != b.second.len)
+            return a.second.len > b.second.len;
+        return a.first > b.first;
+    });
+    std::vector<Splice> splices;
+    for (auto &o : ordered)
+        splices.push_back(std::move(o.second));
     std::string out = d->text;
     size_t limit = npos;
     for (const Splice &sp : splices) {
