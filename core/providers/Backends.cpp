@@ -1,6 +1,7 @@
 #include "providers/Backends.h"
 
 #include "providers/sqlite/SqliteProvider.h"
+#include "providers/yaml/YamlProvider.h"
 
 #include <QDir>
 
@@ -28,6 +29,25 @@ const std::vector<Backend> &backends()
              else if (path == QLatin1String("~") || path.startsWith(QLatin1String("~/")))
                  path = QDir::homePath() + path.mid(1);
              return std::unique_ptr<Provider>(std::make_unique<SqliteProvider>(path));
+         }},
+        {"yaml",
+         [](const StoreSpec &spec) -> Result<std::unique_ptr<Provider>> {
+             YamlOptions options;
+             options.directory = spec.options.value(QStringLiteral("path")).toString();
+             if (options.directory.isEmpty())
+                 return Error(ErrorKind::Invalid,
+                              QStringLiteral("the yaml backend needs option \"path\": the state/ directory"),
+                              spec.origin);
+             if (spec.options.contains(QStringLiteral("backups"))) {
+                 bool ok = false;
+                 options.maxBackups = spec.options.value(QStringLiteral("backups")).toInt(&ok);
+                 if (!ok || options.maxBackups < 0)
+                     return Error(ErrorKind::Invalid,
+                                  QStringLiteral("option \"backups\" must be a whole number of backups to keep "
+                                                 "(0 turns them off)"),
+                                  spec.origin);
+             }
+             return std::unique_ptr<Provider>(std::make_unique<YamlProvider>(options));
          }},
     };
     return table;

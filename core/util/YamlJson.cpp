@@ -129,6 +129,11 @@ Result<Json> yamlToJson(const QByteArray &yaml, const QString &where)
     }
 }
 
+Json yamlNodeToJson(const YAML::Node &node)
+{
+    return nodeToJson(node);
+}
+
 QByteArray jsonToYaml(const Json &value)
 {
     YAML::Emitter out;
