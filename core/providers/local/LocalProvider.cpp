@@ -1,0 +1,190 @@
+#include "providers/local/LocalProvider.h"
+
+#include "providers/local/LocalStore.h"
+#include "util/Async.h"
+#include "util/DirectoryWatcher.h"
+#include "util/SnapshotDiff.h"
+
+#include <QCoreApplication>
+#include <QRandomGenerator>
+#include <QSysInfo>
+
+#include <atomic>
+
+namespace sd {
+namespace {
+
+// A watch over files: there is no change feed, so every hint from the
+// DirectoryWatcher (inotify, or its slow poll) triggers a rescan on the
+// provider's worker, and the difference to the previous scan becomes events.
+class LocalWatch : public Watch {
+public:
+    LocalWatch(std::shared_ptr<SerialWorker> worker, std::shared_ptr<const local::LocalStore> store,
+               const QString &prefix, bool resync)
+        : m_worker(std::move(worker)), m_store(std::move(store)), m_state(std::make_shared<State>())
+    {
+        m_state->prefix = prefix;
+        m_state->resyncFirst = resync;
+        m_dirs = new DirectoryWatcher(this);
+        connect(m_dirs, &DirectoryWatcher::changed, this, [this] { schedule(); });
+        // Armed before the first scan, so nothing between the two is missed.
+        m_dirs->setDirectories(m_store->watchedDirectories());
+        schedule();
+    }
+
+private:
+    // Touched only by jobs on the (serial) worker, except `queued`.
+    struct State {
+        QString prefix;
+        bool started = false;
+        bool resyncFirst = false;
+        local::ScanCache cache;
+        QHash<QString, QString> revisions;
+        std::atomic<bool> queued{false};
+    };
+
+    void schedule()
+    {
+        if (m_failed || m_state->queued.exchange(true))
+            return; // a rescan that has not started yet will see this change too
+        auto state = m_state;
+        auto store = m_store;
+        m_worker
+            ->run([state, store]() -> Result<QList<Event>> {
+                state->queued = false;
+                return rescan(*state, *store);
+            })
+            .then(this, [this](const Result<QList<Event>> &events) { deliver(events); });
+    }
+
+    static Result<QList<Event>> rescan(State &s, const local::LocalStore &store)
+    {
+        auto snapshot = store.snapshot(s.prefix, s.cache);
+        if (!snapshot.ok())
+            return snapshot.error();
+        const QMap<QString, Entry> &now = snapshot.value();
+        QHash<QString, QString> revisions;
+        for (auto it = now.cbegin(); it != now.cend(); ++it)
+            revisions.insert(it.key(), it.value().revision);
+
+        QList<Event> events;
+        if (!s.started) {
+            s.started = true;
+            if (s.resyncFirst) {
+                // No history to resume from: the whole current truth.
+                events << Event{Event::Type::Resync, {}, {}};
+                for (const Entry &e : now)
+                    events << Event{Event::Type::Added, e, {}};
+                events << Event{Event::Type::ResyncDone, {}, {}};
+            }
+        } else {
+            events = diffSnapshots(s.revisions, revisions);
+            for (Event &e : events) {
+                if (e.type != Event::Type::Deleted)
+                    e.entry = now.value(e.entry.key);
+            }
+        }
+        s.revisions = revisions;
+        return events;
+    }
+
+    void deliver(const Result<QList<Event>> &events)
+    {
+        if (m_failed)
+            return;
+        if (!events.ok()) {
+            // Unreadable directory: a watch that silently saw nothing would
+            // be worse than one that says it stopped.
+            m_failed = true;
+            m_dirs->setDirectories({});
+            Q_EMIT failed(events.error());
+            return;
+        }
+        for (const Event &e : events.value())
+            Q_EMIT event(e);
+    }
+
+    std::shared_ptr<SerialWorker> m_worker;
+    std::shared_ptr<const local::LocalStore> m_store;
+    std::shared_ptr<State> m_state;
+    DirectoryWatcher *m_dirs = nullptr;
+    bool m_failed = false;
+};
+
+} // namespace
+
+LocalProvider::LocalProvider(LocalOptions options, QObject *parent)
+    : Provider(parent), m_options(std::move(options)), m_worker(std::make_shared<SerialWorker>())
+{
+    // The owner names this provider instance in lock records and Busy
+    // errors: host, process, and a random part for two stores in one process.
+    const QString owner = QStringLiteral("%1:%2:%3")
+                              .arg(QSysInfo::machineHostName())
+                              .arg(QCoreApplication::applicationPid())
+                              .arg(QRandomGenerator::global()->generate(), 8, 16, QLatin1Char('0'));
+    m_store = std::make_shared<const local::LocalStore>(
+        local::Layout::from(m_options.statePath, m_options.keysPath), owner);
+}
+
+LocalProvider::~LocalProvider() = default;
+
+QString LocalProvider::scheme() const
+{
+    return QStringLiteral("local");
+}
+
+QString LocalProvider::describe() const
+{
+    const local::Layout &l = m_store->layout();
+    if (l.keysPath.isEmpty())
+        return QStringLiteral("local %1").arg(l.statePath);
+    return QStringLiteral("local %1 (keys in %2)").arg(l.statePath, l.keysPath);
+}
+
+Capabilities LocalProvider::capabilities() const
+{
+    return local::localCapabilities();
+}
+
+QFuture<Result<ListPage>> LocalProvider::list(const ListOptions &options)
+{
+    auto store = m_store;
+    return m_worker->run([store, options] { return store->list(options); });
+}
+
+QFuture<Result<Entry>> LocalProvider::get(const QString &key)
+{
+    auto store = m_store;
+    return m_worker->run([store, key] { return store->get(key); });
+}
+
+QFuture<Result<Entry>> LocalProvider::put(const Entry &entry, const Precondition &pre)
+{
+    auto store = m_store;
+    return m_worker->run([store, entry, pre] { return store->put(entry, pre); });
+}
+
+QFuture<Status> LocalProvider::remove(const QString &key, const Precondition &pre)
+{
+    auto store = m_store;
+    return m_worker->run([store, key, pre] { return store->remove(key, pre); });
+}
+
+std::unique_ptr<Watch> LocalProvider::watch(const QString &prefix, const QString &fromRevision)
+{
+    return std::make_unique<LocalWatch>(m_worker, m_store, prefix, !fromRevision.isEmpty());
+}
+
+QFuture<Result<Lock>> LocalProvider::lock(const QString &name, std::chrono::milliseconds ttl)
+{
+    auto store = m_store;
+    return m_worker->run([store, name, ttl] { return store->lock(name, ttl); });
+}
+
+QFuture<Status> LocalProvider::unlock(const Lock &lock)
+{
+    auto store = m_store;
+    return m_worker->run([store, lock] { return store->unlock(lock); });
+}
+
+} // namespace sd
