@@ -1,5 +1,7 @@
 #include "providers/Backends.h"
 
+#include "providers/local/LocalProvider.h"
+
 #include <functional>
 
 namespace sd {
@@ -12,10 +14,25 @@ struct Backend {
     Factory create;
 };
 
+Result<std::unique_ptr<Provider>> openLocal(const StoreSpec &spec)
+{
+    LocalOptions options;
+    options.statePath = spec.options.value(QStringLiteral("statePath")).toString();
+    options.keysPath = spec.options.value(QStringLiteral("keysPath")).toString();
+    if (options.statePath.isEmpty())
+        return Error(ErrorKind::Invalid,
+                     QStringLiteral("the local backend needs the option \"statePath\" (the gate's state file, e.g. "
+                                    "/var/lib/k8gate/state.json)"),
+                     spec.origin.isEmpty() ? QStringLiteral("statePath") : spec.origin);
+    return std::unique_ptr<Provider>(std::make_unique<LocalProvider>(std::move(options)));
+}
+
 // One row per backend built into this binary.
 const std::vector<Backend> &backends()
 {
-    static const std::vector<Backend> table = {};
+    static const std::vector<Backend> table = {
+        {"local", openLocal},
+    };
     return table;
 }
 
