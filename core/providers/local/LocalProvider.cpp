@@ -43,6 +43,12 @@ private:
         std::atomic<bool> queued{false};
     };
 
+    struct Scan {
+        QList<Event> events;
+        // The files the entries live in, most important first.
+        QStringList files;
+    };
+
     void schedule()
     {
         if (m_failed || m_state->queued.exchange(true))
@@ -50,14 +56,14 @@ private:
         auto state = m_state;
         auto store = m_store;
         m_worker
-            ->run([state, store]() -> Result<QList<Event>> {
+            ->run([state, store]() -> Result<Scan> {
                 state->queued = false;
                 return rescan(*state, *store);
             })
-            .then(this, [this](const Result<QList<Event>> &events) { deliver(events); });
+            .then(this, [this](const Result<Scan> &scan) { deliver(scan); });
     }
 
-    static Result<QList<Event>> rescan(State &s, const local::LocalStore &store)
+    static Result<Scan> rescan(State &s, const local::LocalStore &store)
     {
         auto snapshot = store.snapshot(s.prefix, s.cache);
         if (!snapshot.ok())
@@ -85,24 +91,53 @@ private:
             }
         }
         s.revisions = revisions;
-        return events;
+
+        Scan scan;
+        scan.events = events;
+        const local::Layout &layout = store.layout();
+        QStringList others;
+        for (const Entry &e : now) {
+            const QString file = e.labels.value(QStringLiteral("file"));
+            if (file == layout.statePath || file == layout.keysFile) {
+                if (!scan.files.contains(file))
+                    scan.files.prepend(file);
+            } else if (!file.isEmpty()) {
+                others << file;
+            }
+        }
+        scan.files += others.mid(0, std::max<qsizetype>(0, kMaxWatchedFiles - scan.files.size()));
+        return scan;
     }
 
-    void deliver(const Result<QList<Event>> &events)
+    void deliver(const Result<Scan> &scan)
     {
         if (m_failed)
             return;
-        if (!events.ok()) {
+        if (!scan.ok()) {
             // Unreadable directory: a watch that silently saw nothing would
             // be worse than one that says it stopped.
             m_failed = true;
             m_dirs->setDirectories({});
-            Q_EMIT failed(events.error());
+            Q_EMIT failed(scan.error());
             return;
         }
-        for (const Event &e : events.value())
+        // inotify reports files added, removed and renamed in a directory,
+        // but not writes into a file; the files themselves are watched too
+        // (the QFileSystemWatcher underneath takes files as well), so an
+        // in-place edit shows up at once rather than at the next poll.
+        const QStringList paths = m_store->watchedDirectories() + scan.value().files;
+        if (paths != m_paths) {
+            m_paths = paths;
+            m_dirs->setDirectories(paths);
+        }
+        for (const Event &e : scan.value().events)
             Q_EMIT event(e);
     }
+
+    // Past this many files (inotify watches are a per-user resource), the
+    // rest are seen by directory events and the DirectoryWatcher's poll.
+    static constexpr qsizetype kMaxWatchedFiles = 256;
+    QStringList m_paths;
 
     std::shared_ptr<SerialWorker> m_worker;
     std::shared_ptr<const local::LocalStore> m_store;

@@ -27,8 +27,9 @@ const QString kJsonSuffix = QStringLiteral(".json");
 const QString kLockFileName = QStringLiteral(".statedeck.lock");
 const QString kLockDirName = QStringLiteral(".statedeck-locks");
 const QString kFencingFileName = QStringLiteral("fencing-token");
-// A key becomes "<key>.json", and a file name holds at most 255 bytes.
-constexpr qsizetype kMaxKeyBytes = 255 - 5;
+// A key becomes "<key>.json", written through ".<key>.json.tmp-<pid>-<random>"
+// (up to 26 bytes more), and a file name holds at most 255 bytes.
+constexpr qsizetype kMaxKeyBytes = 200;
 
 QString parentDir(const QString &path)
 {
