@@ -6,13 +6,17 @@
 
 #include <QDir>
 #include <QDirIterator>
+#include <QElapsedTimer>
 #include <QFileInfo>
+#include <QRandomGenerator>
+#include <QThread>
 
 #include <cerrno>
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -232,6 +236,34 @@ Result<std::optional<LockRecord>> readLockRecord(const QString &path)
     } catch (const Json::exception &) {
         return Error(ErrorKind::Invalid, malformed, path);
     }
+}
+
+// QLockFile creates its lock file and then writes its pid into it. A writer
+// killed between the two leaves an empty file that QLockFile only calls
+// stale after 30 s (it cannot tell whose it is), and CrossProcessLock gives
+// up after 10. Such debris is recognised as: empty, older than 2 s (a live
+// creator writes its pid within microseconds), and not flock()ed by anyone
+// (QLockFile holders keep an flock on it for as long as they live). It is
+// removed the way QLockFile removes stale locks: under that flock, and only
+// if the path still names the same, still empty file.
+bool clearAbandonedLockFile(const QString &lockPath)
+{
+    const QByteArray native = QFile::encodeName(lockPath);
+    struct stat st {};
+    if (::stat(native.constData(), &st) != 0 || st.st_size != 0 || ::time(nullptr) - st.st_mtime < 2)
+        return false;
+    const int fd = ::open(native.constData(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    bool removed = false;
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+        struct stat held {}, now {};
+        if (::fstat(fd, &held) == 0 && ::stat(native.constData(), &now) == 0 && held.st_dev == now.st_dev
+            && held.st_ino == now.st_ino && now.st_size == 0)
+            removed = ::unlink(native.constData()) == 0;
+    }
+    ::close(fd);
+    return removed;
 }
 
 qint64 nowNs()
@@ -653,8 +685,21 @@ Status LocalStore::takeDirLock(DirLocks &locks, const QString &dir) const
     if (Status s = checkDirWritable(dir); !s)
         return s;
     auto lock = std::make_unique<CrossProcessLock>(dir + QLatin1Char('/') + kLockFileName);
-    if (Status s = lock->acquire(); !s)
-        return s;
+    // QLockFile's own wait sleeps 100 ms, then 200, 400...; statedeck holds
+    // this lock for one small read-check-write, so short randomised retries
+    // keep concurrent writers moving. Same 10 s limit as acquire()'s.
+    QElapsedTimer waited;
+    waited.start();
+    for (int delayUs = 200;; delayUs = std::min(delayUs * 2, 20000)) {
+        const Status s = lock->acquire(std::chrono::milliseconds(0));
+        if (s.ok())
+            break;
+        if (s.error().kind != ErrorKind::Busy || waited.elapsed() > 10000)
+            return s;
+        if (clearAbandonedLockFile(dir + QLatin1Char('/') + kLockFileName))
+            continue;
+        QThread::usleep(ulong(delayUs + QRandomGenerator::global()->bounded(delayUs)));
+    }
     locks.add(dir, std::move(lock));
     removeStaleTemporaries(dir);
     return {};
