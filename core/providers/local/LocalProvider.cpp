@@ -117,7 +117,8 @@ private:
             // Unreadable directory: a watch that silently saw nothing would
             // be worse than one that says it stopped.
             m_failed = true;
-            m_dirs->setDirectories({});
+            m_dirs->deleteLater(); // stop its polling too
+            m_dirs = nullptr;
             Q_EMIT failed(scan.error());
             return;
         }
