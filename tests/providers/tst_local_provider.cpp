@@ -221,6 +221,11 @@ private Q_SLOTS:
             << QByteArray("{\n  \"b\": {\n    \"x\": true\n  },\n  \"c\": \"z\"\n}\n");
         QTest::newRow("remove the last member")
             << pretty << "c" << QByteArray() << QByteArray("{\n  \"a\": 1,\n  \"b\": {\n    \"x\": true\n  }\n}\n");
+        // JSON.parse and nlohmann take the last of repeated names.
+        QTest::newRow("repeated name, the one read is edited")
+            << QByteArray(R"({"a":1,"a":2,"b":3})") << "a" << QByteArray("5") << QByteArray(R"({"a":1,"a":5,"b":3})");
+        QTest::newRow("repeated name removed entirely (document rewritten)")
+            << QByteArray(R"({"a":1,"a":2,"b":3})") << "a" << QByteArray() << QByteArray("{\n  \"b\": 3\n}\n");
         QTest::newRow("remove the only member")
             << QByteArray("{\n  \"only\": [1]\n}\n") << "only" << QByteArray() << QByteArray("{}\n");
     }
@@ -833,6 +838,26 @@ private Q_SLOTS:
         p.reset();
         QVERIFY(writeBytes(g.fileOf(QStringLiteral("a")), "2"));
         QTRY_VERIFY_WITH_TIMEOUT(log.last(QStringLiteral("a")).entry.value == Json(2), 10000);
+    }
+
+    // Watches destroyed while their first rescan is queued or running.
+    void testWatchDestroyedMidRescan()
+    {
+        GateLayout g;
+        for (int i = 0; i < 300; ++i)
+            QVERIFY(writeBytes(g.fileOf(QStringLiteral("f%1").arg(i)), "1"));
+        auto p = g.open();
+        for (int i = 0; i < 20; ++i) {
+            auto w = p->watch(QString(), i % 2 ? QStringLiteral("old") : QString());
+            EventLog log;
+            log.attach(w.get());
+            if (i % 4 == 0)
+                QCoreApplication::processEvents();
+        }
+        // Every queued rescan has run once this returns; nothing was
+        // delivered to a destroyed watch.
+        QVERIFY(await(p->get(QStringLiteral("f0"))).ok());
+        QCoreApplication::processEvents();
     }
 
     // --- Locks -------------------------------------------------------------

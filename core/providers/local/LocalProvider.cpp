@@ -6,6 +6,7 @@
 #include "util/SnapshotDiff.h"
 
 #include <QCoreApplication>
+#include <QFutureWatcher>
 #include <QRandomGenerator>
 #include <QSysInfo>
 
@@ -55,12 +56,19 @@ private:
             return; // a rescan that has not started yet will see this change too
         auto state = m_state;
         auto store = m_store;
-        m_worker
-            ->run([state, store]() -> Result<Scan> {
-                state->queued = false;
-                return rescan(*state, *store);
-            })
-            .then(this, [this](const Result<Scan> &scan) { deliver(scan); });
+        // A QFutureWatcher, not QFuture::then(this, ...): destroying the
+        // watch while a rescan runs must be safe, and a future watcher
+        // detaches from its future under the future's own lock. Results of
+        // successive rescans arrive in order (one thread, posted events).
+        auto *watcher = new QFutureWatcher<Result<Scan>>(this);
+        connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher] {
+            watcher->deleteLater();
+            deliver(watcher->result());
+        });
+        watcher->setFuture(m_worker->run([state, store]() -> Result<Scan> {
+            state->queued = false;
+            return rescan(*state, *store);
+        }));
     }
 
     static Result<Scan> rescan(State &s, const local::LocalStore &store)
