@@ -22,6 +22,25 @@ struct LocalOptions {
 // plus the members of the statePath document when it exists. Revisions are
 // content hashes; writes are atomic replaces made under a cross-process
 // lock; watches rescan on directory changes.
+//
+// Rules a user meets:
+// - A key's own file wins over a document member of the same name (it is
+//   what the gate reads); such an entry carries the label `shadows`. New
+//   keys get files of their own. Every entry carries the label `file`.
+// - The stem of statePath (`state` for state.json) is reserved: its own file
+//   would be the document. A member of that name is still served.
+// - Keys are at most 200 bytes (they become file names, plus the temporary
+//   name used while writing).
+// - A file that does not parse: get fails with Invalid at file:line:column.
+//   list and watch show it as an entry with a null value, the label `error`
+//   ("file:line:column: message") and the hash of its bytes as revision;
+//   a put or remove over it is refused unless that revision is named.
+//   A malformed (or non-object) document shows up under the reserved key
+//   the same way, and until it is fixed keys without a file of their own
+//   can be neither read nor written (they may be its members).
+// - Unedited values are written back byte-for-byte; edited ones as
+//   JSON.stringify(v, null, 2), keeping the file's trailing-newline habit
+//   (new files end with one). A member edit replaces only its own bytes.
 class LocalProvider : public Provider {
     Q_OBJECT
 public:
