@@ -342,6 +342,12 @@ void runWatch(Context &ctx, const QCommandLineParser &p, const QStringList &args
             && ++*count >= maxEvents)
             finish(ExitOk);
     });
+    if (isTerminal(stderr)) {
+        const QString where = ctx.store->provider()->describe();
+        QObject::connect(watch.get(), &Watch::ready, ctx.loop, [where] {
+            printErr(QStringLiteral("watching %1 (Ctrl-C to stop)").arg(where));
+        });
+    }
     QObject::connect(watch.get(), &Watch::failed, ctx.loop, [finish](const Error &e) mutable {
         printError(e);
         finish(exitCodeFor(e));

@@ -1,5 +1,6 @@
 #include "providers/Backends.h"
 
+#include "providers/local/LocalProvider.h"
 #include "providers/sqlite/SqliteProvider.h"
 #include "providers/yaml/YamlProvider.h"
 
@@ -17,6 +18,19 @@ struct Backend {
     Factory create;
 };
 
+Result<std::unique_ptr<Provider>> openLocal(const StoreSpec &spec)
+{
+    LocalOptions options;
+    options.statePath = spec.options.value(QStringLiteral("statePath")).toString();
+    options.keysPath = spec.options.value(QStringLiteral("keysPath")).toString();
+    if (options.statePath.isEmpty())
+        return Error(ErrorKind::Invalid,
+                     QStringLiteral("the local backend needs the option \"statePath\" (the gate's state file, e.g. "
+                                    "/var/lib/k8gate/state.json)"),
+                     spec.origin.isEmpty() ? QStringLiteral("statePath") : spec.origin);
+    return std::unique_ptr<Provider>(std::make_unique<LocalProvider>(std::move(options)));
+}
+
 // One row per backend built into this binary.
 const std::vector<Backend> &backends()
 {
@@ -30,6 +44,7 @@ const std::vector<Backend> &backends()
                  path = QDir::homePath() + path.mid(1);
              return std::unique_ptr<Provider>(std::make_unique<SqliteProvider>(path));
          }},
+        {"local", openLocal},
         {"yaml",
          [](const StoreSpec &spec) -> Result<std::unique_ptr<Provider>> {
              YamlOptions options;

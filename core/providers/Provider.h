@@ -65,6 +65,11 @@ Q_SIGNALS:
     // Events arrive in store order. After a Resync, Added events for every
     // current entry follow, then ResyncDone.
     void event(const sd::Event &event);
+    // Emitted once, when the watch has fixed its starting point: every change
+    // committed after this is delivered. A consumer that writes and then
+    // expects to see its own write waits for this (or resumes from a
+    // ListPage::revision, where the store keeps history).
+    void ready();
     // The watch stopped for good (it retries transient failures itself).
     void failed(const sd::Error &error);
 };

@@ -3,11 +3,15 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QLockFile>
+#include <QElapsedTimer>
 #include <QRandomGenerator>
+#include <QThread>
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,6 +37,34 @@ bool writeAll(int fd, const char *data, qsizetype size)
         size -= n;
     }
     return true;
+}
+
+// QLockFile creates its lock file and then writes its pid into it. A writer
+// killed between the two leaves an empty file that QLockFile only calls
+// stale after 30 s (it cannot tell whose it is), and CrossProcessLock gives
+// up after 10. Such debris is recognised as: empty, older than 2 s (a live
+// creator writes its pid within microseconds), and not flock()ed by anyone
+// (QLockFile holders keep an flock on it for as long as they live). It is
+// removed the way QLockFile removes stale locks: under that flock, and only
+// if the path still names the same, still empty file.
+bool clearAbandonedLockFile(const QString &lockPath)
+{
+    const QByteArray native = QFile::encodeName(lockPath);
+    struct stat st {};
+    if (::stat(native.constData(), &st) != 0 || st.st_size != 0 || ::time(nullptr) - st.st_mtime < 2)
+        return false;
+    const int fd = ::open(native.constData(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    bool removed = false;
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+        struct stat held {}, now {};
+        if (::fstat(fd, &held) == 0 && ::stat(native.constData(), &now) == 0 && held.st_dev == now.st_dev
+            && held.st_ino == now.st_ino && now.st_size == 0)
+            removed = ::unlink(native.constData()) == 0;
+    }
+    ::close(fd);
+    return removed;
 }
 
 } // namespace
@@ -126,8 +158,20 @@ Status CrossProcessLock::acquire(std::chrono::milliseconds timeout)
 {
     if (m_lock->isLocked())
         return {};
-    if (m_lock->tryLock(int(timeout.count())))
-        return {};
+    // QLockFile's own wait sleeps 100 ms, then 200, 400...; statedeck holds
+    // these locks for one small read-check-write, so short randomised
+    // retries keep concurrent writers moving.
+    QElapsedTimer waited;
+    waited.start();
+    for (int delayUs = 200;; delayUs = std::min(delayUs * 2, 20000)) {
+        if (m_lock->tryLock(0))
+            return {};
+        if (m_lock->error() != QLockFile::LockFailedError || waited.elapsed() >= timeout.count())
+            break;
+        if (clearAbandonedLockFile(m_path))
+            continue;
+        QThread::usleep(ulong(delayUs + QRandomGenerator::global()->bounded(delayUs)));
+    }
     switch (m_lock->error()) {
     case QLockFile::LockFailedError: {
         qint64 pid = 0;

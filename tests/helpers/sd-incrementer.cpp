@@ -34,7 +34,9 @@ int main(int argc, char **argv)
     const QString key = args.at(2);
     const int times = args.at(3).toInt();
     auto wait = [](auto future) {
-        QTest::qWaitFor([&] { return future.isFinished(); }, 30000);
+        using R = decltype(future.result());
+        if (!QTest::qWaitFor([&] { return future.isFinished(); }, 30000))
+            return R(Error(ErrorKind::Timeout, QStringLiteral("no answer within 30 s")));
         return future.result();
     };
     QElapsedTimer budget;

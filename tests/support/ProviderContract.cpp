@@ -221,9 +221,13 @@ void ProviderContract::testPaging()
     // A few keys outside the prefix that must not show up.
     const QList<QString> others{key(QStringLiteral("other1")), key(QStringLiteral("other2"))};
     if (!seedDirectly(m_dir->path(), keys + others)) {
+        // All writes in flight at once; the provider queues them.
         auto provider = open();
+        QList<QFuture<Result<Entry>>> pending;
         for (const QString &k : keys + others)
-            QVERIFY(await(provider->put(jsonEntry(k, Json{{"k", k.toStdString()}}), {})).ok());
+            pending << provider->put(jsonEntry(k, Json{{"k", k.toStdString()}}), {});
+        for (auto &f : pending)
+            QVERIFY(await(f, 60000).ok());
     }
     auto provider = open();
     ListOptions options;
@@ -261,6 +265,8 @@ void ProviderContract::testWatchOrder()
     std::unique_ptr<Watch> watch = provider->watch(key(QStringLiteral("w")), QString());
     QVERIFY(watch);
     EventLog log(watch.get());
+    QSignalSpy ready(watch.get(), &Watch::ready);
+    QVERIFY2(ready.wait(15000), "the watch never said it was ready");
     auto writer = open();
     // Each change waits for its event: a file store may coalesce changes that
     // land between two scans, and order is only promised between observations.

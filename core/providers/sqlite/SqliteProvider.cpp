@@ -1117,6 +1117,12 @@ private:
             if (!self)
                 return;
         }
+        if (!m_readySent) {
+            m_readySent = true;
+            Q_EMIT ready();
+            if (!self)
+                return;
+        }
         if (r->more || m_again)
             poll();
         else
@@ -1134,6 +1140,7 @@ private:
     bool m_inFlight = false;
     bool m_again = false;
     bool m_stopped = false;
+    bool m_readySent = false;
 };
 
 Status validateLockName(const QString &name)

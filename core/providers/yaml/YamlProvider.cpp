@@ -570,6 +570,7 @@ private:
         m_files = scan;
 
         QList<Event> events;
+        const bool first = !m_baseline;
         if (!m_baseline) {
             m_baseline = true;
             if (m_resync) {
@@ -611,6 +612,11 @@ private:
         QPointer<YamlWatch> self(this);
         for (const Event &ev : std::as_const(events)) {
             Q_EMIT event(ev);
+            if (!self)
+                return;
+        }
+        if (first) {
+            Q_EMIT ready();
             if (!self)
                 return;
         }
