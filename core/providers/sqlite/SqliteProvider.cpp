@@ -7,14 +7,17 @@
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QFutureWatcher>
 #include <QHash>
 #include <QPointer>
 #include <QPromise>
+#include <QRandomGenerator>
 #include <QStandardPaths>
 #include <QSysInfo>
+#include <QThread>
 #include <QTimer>
 
 #include <atomic>
@@ -268,6 +271,7 @@ private:
     auto transact(Mode mode, F &&body) -> Result<std::invoke_result_t<F>>;
 
     void open();
+    void openOnce();
     // Whether the statedeck schema is there; throws for a database that
     // belongs to someone else.
     bool inspectSchema();
@@ -301,6 +305,7 @@ private:
     const QString m_path;
     sqlite3 *m_db = nullptr;
     bool m_readOnly = false;
+    bool m_lastOpenBusy = false; // the last openOnce() failed on a lock
     QHash<QByteArray, sqlite3_stmt *> m_statements;
 };
 
@@ -362,6 +367,27 @@ void Connection::open()
                             m_path)};
     }
 
+    // Two processes opening a new file at once race on switching it to WAL
+    // mode; SQLite answers the loser with SQLITE_BUSY at once rather than
+    // through the busy handler (waiting could deadlock). Retry the whole
+    // open for as long as the busy timeout allows.
+    QElapsedTimer waited;
+    waited.start();
+    for (int delayMs = 2;; delayMs = std::min(delayMs * 2, 100)) {
+        try {
+            openOnce();
+            return;
+        } catch (const Failure &f) {
+            if (!m_lastOpenBusy || waited.elapsed() > kBusyTimeoutMs)
+                throw;
+            QThread::msleep(ulong(delayMs + QRandomGenerator::global()->bounded(delayMs)));
+        }
+    }
+}
+
+void Connection::openOnce()
+{
+    m_lastOpenBusy = false;
     const int rc = sqlite3_open_v2(QFile::encodeName(m_path).constData(), &m_db,
                                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
@@ -390,6 +416,8 @@ void Connection::open()
             createSchema();
         checkSchemaVersion();
     } catch (...) {
+        const int code = sqlite3_errcode(m_db) & 0xff;
+        m_lastOpenBusy = code == SQLITE_BUSY || code == SQLITE_LOCKED;
         close();
         throw;
     }
