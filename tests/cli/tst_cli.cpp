@@ -1,6 +1,7 @@
 #include "TestSupport.h"
 #include "model/Json.h"
 
+#include <QDir>
 #include <QFile>
 #include <QProcess>
 #include <QTemporaryDir>
@@ -274,6 +275,100 @@ private Q_SLOTS:
         QFile f(path);
         QVERIFY(f.open(QIODevice::ReadOnly));
         QCOMPARE(f.readAll(), garbage);
+    }
+
+    void testLocalStateJsonFromTheGate()
+    {
+        // Seed 000's layout as the gate writes it: `keys` in keysPath/state.json.
+        const QString root = m_home.filePath(QStringLiteral("gate"));
+        QDir().mkpath(root + QStringLiteral("/state"));
+        QDir().mkpath(root + QStringLiteral("/keys"));
+        QFile fixture(sd::test::fixturePath(QStringLiteral("k8-container-gate/keys.json")));
+        QVERIFY(fixture.open(QIODevice::ReadOnly));
+        const QByteArray original = fixture.readAll();
+        writeFile(root + QStringLiteral("/keys/state.json"), original);
+        const QString store = QStringLiteral("local://%1/state/state.json?keysPath=%1/keys").arg(root);
+
+        const Run got = ctl({QStringLiteral("--store"), store, QStringLiteral("get"), QStringLiteral("keys"),
+                             QStringLiteral("-o"), QStringLiteral("value")});
+        QCOMPARE(got.code, 0);
+        QVERIFY(sd::Json::parse(got.out.toStdString()) == sd::Json::parse(original.toStdString()));
+
+        const Run patched = ctl({QStringLiteral("--store"), store, QStringLiteral("patch"), QStringLiteral("keys"),
+                                 QStringLiteral("-")},
+                                "{\"newuser\": [\"ssh-ed25519 AAAAnew\"]}");
+        QCOMPARE(patched.code, 0);
+        QFile after(root + QStringLiteral("/keys/state.json"));
+        QVERIFY(after.open(QIODevice::ReadOnly));
+        const sd::Json now = sd::Json::parse(after.readAll().toStdString());
+        QCOMPARE(int(now.size()), 4);
+        QVERIFY(now["octocat"] == sd::Json::parse(original.toStdString())["octocat"]);
+
+        // A state file broken by hand: the error says where, the file stays.
+        const QByteArray broken("{\n  \"a\": [1, 2,\n}\n");
+        writeFile(root + QStringLiteral("/state/stats.json"), broken);
+        const Run bad = ctl({QStringLiteral("--store"), store, QStringLiteral("get"), QStringLiteral("stats")});
+        QCOMPARE(bad.code, 1);
+        QVERIFY2(bad.err.contains("stats.json:3:1"), bad.err.constData());
+        const Run overwrite = ctl({QStringLiteral("--store"), store, QStringLiteral("put"), QStringLiteral("stats"),
+                                   QStringLiteral("-")},
+                                  "{}");
+        QVERIFY(overwrite.code != 0);
+        QFile still(root + QStringLiteral("/state/stats.json"));
+        QVERIFY(still.open(QIODevice::ReadOnly));
+        QCOMPARE(still.readAll(), broken);
+    }
+
+    void testYamlStateDirectoryFromK0rdent()
+    {
+        // Seed 004's state/ directory: one value edited, every other byte kept.
+        const QString dir = m_home.filePath(QStringLiteral("k0rdent/state"));
+        QDir().mkpath(dir);
+        const QString fixtureDir = sd::test::fixturePath(QStringLiteral("k0rdent-azure-setup/state"));
+        QFile src(fixtureDir + QStringLiteral("/deployment-state.initial.generated.yaml"));
+        QVERIFY(src.open(QIODevice::ReadOnly));
+        const QByteArray original = src.readAll();
+        writeFile(dir + QStringLiteral("/deployment-state.yaml"), original);
+        const QString store = QStringLiteral("yaml://") + dir;
+
+        const Run phase = ctl({QStringLiteral("--store"), store, QStringLiteral("get"),
+                               QStringLiteral("deployment.phase"), QStringLiteral("-o"), QStringLiteral("value")});
+        QCOMPARE(phase.code, 0);
+        QCOMPARE(phase.out.trimmed(), QByteArray("\"preparation\""));
+
+        QCOMPARE(ctl({QStringLiteral("--store"), store, QStringLiteral("put"), QStringLiteral("deployment.phase"),
+                      QStringLiteral("-")},
+                     "\"network\"")
+                     .code,
+                 0);
+        QFile edited(dir + QStringLiteral("/deployment-state.yaml"));
+        QVERIFY(edited.open(QIODevice::ReadOnly));
+        QByteArray expected = original;
+        expected.replace("phase: \"preparation\"", "phase: \"network\"");
+        QCOMPARE(edited.readAll(), expected); // comments, quoting and order untouched
+
+        const Run keys = ctl({QStringLiteral("--store"), store, QStringLiteral("ls"), QStringLiteral("deployment."),
+                              QStringLiteral("-o"), QStringLiteral("value")});
+        QCOMPARE(keys.code, 0);
+        QVERIFY(keys.out.contains("deployment.phases\n"));
+        QVERIFY(keys.out.contains("deployment.vm_states\n"));
+
+        const Run nested = ctl({QStringLiteral("--store"), store, QStringLiteral("get"),
+                                QStringLiteral("deployment.phases.install_k0s.status"), QStringLiteral("-o"),
+                                QStringLiteral("value")});
+        QCOMPARE(nested.out.trimmed(), QByteArray("\"pending\""));
+
+        // A broken YAML file is named with its position and never rewritten.
+        const QByteArray broken("phase: \"x\"\nconfig: [unclosed\n");
+        writeFile(dir + QStringLiteral("/azure-state.yaml"), broken);
+        const Run bad = ctl({QStringLiteral("--store"), store, QStringLiteral("put"), QStringLiteral("azure.phase"),
+                             QStringLiteral("-")},
+                            "\"y\"");
+        QCOMPARE(bad.code, 1);
+        QVERIFY2(bad.err.contains("azure-state.yaml:"), bad.err.constData());
+        QFile still(dir + QStringLiteral("/azure-state.yaml"));
+        QVERIFY(still.open(QIODevice::ReadOnly));
+        QCOMPARE(still.readAll(), broken);
     }
 
     void testHelpForEveryCommand_data()
