@@ -24,11 +24,8 @@ int main(int argc, char **argv)
         std::fprintf(stderr, "usage: sd-bench-fill BACKEND COUNT [option=value ...] [--prefix P]\n");
         return 2;
     }
-    StoreSpec spec;
-    spec.backend = args.at(1);
+    const StoreSpec spec = StoreSpec::fromOptionWords(args.at(1), args.mid(3));
     const int count = args.at(2).toInt();
-    for (const QString &kv : args.mid(3))
-        spec.options.insert(kv.section(QLatin1Char('='), 0, 0), kv.section(QLatin1Char('='), 1));
     auto opened = openProvider(spec);
     if (!opened.ok()) {
         std::fprintf(stderr, "%s\n", qPrintable(opened.error().toString()));

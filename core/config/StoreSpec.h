@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QString>
+#include <QStringList>
 #include <QVariantMap>
 
 #include <memory>
@@ -31,6 +32,18 @@ struct StoreSpec {
     QString origin;
     // seed 004's `fallback:` backend, used while the primary is unreachable.
     std::shared_ptr<StoreSpec> fallback;
+
+    // A spec from a backend name and "option=value" words, as test and
+    // benchmark programs take them on their command lines.
+    static StoreSpec fromOptionWords(const QString &backend, const QStringList &words)
+    {
+        StoreSpec spec;
+        spec.backend = backend;
+        spec.origin = backend;
+        for (const QString &kv : words)
+            spec.options.insert(kv.section(QLatin1Char('='), 0, 0), kv.section(QLatin1Char('='), 1));
+        return spec;
+    }
 };
 
 } // namespace sd

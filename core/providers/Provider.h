@@ -29,6 +29,19 @@ struct Capabilities {
     // Characters a key may not contain on this backend, besides the rules
     // every backend shares (see validateKey).
     QString forbiddenKeyChars;
+
+    // What a store made of plain files offers (local, yaml): file watching
+    // without history, CAS and locks under lock files, file-name keys.
+    static Capabilities fileStore()
+    {
+        Capabilities c;
+        c.watch = WatchKind::File;
+        c.compareAndSwap = true;
+        c.locks = true;
+        c.fileBacked = true;
+        c.forbiddenKeyChars = QStringLiteral("/\\");
+        return c;
+    }
 };
 
 struct ListOptions {

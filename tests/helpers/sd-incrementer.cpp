@@ -21,11 +21,7 @@ int main(int argc, char **argv)
         std::fprintf(stderr, "usage: sd-incrementer BACKEND KEY TIMES [option=value ...]\n");
         return 2;
     }
-    StoreSpec spec;
-    spec.backend = args.at(1);
-    for (const QString &kv : args.mid(4))
-        spec.options.insert(kv.section(QLatin1Char('='), 0, 0), kv.section(QLatin1Char('='), 1));
-    auto opened = openProvider(spec);
+    auto opened = openProvider(StoreSpec::fromOptionWords(args.at(1), args.mid(4)));
     if (!opened.ok()) {
         std::fprintf(stderr, "%s\n", qPrintable(opened.error().toString()));
         return 1;

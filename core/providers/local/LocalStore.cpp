@@ -3,6 +3,7 @@
 #include "model/Codec.h"
 #include "providers/local/JsonMembers.h"
 #include "util/AtomicFile.h"
+#include "util/LockRecords.h"
 
 #include <QDir>
 #include <QDirIterator>
@@ -26,7 +27,6 @@ namespace {
 const QString kJsonSuffix = QStringLiteral(".json");
 const QString kLockFileName = QStringLiteral(".statedeck.lock");
 const QString kLockDirName = QStringLiteral(".statedeck-locks");
-const QString kFencingFileName = QStringLiteral("fencing-token");
 // A key becomes "<key>.json", written through ".<key>.json.tmp-<pid>-<random>"
 // (up to 26 bytes more), and a file name holds at most 255 bytes.
 constexpr qsizetype kMaxKeyBytes = 200;
@@ -201,39 +201,6 @@ Entry fileEntryOrError(const QString &key, const QString &path, const QByteArray
     return errorEntry(key, path, contentRevision(bytes), e.error());
 }
 
-struct LockRecord {
-    QString owner;
-    quint64 token = 0;
-    QDateTime expires;
-};
-
-// nullopt when there is no record.
-Result<std::optional<LockRecord>> readLockRecord(const QString &path)
-{
-    auto bytes = readWholeFile(path);
-    if (!bytes.ok()) {
-        if (bytes.error().kind == ErrorKind::NotFound)
-            return std::optional<LockRecord>();
-        return bytes.error();
-    }
-    const QString malformed = QStringLiteral("the lock record is malformed; remove it if no process holds the lock");
-    auto json = decodeValue(bytes.value(), Encoding::Json, path);
-    if (!json.ok())
-        return Error(ErrorKind::Invalid, malformed, json.error().where);
-    try {
-        const Json &r = json.value();
-        LockRecord rec;
-        rec.owner = toQString(r.at("owner").get<std::string>());
-        rec.token = r.at("token").get<quint64>();
-        rec.expires = QDateTime::fromString(toQString(r.at("expires").get<std::string>()), Qt::ISODateWithMs);
-        if (!rec.expires.isValid())
-            return Error(ErrorKind::Invalid, malformed, path);
-        return std::optional<LockRecord>(rec);
-    } catch (const Json::exception &) {
-        return Error(ErrorKind::Invalid, malformed, path);
-    }
-}
-
 qint64 nowNs()
 {
     timespec ts {};
@@ -267,14 +234,7 @@ Layout Layout::from(const QString &statePath, const QString &keysPath)
 
 Capabilities localCapabilities()
 {
-    Capabilities c;
-    c.watch = WatchKind::File;
-    c.compareAndSwap = true;
-    c.locks = true;
-    c.watchHistory = false;
-    c.fileBacked = true;
-    c.forbiddenKeyChars = QStringLiteral("/\\");
-    return c;
+    return Capabilities::fileStore();
 }
 
 struct LocalStore::Document {
@@ -853,99 +813,20 @@ Status LocalStore::removeMember(const QString &key, const Precondition &pre, con
 }
 
 // ---------------------------------------------------------------------------
-// Locks: one record per name in <stateDir>/.statedeck-locks/<name>.json,
-// created and checked under the directory's CrossProcessLock.
+// Locks: records in <stateDir>/.statedeck-locks/ (util/LockRecords.h).
 
 Result<Lock> LocalStore::lock(const QString &name, std::chrono::milliseconds ttl) const
 {
     if (Status s = checkKey(name); !s)
         return s.error();
-    if (ttl.count() <= 0)
-        return Error(ErrorKind::Invalid, QStringLiteral("a lock needs a time to live above zero"), name);
-    DirLocks locks;
-    if (Status s = takeDirLock(locks, m_layout.stateDir); !s)
-        return s.error();
-    const QString lockDir = m_layout.stateDir + QLatin1Char('/') + kLockDirName;
-    if (Status s = ensureDirectory(lockDir); !s)
-        return s.error();
-    if (Status s = checkDirWritable(lockDir); !s)
-        return s.error();
-    const QString recordPath = lockDir + QLatin1Char('/') + name + kJsonSuffix;
-    const QDateTime now = QDateTime::currentDateTimeUtc();
-
-    auto record = readLockRecord(recordPath);
-    if (!record.ok())
-        return record.error();
-    quint64 previousToken = 0;
-    if (const auto &held = record.value()) {
-        previousToken = held->token;
-        if (held->expires > now)
-            return Error(ErrorKind::Busy,
-                         QStringLiteral("the lock is held by %1 until %2 (fencing token %3)")
-                             .arg(held->owner, held->expires.toString(Qt::ISODateWithMs))
-                             .arg(held->token),
-                         name);
-    }
-
-    // The counter only grows: a new holder's token is above every token
-    // ever handed out here, so storage can refuse a holder that lost the
-    // lock without knowing.
-    const QString counterPath = lockDir + QLatin1Char('/') + kFencingFileName;
-    quint64 counter = 0;
-    if (auto bytes = readWholeFile(counterPath); bytes.ok()) {
-        bool ok = false;
-        counter = bytes.value().trimmed().toULongLong(&ok);
-        if (!ok)
-            return Error(ErrorKind::Invalid,
-                         QStringLiteral("the fencing counter is not a number; put the highest token handed out in it"),
-                         counterPath);
-    } else if (bytes.error().kind != ErrorKind::NotFound) {
-        return bytes.error();
-    }
-    const quint64 token = std::max(counter, previousToken) + 1;
-    if (Status s = writeFileAtomically(counterPath, QByteArray::number(token) + '\n'); !s)
-        return s.error();
-
-    Lock lock;
-    lock.name = name;
-    lock.owner = m_owner;
-    lock.fencingToken = token;
-    lock.expires = now.addMSecs(ttl.count());
-    Json written = Json::object();
-    written["owner"] = toStd(lock.owner);
-    written["token"] = token;
-    written["acquired"] = toStd(now.toString(Qt::ISODateWithMs));
-    written["expires"] = toStd(lock.expires.toString(Qt::ISODateWithMs));
-    if (Status s = writeFileAtomically(recordPath, toBytes(written.dump(2)) + '\n'); !s)
-        return s.error();
-    return lock;
+    return LockRecords(m_layout.stateDir + QLatin1Char('/') + kLockDirName, m_owner).acquire(name, ttl);
 }
 
 Status LocalStore::unlock(const Lock &lock) const
 {
     if (Status s = checkKey(lock.name); !s)
         return s;
-    DirLocks locks;
-    if (Status s = takeDirLock(locks, m_layout.stateDir); !s)
-        return s;
-    const QString recordPath = m_layout.stateDir + QLatin1Char('/') + kLockDirName + QLatin1Char('/') + lock.name
-                               + kJsonSuffix;
-    auto record = readLockRecord(recordPath);
-    if (!record.ok())
-        return record.error();
-    const auto &held = record.value();
-    if (!held)
-        return Error(ErrorKind::NotFound, QStringLiteral("the lock is not held by anyone"), lock.name);
-    if (held->owner != lock.owner || held->token != lock.fencingToken)
-        return Error(ErrorKind::Conflict,
-                     QStringLiteral("the lock is held by %1 with fencing token %2, not by %3 with token %4; it was "
-                                    "not released")
-                         .arg(held->owner)
-                         .arg(held->token)
-                         .arg(lock.owner)
-                         .arg(lock.fencingToken),
-                     lock.name);
-    return removeFile(recordPath);
+    return LockRecords(m_layout.stateDir + QLatin1Char('/') + kLockDirName, m_owner).release(lock);
 }
 
 } // namespace sd::local

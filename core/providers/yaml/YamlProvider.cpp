@@ -4,6 +4,7 @@
 #include "providers/yaml/YamlDocumentEditor.h"
 #include "util/Async.h"
 #include "util/AtomicFile.h"
+#include "util/LockRecords.h"
 #include "util/DirectoryWatcher.h"
 #include "util/SnapshotDiff.h"
 #include "util/YamlJson.h"
@@ -43,14 +44,7 @@ struct Config {
 
 Capabilities yamlCapabilities()
 {
-    Capabilities c;
-    c.watch = WatchKind::File;
-    c.compareAndSwap = true;
-    c.locks = true;
-    c.watchHistory = false;
-    c.fileBacked = true;
-    c.forbiddenKeyChars = QStringLiteral("/\\");
-    return c;
+    return Capabilities::fileStore();
 }
 
 // The name a state file answers to: "deployment" for deployment-state.yaml,
@@ -429,81 +423,14 @@ Result<Entry> writeJob(const Config &c, const QString &key, const QStringList &s
     return makeEntry(key, *stored, file.fileName, QFileInfo(file.path).lastModified().toUTC());
 }
 
-struct LockState {
-    QString owner;
-    quint64 token = 0;
-    QDateTime expires;
-};
-
-Result<LockState> readLockState(const QString &path)
-{
-    auto bytes = readWholeFile(path);
-    if (!bytes.ok())
-        return bytes.error().kind == ErrorKind::NotFound ? Result<LockState>(LockState{}) : bytes.error();
-    auto json = decodeValue(bytes.value(), Encoding::Json, path);
-    if (!json.ok() || !json->is_object())
-        return Error(ErrorKind::Unavailable,
-                     QStringLiteral("the lock file is damaged; remove it if no one holds the lock"), path);
-    LockState st;
-    const Json &j = json.value();
-    if (j.contains("owner") && j["owner"].is_string())
-        st.owner = toQString(j["owner"].get<std::string>());
-    if (j.contains("fencingToken") && j["fencingToken"].is_number_unsigned())
-        st.token = j["fencingToken"].get<quint64>();
-    if (j.contains("expires") && j["expires"].is_string())
-        st.expires = QDateTime::fromString(toQString(j["expires"].get<std::string>()), Qt::ISODateWithMs);
-    return st;
-}
-
-Status writeLockState(const QString &path, const LockState &st)
-{
-    Json j = Json::object();
-    j["owner"] = toStd(st.owner);
-    j["fencingToken"] = st.token;
-    j["expires"] = toStd(st.expires.toUTC().toString(Qt::ISODateWithMs));
-    return writeFileAtomically(path, toBytes(j.dump(2)) + '\n');
-}
-
 Result<Lock> lockJob(const Config &c, const QString &name, std::chrono::milliseconds ttl)
 {
-    const QString dir = c.dir + QLatin1Char('/') + kLocksDir;
-    if (!QDir().mkpath(dir))
-        return Error(ErrorKind::Forbidden, QStringLiteral("cannot create the lock directory"), dir);
-    CrossProcessLock guard(dir + QStringLiteral("/.guard.lock"));
-    if (Status s = guard.acquire(); !s.ok())
-        return s.error();
-    const QString path = dir + QLatin1Char('/') + name + QStringLiteral(".json");
-    auto st = readLockState(path);
-    if (!st.ok())
-        return st.error();
-    const QDateTime now = QDateTime::currentDateTimeUtc();
-    if (!st->owner.isEmpty() && st->expires.isValid() && st->expires > now)
-        return Error(ErrorKind::Busy,
-                     QStringLiteral("held by %1 until %2").arg(st->owner, st->expires.toString(Qt::ISODate)), name);
-    LockState next{c.owner, st->token + 1, now.addMSecs(ttl.count())};
-    if (Status s = writeLockState(path, next); !s.ok())
-        return s.error();
-    return Lock{name, c.owner, next.token, next.expires};
+    return LockRecords(c.dir + QLatin1Char('/') + kLocksDir, c.owner).acquire(name, ttl);
 }
 
 Status unlockJob(const Config &c, const Lock &lock)
 {
-    const QString dir = c.dir + QLatin1Char('/') + kLocksDir;
-    CrossProcessLock guard(dir + QStringLiteral("/.guard.lock"));
-    if (Status s = guard.acquire(); !s.ok())
-        return s;
-    const QString path = dir + QLatin1Char('/') + lock.name + QStringLiteral(".json");
-    auto st = readLockState(path);
-    if (!st.ok())
-        return st.error();
-    if (st->owner != lock.owner || st->token != lock.fencingToken)
-        return Error(ErrorKind::Conflict,
-                     QStringLiteral("this lock is no longer yours: expected fencing token %1, found %2")
-                         .arg(lock.fencingToken)
-                         .arg(st->token),
-                     lock.name);
-    // The file stays, so the next holder's token keeps growing.
-    return writeLockState(path, LockState{QString(), st->token, QDateTime::currentDateTimeUtc()});
+    return LockRecords(c.dir + QLatin1Char('/') + kLocksDir, c.owner).release(lock);
 }
 
 } // namespace
