@@ -47,6 +47,16 @@ end=$(date +%s.%N)
 [ "$(sqlite3 "$put_db" 'select count(*) from entries')" -eq "$N_PUT" ]
 put_s=$(awk "BEGIN{printf \"%.2f\", $end - $start}")
 
+# Reference: the sqlite3 shell, also one process per write.
+ref_db="$tmp/ref.db"
+sqlite3 "$ref_db" "PRAGMA journal_mode=WAL; CREATE TABLE kv (k TEXT PRIMARY KEY, v BLOB)" > /dev/null
+start=$(date +%s.%N)
+for i in $(seq 1 "$N_PUT"); do
+  sqlite3 "$ref_db" "INSERT OR REPLACE INTO kv VALUES ('put/$i', '{\"id\":$i,\"enabled\":true}')"
+done
+end=$(date +%s.%N)
+ref_put_s=$(awk "BEGIN{printf \"%.2f\", $end - $start}")
+
 ratio() { awk "BEGIN{printf \"%.1f\", $1 / $2}"; }
 echo
 echo "| work | seconds | peak RSS | vs sqlite3 |"
@@ -55,4 +65,8 @@ echo "| sqlite3: select $N_LS keys (reference) | $ref | $((ref_rss / 1024)) MiB 
 echo "| statedeckctl ls, $N_LS keys, -o value | $keys | $((keys_rss / 1024)) MiB | $(ratio "$keys" "$ref")x |"
 echo "| statedeckctl ls, $N_LS keys, -o json | $json | $((json_rss / 1024)) MiB | $(ratio "$json" "$ref")x |"
 echo "| statedeckctl ls, $N_LS keys, -o json --values | $vals | $((vals_rss / 1024)) MiB | $(ratio "$vals" "$ref")x |"
-echo "| statedeckctl put, $N_PUT keys, one process each | $put_s | - | $(awk "BEGIN{printf \"%.1f ms/put\", 1000 * $put_s / $N_PUT}") |"
+echo
+echo "| work | seconds | per write | vs sqlite3 |"
+echo "| --- | --- | --- | --- |"
+echo "| sqlite3 shell: $N_PUT inserts, one process each (reference) | $ref_put_s | $(awk "BEGIN{printf \"%.1f ms\", 1000 * $ref_put_s / $N_PUT}") | 1.0x |"
+echo "| statedeckctl put: $N_PUT keys, one process each | $put_s | $(awk "BEGIN{printf \"%.1f ms\", 1000 * $put_s / $N_PUT}") | $(ratio "$put_s" "$ref_put_s")x |"
