@@ -71,6 +71,27 @@ public:
         return s.readLine().trimmed();
     }
 
+    // GET through a plain socket: the bytes exactly as Redis holds them.
+    QByteArray rawGet(const QByteArray &key) const
+    {
+        QTcpSocket s;
+        s.connectToHost(QStringLiteral("127.0.0.1"), m_port);
+        if (!s.waitForConnected(5000))
+            return {};
+        s.write("*2\r\n$3\r\nGET\r\n$" + QByteArray::number(key.size()) + "\r\n" + key + "\r\n");
+        QByteArray buf;
+        for (int i = 0; i < 100 && s.waitForReadyRead(5000); ++i) {
+            buf += s.readAll();
+            const qsizetype eol = buf.indexOf("\r\n");
+            if (eol < 0 || !buf.startsWith('$'))
+                continue;
+            const int len = buf.mid(1, eol - 1).toInt();
+            if (buf.size() >= eol + 2 + len + 2)
+                return buf.mid(eol + 2, len);
+        }
+        return {};
+    }
+
 private:
     QStringList arguments() const
     {
