@@ -37,7 +37,9 @@ Result<std::unique_ptr<Provider>> openRedis(const StoreSpec &spec)
     options.user = o.value(QStringLiteral("user")).toString();
     options.password = o.value(QStringLiteral("password")).toString();
     const QVariant tls = o.value(QStringLiteral("tls"));
-    if (tls.isValid() && (tls.toString() == QLatin1String("true") || tls.toString() == QLatin1String("1")))
+    const QString tlsText = tls.toString().toLower();
+    if (tls.isValid() && (tlsText == QLatin1String("true") || tlsText == QLatin1String("1") ||
+                          tlsText == QLatin1String("yes") || tlsText == QLatin1String("on")))
         // Debian's hiredis 0.14 has no TLS support (hiredis_ssl came in 1.0).
         return Error(ErrorKind::Unsupported,
                      QStringLiteral("rediss:// (TLS) needs hiredis 1.0 or newer with hiredis_ssl; this build has "
