@@ -96,6 +96,37 @@ private Q_SLOTS:
                  qPrintable(got.error().toString()));
     }
 
+    void testBadOptions_data()
+    {
+        QTest::addColumn<QString>("option");
+        QTest::addColumn<QVariant>("value");
+        QTest::addColumn<int>("kind");
+        QTest::addColumn<QString>("says");
+        QTest::newRow("database the server lacks")
+            << "database" << QVariant(99) << int(ErrorKind::Invalid) << "has no database 99";
+        QTest::newRow("TLS without hiredis_ssl") << "tls" << QVariant(true) << int(ErrorKind::Unsupported) << "TLS";
+    }
+    void testBadOptions()
+    {
+        QFETCH(QString, option);
+        QFETCH(QVariant, value);
+        QFETCH(int, kind);
+        QFETCH(QString, says);
+        StoreSpec spec = m_server->spec();
+        spec.options.insert(option, value);
+        auto opened = openProvider(spec);
+        Error error;
+        if (!opened.ok()) {
+            error = opened.error();
+        } else {
+            auto got = await(opened.value()->get(QStringLiteral("k")));
+            QVERIFY(!got.ok());
+            error = got.error();
+        }
+        QCOMPARE(int(error.kind), kind);
+        QVERIFY2(error.message.contains(says), qPrintable(error.toString()));
+    }
+
     void testNotRedis()
     {
         // A server that answers anything with an HTTP error, as a web server
