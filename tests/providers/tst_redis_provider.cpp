@@ -1,9 +1,11 @@
+#include "ProviderContract.h"
 #include "RedisTestServer.h"
 #include "TestSupport.h"
 #include "providers/Backends.h"
 #include "providers/redis/RedisProvider.h"
 #include "providers/redis/RedisWatch.h"
 
+#include <QProcess>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -329,6 +331,41 @@ private Q_SLOTS:
         QVERIFY(await(provider->remove(QStringLiteral("p:a"), {})).ok());
         QTRY_COMPARE_WITH_TIMEOUT(events.size(), 2, 10000);
         QCOMPARE(events[1].type, Event::Type::Deleted);
+    }
+
+    // issue 4's contention test: 16 processes updating one key through
+    // StateStore::update; the final value holds every update.
+    void testSixteenProcessesUpdateOneKey()
+    {
+        const QString program = sd::test::builtProgram(QStringLiteral("sd-merge-updater"));
+        QVERIFY2(!program.isEmpty(), "sd-merge-updater was not built");
+        constexpr int processes = 16, each = 10;
+        const StoreSpec spec = m_server->spec();
+        QList<QProcess *> procs;
+        for (int i = 0; i < processes; ++i) {
+            auto *p = new QProcess(this);
+            p->setProcessChannelMode(QProcess::ForwardedErrorChannel);
+            p->start(program, QStringList{spec.backend, QStringLiteral("shared"), QStringLiteral("p%1").arg(i),
+                                          QString::number(each)} +
+                                  sd::test::specArguments(spec));
+            procs << p;
+        }
+        for (QProcess *p : procs) {
+            const bool finished = p->waitForFinished(50000);
+            if (!finished)
+                p->kill();
+            QVERIFY(finished);
+            QCOMPARE(p->exitStatus(), QProcess::NormalExit);
+            QCOMPARE(p->exitCode(), 0);
+        }
+        qDeleteAll(procs);
+        auto provider = open(spec);
+        auto final = await(provider->get(QStringLiteral("shared")));
+        QVERIFY2(final.ok(), qPrintable(final.error().toString()));
+        QCOMPARE(int(final->value.size()), processes * each);
+        for (int i = 0; i < processes; ++i)
+            for (int j = 0; j < each; ++j)
+                QVERIFY(final->value.contains(QStringLiteral("p%1-%2").arg(i).arg(j).toStdString()));
     }
 
     // A holder that dies without unlocking loses the lock when its TTL runs
