@@ -1,6 +1,7 @@
 #include "providers/Backends.h"
 
 #include "providers/local/LocalProvider.h"
+#include "providers/redis/RedisProvider.h"
 #include "providers/sqlite/SqliteProvider.h"
 #include "providers/yaml/YamlProvider.h"
 
@@ -17,6 +18,35 @@ struct Backend {
     const char *name;
     Factory create;
 };
+
+Result<std::unique_ptr<Provider>> openRedis(const StoreSpec &spec)
+{
+    redis::ConnectionOptions options;
+    const QVariantMap &o = spec.options;
+    options.host = o.value(QStringLiteral("host"), QStringLiteral("127.0.0.1")).toString();
+    bool ok = true;
+    if (o.contains(QStringLiteral("port")))
+        options.port = o.value(QStringLiteral("port")).toInt(&ok);
+    if (!ok || options.port <= 0 || options.port > 65535)
+        return Error(ErrorKind::Invalid, QStringLiteral("option \"port\" must be a TCP port number"), spec.origin);
+    if (o.contains(QStringLiteral("database")))
+        options.database = o.value(QStringLiteral("database")).toInt(&ok);
+    if (!ok || options.database < 0)
+        return Error(ErrorKind::Invalid, QStringLiteral("option \"database\" must be a database number (0, 1, ...)"),
+                     spec.origin);
+    options.user = o.value(QStringLiteral("user")).toString();
+    options.password = o.value(QStringLiteral("password")).toString();
+    const QVariant tls = o.value(QStringLiteral("tls"));
+    const QString tlsText = tls.toString().toLower();
+    if (tls.isValid() && (tlsText == QLatin1String("true") || tlsText == QLatin1String("1") ||
+                          tlsText == QLatin1String("yes") || tlsText == QLatin1String("on")))
+        // Debian's hiredis 0.14 has no TLS support (hiredis_ssl came in 1.0).
+        return Error(ErrorKind::Unsupported,
+                     QStringLiteral("rediss:// (TLS) needs hiredis 1.0 or newer with hiredis_ssl; this build has "
+                                    "hiredis 0.14. Use a TLS tunnel (stunnel, spiped) to a redis:// address"),
+                     spec.origin);
+    return std::unique_ptr<Provider>(std::make_unique<RedisProvider>(std::move(options)));
+}
 
 Result<std::unique_ptr<Provider>> openLocal(const StoreSpec &spec)
 {
@@ -45,6 +75,7 @@ const std::vector<Backend> &backends()
              return std::unique_ptr<Provider>(std::make_unique<SqliteProvider>(path));
          }},
         {"local", openLocal},
+        {"redis", openRedis},
         {"yaml",
          [](const StoreSpec &spec) -> Result<std::unique_ptr<Provider>> {
              YamlOptions options;

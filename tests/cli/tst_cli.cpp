@@ -82,7 +82,7 @@ private Q_SLOTS:
         QTest::newRow("over 1 MiB refused")
             << QStringList{"put", "big", "-"} << (QByteArray("{\"x\":\"") + QByteArray(1 << 20, 'a') + "\"}") << 1
             << "limit is 1048576 bytes";
-        QTest::newRow("backend not built") << QStringList{"--store", "redis://127.0.0.1:1/0", "get", "k"} << QByteArray()
+        QTest::newRow("backend not built") << QStringList{"--store", "consul://127.0.0.1:1", "get", "k"} << QByteArray()
                                            << 1 << "available: ";
         QTest::newRow("unknown URL scheme") << QStringList{"--store", "bogus://x", "ls"} << QByteArray() << 2 << "bogus";
         QTest::newRow("store and connection both") << QStringList{"--store", "a.db", "--connection", "b", "ls"}
@@ -242,7 +242,7 @@ private Q_SLOTS:
                                       "  broken:\n"
                                       "    url: \"sqlite:///${STATEDECK_TEST_UNSET_VAR}/x.db\"\n"
                                       "  future:\n"
-                                      "    url: \"redis://127.0.0.1:1/0\"\n")
+                                      "    url: \"consul://127.0.0.1:1\"\n")
                            .arg(db)
                            .toUtf8());
         QCOMPARE(ctl({"put", "via-current", "-"}, "{\"c\":1}").code, 0); // the current connection

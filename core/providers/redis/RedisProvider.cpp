@@ -1,0 +1,606 @@
+#include "providers/redis/RedisProvider.h"
+
+#include "model/Codec.h"
+#include "util/Async.h"
+#include "providers/redis/RedisWatch.h"
+
+#include <QPointer>
+#include <QPromise>
+#include <QSet>
+#include <QTimer>
+#include <QUuid>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+
+namespace sd {
+namespace redis {
+namespace {
+
+const QByteArray kSeqKey = QByteArrayLiteral("__statedeck:seq");
+const QByteArray kRevKey = QByteArrayLiteral("__statedeck:rev");
+// SCAN's COUNT: fixed, because a page cursor re-reads the batch it stopped
+// in and must get the same batch again.
+constexpr int kScanCount = 1000;
+
+// Reads one key: {type, revision, pttl, value-or-fields} or {"none"}.
+const QByteArray kGetScript = QByteArrayLiteral(R"lua(
+local t = redis.call('TYPE', KEYS[1]).ok
+if t == 'none' then return {'none'} end
+local rev = redis.call('HGET', KEYS[2], KEYS[1]) or '0'
+local ttl = redis.call('PTTL', KEYS[1])
+local v = false
+if ARGV[1] == '1' then
+  if t == 'string' then v = redis.call('GET', KEYS[1])
+  elseif t == 'hash' then v = redis.call('HGETALL', KEYS[1]) end
+end
+return {t, rev, ttl, v}
+)lua");
+
+// Checks the precondition and writes, atomically.
+// ARGV: mode (none|absent|rev), expected revision, value, ttl ms or ''.
+const QByteArray kPutScript = QByteArrayLiteral(R"lua(
+local t = redis.call('TYPE', KEYS[1]).ok
+local cur = '0'
+if t ~= 'none' then cur = redis.call('HGET', KEYS[2], KEYS[1]) or '0' end
+if ARGV[1] == 'absent' and t ~= 'none' then return {'exists', cur} end
+if ARGV[1] == 'rev' then
+  if t == 'none' then return {'missing', ''} end
+  if cur ~= ARGV[2] then return {'conflict', cur} end
+end
+if t ~= 'none' and t ~= 'string' then return {'type', t} end
+local n = redis.call('INCR', KEYS[3])
+redis.call('HSET', KEYS[2], KEYS[1], n)
+if ARGV[4] ~= '' then
+  redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
+else
+  redis.call('SET', KEYS[1], ARGV[3], 'KEEPTTL')
+end
+return {'ok', tostring(n), redis.call('PTTL', KEYS[1])}
+)lua");
+
+// ARGV: mode (none|rev), expected revision.
+const QByteArray kRemoveScript = QByteArrayLiteral(R"lua(
+local t = redis.call('TYPE', KEYS[1]).ok
+if t == 'none' then return {'missing'} end
+local cur = redis.call('HGET', KEYS[2], KEYS[1]) or '0'
+if ARGV[1] == 'rev' and cur ~= ARGV[2] then return {'conflict', cur} end
+redis.call('DEL', KEYS[1])
+redis.call('HDEL', KEYS[2], KEYS[1])
+redis.call('INCR', KEYS[3])
+return {'ok'}
+)lua");
+
+// KEYS: lock, fence counter. ARGV: token, ttl ms.
+const QByteArray kLockScript = QByteArrayLiteral(R"lua(
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return {1, redis.call('INCR', KEYS[2])}
+end
+return {0, redis.call('PTTL', KEYS[1])}
+)lua");
+
+const QByteArray kUnlockScript = QByteArrayLiteral(R"lua(
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+)lua");
+
+const QByteArray kExtendScript = QByteArrayLiteral(R"lua(
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+)lua");
+
+QList<QByteArray> eval(const QByteArray &script, const QList<QByteArray> &keys, const QList<QByteArray> &args)
+{
+    QList<QByteArray> argv{QByteArrayLiteral("EVAL"), script, QByteArray::number(keys.size())};
+    argv << keys << args;
+    return argv;
+}
+
+template <typename T>
+std::shared_ptr<QPromise<T>> newPromise()
+{
+    auto p = std::make_shared<QPromise<T>>();
+    p->start();
+    return p;
+}
+
+template <typename T>
+void finish(const std::shared_ptr<QPromise<T>> &p, T value)
+{
+    p->addResult(std::move(value));
+    p->finish();
+}
+
+Error unexpected(const Reply &r, const QString &where)
+{
+    if (r.type == Reply::Type::Error)
+        return Error(ErrorKind::Internal, QStringLiteral("Redis answered with an error: %1").arg(QString::fromUtf8(r.str)),
+                     where);
+    return Error(ErrorKind::Internal, QStringLiteral("unexpected answer from Redis"), where);
+}
+
+QByteArray lockKey(const QString &name) { return "__statedeck:lock:" + name.toUtf8(); }
+QByteArray fenceKey(const QString &name) { return "__statedeck:fence:" + name.toUtf8(); }
+
+// An entry from the get script's answer; false for "none".
+bool entryFromReply(const QByteArray &key, const Reply &r, Entry *out)
+{
+    if (r.type != Reply::Type::Array || r.elements.isEmpty() || r.elements[0].str == "none")
+        return false;
+    const QByteArray type = r.elements[0].str;
+    Entry e;
+    e.key = QString::fromUtf8(key);
+    e.revision = QString::fromUtf8(r.elements.value(1).str);
+    const long long ttl = r.elements.value(2).integer;
+    if (ttl >= 0)
+        e.labels.insert(QStringLiteral("ttl"), QString::number(ttl));
+    const Reply v = r.elements.value(3);
+    if (type == "string") {
+        if (v.type == Reply::Type::String) {
+            // JSON if it parses, text if UTF-8, else base64; raw keeps the
+            // bytes so an unedited value is written back byte-identical.
+            Entry decoded = entryFromBytes(e.key, v.str);
+            e.value = std::move(decoded.value);
+            e.encoding = decoded.encoding;
+            e.raw = v.str;
+        }
+    } else {
+        e.labels.insert(QStringLiteral("type"), QString::fromUtf8(type));
+        if (type == "hash" && v.type == Reply::Type::Array) {
+            Json obj = Json::object();
+            for (qsizetype i = 0; i + 1 < v.elements.size(); i += 2)
+                obj[v.elements[i].str.toStdString()] = v.elements[i + 1].str.toStdString();
+            e.value = std::move(obj);
+        }
+    }
+    *out = std::move(e);
+    return true;
+}
+
+} // namespace
+
+bool isReservedKey(const QByteArray &key)
+{
+    return key.startsWith(RedisProvider::kReservedPrefix);
+}
+
+QByteArray globEscape(const QByteArray &s)
+{
+    QByteArray out;
+    for (char c : s) {
+        if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\')
+            out += '\\';
+        out += c;
+    }
+    return out;
+}
+
+void fetchEntries(Connection *conn, const QList<QByteArray> &keys, bool withValue,
+                  std::function<void(Result<QList<Entry>>)> done)
+{
+    if (keys.isEmpty()) {
+        done(QList<Entry>());
+        return;
+    }
+    struct State {
+        QList<std::optional<Entry>> slots;
+        int left = 0;
+        std::optional<Error> error;
+    };
+    auto st = std::make_shared<State>();
+    st->slots.resize(keys.size());
+    st->left = int(keys.size());
+    // All commands go out at once: hiredis pipelines them on the socket.
+    for (qsizetype i = 0; i < keys.size(); ++i) {
+        const QByteArray key = keys[i];
+        conn->command(eval(kGetScript, {key, kRevKey}, {withValue ? "1" : "0"}),
+                      [st, i, key, done, conn](const Result<Reply> &r) {
+                          if (!r.ok())
+                              st->error = r.error();
+                          else if (r->type == Reply::Type::Error)
+                              st->error = unexpected(r.value(), QString::fromUtf8(key));
+                          else {
+                              Entry e;
+                              if (entryFromReply(key, r.value(), &e))
+                                  st->slots[i] = std::move(e);
+                          }
+                          if (--st->left > 0)
+                              return;
+                          if (st->error) {
+                              done(*st->error);
+                              return;
+                          }
+                          QList<Entry> out;
+                          for (auto &s : st->slots)
+                              if (s)
+                                  out << std::move(*s);
+                          done(out);
+                      });
+    }
+}
+
+namespace {
+
+// One SCAN batch: its next cursor and its keys under the prefix, sorted,
+// without duplicates or reserved keys.
+void scanBatch(Connection *conn, const QByteArray &cursor, const QByteArray &prefix,
+               std::function<void(Result<std::pair<QByteArray, QList<QByteArray>>>)> done)
+{
+    conn->command({"SCAN", cursor, "MATCH", globEscape(prefix) + '*', "COUNT", QByteArray::number(kScanCount)},
+                  [done, prefix](const Result<Reply> &r) {
+                      if (!r.ok()) {
+                          done(r.error());
+                          return;
+                      }
+                      if (r->type != Reply::Type::Array || r->elements.size() != 2) {
+                          done(unexpected(r.value(), QStringLiteral("SCAN")));
+                          return;
+                      }
+                      QList<QByteArray> keys;
+                      for (const Reply &k : r->elements[1].elements)
+                          if (k.str.startsWith(prefix) && !isReservedKey(k.str))
+                              keys << k.str;
+                      std::sort(keys.begin(), keys.end());
+                      keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+                      done(std::make_pair(r->elements[0].str, keys));
+                  });
+}
+
+} // namespace
+
+void scanAll(Connection *conn, const QByteArray &prefix, std::function<void(Result<QList<QByteArray>>)> done)
+{
+    auto acc = std::make_shared<QSet<QByteArray>>();
+    auto step = std::make_shared<std::function<void(QByteArray)>>();
+    *step = [conn, prefix, done, acc, step](QByteArray cursor) {
+        scanBatch(conn, cursor, prefix, [done, acc, step](auto r) {
+            if (!r.ok()) {
+                done(r.error());
+                *step = nullptr; // break the cycle
+                return;
+            }
+            for (const QByteArray &k : r->second)
+                acc->insert(k);
+            if (r->first == "0") {
+                QList<QByteArray> keys(acc->begin(), acc->end());
+                std::sort(keys.begin(), keys.end());
+                done(keys);
+                *step = nullptr;
+                return;
+            }
+            (*step)(r->first);
+        });
+    };
+    (*step)(QByteArrayLiteral("0"));
+}
+
+} // namespace redis
+
+using namespace redis;
+
+RedisProvider::RedisProvider(redis::ConnectionOptions options, QObject *parent)
+    : Provider(parent), m_options(std::move(options)), m_conn(new Connection(m_options, this))
+{
+}
+
+RedisProvider::~RedisProvider() = default;
+
+QString RedisProvider::scheme() const
+{
+    return QStringLiteral("redis");
+}
+
+QString RedisProvider::describe() const
+{
+    QString s = QStringLiteral("redis://");
+    if (!m_options.user.isEmpty())
+        s += m_options.user + QLatin1Char('@');
+    return s + m_options.host + QLatin1Char(':') + QString::number(m_options.port) + QLatin1Char('/') +
+           QString::number(m_options.database);
+}
+
+Capabilities RedisProvider::capabilities() const
+{
+    Capabilities c;
+    c.watch = WatchKind::Native;
+    c.compareAndSwap = true;
+    c.ttl = true;
+    c.locks = true;
+    return c;
+}
+
+QFuture<Result<ListPage>> RedisProvider::list(const ListOptions &options)
+{
+    auto promise = newPromise<Result<ListPage>>();
+    const int limit = options.limit > 0 ? options.limit : 500;
+    QByteArray cursor = "0";
+    int skip = 0;
+    if (!options.cursor.isEmpty()) {
+        const QStringList parts = options.cursor.split(QLatin1Char('/'));
+        bool ok1 = false, ok2 = false;
+        if (parts.size() == 2) {
+            parts[0].toULongLong(&ok1);
+            skip = parts[1].toInt(&ok2);
+        }
+        if (!ok1 || !ok2 || skip < 0) {
+            finish(promise, Result<ListPage>(Error(ErrorKind::Invalid,
+                                                   QStringLiteral("not a cursor from a previous Redis listing"),
+                                                   options.cursor)));
+            return promise->future();
+        }
+        cursor = parts[0].toUtf8();
+    }
+    struct State {
+        QList<QByteArray> keys;
+        QSet<QByteArray> seen;
+        QString next;
+    };
+    auto st = std::make_shared<State>();
+    const QByteArray prefix = options.prefix.toUtf8();
+    const bool withValue = !options.keysOnly;
+    Connection *conn = m_conn;
+    auto step = std::make_shared<std::function<void(QByteArray, int)>>();
+    *step = [=](QByteArray cur, int skipHere) {
+        scanBatch(conn, cur, prefix, [=](auto r) {
+            if (!r.ok()) {
+                finish(promise, Result<ListPage>(r.error()));
+                *step = nullptr;
+                return;
+            }
+            const QList<QByteArray> &batch = r->second;
+            int i = skipHere;
+            for (; i < batch.size() && st->keys.size() < limit; ++i) {
+                if (!st->seen.contains(batch[i])) {
+                    st->seen.insert(batch[i]);
+                    st->keys << batch[i];
+                }
+            }
+            bool last = false;
+            if (i < batch.size())
+                st->next = QString::fromLatin1(cur) + QLatin1Char('/') + QString::number(i);
+            else if (r->first == "0")
+                last = true;
+            else if (st->keys.size() >= limit)
+                st->next = QString::fromLatin1(r->first) + QStringLiteral("/0");
+            else {
+                (*step)(r->first, 0);
+                return;
+            }
+            Q_UNUSED(last);
+            *step = nullptr;
+            fetchEntries(conn, st->keys, withValue, [promise, st](Result<QList<Entry>> entries) {
+                if (!entries.ok()) {
+                    finish(promise, Result<ListPage>(entries.error()));
+                    return;
+                }
+                ListPage page;
+                page.entries = std::move(entries).value();
+                page.nextCursor = st->next;
+                finish(promise, Result<ListPage>(std::move(page)));
+            });
+        });
+    };
+    (*step)(cursor, skip);
+    return promise->future();
+}
+
+QFuture<Result<Entry>> RedisProvider::get(const QString &key)
+{
+    if (Status s = validateKey(key, capabilities()); !s.ok())
+        return readyFuture(Result<Entry>(s.error()));
+    auto promise = newPromise<Result<Entry>>();
+    fetchEntries(m_conn, {key.toUtf8()}, true, [promise, key](Result<QList<Entry>> r) {
+        if (!r.ok())
+            finish(promise, Result<Entry>(r.error()));
+        else if (r->isEmpty())
+            finish(promise, Result<Entry>(Error(ErrorKind::NotFound, QStringLiteral("no such key"), key)));
+        else
+            finish(promise, Result<Entry>(r->first()));
+    });
+    return promise->future();
+}
+
+QFuture<Result<Entry>> RedisProvider::put(const Entry &entry, const Precondition &pre)
+{
+    if (Status s = validateKey(entry.key, capabilities()); !s.ok())
+        return readyFuture(Result<Entry>(s.error()));
+    const QByteArray key = entry.key.toUtf8();
+    if (isReservedKey(key))
+        return readyFuture(Result<Entry>(
+            Error(ErrorKind::Invalid,
+                  QStringLiteral("keys starting with \"%1\" are reserved for statedeck's revisions and locks")
+                      .arg(QLatin1String(kReservedPrefix)),
+                  entry.key)));
+    QByteArray ttl;
+    if (entry.labels.contains(QStringLiteral("ttl"))) {
+        bool ok = false;
+        const qint64 ms = entry.labels.value(QStringLiteral("ttl")).toLongLong(&ok);
+        if (!ok || ms <= 0)
+            return readyFuture(Result<Entry>(Error(
+                ErrorKind::Invalid, QStringLiteral("label \"ttl\" must be a positive number of milliseconds"),
+                entry.key)));
+        ttl = QByteArray::number(ms);
+    }
+    const QByteArray bytes = encodeValue(entry);
+    QByteArray mode = "none";
+    if (pre.kind == Precondition::Kind::MustNotExist)
+        mode = "absent";
+    else if (pre.kind == Precondition::Kind::Revision)
+        mode = "rev";
+    auto promise = newPromise<Result<Entry>>();
+    Entry stored = entry;
+    stored.raw = bytes;
+    const QString expected = pre.revision;
+    m_conn->command(
+        eval(kPutScript, {key, kRevKey, kSeqKey}, {mode, pre.revision.toUtf8(), bytes, ttl}),
+        [promise, stored, expected](const Result<Reply> &r) mutable {
+            if (!r.ok()) {
+                finish(promise, Result<Entry>(r.error()));
+                return;
+            }
+            if (r->type != Reply::Type::Array || r->elements.isEmpty()) {
+                finish(promise, Result<Entry>(unexpected(r.value(), stored.key)));
+                return;
+            }
+            const QByteArray status = r->elements[0].str;
+            const QString other = QString::fromUtf8(r->elements.value(1).str);
+            if (status == "exists") {
+                finish(promise, Result<Entry>(Error(ErrorKind::AlreadyExists,
+                                                    QStringLiteral("the key already exists (revision %1)").arg(other),
+                                                    stored.key)));
+            } else if (status == "missing") {
+                finish(promise, Result<Entry>(Error(
+                                    ErrorKind::Conflict,
+                                    QStringLiteral("expected revision %1, but the key no longer exists; read it again")
+                                        .arg(expected),
+                                    stored.key)));
+            } else if (status == "conflict") {
+                finish(promise, Result<Entry>(Error(ErrorKind::Conflict,
+                                                    QStringLiteral("expected revision %1 but the key is at revision "
+                                                                   "%2: someone else changed it; read it again")
+                                                        .arg(expected, other),
+                                                    stored.key)));
+            } else if (status == "type") {
+                finish(promise, Result<Entry>(Error(ErrorKind::Unsupported,
+                                                    QStringLiteral("the key holds a Redis %1, which statedeck shows "
+                                                                   "read-only; only string keys can be written")
+                                                        .arg(other),
+                                                    stored.key)));
+            } else if (status == "ok") {
+                stored.revision = other;
+                stored.updated = QDateTime::currentDateTimeUtc();
+                stored.labels.remove(QStringLiteral("ttl"));
+                const long long ttlLeft = r->elements.value(2).integer;
+                if (ttlLeft >= 0)
+                    stored.labels.insert(QStringLiteral("ttl"), QString::number(ttlLeft));
+                finish(promise, Result<Entry>(stored));
+            } else {
+                finish(promise, Result<Entry>(unexpected(r.value(), stored.key)));
+            }
+        });
+    return promise->future();
+}
+
+QFuture<Status> RedisProvider::remove(const QString &key, const Precondition &pre)
+{
+    if (Status s = validateKey(key, capabilities()); !s.ok())
+        return readyFuture(s);
+    const QByteArray k = key.toUtf8();
+    if (isReservedKey(k))
+        return readyFuture(Status(Error(ErrorKind::Invalid, QStringLiteral("reserved key"), key)));
+    auto promise = newPromise<Status>();
+    const QByteArray mode = pre.kind == Precondition::Kind::Revision ? "rev" : "none";
+    const QString expected = pre.revision;
+    if (pre.kind == Precondition::Kind::MustNotExist)
+        return readyFuture(Status(Error(ErrorKind::Invalid,
+                                        QStringLiteral("removing a key on condition it does not exist makes no sense"),
+                                        key)));
+    m_conn->command(eval(kRemoveScript, {k, kRevKey, kSeqKey}, {mode, expected.toUtf8()}),
+                    [promise, key, expected](const Result<Reply> &r) {
+                        if (!r.ok()) {
+                            finish(promise, Status(r.error()));
+                            return;
+                        }
+                        const QByteArray status = r->elements.value(0).str;
+                        if (status == "ok")
+                            finish(promise, Status());
+                        else if (status == "missing")
+                            finish(promise, Status(Error(ErrorKind::NotFound, QStringLiteral("no such key"), key)));
+                        else if (status == "conflict")
+                            finish(promise,
+                                   Status(Error(ErrorKind::Conflict,
+                                                QStringLiteral("expected revision %1 but the key is at revision %2: "
+                                                               "someone else changed it; read it again")
+                                                    .arg(expected, QString::fromUtf8(r->elements.value(1).str)),
+                                                key)));
+                        else
+                            finish(promise, Status(unexpected(r.value(), key)));
+                    });
+    return promise->future();
+}
+
+std::unique_ptr<Watch> RedisProvider::watch(const QString &prefix, const QString &fromRevision)
+{
+    // No history in Redis: any resume point means Resync.
+    return std::make_unique<RedisWatch>(m_options, prefix, !fromRevision.isEmpty());
+}
+
+QFuture<Result<Lock>> RedisProvider::lock(const QString &name, std::chrono::milliseconds ttl)
+{
+    if (name.isEmpty() || ttl.count() <= 0)
+        return readyFuture(Result<Lock>(
+            Error(ErrorKind::Invalid, QStringLiteral("a lock needs a name and a positive TTL"), name)));
+    auto promise = newPromise<Result<Lock>>();
+    const QString token = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    m_conn->command(eval(kLockScript, {lockKey(name), fenceKey(name)},
+                         {token.toUtf8(), QByteArray::number(qint64(ttl.count()))}),
+                    [promise, name, token, ttl](const Result<Reply> &r) {
+                        if (!r.ok()) {
+                            finish(promise, Result<Lock>(r.error()));
+                            return;
+                        }
+                        if (r->type != Reply::Type::Array || r->elements.size() != 2) {
+                            finish(promise, Result<Lock>(unexpected(r.value(), name)));
+                            return;
+                        }
+                        if (r->elements[0].integer != 1) {
+                            finish(promise,
+                                   Result<Lock>(Error(ErrorKind::Busy,
+                                                      QStringLiteral("the lock is held by someone else; it expires in "
+                                                                     "%1 ms unless they extend it")
+                                                          .arg(r->elements[1].integer),
+                                                      name)));
+                            return;
+                        }
+                        Lock l;
+                        l.name = name;
+                        l.owner = token;
+                        l.fencingToken = quint64(r->elements[1].integer);
+                        l.expires = QDateTime::currentDateTimeUtc().addMSecs(ttl.count());
+                        finish(promise, Result<Lock>(l));
+                    });
+    return promise->future();
+}
+
+QFuture<Status> RedisProvider::unlock(const Lock &lock)
+{
+    auto promise = newPromise<Status>();
+    const QString name = lock.name;
+    m_conn->command(eval(kUnlockScript, {lockKey(lock.name)}, {lock.owner.toUtf8()}),
+                    [promise, name](const Result<Reply> &r) {
+                        if (!r.ok())
+                            finish(promise, Status(r.error()));
+                        else if (r->type == Reply::Type::Integer && r->integer == 1)
+                            finish(promise, Status());
+                        else if (r->type == Reply::Type::Integer)
+                            finish(promise, Status(Error(ErrorKind::Conflict,
+                                                         QStringLiteral("this lock is no longer held by us (it expired "
+                                                                        "or another holder took it)"),
+                                                         name)));
+                        else
+                            finish(promise, Status(unexpected(r.value(), name)));
+                    });
+    return promise->future();
+}
+
+QFuture<Result<Lock>> RedisProvider::extend(const Lock &lock, std::chrono::milliseconds ttl)
+{
+    auto promise = newPromise<Result<Lock>>();
+    m_conn->command(eval(kExtendScript, {lockKey(lock.name)}, {lock.owner.toUtf8(), QByteArray::number(qint64(ttl.count()))}),
+                    [promise, lock, ttl](const Result<Reply> &r) {
+                        if (!r.ok())
+                            finish(promise, Result<Lock>(r.error()));
+                        else if (r->type == Reply::Type::Integer && r->integer == 1) {
+                            Lock l = lock;
+                            l.expires = QDateTime::currentDateTimeUtc().addMSecs(ttl.count());
+                            finish(promise, Result<Lock>(l));
+                        } else
+                            finish(promise, Result<Lock>(Error(ErrorKind::Conflict,
+                                                               QStringLiteral("this lock is no longer held by us"),
+                                                               lock.name)));
+                    });
+    return promise->future();
+}
+
+} // namespace sd

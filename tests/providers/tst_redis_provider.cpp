@@ -1,0 +1,407 @@
+#include "ProviderContract.h"
+#include "RedisTestServer.h"
+#include "TestSupport.h"
+#include "providers/Backends.h"
+#include "providers/redis/RedisProvider.h"
+#include "providers/redis/RedisWatch.h"
+
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTest>
+
+using namespace sd;
+using sd::test::await;
+using sd::test::RedisTestServer;
+
+// What the contract suite does not cover: authentication, servers that are
+// not Redis, values written by other tools, Redis types, TTL, watches across
+// a server restart, and locks whose holder dies.
+class TestRedisProvider : public QObject {
+    Q_OBJECT
+
+private:
+    std::unique_ptr<RedisTestServer> m_server;
+
+    std::unique_ptr<Provider> open(const StoreSpec &spec)
+    {
+        auto p = openProvider(spec);
+        return p.ok() ? std::move(p).value() : nullptr;
+    }
+    static Entry jsonEntry(const QString &key, const Json &value)
+    {
+        Entry e;
+        e.key = key;
+        e.value = value;
+        return e;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        m_server = std::make_unique<RedisTestServer>();
+        QVERIFY2(m_server->start(), qPrintable(m_server->log()));
+    }
+    void init() { QCOMPARE(m_server->command({"FLUSHALL"}), QByteArray("+OK")); }
+    void cleanupTestCase() { m_server.reset(); }
+
+    void testAuth_data()
+    {
+        QTest::addColumn<QString>("user");
+        QTest::addColumn<QString>("password");
+        QTest::addColumn<bool>("accepted");
+        QTest::addColumn<QString>("says");
+        QTest::newRow("no password given") << QString() << QString() << false << "requires a password";
+        QTest::newRow("wrong password") << QString() << "nope" << false << "refused";
+        QTest::newRow("right password") << QString() << "s3cret" << true << QString();
+        QTest::newRow("ACL user, right password") << "alice" << "wonder" << true << QString();
+        QTest::newRow("ACL user, wrong password") << "alice" << "s3cret" << false << "refused";
+    }
+    void testAuth()
+    {
+        QFETCH(QString, user);
+        QFETCH(QString, password);
+        QFETCH(bool, accepted);
+        QFETCH(QString, says);
+        RedisTestServer secured({QStringLiteral("--requirepass"), QStringLiteral("s3cret")});
+        QVERIFY2(secured.start(), qPrintable(secured.log()));
+        QCOMPARE(secured.command({"ACL", "SETUSER", "alice", "on", ">wonder", "~*", "+@all"}, "s3cret"),
+                 QByteArray("+OK"));
+        StoreSpec spec = secured.spec();
+        if (!user.isEmpty())
+            spec.options.insert(QStringLiteral("user"), user);
+        if (!password.isEmpty())
+            spec.options.insert(QStringLiteral("password"), password);
+        auto provider = open(spec);
+        QVERIFY(provider);
+        auto put = await(provider->put(jsonEntry(QStringLiteral("k"), Json{{"v", 1}}), {}));
+        QCOMPARE(put.ok(), accepted);
+        if (!accepted) {
+            QCOMPARE(put.error().kind, ErrorKind::Unauthorized);
+            QVERIFY2(put.error().message.contains(says), qPrintable(put.error().toString()));
+            QVERIFY(!put.error().toString().contains(QStringLiteral("s3cret")));
+            QVERIFY(!put.error().toString().contains(QStringLiteral("nope")));
+        }
+    }
+
+    void testConnectionRefused()
+    {
+        const quint16 port = sd::test::freeLoopbackPort();
+        StoreSpec spec = m_server->spec();
+        spec.options.insert(QStringLiteral("port"), int(port));
+        auto provider = open(spec);
+        auto got = await(provider->get(QStringLiteral("k")));
+        QVERIFY(!got.ok());
+        QCOMPARE(got.error().kind, ErrorKind::Unavailable);
+        QVERIFY2(got.error().toString().contains(QStringLiteral("127.0.0.1:%1").arg(port)),
+                 qPrintable(got.error().toString()));
+    }
+
+    void testBadOptions_data()
+    {
+        QTest::addColumn<QString>("option");
+        QTest::addColumn<QVariant>("value");
+        QTest::addColumn<int>("kind");
+        QTest::addColumn<QString>("says");
+        QTest::newRow("database the server lacks")
+            << "database" << QVariant(99) << int(ErrorKind::Invalid) << "has no database 99";
+        QTest::newRow("TLS without hiredis_ssl") << "tls" << QVariant(true) << int(ErrorKind::Unsupported) << "TLS";
+    }
+    void testBadOptions()
+    {
+        QFETCH(QString, option);
+        QFETCH(QVariant, value);
+        QFETCH(int, kind);
+        QFETCH(QString, says);
+        StoreSpec spec = m_server->spec();
+        spec.options.insert(option, value);
+        auto opened = openProvider(spec);
+        Error error;
+        if (!opened.ok()) {
+            error = opened.error();
+        } else {
+            auto got = await(opened.value()->get(QStringLiteral("k")));
+            QVERIFY(!got.ok());
+            error = got.error();
+        }
+        QCOMPARE(int(error.kind), kind);
+        QVERIFY2(error.message.contains(says), qPrintable(error.toString()));
+    }
+
+    void testNotRedis()
+    {
+        // A server that answers anything with an HTTP error, as a web server
+        // on the wrong port would.
+        QTcpServer http;
+        QVERIFY(http.listen(QHostAddress::LocalHost));
+        connect(&http, &QTcpServer::newConnection, &http, [&http] {
+            while (QTcpSocket *s = http.nextPendingConnection()) {
+                connect(s, &QTcpSocket::readyRead, s, [s] {
+                    s->readAll();
+                    s->write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+                });
+            }
+        });
+        StoreSpec spec = m_server->spec();
+        spec.options.insert(QStringLiteral("port"), int(http.serverPort()));
+        auto provider = open(spec);
+        auto got = await(provider->get(QStringLiteral("k")));
+        QVERIFY(!got.ok());
+        QCOMPARE(got.error().kind, ErrorKind::Unavailable);
+        QVERIFY2(got.error().message.contains(QStringLiteral("Redis protocol")), qPrintable(got.error().toString()));
+    }
+
+    void testValuesWrittenByOthers_data()
+    {
+        QTest::addColumn<QByteArray>("bytes");
+        QTest::addColumn<QString>("encoding");
+        QTest::newRow("JSON with its own spacing") << QByteArray("{ \"b\" : 1,\n  \"a\" : [ 1 , 2 ] }") << "json";
+        QTest::newRow("plain text") << QByteArray("hello world, not JSON\n") << "text";
+        QTest::newRow("binary") << QByteArray("\x00\xff\xfe\x80 bin", 9) << "base64";
+    }
+    void testValuesWrittenByOthers()
+    {
+        QFETCH(QByteArray, bytes);
+        QFETCH(QString, encoding);
+        QCOMPARE(m_server->command({"SET", "foreign", bytes}), QByteArray("+OK"));
+        auto provider = open(m_server->spec());
+        auto got = await(provider->get(QStringLiteral("foreign")));
+        QVERIFY2(got.ok(), qPrintable(got.error().toString()));
+        QCOMPARE(encodingName(got->encoding), encoding);
+        QCOMPARE(got->revision, QStringLiteral("0")); // no statedeck revision yet
+        QCOMPARE(got->raw, bytes);
+        // Written back unedited, under CAS: the bytes stay exactly as they were.
+        auto put = await(provider->put(got.value(), Precondition::atRevision(got->revision)));
+        QVERIFY2(put.ok(), qPrintable(put.error().toString()));
+        QVERIFY(put->revision != QStringLiteral("0"));
+        QCOMPARE(m_server->rawGet("foreign"), bytes);
+    }
+
+    void testOtherTypes()
+    {
+        QCOMPARE(m_server->command({"HSET", "user:1", "name", "Ada", "role", "admin"}), QByteArray(":2"));
+        QCOMPARE(m_server->command({"RPUSH", "user:queue", "a", "b"}), QByteArray(":2"));
+        auto provider = open(m_server->spec());
+        auto hash = await(provider->get(QStringLiteral("user:1")));
+        QVERIFY2(hash.ok(), qPrintable(hash.error().toString()));
+        SD_COMPARE_JSON(hash->value, (Json{{"name", "Ada"}, {"role", "admin"}}));
+        QCOMPARE(hash->labels.value(QStringLiteral("type")), QStringLiteral("hash"));
+        // Hashes are read-only through statedeck.
+        auto put = await(provider->put(jsonEntry(QStringLiteral("user:1"), Json{{"name", "Bob"}}), {}));
+        QVERIFY(!put.ok());
+        QCOMPARE(put.error().kind, ErrorKind::Unsupported);
+
+        ListOptions options;
+        options.prefix = QStringLiteral("user:");
+        auto page = await(provider->list(options));
+        QVERIFY(page.ok());
+        QCOMPARE(page->entries.size(), 2);
+        QCOMPARE(page->entries[1].key, QStringLiteral("user:queue"));
+        QCOMPARE(page->entries[1].labels.value(QStringLiteral("type")), QStringLiteral("list"));
+        // Reserved keys (revisions, locks) never show.
+        QVERIFY(await(provider->put(jsonEntry(QStringLiteral("x"), Json(1)), {})).ok());
+        auto all = await(provider->list({}));
+        QVERIFY(all.ok());
+        for (const Entry &e : all->entries)
+            QVERIFY2(!e.key.startsWith(QLatin1String("__statedeck:")), qPrintable(e.key));
+        QCOMPARE(all->entries.size(), 3);
+    }
+
+    void testGlobCharactersInPrefix()
+    {
+        auto provider = open(m_server->spec());
+        QVERIFY(await(provider->put(jsonEntry(QStringLiteral("a*b:1"), Json(1)), {})).ok());
+        QVERIFY(await(provider->put(jsonEntry(QStringLiteral("axb:1"), Json(2)), {})).ok());
+        ListOptions options;
+        options.prefix = QStringLiteral("a*b");
+        auto page = await(provider->list(options));
+        QVERIFY(page.ok());
+        QCOMPARE(page->entries.size(), 1);
+        QCOMPARE(page->entries[0].key, QStringLiteral("a*b:1"));
+    }
+
+    void testTtl()
+    {
+        auto provider = open(m_server->spec());
+        Entry e = jsonEntry(QStringLiteral("session"), Json{{"user", 1}});
+        e.labels.insert(QStringLiteral("ttl"), QStringLiteral("60000"));
+        auto put = await(provider->put(e, {}));
+        QVERIFY2(put.ok(), qPrintable(put.error().toString()));
+        auto got = await(provider->get(QStringLiteral("session")));
+        QVERIFY(got.ok());
+        const qint64 ttl = got->labels.value(QStringLiteral("ttl")).toLongLong();
+        QVERIFY2(ttl > 50000 && ttl <= 60000, qPrintable(QString::number(ttl)));
+        // A write without the label keeps the TTL.
+        auto again = await(provider->put(jsonEntry(QStringLiteral("session"), Json{{"user", 2}}), {}));
+        QVERIFY(again.ok());
+        QVERIFY(await(provider->get(QStringLiteral("session")))->labels.contains(QStringLiteral("ttl")));
+        // No TTL, no label.
+        QVERIFY(await(provider->put(jsonEntry(QStringLiteral("forever"), Json(1)), {})).ok());
+        QVERIFY(!await(provider->get(QStringLiteral("forever")))->labels.contains(QStringLiteral("ttl")));
+        auto bad = jsonEntry(QStringLiteral("x"), Json(1));
+        bad.labels.insert(QStringLiteral("ttl"), QStringLiteral("soon"));
+        QCOMPARE(await(provider->put(bad, {})).error().kind, ErrorKind::Invalid);
+    }
+
+    void testWatchSeesOtherTools()
+    {
+        auto provider = open(m_server->spec());
+        auto watch = provider->watch(QStringLiteral("app:"), QString());
+        QList<Event> events;
+        connect(watch.get(), &Watch::event, this, [&](const Event &e) { events << e; });
+        QSignalSpy ready(watch.get(), &Watch::ready);
+        QVERIFY(ready.wait(10000));
+        QCOMPARE(m_server->command({"SET", "app:flag", "on"}), QByteArray("+OK"));
+        QTRY_COMPARE_WITH_TIMEOUT(events.size(), 1, 10000);
+        QCOMPARE(events[0].type, Event::Type::Added);
+        SD_COMPARE_JSON(events[0].entry.value, Json("on"));
+        QCOMPARE(m_server->command({"HSET", "app:h", "f", "1"}), QByteArray(":1"));
+        QTRY_COMPARE_WITH_TIMEOUT(events.size(), 2, 10000);
+        SD_COMPARE_JSON(events[1].entry.value, (Json{{"f", "1"}}));
+        QCOMPARE(m_server->command({"SET", "other", "x"}), QByteArray("+OK")); // outside the prefix
+        // Expiry is a deletion.
+        QCOMPARE(m_server->command({"PEXPIRE", "app:flag", "100"}), QByteArray(":1"));
+        QTRY_COMPARE_WITH_TIMEOUT(events.size(), 3, 10000);
+        QCOMPARE(events[2].type, Event::Type::Deleted);
+        QCOMPARE(events[2].entry.key, QStringLiteral("app:flag"));
+    }
+
+    // issue 4's fault test: the server restarts under a watch. The watch
+    // reconnects, says Resync, and the state written after the restart is
+    // delivered, whether it landed before or after the watch came back.
+    void testWatchSurvivesServerRestart()
+    {
+        auto provider = open(m_server->spec());
+        auto watch = provider->watch(QStringLiteral("svc:"), QString());
+        QList<Event> events;
+        connect(watch.get(), &Watch::event, this, [&](const Event &e) { events << e; });
+        QSignalSpy ready(watch.get(), &Watch::ready);
+        QSignalSpy failed(watch.get(), &Watch::failed);
+        QVERIFY(ready.wait(10000));
+        QVERIFY(await(provider->put(jsonEntry(QStringLiteral("svc:state"), Json{{"v", 1}}), {})).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(events.size(), 1, 10000);
+
+        QVERIFY2(m_server->restart(), qPrintable(m_server->log()));
+        // The new server starts empty (no persistence): write the final state
+        // at once, racing the watch's reconnection. Retried briefly because
+        // the writer's own connection may still be the dead one.
+        auto writer = open(m_server->spec());
+        Result<Entry> put;
+        auto write = [&] {
+            if (!put.ok())
+                put = await(writer->put(jsonEntry(QStringLiteral("svc:state"), Json{{"v", 2}}), {}));
+            return put.ok();
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(write(), 5000);
+
+        auto lastValue = [&] {
+            for (qsizetype i = events.size() - 1; i >= 0; --i)
+                if (events[i].entry.key == QLatin1String("svc:state"))
+                    return QString::fromStdString(events[i].entry.value.dump());
+            return QString();
+        };
+        auto sawType = [&](Event::Type t) {
+            return std::any_of(events.cbegin(), events.cend(), [t](const Event &e) { return e.type == t; });
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(sawType(Event::Type::ResyncDone), 15000);
+        QVERIFY(sawType(Event::Type::Resync));
+        QTRY_COMPARE_WITH_TIMEOUT(lastValue(), QStringLiteral("{\"v\":2}"), 15000);
+        QCOMPARE(failed.count(), 0);
+
+        // And it carries on live.
+        QVERIFY(await(writer->put(jsonEntry(QStringLiteral("svc:state"), Json{{"v", 3}}), {})).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(lastValue(), QStringLiteral("{\"v\":3}"), 10000);
+    }
+
+    void testWatchPollsWhenConfigIsForbidden()
+    {
+        RedisTestServer locked({QStringLiteral("--rename-command"), QStringLiteral("CONFIG"), QString()});
+        QVERIFY2(locked.start(), qPrintable(locked.log()));
+        auto provider = open(locked.spec());
+        auto watch = provider->watch(QStringLiteral("p:"), QString());
+        QList<Event> events;
+        connect(watch.get(), &Watch::event, this, [&](const Event &e) { events << e; });
+        QSignalSpy ready(watch.get(), &Watch::ready);
+        QVERIFY(ready.wait(10000));
+        QVERIFY(static_cast<redis::RedisWatch *>(watch.get())->polling());
+        QVERIFY(await(provider->put(jsonEntry(QStringLiteral("p:a"), Json(1)), {})).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(events.size(), 1, 10000);
+        QCOMPARE(events[0].type, Event::Type::Added);
+        QVERIFY(await(provider->remove(QStringLiteral("p:a"), {})).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(events.size(), 2, 10000);
+        QCOMPARE(events[1].type, Event::Type::Deleted);
+    }
+
+    // issue 4's contention test: 16 processes updating one key through
+    // StateStore::update; the final value holds every update.
+    void testSixteenProcessesUpdateOneKey()
+    {
+        const QString program = sd::test::builtProgram(QStringLiteral("sd-merge-updater"));
+        QVERIFY2(!program.isEmpty(), "sd-merge-updater was not built");
+        constexpr int processes = 16, each = 10;
+        const StoreSpec spec = m_server->spec();
+        QList<QProcess *> procs;
+        for (int i = 0; i < processes; ++i) {
+            auto *p = new QProcess(this);
+            p->setProcessChannelMode(QProcess::ForwardedErrorChannel);
+            p->start(program, QStringList{spec.backend, QStringLiteral("shared"), QStringLiteral("p%1").arg(i),
+                                          QString::number(each)} +
+                                  sd::test::specArguments(spec));
+            procs << p;
+        }
+        for (QProcess *p : procs) {
+            const bool finished = p->waitForFinished(50000);
+            if (!finished)
+                p->kill();
+            QVERIFY(finished);
+            QCOMPARE(p->exitStatus(), QProcess::NormalExit);
+            QCOMPARE(p->exitCode(), 0);
+        }
+        qDeleteAll(procs);
+        auto provider = open(spec);
+        auto final = await(provider->get(QStringLiteral("shared")));
+        QVERIFY2(final.ok(), qPrintable(final.error().toString()));
+        QCOMPARE(int(final->value.size()), processes * each);
+        for (int i = 0; i < processes; ++i)
+            for (int j = 0; j < each; ++j)
+                QVERIFY(final->value.contains(QStringLiteral("p%1-%2").arg(i).arg(j).toStdString()));
+    }
+
+    // A holder that dies without unlocking loses the lock when its TTL runs
+    // out; the next holder's fencing token is higher.
+    void testLockHolderDies()
+    {
+        auto contender = open(m_server->spec());
+        quint64 deadToken = 0;
+        {
+            auto holder = open(m_server->spec());
+            auto held = await(holder->lock(QStringLiteral("job"), std::chrono::milliseconds(300)));
+            QVERIFY2(held.ok(), qPrintable(held.error().toString()));
+            deadToken = held->fencingToken;
+            QCOMPARE(await(contender->lock(QStringLiteral("job"), std::chrono::seconds(10))).error().kind,
+                     ErrorKind::Busy);
+        } // the holder is gone without unlocking
+        // Retried (QTRY: bounded in time) until the TTL ran out; once taken
+        // it is kept, since QTRY evaluates its condition once more at the end.
+        Result<Lock> next;
+        auto take = [&] {
+            if (!next.ok())
+                next = await(contender->lock(QStringLiteral("job"), std::chrono::seconds(10)));
+            return next.ok();
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(take(), 5000);
+        QVERIFY(next->fencingToken > deadToken);
+
+        // Extending checks the token, too.
+        auto *redisProvider = static_cast<RedisProvider *>(contender.get());
+        QVERIFY(await(redisProvider->extend(next.value(), std::chrono::seconds(20))).ok());
+        Lock stale = next.value();
+        stale.owner = QStringLiteral("someone-else");
+        QCOMPARE(await(redisProvider->extend(stale, std::chrono::seconds(20))).error().kind, ErrorKind::Conflict);
+        QVERIFY(await(contender->unlock(next.value())).ok());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRedisProvider)
+#include "tst_redis_provider.moc"
