@@ -35,7 +35,7 @@ public:
     bool start(const QString &cluster = QString())
     {
         const QString initial = cluster.isEmpty() ? m_name + QLatin1Char('=') + peerUrl() : cluster;
-        m_process->setArguments({QStringLiteral("--name"), m_name,
+        m_process->setArguments(QStringList{QStringLiteral("--name"), m_name,
                                  QStringLiteral("--data-dir"), m_process->directory() + QStringLiteral("/data"),
                                  QStringLiteral("--listen-client-urls"), endpoint(),
                                  QStringLiteral("--advertise-client-urls"), endpoint(),
@@ -47,10 +47,12 @@ public:
                                  QStringLiteral("--max-request-bytes"), QStringLiteral("2097152"),
                                  QStringLiteral("--heartbeat-interval"), QStringLiteral("50"),
                                  QStringLiteral("--election-timeout"), QStringLiteral("500"),
-                                 QStringLiteral("--log-level"), QStringLiteral("warn")});
+                                 QStringLiteral("--log-level"), QStringLiteral("warn")}
+                                + m_extraArgs);
         return m_process->start(m_port);
     }
     void stop() { m_process->stop(); }
+    void setExtraArguments(QStringList args) { m_extraArgs = std::move(args); }
     void kill() { m_process->kill(); }
 
     // etcdctl against this member; false (with the output logged) on failure.
@@ -121,6 +123,7 @@ private:
     quint16 m_port;
     quint16 m_peerPort;
     std::unique_ptr<ServerProcess> m_process;
+    QStringList m_extraArgs;
 };
 
 } // namespace sd::test
