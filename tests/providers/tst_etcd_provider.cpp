@@ -5,6 +5,7 @@
 #include "providers/EtcdTestFixture.h"
 #include "providers/etcd/EtcdProvider.h"
 
+#include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -301,6 +302,68 @@ private Q_SLOTS:
         auto missing = await(p->history(QStringLiteral("nope"), 10));
         QVERIFY(!missing.ok());
         QCOMPARE(missing.error().kind, ErrorKind::NotFound);
+    }
+
+    // The fault test: three members on loopback; the member the
+    // client uses is killed during a stream of writes. Every acknowledged
+    // write is still readable afterwards and the client carries on against
+    // the other two.
+    void testClusterLosesMemberInUse()
+    {
+        std::vector<std::unique_ptr<EtcdMember>> members;
+        QStringList cluster, endpoints;
+        for (int i = 0; i < 3; ++i) {
+            members.push_back(std::make_unique<EtcdMember>(QStringLiteral("m%1").arg(i)));
+            cluster << members.back()->name() + QLatin1Char('=') + members.back()->peerUrl();
+            endpoints << members.back()->endpoint();
+        }
+        for (auto &m : members)
+            QVERIFY2(m->start(cluster.join(QLatin1Char(','))), qPrintable(m->process().log()));
+        auto p = provider(endpoints, m_root);
+        // Wait for the cluster to elect a leader and take writes.
+        const Result<Entry> first = retryUntilOk<Entry>(
+            [&] { return p->put(jsonEntry(QStringLiteral("ready"), Json{{"v", 1}}), {}); }, 100, 20000);
+        QVERIFY2(first.ok(), qPrintable(first.error().toString()));
+
+        constexpr int kWrites = 60, kKillAt = 20;
+        QList<int> acknowledged;
+        int failedWrites = 0;
+        QElapsedTimer budget;
+        budget.start();
+        QString killedEndpoint;
+        for (int i = 0; i < kWrites && budget.elapsed() < 45000; ++i) {
+            auto pending = p->put(jsonEntry(QStringLiteral("w/%1").arg(i), Json{{"i", i}}), {});
+            if (i == kKillAt) {
+                // Killed while this write is in flight to it.
+                killedEndpoint = p->currentEndpoint();
+                for (auto &m : members)
+                    if (m->endpoint() == killedEndpoint)
+                        m->kill();
+            }
+            auto r = await(pending, 15000);
+            if (r.ok())
+                acknowledged << i;
+            else
+                ++failedWrites;
+        }
+        QVERIFY(!killedEndpoint.isEmpty());
+        QVERIFY(p->currentEndpoint() != killedEndpoint);
+        qInfo("%d writes acknowledged, %d failed, in %lld ms", int(acknowledged.size()), failedWrites,
+              budget.elapsed());
+        QVERIFY2(failedWrites <= 10, qPrintable(QStringLiteral("%1 writes failed").arg(failedWrites)));
+        // The client carried on: most writes after the kill were acknowledged.
+        const auto afterKill = std::count_if(acknowledged.begin(), acknowledged.end(), [](int i) { return i >= kKillAt; });
+        QVERIFY2(afterKill >= kWrites - kKillAt - 10, qPrintable(QString::number(afterKill)));
+
+        // Every acknowledged write is there, read by a fresh client.
+        auto reader = provider(endpoints, m_root);
+        for (int i : acknowledged) {
+            auto got = await(reader->get(QStringLiteral("w/%1").arg(i)));
+            QVERIFY2(got.ok(), qPrintable(QStringLiteral("write %1: ").arg(i) + got.error().toString()));
+            SD_COMPARE_JSON(got->value, (Json{{"i", i}}));
+        }
+        for (auto &m : members)
+            m->stop();
     }
 
 private:
