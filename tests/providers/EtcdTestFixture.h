@@ -27,7 +27,18 @@ public:
 
     QString name() const { return m_name; }
     quint16 port() const { return m_port; }
-    QString endpoint() const { return QStringLiteral("http://127.0.0.1:%1").arg(m_port); }
+    QString endpoint() const
+    {
+        return QStringLiteral("%1://127.0.0.1:%2").arg(m_tls ? QStringLiteral("https") : QStringLiteral("http")).arg(m_port);
+    }
+    // Serve clients over TLS only, with these PEM files; `clientCa`: demand
+    // client certificates signed by it.
+    void setTls(const QString &cert, const QString &key, const QString &clientCa)
+    {
+        m_tls = true;
+        m_extraArgs << QStringLiteral("--cert-file") << cert << QStringLiteral("--key-file") << key
+                    << QStringLiteral("--client-cert-auth") << QStringLiteral("--trusted-ca-file") << clientCa;
+    }
     QString peerUrl() const { return QStringLiteral("http://127.0.0.1:%1").arg(m_peerPort); }
     ServerProcess &process() { return *m_process; }
 
@@ -124,6 +135,7 @@ private:
     quint16 m_peerPort;
     std::unique_ptr<ServerProcess> m_process;
     QStringList m_extraArgs;
+    bool m_tls = false;
 };
 
 } // namespace sd::test

@@ -6,7 +6,10 @@
 #include "providers/etcd/EtcdProvider.h"
 
 #include <QElapsedTimer>
+#include <QFile>
+#include <QProcess>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <functional>
@@ -364,6 +367,65 @@ private Q_SLOTS:
         }
         for (auto &m : members)
             m->stop();
+    }
+
+    // TLS with client certificates, on loopback with a throw-away CA: the
+    // provider's cert/key/cacert reach QtNetwork, and a client without a
+    // certificate is turned away.
+    void testTlsClientCertificate()
+    {
+        QTemporaryDir pki;
+        QVERIFY(pki.isValid());
+        auto openssl = [&](const QStringList &args) {
+            QProcess p;
+            p.setWorkingDirectory(pki.path());
+            p.setProcessChannelMode(QProcess::MergedChannels);
+            p.start(QStringLiteral("openssl"), args);
+            const bool ok = p.waitForFinished(30000) && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
+            if (!ok)
+                qWarning("openssl %s: %s", qPrintable(args.join(QLatin1Char(' '))), p.readAll().constData());
+            return ok;
+        };
+        auto write = [&](const QString &name, const QByteArray &text) {
+            QFile f(pki.filePath(name));
+            return f.open(QIODevice::WriteOnly) && f.write(text) == text.size();
+        };
+        QVERIFY(write(QStringLiteral("server.ext"),
+                      "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n"));
+        QVERIFY(write(QStringLiteral("client.ext"), "extendedKeyUsage=clientAuth\n"));
+        QVERIFY(openssl({"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca-key.pem", "-out", "ca.pem",
+                         "-days", "1", "-subj", "/CN=statedeck-test-ca"}));
+        for (const QString name : {QStringLiteral("server"), QStringLiteral("client")}) {
+            QVERIFY(openssl({"req", "-newkey", "rsa:2048", "-nodes", "-keyout", name + "-key.pem", "-out",
+                             name + ".csr", "-subj", name == QLatin1String("server") ? "/CN=127.0.0.1" : "/CN=root"}));
+            QVERIFY(openssl({"x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem",
+                             "-CAcreateserial", "-out", name + ".pem", "-days", "1", "-extfile", name + ".ext"}));
+        }
+        EtcdMember server(QStringLiteral("tls"));
+        server.setTls(pki.filePath(QStringLiteral("server.pem")), pki.filePath(QStringLiteral("server-key.pem")),
+                      pki.filePath(QStringLiteral("ca.pem")));
+        QVERIFY2(server.start(), qPrintable(server.process().log()));
+
+        EtcdOptions o;
+        o.endpoints = {server.endpoint()};
+        o.root = m_root;
+        o.caFile = pki.filePath(QStringLiteral("ca.pem"));
+        o.certFile = pki.filePath(QStringLiteral("client.pem"));
+        o.keyFile = pki.filePath(QStringLiteral("client-key.pem"));
+        EtcdProvider withCert(o);
+        const Result<Entry> put = retryUntilOk<Entry>(
+            [&] { return withCert.put(jsonEntry(QStringLiteral("k"), Json{{"v", 1}}), {}); }, 20, 15000);
+        QVERIFY2(put.ok(), qPrintable(put.error().toString()));
+        auto got = await(withCert.get(QStringLiteral("k")));
+        QVERIFY2(got.ok(), qPrintable(got.error().toString()));
+        SD_COMPARE_JSON(got->value, (Json{{"v", 1}}));
+
+        o.certFile.clear();
+        o.keyFile.clear();
+        EtcdProvider withoutCert(o);
+        auto refused = await(withoutCert.get(QStringLiteral("k")));
+        QVERIFY(!refused.ok());
+        server.stop();
     }
 
 private:
