@@ -8,6 +8,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QProcess>
+#include <QSet>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -328,6 +329,13 @@ private Q_SLOTS:
             [&] { return p->put(jsonEntry(QStringLiteral("ready"), Json{{"v", 1}}), {}); }, 100, 20000);
         QVERIFY2(first.ok(), qPrintable(first.error().toString()));
 
+        // A watch that lives through the kill, whichever member it streams from.
+        auto watcher = provider(endpoints, m_root);
+        auto w = watcher->watch(QStringLiteral("w/"), QString());
+        EventLog log(w.get());
+        QSignalSpy ready(w.get(), &Watch::ready);
+        QVERIFY(ready.wait(15000));
+
         constexpr int kWrites = 60, kKillAt = 20;
         QList<int> acknowledged;
         int failedWrites = 0;
@@ -365,6 +373,18 @@ private Q_SLOTS:
             QVERIFY2(got.ok(), qPrintable(QStringLiteral("write %1: ").arg(i) + got.error().toString()));
             SD_COMPARE_JSON(got->value, (Json{{"i", i}}));
         }
+        // The watch reconnected and saw every acknowledged write.
+        auto seenAll = [&] {
+            QSet<QString> seen;
+            for (const Event &e : log.events)
+                seen.insert(e.entry.key);
+            for (int i : acknowledged)
+                if (!seen.contains(QStringLiteral("w/%1").arg(i)))
+                    return false;
+            return true;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(seenAll(), 20000);
+        w.reset();
         for (auto &m : members)
             m->stop();
     }
