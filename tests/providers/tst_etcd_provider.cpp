@@ -448,6 +448,33 @@ private Q_SLOTS:
         server.stop();
     }
 
+    // Contention: 16 processes incrementing one key with read-modify-CAS
+    // (tests/helpers/sd-incrementer, which uses the provider directly, not
+    // StateStore.update): the final count has every increment.
+    void testSixteenProcessesLoseNoUpdate()
+    {
+        const QString program = builtProgram(QStringLiteral("sd-incrementer"));
+        QVERIFY2(!program.isEmpty(), "sd-incrementer was not built");
+        constexpr int kProcesses = 16, kEach = 10;
+        std::vector<std::unique_ptr<QProcess>> procs;
+        for (int i = 0; i < kProcesses; ++i) {
+            auto proc = std::make_unique<QProcess>();
+            proc->setProcessChannelMode(QProcess::ForwardedErrorChannel);
+            proc->start(program, {QStringLiteral("etcd"), QStringLiteral("counter"), QString::number(kEach),
+                                  QStringLiteral("endpoints=") + m_server->endpoint(), QStringLiteral("root=") + m_root});
+            procs.push_back(std::move(proc));
+        }
+        for (auto &proc : procs) {
+            QVERIFY(proc->waitForFinished(80000));
+            QCOMPARE(proc->exitStatus(), QProcess::NormalExit);
+            QCOMPARE(proc->exitCode(), 0);
+        }
+        auto p = provider({m_server->endpoint()}, m_root);
+        auto final = await(p->get(QStringLiteral("counter")));
+        QVERIFY2(final.ok(), qPrintable(final.error().toString()));
+        QCOMPARE(final->value.value("n", 0), kProcesses * kEach);
+    }
+
 private:
     std::unique_ptr<EtcdMember> m_server;
     QString m_root;
