@@ -5,6 +5,7 @@
 #include "providers/EtcdTestFixture.h"
 #include "providers/etcd/EtcdProvider.h"
 
+#include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QProcess>
@@ -144,6 +145,22 @@ private Q_SLOTS:
         auto got = await(p->get(QStringLiteral("k")));
         QVERIFY(got.ok());
         QCOMPARE(got->revision, put->revision);
+    }
+
+    // Requests still in flight when the provider goes away are aborted and
+    // their futures cancelled; nothing runs afterwards.
+    void testDestroyWithRequestsInFlight()
+    {
+        auto p = provider({m_server->endpoint()}, m_root);
+        QList<QFuture<Result<Entry>>> pending;
+        for (int i = 0; i < 50; ++i)
+            pending << p->put(jsonEntry(QStringLiteral("f%1").arg(i), Json{{"v", i}}), {});
+        auto w = p->watch(QStringLiteral("f"), QString());
+        p.reset();
+        for (const auto &f : pending)
+            QVERIFY(f.isFinished());
+        w.reset();
+        QCoreApplication::processEvents();
     }
 
     void testAllEndpointsDown()

@@ -95,8 +95,8 @@ QByteArray prefixEnd(QByteArray prefix)
 } // namespace
 
 // One HTTP request in flight. Owns its reply and aborts it when destroyed
-// (with the Client, or when the provider goes away), so no callback runs
-// after its owner is gone.
+// (when its provider goes away), answering its callback with Cancelled so
+// every future finishes.
 class Call : public QObject {
 public:
     using QObject::QObject;
@@ -106,9 +106,12 @@ public:
             reply->disconnect(this);
             reply->abort();
             delete reply;
+            if (done)
+                std::exchange(done, {})(Error(ErrorKind::Cancelled, QStringLiteral("the etcd store was closed")));
         }
     }
     QNetworkReply *reply = nullptr;
+    Callback done;
 };
 
 // Endpoints, failover, the auth token and the key mapping, shared by the
@@ -128,6 +131,20 @@ public:
             opt.lockPrefix.chop(1);
         nam.setAutoDeleteReplies(false);
     }
+    // Calls go first: their replies belong to `nam`, which members outlive
+    // only until this body ends.
+    ~Client() override { abortAll(); }
+
+    // Aborts every request in flight; their callbacks get Cancelled, and
+    // whatever they try to send meanwhile is cancelled too.
+    void abortAll()
+    {
+        closing = true;
+        for (Call *call : findChildren<Call *>(QString(), Qt::FindDirectChildrenOnly))
+            delete call;
+        closing = false;
+    }
+    bool closing = false;
 
     EtcdOptions opt;
     QByteArray keyPrefix;
@@ -249,11 +266,17 @@ public:
             });
             return;
         }
+        if (closing) {
+            done(Error(ErrorKind::Cancelled, QStringLiteral("the etcd store was closed")));
+            return;
+        }
         auto *call = new Call(this);
+        call->done = done;
         call->reply = nam.post(request(idx, path, opt.requestTimeoutMs), toBytes(body->dump()));
         QObject::connect(call->reply, &QNetworkReply::finished, call, [=, this] {
             QNetworkReply *reply = call->reply;
             call->reply = nullptr;
+            call->done = nullptr;
             reply->deleteLater();
             call->deleteLater();
             const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
@@ -557,7 +580,13 @@ EtcdProvider::EtcdProvider(EtcdOptions options, QObject *parent)
 {
 }
 
-EtcdProvider::~EtcdProvider() = default;
+// Requests of this provider still in flight are aborted (their futures get
+// Cancelled). Watches keep the connection state and go on; one that was
+// re-listing after a compaction at this moment reports failed(Cancelled).
+EtcdProvider::~EtcdProvider()
+{
+    m_client->abortAll();
+}
 
 QString EtcdProvider::scheme() const { return QStringLiteral("etcd"); }
 
