@@ -2,6 +2,8 @@
 // suite cannot show (failover, auth, restarts, compaction, lease expiry,
 // history, the dotted-key mapping, a cluster losing the member in use).
 #include "TestSupport.h"
+#include "config/StoreUrl.h"
+#include "providers/Backends.h"
 #include "providers/EtcdTestFixture.h"
 #include "providers/etcd/EtcdProvider.h"
 
@@ -161,6 +163,20 @@ private Q_SLOTS:
             QVERIFY(f.isFinished());
         w.reset();
         QCoreApplication::processEvents();
+    }
+
+    // The URL form reaches a working provider through openProvider.
+    void testOpenFromUrl()
+    {
+        auto spec = parseStoreUrl(QStringLiteral("etcd://127.0.0.1:%1?root=%2").arg(m_server->port()).arg(m_root));
+        QVERIFY2(spec.ok(), qPrintable(spec.error().toString()));
+        auto opened = openProvider(spec.value());
+        QVERIFY2(opened.ok(), qPrintable(opened.error().toString()));
+        QCOMPARE(opened.value()->scheme(), QStringLiteral("etcd"));
+        QVERIFY(await(opened.value()->put(jsonEntry(QStringLiteral("u"), Json{{"v", 1}}), {})).ok());
+        auto direct = provider({m_server->endpoint()}, m_root);
+        auto got = await(direct->get(QStringLiteral("u")));
+        QVERIFY2(got.ok(), qPrintable(got.error().toString()));
     }
 
     void testAllEndpointsDown()
