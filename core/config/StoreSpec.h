@@ -17,7 +17,8 @@ namespace sd {
 //   local:      statePath, keysPath                      (seed 000)
 //   yaml:       path (the state/ directory), backups (int, how many to keep)
 //   redis:      host, port (int), database (int), user, password, tls (bool)   (seed 004)
-//   etcd:       endpoints (QStringList of http(s)://host:port), user, password, tls (bool)
+//   etcd:       endpoints (QStringList of http(s)://host:port), user, password, tls (bool),
+//               root (key prefix), cert, key, cacert (PEM paths for TLS)
 //   kubernetes: context (absent = current), namespace, resource ("configmaps" | "secrets"),
 //               secretName, endpoint, token              (seed 000)
 //   firebase:   projectId, databaseUrl

@@ -305,7 +305,7 @@ private:
             return s;
         m_spec.options.insert(QStringLiteral("tls"), tls);
         m_spec.options.insert(QStringLiteral("endpoints"), hosts);
-        return query({});
+        return query({QStringLiteral("root")});
     }
 
     Status kubernetes()

@@ -13,7 +13,7 @@ namespace sd {
 //   local:///var/lib/k8gate/state.json[?keysPath=/etc/ssh/authorized_keys.d]
 //   yaml:///srv/state[?backups=N]
 //   redis://[user:password@]host[:port][/db]        rediss://... (TLS)
-//   etcd://host[:port][,host2[:port]...]            etcds://...  (TLS)
+//   etcd://host[:port][,host2[:port]...][?root=/prefix]   etcds://...  (TLS)
 //   k8s://CONTEXT/NAMESPACE/configmaps              (empty CONTEXT = current context)
 //   k8s://CONTEXT/NAMESPACE/secrets/NAME
 //   firebase://PROJECT.firebaseio.com               (firebase://localhost:9000?ns=PROJECT: emulator)

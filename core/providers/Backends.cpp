@@ -1,5 +1,6 @@
 #include "providers/Backends.h"
 
+#include "providers/etcd/EtcdProvider.h"
 #include "providers/local/LocalProvider.h"
 #include "providers/redis/RedisProvider.h"
 #include "providers/sqlite/SqliteProvider.h"
@@ -61,6 +62,40 @@ Result<std::unique_ptr<Provider>> openLocal(const StoreSpec &spec)
     return std::unique_ptr<Provider>(std::make_unique<LocalProvider>(std::move(options)));
 }
 
+// endpoints arrive as a list from core/config, or as one comma-separated
+// string from `option=value` command lines (tests/helpers/sd-incrementer).
+Result<std::unique_ptr<Provider>> openEtcd(const StoreSpec &spec)
+{
+    EtcdOptions options;
+    const QVariant eps = spec.options.value(QStringLiteral("endpoints"));
+    const QStringList items = eps.typeId() == QMetaType::QStringList
+                                  ? eps.toStringList()
+                                  : eps.toString().split(QLatin1Char(','), Qt::SkipEmptyParts);
+    for (const QString &item : items) {
+        QString e = item.trimmed();
+        while (e.endsWith(QLatin1Char('/')))
+            e.chop(1);
+        if (!e.isEmpty())
+            options.endpoints << e;
+    }
+    if (options.endpoints.isEmpty())
+        return Error(ErrorKind::Invalid,
+                     QStringLiteral("the etcd backend needs option \"endpoints\": http(s)://host:port URLs, e.g. "
+                                    "etcd://127.0.0.1:2379"),
+                     spec.origin);
+    for (const QString &e : options.endpoints)
+        if (!e.startsWith(QLatin1String("http://")) && !e.startsWith(QLatin1String("https://")))
+            return Error(ErrorKind::Invalid,
+                         QStringLiteral("etcd endpoint \"%1\" is not an http:// or https:// URL").arg(e), spec.origin);
+    options.user = spec.options.value(QStringLiteral("user")).toString();
+    options.password = spec.options.value(QStringLiteral("password")).toString();
+    options.root = spec.options.value(QStringLiteral("root")).toString();
+    options.certFile = spec.options.value(QStringLiteral("cert")).toString();
+    options.keyFile = spec.options.value(QStringLiteral("key")).toString();
+    options.caFile = spec.options.value(QStringLiteral("cacert")).toString();
+    return std::unique_ptr<Provider>(std::make_unique<EtcdProvider>(std::move(options)));
+}
+
 // One row per backend built into this binary.
 const std::vector<Backend> &backends()
 {
@@ -75,6 +110,7 @@ const std::vector<Backend> &backends()
              return std::unique_ptr<Provider>(std::make_unique<SqliteProvider>(path));
          }},
         {"local", openLocal},
+        {"etcd", openEtcd},
         {"redis", openRedis},
         {"yaml",
          [](const StoreSpec &spec) -> Result<std::unique_ptr<Provider>> {

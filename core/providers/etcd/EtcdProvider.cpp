@@ -1,0 +1,958 @@
+#include "providers/etcd/EtcdProvider.h"
+
+#include "model/Codec.h"
+
+#include <QCoreApplication>
+#include <QFile>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QPointer>
+#include <QPromise>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QSslKey>
+#include <QSysInfo>
+#include <QTimer>
+#include <QUuid>
+
+#include <functional>
+
+namespace sd {
+namespace etcd {
+
+using Callback = std::function<void(Result<Json>)>;
+
+namespace {
+
+// gRPC status codes the gateway reports in {"code": N}.
+constexpr int kInvalidArgument = 3;
+constexpr int kDeadlineExceeded = 4;
+constexpr int kPermissionDenied = 7;
+constexpr int kOutOfRange = 11;
+constexpr int kUnavailable = 14;
+constexpr int kUnauthenticated = 16;
+
+template <typename T>
+struct Promise {
+    std::shared_ptr<QPromise<T>> p = std::make_shared<QPromise<T>>();
+    Promise() { p->start(); }
+    QFuture<T> future() const { return p->future(); }
+    void operator()(T value) const
+    {
+        p->addResult(std::move(value));
+        p->finish();
+    }
+};
+
+std::string b64(const QByteArray &bytes) { return toStd(bytes.toBase64()); }
+
+QByteArray unb64(const Json &j)
+{
+    if (!j.is_string())
+        return {};
+    return QByteArray::fromBase64(toBytes(j.get<std::string>()));
+}
+
+// int64 fields arrive as JSON strings; proto3 leaves out zero values.
+qint64 i64(const Json &obj, const char *field)
+{
+    if (!obj.is_object() || !obj.contains(field))
+        return 0;
+    const Json &v = obj[field];
+    if (v.is_string())
+        return QByteArray::fromStdString(v.get<std::string>()).toLongLong();
+    if (v.is_number_integer())
+        return v.get<qint64>();
+    return 0;
+}
+
+bool flag(const Json &obj, const char *field)
+{
+    return obj.is_object() && obj.contains(field) && obj[field].is_boolean() && obj[field].get<bool>();
+}
+
+const Json &member(const Json &obj, const char *field)
+{
+    static const Json null;
+    return obj.is_object() && obj.contains(field) ? obj[field] : null;
+}
+
+// The first key after every key starting with `prefix`; "\0" (to the end of
+// the keyspace) when there is none.
+QByteArray prefixEnd(QByteArray prefix)
+{
+    while (!prefix.isEmpty()) {
+        if (quint8(prefix.back()) < 0xff) {
+            prefix.back() = char(quint8(prefix.back()) + 1);
+            return prefix;
+        }
+        prefix.chop(1);
+    }
+    return QByteArray(1, '\0');
+}
+
+} // namespace
+
+// One HTTP request in flight. Owns its reply and aborts it when destroyed
+// (when its provider goes away), answering its callback with Cancelled so
+// every future finishes.
+class Call : public QObject {
+public:
+    using QObject::QObject;
+    ~Call() override
+    {
+        if (reply) {
+            reply->disconnect(this);
+            reply->abort();
+            delete reply;
+            if (done)
+                std::exchange(done, {})(Error(ErrorKind::Cancelled, QStringLiteral("the etcd store was closed")));
+        }
+    }
+    QNetworkReply *reply = nullptr;
+    Callback done;
+};
+
+// Endpoints, failover, the auth token and the key mapping, shared by the
+// provider and its watches (which may outlive it). Lives on the thread that
+// created the provider.
+class Client : public QObject {
+public:
+    explicit Client(EtcdOptions o) : opt(std::move(o))
+    {
+        QString root = opt.root;
+        while (root.endsWith(QLatin1Char('/')))
+            root.chop(1);
+        keyPrefix = root.isEmpty() ? QByteArray() : (root + QLatin1Char('/')).toUtf8();
+        if (opt.lockPrefix.isEmpty())
+            opt.lockPrefix = QStringLiteral("statedeck-locks") + (root.startsWith(QLatin1Char('/')) ? root : QLatin1Char('/') + root);
+        while (opt.lockPrefix.endsWith(QLatin1Char('/')))
+            opt.lockPrefix.chop(1);
+        nam.setAutoDeleteReplies(false);
+    }
+    // Calls go first: their replies belong to `nam`, which members outlive
+    // only until this body ends.
+    ~Client() override { abortAll(); }
+
+    // Aborts every request in flight; their callbacks get Cancelled, and
+    // whatever they try to send meanwhile is cancelled too.
+    void abortAll()
+    {
+        closing = true;
+        for (Call *call : findChildren<Call *>(QString(), Qt::FindDirectChildrenOnly))
+            delete call;
+        closing = false;
+    }
+    bool closing = false;
+
+    EtcdOptions opt;
+    QByteArray keyPrefix;
+    QNetworkAccessManager nam;
+    int current = 0;
+    QByteArray token; // a secret: never logged
+    bool authenticating = false;
+    QList<std::function<void(Status)>> tokenWaiters;
+
+    QByteArray etcdKey(const QString &key) const { return keyPrefix + key.toUtf8(); }
+    QString userKey(const QByteArray &k) const { return QString::fromUtf8(k.mid(keyPrefix.size())); }
+    QByteArray lockKey(const QString &name) const { return (opt.lockPrefix + QLatin1Char('/') + name).toUtf8(); }
+    QString endpointList() const { return opt.endpoints.join(QStringLiteral(", ")); }
+
+    QNetworkRequest request(int idx, const QString &path, int timeoutMs) const
+    {
+        QNetworkRequest req(QUrl(opt.endpoints.value(idx) + path));
+        req.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/json"));
+        req.setTransferTimeout(timeoutMs);
+        if (!token.isEmpty() && path != QLatin1String("/v3/auth/authenticate"))
+            req.setRawHeader("Authorization", token);
+#if QT_CONFIG(ssl)
+        if (req.url().scheme() == QLatin1String("https")
+            && (!opt.certFile.isEmpty() || !opt.caFile.isEmpty())) {
+            QSslConfiguration conf = QSslConfiguration::defaultConfiguration();
+            if (!opt.caFile.isEmpty())
+                conf.setCaCertificates(QSslCertificate::fromPath(opt.caFile));
+            if (!opt.certFile.isEmpty()) {
+                const QList<QSslCertificate> certs = QSslCertificate::fromPath(opt.certFile);
+                if (!certs.isEmpty())
+                    conf.setLocalCertificate(certs.first());
+                QFile keyFile(opt.keyFile);
+                if (keyFile.open(QIODevice::ReadOnly)) {
+                    const QByteArray pem = keyFile.readAll();
+                    QSslKey key(pem, QSsl::Rsa);
+                    if (key.isNull())
+                        key = QSslKey(pem, QSsl::Ec);
+                    conf.setPrivateKey(key);
+                }
+            }
+            req.setSslConfiguration(conf);
+        }
+#endif
+        return req;
+    }
+
+    static Error gatewayError(const Json &body, int httpStatus, const QString &where)
+    {
+        const int code = int(i64(body, "code"));
+        QString msg = body.is_object() && body.contains("message") && body["message"].is_string()
+                          ? toQString(body["message"].get<std::string>())
+                          : QStringLiteral("HTTP status %1").arg(httpStatus);
+        ErrorKind kind = ErrorKind::Unavailable;
+        if (code == kUnauthenticated || msg.contains(QLatin1String("authentication failed"))
+            || msg.contains(QLatin1String("user name is empty")) || msg.contains(QLatin1String("invalid auth token")))
+            kind = ErrorKind::Unauthorized;
+        else if (code == kPermissionDenied)
+            kind = ErrorKind::Forbidden;
+        else if (msg.contains(QLatin1String("too large")))
+            kind = ErrorKind::TooLarge;
+        else if (code == kOutOfRange && msg.contains(QLatin1String("compacted")))
+            kind = ErrorKind::NotFound;
+        else if (code == kInvalidArgument)
+            kind = ErrorKind::Invalid;
+        else if (code == kDeadlineExceeded)
+            kind = ErrorKind::Timeout;
+        if (kind == ErrorKind::Unauthorized)
+            msg = QStringLiteral("etcd refused the credentials (%1); check the user and password").arg(msg);
+        else
+            msg = QStringLiteral("etcd: %1").arg(msg);
+        return Error(kind, msg, where);
+    }
+
+    // POSTs a gateway call, moving to the next endpoint when one cannot be
+    // reached, fetching a token first when auth is configured.
+    void post(const QString &path, Json body, Callback done)
+    {
+        send(path, std::make_shared<Json>(std::move(body)), std::move(done), current, 0, false, QString());
+    }
+
+    void withToken(std::function<void(Status)> then)
+    {
+        if (opt.user.isEmpty() || !token.isEmpty()) {
+            then(Status());
+            return;
+        }
+        tokenWaiters << std::move(then);
+        if (authenticating)
+            return;
+        authenticating = true;
+        Json body{{"name", toStd(opt.user)}, {"password", toStd(opt.password)}};
+        send(QStringLiteral("/v3/auth/authenticate"), std::make_shared<Json>(std::move(body)),
+             [this](Result<Json> r) {
+                 authenticating = false;
+                 Status s;
+                 if (r.ok() && member(r.value(), "token").is_string())
+                     token = toBytes(r.value()["token"].get<std::string>());
+                 else
+                     s = r.ok() ? Status(Error(ErrorKind::Unauthorized, QStringLiteral("etcd gave no auth token"),
+                                               endpointList()))
+                                : Status(r.error());
+                 const auto waiters = std::exchange(tokenWaiters, {});
+                 for (const auto &w : waiters)
+                     w(s);
+             },
+             current, 0, true, QString());
+    }
+
+    void send(const QString &path, std::shared_ptr<Json> body, Callback done, int idx, int tried, bool authRetried,
+              QString lastError)
+    {
+        const bool isAuth = path == QLatin1String("/v3/auth/authenticate");
+        if (!isAuth && !opt.user.isEmpty() && token.isEmpty()) {
+            withToken([=, this](Status s) {
+                if (!s.ok())
+                    done(s.error());
+                else
+                    send(path, body, done, idx, tried, true, lastError);
+            });
+            return;
+        }
+        if (closing) {
+            done(Error(ErrorKind::Cancelled, QStringLiteral("the etcd store was closed")));
+            return;
+        }
+        auto *call = new Call(this);
+        call->done = done;
+        call->reply = nam.post(request(idx, path, opt.requestTimeoutMs), toBytes(body->dump()));
+        QObject::connect(call->reply, &QNetworkReply::finished, call, [=, this] {
+            QNetworkReply *reply = call->reply;
+            call->reply = nullptr;
+            call->done = nullptr;
+            reply->deleteLater();
+            call->deleteLater();
+            const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
+            const QString endpoint = opt.endpoints.value(idx);
+            const int n = int(opt.endpoints.size());
+            if (!status.isValid()) {
+                // No HTTP answer at all: this endpoint is down; try the next.
+                const QString why = QStringLiteral("%1: %2").arg(endpoint, reply->errorString());
+                if (tried + 1 < n) {
+                    send(path, body, done, (idx + 1) % n, tried + 1, authRetried, why);
+                    return;
+                }
+                done(Error(ErrorKind::Unavailable,
+                           QStringLiteral("no etcd endpoint answered (last: %1); check that etcd runs and the "
+                                          "endpoints are right")
+                               .arg(why),
+                           endpointList()));
+                return;
+            }
+            const QByteArray bytes = reply->readAll();
+            Json json = Json::parse(bytes.constBegin(), bytes.constEnd(), nullptr, false);
+            if (status.toInt() == 200 && !json.is_discarded()) {
+                current = idx;
+                done(std::move(json));
+                return;
+            }
+            const int code = int(i64(json, "code"));
+            if (code == kUnauthenticated && !isAuth && !opt.user.isEmpty() && !authRetried) {
+                // Tokens expire (--auth-token-ttl); fetch a new one once.
+                token.clear();
+                send(path, body, done, idx, tried, true, lastError);
+                return;
+            }
+            if (code == kUnavailable && tried + 1 < n) {
+                send(path, body, done, (idx + 1) % n, tried + 1, authRetried, endpoint);
+                return;
+            }
+            done(gatewayError(json, status.toInt(), endpoint));
+        });
+    }
+
+    Entry entryFromKv(const Json &kv, bool keysOnly) const
+    {
+        const QString key = userKey(unb64(member(kv, "key")));
+        Entry e = keysOnly ? Entry{} : entryFromBytes(key, unb64(member(kv, "value")));
+        e.key = key;
+        e.revision = QString::number(i64(kv, "mod_revision"));
+        e.labels.insert(QStringLiteral("create_revision"), QString::number(i64(kv, "create_revision")));
+        e.labels.insert(QStringLiteral("version"), QString::number(i64(kv, "version")));
+        if (const qint64 lease = i64(kv, "lease"))
+            e.labels.insert(QStringLiteral("lease"), QString::number(lease));
+        return e;
+    }
+};
+
+// A watch stream: POST /v3/watch, one JSON message after another.
+class EtcdWatch : public Watch {
+public:
+    EtcdWatch(std::shared_ptr<Client> client, QByteArray key, QByteArray end, qint64 next)
+        : m_client(std::move(client)), m_key(std::move(key)), m_end(std::move(end)), m_next(next)
+    {
+        m_idx = m_client->current;
+        m_retry.setSingleShot(true);
+        connect(&m_retry, &QTimer::timeout, this, [this] { open(); });
+        QTimer::singleShot(0, this, [this] { open(); });
+    }
+    ~EtcdWatch() override { closeStream(); }
+
+private:
+    void closeStream()
+    {
+        if (m_stream) {
+            m_stream->disconnect(this);
+            m_stream->abort();
+            delete m_stream;
+            m_stream = nullptr;
+        }
+        m_buffer.clear();
+    }
+
+    void open()
+    {
+        closeStream();
+        const QPointer<EtcdWatch> self(this);
+        m_client->withToken([self](Status s) {
+            if (!self)
+                return;
+            if (!s.ok()) {
+                if (s.error().kind == ErrorKind::Unavailable)
+                    self->dropped();
+                else
+                    Q_EMIT self->failed(s.error());
+                return;
+            }
+            self->openStream();
+        });
+    }
+
+    void openStream()
+    {
+        Json create{{"key", b64(m_key)}, {"range_end", b64(m_end)}, {"progress_notify", true}};
+        if (m_next > 0)
+            create["start_revision"] = std::to_string(m_next);
+        const Json body{{"create_request", create}};
+        m_stream = m_client->nam.post(m_client->request(m_idx, QStringLiteral("/v3/watch"), 0), toBytes(body.dump()));
+        connect(m_stream, &QNetworkReply::readyRead, this, [this] { readMessages(); });
+        connect(m_stream, &QNetworkReply::finished, this, [this] {
+            if (m_stream)
+                readMessages();
+            if (m_stream)
+                dropped();
+        });
+    }
+
+    // The stream ended or never started: reconnect (next endpoint, backing
+    // off) from the last revision seen.
+    void dropped()
+    {
+        closeStream();
+        if (m_client->opt.endpoints.size() > 1)
+            m_idx = (m_idx + 1) % int(m_client->opt.endpoints.size());
+        m_failures = std::min(m_failures + 1, 5);
+        m_retry.start(50 << m_failures); // 100 ms .. 1.6 s
+    }
+
+    void readMessages()
+    {
+        m_buffer += m_stream->readAll();
+        // Messages are JSON objects one after another; split at depth 0.
+        int depth = 0, start = -1;
+        bool inString = false, escaped = false;
+        qsizetype consumed = 0;
+        for (qsizetype i = 0; i < m_buffer.size(); ++i) {
+            const char c = m_buffer.at(i);
+            if (inString) {
+                if (escaped)
+                    escaped = false;
+                else if (c == '\\')
+                    escaped = true;
+                else if (c == '"')
+                    inString = false;
+                continue;
+            }
+            if (c == '"')
+                inString = true;
+            else if (c == '{') {
+                if (depth++ == 0)
+                    start = int(i);
+            } else if (c == '}' && depth > 0 && --depth == 0) {
+                const Json msg = Json::parse(m_buffer.constBegin() + start, m_buffer.constBegin() + i + 1, nullptr, false);
+                consumed = i + 1;
+                if (!msg.is_discarded() && !handle(msg))
+                    return; // the stream was replaced
+            }
+        }
+        m_buffer.remove(0, consumed);
+    }
+
+    // False when it closed the stream.
+    bool handle(const Json &msg)
+    {
+        if (msg.contains("error")) {
+            const Json &err = msg["error"];
+            const Error e = Client::gatewayError(err, 200, m_client->opt.endpoints.value(m_idx));
+            if (i64(err, "code") == kUnauthenticated && !m_client->opt.user.isEmpty() && !m_authRetried) {
+                m_authRetried = true;
+                m_client->token.clear();
+                dropped();
+            } else if (e.kind == ErrorKind::Unavailable) {
+                dropped();
+            } else {
+                closeStream();
+                Q_EMIT failed(e);
+            }
+            return false;
+        }
+        const Json &r = member(msg, "result");
+        m_failures = 0;
+        m_authRetried = false;
+        m_client->current = m_idx;
+        if (const qint64 compacted = i64(r, "compact_revision")) {
+            // History from m_next is gone: start over from a full listing.
+            Q_UNUSED(compacted);
+            closeStream();
+            resync();
+            return false;
+        }
+        if (flag(r, "canceled")) {
+            dropped();
+            return false;
+        }
+        const qint64 headerRev = i64(member(r, "header"), "revision");
+        if (flag(r, "created")) {
+            if (m_next <= 0)
+                m_next = headerRev + 1;
+            if (!m_readySent) {
+                m_readySent = true;
+                Q_EMIT ready();
+            }
+        }
+        const Json &events = member(r, "events");
+        if (events.is_array() && !events.empty()) {
+            for (const Json &ev : events) {
+                const Json &kv = member(ev, "kv");
+                Event out;
+                const bool deleted = member(ev, "type").is_string() && ev["type"].get<std::string>() == "DELETE";
+                out.entry = m_client->entryFromKv(kv, deleted);
+                out.type = deleted ? Event::Type::Deleted
+                                   : (i64(kv, "version") == 1 ? Event::Type::Added : Event::Type::Modified);
+                const qint64 rev = i64(kv, "mod_revision");
+                out.revision = QString::number(rev);
+                m_next = std::max(m_next, rev + 1);
+                Q_EMIT event(out);
+            }
+        } else if (!flag(r, "created") && headerRev > 0) {
+            // A progress notification: every change up to headerRev was sent.
+            m_next = std::max(m_next, headerRev + 1);
+        }
+        return true;
+    }
+
+    void resync()
+    {
+        Event marker;
+        marker.type = Event::Type::Resync;
+        Q_EMIT event(marker);
+        m_resyncEntries.clear();
+        readPage(m_key, 0);
+    }
+
+    void readPage(const QByteArray &from, qint64 atRevision)
+    {
+        Json body{{"key", b64(from.isEmpty() ? QByteArray(1, '\0') : from)}, {"range_end", b64(m_end)}, {"limit", 1000}};
+        if (atRevision > 0)
+            body["revision"] = std::to_string(atRevision);
+        const QPointer<EtcdWatch> self(this);
+        m_client->post(QStringLiteral("/v3/kv/range"), body, [self](Result<Json> r) {
+            if (!self)
+                return;
+            if (!r.ok()) {
+                if (r.error().kind == ErrorKind::Unavailable) {
+                    // Every endpoint is down for now: list again shortly.
+                    self->m_resyncEntries.clear();
+                    QTimer::singleShot(500, self.data(), [self] {
+                        if (self)
+                            self->readPage(self->m_key, 0);
+                    });
+                } else {
+                    Q_EMIT self->failed(r.error());
+                }
+                return;
+            }
+            const qint64 rev = i64(member(r.value(), "header"), "revision");
+            const Json &kvs = member(r.value(), "kvs");
+            QByteArray last;
+            if (kvs.is_array())
+                for (const Json &kv : kvs) {
+                    self->m_resyncEntries << self->m_client->entryFromKv(kv, false);
+                    last = unb64(member(kv, "key"));
+                }
+            if (flag(r.value(), "more") && !last.isEmpty()) {
+                self->readPage(QByteArray(last + '\0'), rev);
+                return;
+            }
+            for (const Entry &e : std::exchange(self->m_resyncEntries, {})) {
+                Event added;
+                added.type = Event::Type::Added;
+                added.entry = e;
+                added.revision = e.revision;
+                Q_EMIT self->event(added);
+            }
+            Event done;
+            done.type = Event::Type::ResyncDone;
+            done.revision = QString::number(rev);
+            Q_EMIT self->event(done);
+            self->m_next = rev + 1;
+            self->open();
+        });
+    }
+
+    std::shared_ptr<Client> m_client;
+    QByteArray m_key, m_end;
+    qint64 m_next = 0; // the revision the next stream starts at; 0: now
+    int m_idx = 0;
+    int m_failures = 0;
+    bool m_readySent = false;
+    bool m_authRetried = false;
+    QNetworkReply *m_stream = nullptr;
+    QByteArray m_buffer;
+    QTimer m_retry;
+    QList<Entry> m_resyncEntries;
+};
+
+} // namespace etcd
+
+using etcd::Client;
+using etcd::Promise;
+
+EtcdProvider::EtcdProvider(EtcdOptions options, QObject *parent)
+    : Provider(parent), m_client(std::make_shared<Client>(std::move(options)))
+{
+}
+
+// Requests of this provider still in flight are aborted (their futures get
+// Cancelled). Watches keep the connection state and go on; one that was
+// re-listing after a compaction at this moment reports failed(Cancelled).
+EtcdProvider::~EtcdProvider()
+{
+    m_client->abortAll();
+}
+
+QString EtcdProvider::scheme() const { return QStringLiteral("etcd"); }
+
+QString EtcdProvider::describe() const
+{
+    QString d = QStringLiteral("etcd ") + m_client->endpointList();
+    if (!m_client->opt.root.isEmpty())
+        d += QStringLiteral(" root ") + m_client->opt.root;
+    if (!m_client->opt.user.isEmpty())
+        d += QStringLiteral(" as ") + m_client->opt.user;
+    return d;
+}
+
+QString EtcdProvider::currentEndpoint() const { return m_client->opt.endpoints.value(m_client->current); }
+
+Capabilities EtcdProvider::capabilities() const
+{
+    Capabilities caps;
+    caps.watch = WatchKind::Native;
+    caps.compareAndSwap = true;
+    caps.ttl = true;
+    caps.locks = true;
+    caps.transactions = true;
+    caps.watchHistory = true;
+    return caps;
+}
+
+QFuture<Result<ListPage>> EtcdProvider::list(const ListOptions &options)
+{
+    Promise<Result<ListPage>> done;
+    Client *c = m_client.get();
+    const QByteArray prefix = c->etcdKey(options.prefix);
+    QByteArray from = prefix;
+    if (!options.cursor.isEmpty()) {
+        from = QByteArray::fromBase64(options.cursor.toLatin1(), QByteArray::Base64UrlEncoding);
+        if (from.isEmpty() || !from.startsWith(prefix)) {
+            done(Error(ErrorKind::Invalid,
+                       QStringLiteral("this cursor does not belong to a listing of \"%1\"; start the listing again")
+                           .arg(options.prefix),
+                       options.prefix));
+            return done.future();
+        }
+    }
+    const int limit = options.limit <= 0 ? 500 : std::min(options.limit, 10000);
+    const Json body{{"key", etcd::b64(from.isEmpty() ? QByteArray(1, '\0') : from)},
+                    {"range_end", etcd::b64(etcd::prefixEnd(prefix))},
+                    {"limit", limit},
+                    {"keys_only", options.keysOnly}};
+    const bool keysOnly = options.keysOnly;
+    c->post(QStringLiteral("/v3/kv/range"), body, [c, done, keysOnly](Result<Json> r) {
+        if (!r.ok())
+            return done(r.error());
+        ListPage page;
+        page.revision = QString::number(etcd::i64(etcd::member(r.value(), "header"), "revision"));
+        const Json &kvs = etcd::member(r.value(), "kvs");
+        QByteArray last;
+        if (kvs.is_array())
+            for (const Json &kv : kvs) {
+                page.entries << c->entryFromKv(kv, keysOnly);
+                last = etcd::unb64(etcd::member(kv, "key"));
+            }
+        if (etcd::flag(r.value(), "more") && !last.isEmpty())
+            page.nextCursor = QString::fromLatin1(
+                QByteArray(last + '\0').toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
+        done(std::move(page));
+    });
+    return done.future();
+}
+
+QFuture<Result<Entry>> EtcdProvider::get(const QString &key)
+{
+    Promise<Result<Entry>> done;
+    if (Status v = validateKey(key, capabilities()); !v.ok()) {
+        done(v.error());
+        return done.future();
+    }
+    Client *c = m_client.get();
+    c->post(QStringLiteral("/v3/kv/range"), Json{{"key", etcd::b64(c->etcdKey(key))}},
+            [c, done, key](Result<Json> r) {
+                if (!r.ok())
+                    return done(r.error());
+                const Json &kvs = etcd::member(r.value(), "kvs");
+                if (!kvs.is_array() || kvs.empty())
+                    return done(Error(ErrorKind::NotFound, QStringLiteral("no key \"%1\"").arg(key), key));
+                done(c->entryFromKv(kvs[0], false));
+            });
+    return done.future();
+}
+
+namespace {
+
+Result<Json> revisionCompare(const QByteArray &key, const QString &revision, const QString &where)
+{
+    bool ok = false;
+    const qint64 rev = revision.toLongLong(&ok);
+    if (!ok || rev <= 0)
+        return Error(ErrorKind::Invalid,
+                     QStringLiteral("\"%1\" is not an etcd revision (a positive mod_revision); read the key again")
+                         .arg(revision),
+                     where);
+    return Json{{"key", etcd::b64(key)}, {"target", "MOD"}, {"result", "EQUAL"}, {"mod_revision", std::to_string(rev)}};
+}
+
+// The kv a failed txn read back with its request_range, or null.
+Json failedKv(const Json &txn)
+{
+    const Json &responses = etcd::member(txn, "responses");
+    if (!responses.is_array() || responses.empty())
+        return {};
+    const Json &kvs = etcd::member(etcd::member(responses[0], "response_range"), "kvs");
+    return kvs.is_array() && !kvs.empty() ? kvs[0] : Json();
+}
+
+} // namespace
+
+QFuture<Result<Entry>> EtcdProvider::put(const Entry &entry, const Precondition &pre)
+{
+    Promise<Result<Entry>> done;
+    if (Status v = validateKey(entry.key, capabilities()); !v.ok()) {
+        done(v.error());
+        return done.future();
+    }
+    Client *c = m_client.get();
+    const QByteArray key = c->etcdKey(entry.key);
+    const QByteArray bytes = encodeValue(entry);
+    Json compare = Json::array();
+    if (pre.kind == Precondition::Kind::Revision) {
+        Result<Json> cmp = revisionCompare(key, pre.revision, entry.key);
+        if (!cmp.ok()) {
+            done(cmp.error());
+            return done.future();
+        }
+        compare.push_back(cmp.value());
+    } else if (pre.kind == Precondition::Kind::MustNotExist) {
+        compare.push_back(Json{{"key", etcd::b64(key)}, {"target", "CREATE"}, {"result", "EQUAL"}, {"create_revision", "0"}});
+    }
+    const Json body{{"compare", compare},
+                    {"success", Json::array({Json{{"request_put", Json{{"key", etcd::b64(key)}, {"value", etcd::b64(bytes)}}}}})},
+                    {"failure", Json::array({Json{{"request_range", Json{{"key", etcd::b64(key)}}}}})}};
+    Entry stored = entry;
+    stored.raw = bytes;
+    c->post(QStringLiteral("/v3/kv/txn"), body, [done, stored, pre](Result<Json> r) mutable {
+        if (!r.ok())
+            return done(r.error());
+        if (!etcd::flag(r.value(), "succeeded")) {
+            const Json kv = failedKv(r.value());
+            const QString actual = kv.is_null() ? QString() : QString::number(etcd::i64(kv, "mod_revision"));
+            if (pre.kind == Precondition::Kind::MustNotExist)
+                return done(Error(ErrorKind::AlreadyExists,
+                                  QStringLiteral("\"%1\" already exists (revision %2)").arg(stored.key, actual),
+                                  stored.key));
+            return done(Error(ErrorKind::Conflict,
+                              actual.isEmpty()
+                                  ? QStringLiteral("\"%1\" changed: expected revision %2, but the key no longer exists")
+                                        .arg(stored.key, pre.revision)
+                                  : QStringLiteral("\"%1\" changed: expected revision %2, found revision %3; read it "
+                                                   "again and retry")
+                                        .arg(stored.key, pre.revision, actual),
+                              stored.key));
+        }
+        stored.revision = QString::number(etcd::i64(etcd::member(r.value(), "header"), "revision"));
+        stored.updated = QDateTime::currentDateTimeUtc();
+        done(std::move(stored));
+    });
+    return done.future();
+}
+
+QFuture<Status> EtcdProvider::remove(const QString &userKey, const Precondition &pre)
+{
+    Promise<Status> done;
+    if (Status v = validateKey(userKey, capabilities()); !v.ok()) {
+        done(v);
+        return done.future();
+    }
+    if (pre.kind == Precondition::Kind::MustNotExist) {
+        done(Error(ErrorKind::Invalid, QStringLiteral("removing a key on condition that it does not exist means nothing"),
+                   userKey));
+        return done.future();
+    }
+    Client *c = m_client.get();
+    const QByteArray key = c->etcdKey(userKey);
+    Json compare = Json::array();
+    if (pre.kind == Precondition::Kind::Revision) {
+        Result<Json> cmp = revisionCompare(key, pre.revision, userKey);
+        if (!cmp.ok()) {
+            done(cmp.error());
+            return done.future();
+        }
+        compare.push_back(cmp.value());
+    }
+    const Json body{{"compare", compare},
+                    {"success", Json::array({Json{{"request_delete_range", Json{{"key", etcd::b64(key)}}}}})},
+                    {"failure", Json::array({Json{{"request_range", Json{{"key", etcd::b64(key)}}}}})}};
+    c->post(QStringLiteral("/v3/kv/txn"), body, [done, userKey, pre](Result<Json> r) {
+        if (!r.ok())
+            return done(r.error());
+        const Error missing(ErrorKind::NotFound, QStringLiteral("no key \"%1\"").arg(userKey), userKey);
+        if (etcd::flag(r.value(), "succeeded")) {
+            const Json &responses = etcd::member(r.value(), "responses");
+            const qint64 deleted = responses.is_array() && !responses.empty()
+                                       ? etcd::i64(etcd::member(responses[0], "response_delete_range"), "deleted")
+                                       : 0;
+            return done(deleted > 0 ? Status() : Status(missing));
+        }
+        const Json kv = failedKv(r.value());
+        if (kv.is_null())
+            return done(missing);
+        done(Error(ErrorKind::Conflict,
+                   QStringLiteral("\"%1\" changed: expected revision %2, found revision %3; read it again and retry")
+                       .arg(userKey, pre.revision, QString::number(etcd::i64(kv, "mod_revision"))),
+                   userKey));
+    });
+    return done.future();
+}
+
+std::unique_ptr<Watch> EtcdProvider::watch(const QString &prefix, const QString &fromRevision)
+{
+    const QByteArray key = m_client->etcdKey(prefix);
+    // "Events after R": etcd's start_revision is inclusive.
+    const qint64 from = fromRevision.isEmpty() ? 0 : fromRevision.toLongLong() + 1;
+    return std::make_unique<etcd::EtcdWatch>(m_client, key.isEmpty() ? QByteArray(1, '\0') : key,
+                                             etcd::prefixEnd(key), from);
+}
+
+QFuture<Result<Lock>> EtcdProvider::lock(const QString &name, std::chrono::milliseconds ttl)
+{
+    Promise<Result<Lock>> done;
+    if (Status v = validateKey(name, capabilities()); !v.ok()) {
+        done(v.error());
+        return done.future();
+    }
+    Client *c = m_client.get();
+    const qint64 seconds = std::max<qint64>(1, (ttl.count() + 999) / 1000);
+    const QString owner = QStringLiteral("%1:%2:%3")
+                              .arg(QSysInfo::machineHostName(), QString::number(QCoreApplication::applicationPid()),
+                                   QUuid::createUuid().toString(QUuid::WithoutBraces).left(8));
+    const QByteArray key = c->lockKey(name);
+    c->post(QStringLiteral("/v3/lease/grant"), Json{{"TTL", std::to_string(seconds)}},
+            [c, done, name, owner, key, seconds](Result<Json> grant) {
+                if (!grant.ok())
+                    return done(grant.error());
+                const qint64 lease = etcd::i64(grant.value(), "ID");
+                const Json body{
+                    {"compare", Json::array({Json{{"key", etcd::b64(key)}, {"target", "CREATE"}, {"result", "EQUAL"},
+                                                  {"create_revision", "0"}}})},
+                    {"success", Json::array({Json{{"request_put", Json{{"key", etcd::b64(key)},
+                                                                       {"value", etcd::b64(owner.toUtf8())},
+                                                                       {"lease", std::to_string(lease)}}}}})},
+                    {"failure", Json::array({Json{{"request_range", Json{{"key", etcd::b64(key)}}}}})}};
+                c->post(QStringLiteral("/v3/kv/txn"), body, [c, done, name, owner, lease, seconds](Result<Json> r) {
+                    if (!r.ok() || !etcd::flag(r.value(), "succeeded")) {
+                        // Not ours: give the lease back at once.
+                        c->post(QStringLiteral("/v3/lease/revoke"), Json{{"ID", std::to_string(lease)}},
+                                [](Result<Json>) {});
+                        if (!r.ok())
+                            return done(r.error());
+                        const Json kv = failedKv(r.value());
+                        const QString holder = QString::fromUtf8(etcd::unb64(etcd::member(kv, "value")));
+                        return done(Error(ErrorKind::Busy,
+                                          QStringLiteral("lock \"%1\" is held by %2; it is released when its holder "
+                                                         "unlocks or its lease expires")
+                                              .arg(name, holder.isEmpty() ? QStringLiteral("another client") : holder),
+                                          name));
+                    }
+                    Lock l;
+                    l.name = name;
+                    l.owner = owner;
+                    l.fencingToken = quint64(etcd::i64(etcd::member(r.value(), "header"), "revision"));
+                    l.expires = QDateTime::currentDateTimeUtc().addSecs(seconds);
+                    done(std::move(l));
+                });
+            });
+    return done.future();
+}
+
+QFuture<Status> EtcdProvider::unlock(const Lock &lock)
+{
+    Promise<Status> done;
+    Client *c = m_client.get();
+    const QByteArray key = c->lockKey(lock.name);
+    const Json body{
+        {"compare",
+         Json::array({Json{{"key", etcd::b64(key)}, {"target", "CREATE"}, {"result", "EQUAL"},
+                           {"create_revision", std::to_string(lock.fencingToken)}},
+                      Json{{"key", etcd::b64(key)}, {"target", "VALUE"}, {"result", "EQUAL"},
+                           {"value", etcd::b64(lock.owner.toUtf8())}}})},
+        {"success", Json::array({Json{{"request_range", Json{{"key", etcd::b64(key)}}}},
+                                 Json{{"request_delete_range", Json{{"key", etcd::b64(key)}}}}})},
+        {"failure", Json::array({Json{{"request_range", Json{{"key", etcd::b64(key)}}}}})}};
+    const QString name = lock.name;
+    c->post(QStringLiteral("/v3/kv/txn"), body, [c, done, name](Result<Json> r) {
+        if (!r.ok())
+            return done(r.error());
+        const Json kv = failedKv(r.value());
+        if (!etcd::flag(r.value(), "succeeded")) {
+            if (kv.is_null())
+                return done(Error(ErrorKind::NotFound,
+                                  QStringLiteral("lock \"%1\" is not held (its lease may have expired)").arg(name), name));
+            return done(Error(ErrorKind::Conflict,
+                              QStringLiteral("lock \"%1\" is now held by %2, not by this lock")
+                                  .arg(name, QString::fromUtf8(etcd::unb64(etcd::member(kv, "value")))),
+                              name));
+        }
+        const qint64 lease = etcd::i64(kv, "lease");
+        if (lease == 0)
+            return done(Status());
+        c->post(QStringLiteral("/v3/lease/revoke"), Json{{"ID", std::to_string(lease)}}, [done](Result<Json> revoked) {
+            // The key is gone already; a lease that expired meanwhile is fine.
+            done(revoked.ok() || revoked.error().kind == ErrorKind::NotFound ? Status() : Status(revoked.error()));
+        });
+    });
+    return done.future();
+}
+
+QFuture<Result<QList<Entry>>> EtcdProvider::history(const QString &key, int limit)
+{
+    Promise<Result<QList<Entry>>> done;
+    if (Status v = validateKey(key, capabilities()); !v.ok()) {
+        done(v.error());
+        return done.future();
+    }
+    struct Walk {
+        Client *c;
+        QByteArray key;
+        QString userKey;
+        int limit;
+        QList<Entry> found;
+        Promise<Result<QList<Entry>>> done;
+        void step(qint64 atRevision, std::shared_ptr<Walk> self)
+        {
+            Json body{{"key", etcd::b64(key)}};
+            if (atRevision > 0)
+                body["revision"] = std::to_string(atRevision);
+            c->post(QStringLiteral("/v3/kv/range"), body, [self, atRevision](Result<Json> r) {
+                if (!r.ok()) {
+                    // Compacted: what is left is the whole history etcd kept.
+                    if (atRevision > 0 && r.error().kind == ErrorKind::NotFound)
+                        return self->done(std::move(self->found));
+                    return self->done(r.error());
+                }
+                const Json &kvs = etcd::member(r.value(), "kvs");
+                if (!kvs.is_array() || kvs.empty()) {
+                    if (atRevision == 0)
+                        return self->done(
+                            Error(ErrorKind::NotFound, QStringLiteral("no key \"%1\"").arg(self->userKey), self->userKey));
+                    return self->done(std::move(self->found));
+                }
+                self->found << self->c->entryFromKv(kvs[0], false);
+                const qint64 mod = etcd::i64(kvs[0], "mod_revision");
+                if (self->found.size() >= self->limit || mod <= 1)
+                    return self->done(std::move(self->found));
+                self->step(mod - 1, self);
+            });
+        }
+    };
+    auto walk = std::make_shared<Walk>(Walk{m_client.get(), m_client->etcdKey(key), key, std::max(1, limit), {}, done});
+    walk->step(0, walk);
+    return done.future();
+}
+
+QString dottedToEtcdKey(const QString &root, const QString &dotted)
+{
+    QString base = root;
+    while (base.endsWith(QLatin1Char('/')))
+        base.chop(1);
+    return base + QLatin1Char('/') + dotted.split(QLatin1Char('.')).join(QLatin1Char('/'));
+}
+
+} // namespace sd

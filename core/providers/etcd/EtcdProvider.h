@@ -1,0 +1,112 @@
+#pragma once
+
+#include "providers/Provider.h"
+
+#include <QStringList>
+
+#include <memory>
+
+namespace sd {
+
+namespace etcd {
+class Client;
+}
+
+struct EtcdOptions {
+    // http(s)://host:port, tried in order; the one that last answered is
+    // used first next time.
+    QStringList endpoints;
+    QString user;
+    QString password; // a secret: never logged, never in describe()
+    // Every key of this store lives under `root` + "/" (empty: the whole
+    // keyspace). Keys shown to users have the root stripped.
+    QString root;
+    // Where lock keys live (outside the data root, so listings never show
+    // them). Empty: "statedeck-locks" + root.
+    QString lockPrefix;
+    // TLS client certificate, key and CA bundle (PEM files) for https
+    // endpoints. Empty: QtNetwork's defaults (system CAs, no client cert).
+    QString certFile;
+    QString keyFile;
+    QString caFile;
+    // Per request; a watch stream has no overall timeout.
+    int requestTimeoutMs = 5000;
+};
+
+// etcd v3 through its JSON gateway (grpc-gateway, /v3/...), over QtNetwork.
+//
+// Why the gateway and not gRPC: statedeck is Qt Core + Network only, and the
+// gateway gives every v3 call we need (range, txn, watch stream, leases,
+// auth) as HTTP/1.1 + JSON on the same port, asynchronous on the event loop
+// through QNetworkAccessManager. gRPC would add grpc++/protobuf and their
+// own threads and completion queues to every build, for no capability we use.
+// Keys and values are base64 in the gateway's JSON; int64s are strings.
+//
+// Entry revision = the key's mod_revision (decimal). put/remove run in a txn
+// comparing mod_revision (Precondition::mustNotExist compares
+// create_revision == 0), so a concurrent writer gets Conflict, naming the
+// expected and the actual revision.
+//
+// list: a range over root+prefix with `limit`; the cursor is the next key
+// after the last one returned (base64url). ListPage::revision is the
+// header revision, which a watch can resume from.
+//
+// watch(prefix, R): events after R (start_revision R+1), with progress
+// notifications; a dropped stream reconnects (to the next endpoint if need
+// be) from the last revision seen. If etcd has compacted past that revision
+// the watch sends Resync, Added for every current entry, ResyncDone, and
+// carries on from the revision of that listing.
+//
+// lock(name, ttl): grants a lease of `ttl` (rounded up to whole seconds,
+// never kept alive: the lock expires like a Redis PX lock unless unlocked),
+// then creates lockPrefix/name with that lease if its create_revision is 0.
+// The fencing token is the revision that created the lock key, so it grows
+// with every acquisition. unlock deletes the key only if its create_revision
+// and value (owner) are still ours, then revokes the lease.
+//
+// Endpoints: a connection failure (refused, host not found, timeout, closed)
+// or an etcd "unavailable" answer moves on to the next endpoint; the one that
+// answers is remembered. With user/password, a token from
+// /v3/auth/authenticate goes in the Authorization header and is fetched again
+// when etcd says it is invalid or expired.
+class EtcdProvider : public Provider {
+    Q_OBJECT
+public:
+    explicit EtcdProvider(EtcdOptions options, QObject *parent = nullptr);
+    ~EtcdProvider() override;
+
+    QString scheme() const override;
+    QString describe() const override;
+    Capabilities capabilities() const override;
+
+    QFuture<Result<ListPage>> list(const ListOptions &options) override;
+    QFuture<Result<Entry>> get(const QString &key) override;
+    QFuture<Result<Entry>> put(const Entry &entry, const Precondition &pre) override;
+    QFuture<Status> remove(const QString &key, const Precondition &pre) override;
+    std::unique_ptr<Watch> watch(const QString &prefix, const QString &fromRevision) override;
+    QFuture<Result<Lock>> lock(const QString &name, std::chrono::milliseconds ttl) override;
+    QFuture<Status> unlock(const Lock &lock) override;
+
+    // Older values of `key`, newest first, starting with the current one, at
+    // most `limit`. etcd keeps every revision until it is compacted: this
+    // walks back with range reads at `revision = mod_revision - 1` and stops
+    // at the compaction point, at a revision where the key did not exist
+    // (history before a delete is not followed), or at `limit`. Each entry's
+    // revision is its mod_revision. NotFound if the key does not exist now.
+    QFuture<Result<QList<Entry>>> history(const QString &key, int limit);
+
+    // The endpoint requests go to first (the one that answered last).
+    QString currentEndpoint() const;
+
+private:
+    std::shared_ptr<etcd::Client> m_client;
+};
+
+// Seed 004's hierarchical keys ("deployment.phase") as etcd keys: the dotted
+// path's segments joined by "/" under `root` (a trailing "/" on root is
+// ignored): dottedToEtcdKey("/apps/web", "deployment.phase") ==
+// "/apps/web/deployment/phase". An EtcdProvider whose root is "/apps/web"
+// therefore shows the key as "deployment/phase".
+QString dottedToEtcdKey(const QString &root, const QString &dotted);
+
+} // namespace sd
