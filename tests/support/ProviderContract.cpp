@@ -5,6 +5,8 @@
 #include "providers/Backends.h"
 #include "store/StateStore.h"
 
+#include <QDeadlineTimer>
+#include <QElapsedTimer>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTest>
@@ -369,6 +371,51 @@ void ProviderContract::testLocks()
     // The old holder cannot release what it no longer holds.
     QVERIFY(!await(a->unlock(first.value())).ok());
     QVERIFY(await(b->unlock(second.value())).ok());
+}
+
+// A holder process killed with SIGKILL never unlocks: the lock must free
+// itself when its TTL (or lease) runs out, and the next holder's fencing
+// token must be higher than the dead one's.
+void ProviderContract::testLockHolderProcessDies()
+{
+    const QString program = builtProgram(QStringLiteral("sd-lock-holder"));
+    QVERIFY2(!program.isEmpty(), "sd-lock-holder was not built");
+    constexpr int ttlMs = 2000;
+    QProcess holder;
+    holder.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    holder.start(program, QStringList{m_spec.backend, QStringLiteral("job"), QString::number(ttlMs)} +
+                              specArguments(m_spec));
+    QByteArray line;
+    QDeadlineTimer startDeadline(30000);
+    while (!line.contains('\n') && !startDeadline.hasExpired() && holder.state() != QProcess::NotRunning) {
+        holder.waitForReadyRead(200);
+        line += holder.readAllStandardOutput();
+    }
+    QElapsedTimer sinceHeld;
+    sinceHeld.start();
+    QVERIFY2(line.startsWith("held "), line.constData());
+    const quint64 deadToken = line.mid(5).trimmed().toULongLong();
+    holder.kill();
+    holder.waitForFinished(5000);
+
+    auto contender = open();
+    auto early = await(contender->lock(QStringLiteral("job"), std::chrono::seconds(30)));
+    // Only meaningful while the dead holder's TTL surely still runs; a slow
+    // machine may already be past it.
+    if (sinceHeld.elapsed() < ttlMs / 2) {
+        QVERIFY2(!early.ok(), "a lock was granted while its dead holder's TTL still ran");
+        QCOMPARE(early.error().kind, ErrorKind::Busy);
+    }
+    Result<Lock> taken = early;
+    QDeadlineTimer deadline(60000);
+    while (!taken.ok() && taken.error().kind == ErrorKind::Busy && !deadline.hasExpired()) {
+        QTest::qWait(200);
+        taken = await(contender->lock(QStringLiteral("job"), std::chrono::seconds(30)));
+    }
+    QVERIFY2(taken.ok(), qPrintable(taken.error().toString()));
+    QVERIFY2(taken->fencingToken > deadToken,
+             qPrintable(QStringLiteral("token %1 after dead holder's %2").arg(taken->fencingToken).arg(deadToken)));
+    QVERIFY(await(contender->unlock(taken.value())).ok());
 }
 
 void ProviderContract::testUnavailableStore()

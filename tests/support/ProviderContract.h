@@ -52,6 +52,7 @@ private Q_SLOTS:
     void testWatchResume();
     void testTwoProcessesLoseNoUpdate();
     void testLocks();
+    void testLockHolderProcessDies();
     void testUnavailableStore();
 
 private:
