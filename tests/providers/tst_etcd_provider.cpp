@@ -508,6 +508,40 @@ private Q_SLOTS:
         QCOMPARE(final->value.value("n", 0), kProcesses * kEach);
     }
 
+    // issue 4's contention test proper: 16 processes updating one key through
+    // StateStore::update (merge patch in a CAS retry loop); the final value
+    // holds every process's every field.
+    void testSixteenProcessesUpdateThroughStateStore()
+    {
+        const QString program = builtProgram(QStringLiteral("sd-merge-updater"));
+        QVERIFY2(!program.isEmpty(), "sd-merge-updater was not built");
+        constexpr int kProcesses = 16, kEach = 10;
+        std::vector<std::unique_ptr<QProcess>> procs;
+        for (int i = 0; i < kProcesses; ++i) {
+            auto proc = std::make_unique<QProcess>();
+            proc->setProcessChannelMode(QProcess::ForwardedErrorChannel);
+            proc->start(program, {QStringLiteral("etcd"), QStringLiteral("merged"), QStringLiteral("p%1").arg(i),
+                                  QString::number(kEach), QStringLiteral("endpoints=") + m_server->endpoint(),
+                                  QStringLiteral("root=") + m_root});
+            procs.push_back(std::move(proc));
+        }
+        for (auto &proc : procs) {
+            const bool finished = proc->waitForFinished(80000);
+            if (!finished)
+                proc->kill();
+            QVERIFY(finished);
+            QCOMPARE(proc->exitStatus(), QProcess::NormalExit);
+            QCOMPARE(proc->exitCode(), 0);
+        }
+        auto p = provider({m_server->endpoint()}, m_root);
+        auto final = await(p->get(QStringLiteral("merged")));
+        QVERIFY2(final.ok(), qPrintable(final.error().toString()));
+        QCOMPARE(int(final->value.size()), kProcesses * kEach);
+        for (int i = 0; i < kProcesses; ++i)
+            for (int j = 0; j < kEach; ++j)
+                QVERIFY(final->value.contains(QStringLiteral("p%1-%2").arg(i).arg(j).toStdString()));
+    }
+
 private:
     std::unique_ptr<EtcdMember> m_server;
     QString m_root;
