@@ -4,3 +4,5 @@ set -euo pipefail
 build=${1:-build}
 cd "$(dirname "$0")/.."
 bench/sqlite.sh "$build"
+bench/redis.sh "$build"
+bench/etcd.sh "$build"

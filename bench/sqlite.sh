@@ -15,19 +15,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 db="$tmp/bench.db"
 
-# best of RUNS: "seconds peak_kib" (wall time from the clock in ns; RSS from time(1))
-measure() {
-  local best="" rss=""
-  for _ in $(seq "$RUNS"); do
-    local t0 t1 s
-    t0=$(date +%s%N)
-    /usr/bin/time -f "%M" -o "$tmp/t" "$@" > /dev/null
-    t1=$(date +%s%N)
-    s=$(awk "BEGIN{printf \"%.3f\", ($t1 - $t0) / 1e9}")
-    if [ -z "$best" ] || awk "BEGIN{exit !($s < $best)}"; then best=$s; rss=$(cat "$tmp/t"); fi
-  done
-  echo "$best $rss"
-}
+. "$(dirname "$0")/lib.sh"
 
 echo "filling $N_LS keys through the provider API..."
 "$fill" sqlite "$N_LS" "path=$db"
@@ -57,7 +45,6 @@ done
 end=$(date +%s.%N)
 ref_put_s=$(awk "BEGIN{printf \"%.2f\", $end - $start}")
 
-ratio() { awk "BEGIN{printf \"%.1f\", $1 / $2}"; }
 echo
 echo "| work | seconds | peak RSS | vs sqlite3 |"
 echo "| --- | --- | --- | --- |"

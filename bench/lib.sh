@@ -1,0 +1,39 @@
+# Shared by the bench/*.sh scripts: source it after setting $tmp and $RUNS.
+
+# best of RUNS: "seconds peak_kib" (wall time from the clock in ns; RSS from
+# time(1)). The command's stdout is discarded.
+measure() {
+  local best="" rss=""
+  for _ in $(seq "$RUNS"); do
+    local t0 t1 s
+    t0=$(date +%s%N)
+    /usr/bin/time -f "%M" -o "$tmp/t" "$@" > /dev/null
+    t1=$(date +%s%N)
+    s=$(awk "BEGIN{printf \"%.3f\", ($t1 - $t0) / 1e9}")
+    if [ -z "$best" ] || awk "BEGIN{exit !($s < $best)}"; then best=$s; rss=$(cat "$tmp/t"); fi
+  done
+  echo "$best $rss"
+}
+
+ratio() { awk "BEGIN{printf \"%.2f\", $1 / $2}"; }
+
+# A loopback TCP port nobody listens on now.
+free_port() {
+  local p
+  for _ in $(seq 100); do
+    p=$((20000 + RANDOM % 30000))
+    if ! (exec 3<> "/dev/tcp/127.0.0.1/$p") 2> /dev/null; then echo "$p"; return 0; fi
+  done
+  echo "no free port found" >&2
+  return 1
+}
+
+# Waits (at most 20 s) until 127.0.0.1:$1 accepts connections.
+wait_port() {
+  for _ in $(seq 200); do
+    if (exec 3<> "/dev/tcp/127.0.0.1/$1") 2> /dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "nothing listens on 127.0.0.1:$1 after 20 s" >&2
+  return 1
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# statedeck against a real redis-server on loopback, side by side with
+# Redis's own tools on the same server:
+#   - listing 100k keys: `statedeckctl ls` against `redis-cli --scan`
+#   - writing 100k keys: the provider's put (sd-bench-fill, 256 in flight)
+#     against `redis-benchmark -t set` (plain and with -P 64 pipelining)
+# Usage: bench/redis.sh [BUILD_DIR]   (N and RUNS override the counts)
+set -euo pipefail
+build=${1:-build}
+ctl="$build/app/statedeckctl"
+fill="$build/bench/sd-bench-fill"
+N=${N:-100000}
+RUNS=${RUNS:-3}
+tmp=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
+port=$(free_port)
+redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp" > "$tmp/server.log" 2>&1 &
+server=$!
+trap 'kill "$server" 2> /dev/null; wait "$server" 2> /dev/null; rm -rf "$tmp"' EXIT
+wait_port "$port"
+url="redis://127.0.0.1:$port/0"
+
+echo "writing $N keys through the provider (sd-bench-fill)..."
+fill_out=$("$fill" redis "$N" host=127.0.0.1 "port=$port" --prefix bench/)
+echo "$fill_out"
+fill_rate=$(echo "$fill_out" | sed -E 's/.*: ([0-9]+) puts\/s.*/\1/')
+[ "$(redis-cli -p "$port" --scan --pattern 'bench/*' | wc -l)" -eq "$N" ]
+
+read -r ref ref_rss < <(measure redis-cli -p "$port" --scan --pattern 'bench/*')
+read -r keys keys_rss < <(measure "$ctl" --store "$url" ls bench/ -o value --page-size 5000)
+read -r vals vals_rss < <(measure "$ctl" --store "$url" ls bench/ -o json --values --page-size 5000)
+[ "$("$ctl" --store "$url" ls bench/ -o value --page-size 5000 | wc -l)" -eq "$N" ]
+
+# redis-benchmark prints "SET: 123456.79 requests per second..."
+bench_rate() { redis-benchmark -h 127.0.0.1 -p "$port" -t set -n "$N" -r "$N" -q "$@" | tr '\r' '\n' \
+  | grep -E '^SET: [0-9.]+ requests per second' | tail -1 | sed -E 's/SET: ([0-9.]+).*/\1/'; }
+plain=$(bench_rate)
+pipelined=$(bench_rate -P 64)
+
+echo
+echo "| work | seconds | peak RSS | vs redis-cli --scan |"
+echo "| --- | --- | --- | --- |"
+echo "| redis-cli --scan, $N keys (reference; COUNT 10) | $ref | $((ref_rss / 1024)) MiB | 1.00x |"
+echo "| statedeckctl ls, $N keys, -o value | $keys | $((keys_rss / 1024)) MiB | $(ratio "$keys" "$ref")x |"
+echo "| statedeckctl ls, $N keys, -o json --values | $vals | $((vals_rss / 1024)) MiB | $(ratio "$vals" "$ref")x |"
+echo
+echo "| work | writes/s | share of redis-benchmark -P 64 |"
+echo "| --- | --- | --- |"
+echo "| redis-benchmark -t set -n $N -P 64 (reference) | ${pipelined%.*} | 1.00 |"
+echo "| redis-benchmark -t set -n $N (50 clients, no pipelining) | ${plain%.*} | $(ratio "$plain" "$pipelined") |"
+echo "| statedeck provider put, $N keys, 256 in flight (CAS script per write) | $fill_rate | $(ratio "$fill_rate" "$pipelined") |"
