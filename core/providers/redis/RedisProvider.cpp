@@ -24,19 +24,34 @@ const QByteArray kRevKey = QByteArrayLiteral("__statedeck:rev");
 // in and must get the same batch again.
 constexpr int kScanCount = 1000;
 
-// Reads one key: {type, revision, pttl, value-or-fields} or {"none"}.
-const QByteArray kGetScript = QByteArrayLiteral(R"lua(
-local t = redis.call('TYPE', KEYS[1]).ok
-if t == 'none' then return {'none'} end
-local rev = redis.call('HGET', KEYS[2], KEYS[1]) or '0'
-local ttl = redis.call('PTTL', KEYS[1])
-local v = false
-if ARGV[1] == '1' then
-  if t == 'string' then v = redis.call('GET', KEYS[1])
-  elseif t == 'hash' then v = redis.call('HGETALL', KEYS[1]) end
+// Reads many keys in one call: KEYS[1] is the revision hash, KEYS[2..] the
+// keys. For each: {type, revision, pttl, value-or-fields} or {"none"}. One
+// script per chunk instead of one per key: listing 100k keys is then a few
+// hundred round trips and script runs, not 100k.
+const QByteArray kGetManyScript = QByteArrayLiteral(R"lua(
+local out = {}
+for i = 2, #KEYS do
+  local k = KEYS[i]
+  local t = redis.call('TYPE', k).ok
+  if t == 'none' then
+    out[i - 1] = {'none'}
+  else
+    local rev = redis.call('HGET', KEYS[1], k) or '0'
+    local ttl = redis.call('PTTL', k)
+    local v = false
+    if ARGV[1] == '1' then
+      if t == 'string' then v = redis.call('GET', k)
+      elseif t == 'hash' then v = redis.call('HGETALL', k) end
+    end
+    out[i - 1] = {t, rev, ttl, v}
+  end
 end
-return {t, rev, ttl, v}
+return out
 )lua");
+
+// Keys per get script: small enough that one script never holds the server
+// for long or builds a giant reply when values are asked for.
+constexpr qsizetype kGetChunk = 256;
 
 // Checks the precondition and writes, atomically.
 // ARGV: mode (none|absent|rev), expected revision, value, ttl ms or ''.
@@ -190,20 +205,22 @@ void fetchEntries(Connection *conn, const QList<QByteArray> &keys, bool withValu
     };
     auto st = std::make_shared<State>();
     st->slots.resize(keys.size());
-    st->left = int(keys.size());
-    // All commands go out at once: hiredis pipelines them on the socket.
-    for (qsizetype i = 0; i < keys.size(); ++i) {
-        const QByteArray key = keys[i];
-        conn->command(eval(kGetScript, {key, kRevKey}, {withValue ? "1" : "0"}),
-                      [st, i, key, done, conn](const Result<Reply> &r) {
+    st->left = int((keys.size() + kGetChunk - 1) / kGetChunk);
+    // All chunks go out at once: hiredis pipelines them on the socket.
+    for (qsizetype first = 0; first < keys.size(); first += kGetChunk) {
+        const QList<QByteArray> chunk = keys.mid(first, kGetChunk);
+        conn->command(eval(kGetManyScript, QList<QByteArray>{kRevKey} + chunk, {withValue ? "1" : "0"}),
+                      [st, first, chunk, done](const Result<Reply> &r) {
                           if (!r.ok())
                               st->error = r.error();
-                          else if (r->type == Reply::Type::Error)
-                              st->error = unexpected(r.value(), QString::fromUtf8(key));
+                          else if (r->type != Reply::Type::Array || r->elements.size() != chunk.size())
+                              st->error = unexpected(r.value(), QString::fromUtf8(chunk.first()));
                           else {
-                              Entry e;
-                              if (entryFromReply(key, r.value(), &e))
-                                  st->slots[i] = std::move(e);
+                              for (qsizetype i = 0; i < chunk.size(); ++i) {
+                                  Entry e;
+                                  if (entryFromReply(chunk[i], r->elements[i], &e))
+                                      st->slots[first + i] = std::move(e);
+                              }
                           }
                           if (--st->left > 0)
                               return;
@@ -212,9 +229,10 @@ void fetchEntries(Connection *conn, const QList<QByteArray> &keys, bool withValu
                               return;
                           }
                           QList<Entry> out;
-                          for (auto &s : st->slots)
-                              if (s)
-                                  out << std::move(*s);
+                          out.reserve(st->slots.size());
+                          for (auto &slot : st->slots)
+                              if (slot)
+                                  out << std::move(*slot);
                           done(out);
                       });
     }
