@@ -20,7 +20,7 @@ etcd --name bench --data-dir "$tmp/etcd" \
   --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
   --initial-cluster "bench=http://127.0.0.1:$peer" --quota-backend-bytes 4294967296 > "$tmp/server.log" 2>&1 &
 server=$!
-trap 'kill "$server" 2> /dev/null; wait "$server" 2> /dev/null; rm -rf "$tmp"' EXIT
+trap 'rc=$?; kill "$server" 2> /dev/null; wait "$server" 2> /dev/null; rm -rf "$tmp"; exit $rc' EXIT
 wait_port "$port"
 ep="127.0.0.1:$port"
 etcdctl() { command etcdctl --endpoints "$ep" "$@"; }
@@ -30,7 +30,7 @@ echo "writing $N keys through the provider (sd-bench-fill)..."
 fill_out=$("$fill" etcd "$N" "endpoints=http://$ep" root=/sd --prefix bench/)
 echo "$fill_out"
 fill_rate=$(echo "$fill_out" | sed -E 's/.*: ([0-9]+) puts\/s.*/\1/')
-[ "$(etcdctl get --prefix /sd/bench/ --count-only -w fields | grep '"Count"' | awk '{print $3}')" -eq "$N" ]
+[ "$(etcdctl get --prefix /sd/bench/ --keys-only | grep -c .)" -eq "$N" ]
 
 read -r ref ref_rss < <(measure etcdctl --endpoints "$ep" get --prefix /sd/bench/ --keys-only)
 read -r keys keys_rss < <(measure "$ctl" --store "$url" ls bench/ -o value --page-size 5000)
