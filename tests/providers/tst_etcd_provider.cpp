@@ -10,6 +10,7 @@
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QDeadlineTimer>
 #include <QProcess>
 #include <QSet>
 #include <QSignalSpy>
@@ -305,6 +306,62 @@ private Q_SLOTS:
         QVERIFY2(second->fencingToken > first->fencingToken,
                  qPrintable(QStringLiteral("%1 !> %2").arg(second->fencingToken).arg(first->fencingToken)));
         QVERIFY(await(next->unlock(second.value())).ok());
+    }
+
+    // Label "ttl" puts a key on a lease; a read shows the lease and the time
+    // left; writing the read entry back keeps it on that lease; when the
+    // lease runs out the key is gone.
+    void testTtlThroughLeases()
+    {
+        auto p = provider({m_server->endpoint()}, m_root);
+        Entry e = jsonEntry(QStringLiteral("session"), Json{{"user", "ana"}});
+        e.labels.insert(QStringLiteral("ttl"), QStringLiteral("3000"));
+        auto put = await(p->put(e, {}));
+        QVERIFY2(put.ok(), qPrintable(put.error().toString()));
+        auto got = await(p->get(QStringLiteral("session")));
+        QVERIFY2(got.ok(), qPrintable(got.error().toString()));
+        QVERIFY(got->labels.contains(QStringLiteral("lease")));
+        const qint64 left = got->labels.value(QStringLiteral("ttl")).toLongLong();
+        QVERIFY2(left > 0 && left <= 3000, qPrintable(got->labels.value(QStringLiteral("ttl"))));
+
+        Entry edited = got.value();
+        edited.labels.remove(QStringLiteral("ttl"));
+        edited.value = Json{{"user", "bo"}};
+        auto rewritten = await(p->put(edited, Precondition::atRevision(got->revision)));
+        QVERIFY2(rewritten.ok(), qPrintable(rewritten.error().toString()));
+        auto again = await(p->get(QStringLiteral("session")));
+        QVERIFY(again.ok());
+        QCOMPARE(again->labels.value(QStringLiteral("lease")), got->labels.value(QStringLiteral("lease")));
+
+        QDeadlineTimer deadline(20000);
+        Result<Entry> last = again;
+        while (last.ok() && !deadline.hasExpired()) {
+            QTest::qWait(250);
+            last = await(p->get(QStringLiteral("session")));
+        }
+        QVERIFY(!last.ok());
+        QCOMPARE(last.error().kind, ErrorKind::NotFound);
+    }
+
+    void testBadTtlLabel_data()
+    {
+        QTest::addColumn<QString>("ttl");
+        QTest::newRow("zero") << QStringLiteral("0");
+        QTest::newRow("negative") << QStringLiteral("-5");
+        QTest::newRow("words") << QStringLiteral("soon");
+    }
+
+    void testBadTtlLabel()
+    {
+        QFETCH(QString, ttl);
+        auto p = provider({m_server->endpoint()}, m_root);
+        Entry e = jsonEntry(QStringLiteral("bad-ttl"), Json(1));
+        e.labels.insert(QStringLiteral("ttl"), ttl);
+        auto put = await(p->put(e, {}));
+        QVERIFY(!put.ok());
+        QCOMPARE(put.error().kind, ErrorKind::Invalid);
+        QVERIFY2(put.error().message.contains(QLatin1String("milliseconds")), qPrintable(put.error().toString()));
+        QCOMPARE(await(p->get(QStringLiteral("bad-ttl"))).error().kind, ErrorKind::NotFound);
     }
 
     void testHistory()

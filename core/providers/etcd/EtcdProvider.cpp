@@ -671,7 +671,19 @@ QFuture<Result<Entry>> EtcdProvider::get(const QString &key)
                 const Json &kvs = etcd::member(r.value(), "kvs");
                 if (!kvs.is_array() || kvs.empty())
                     return done(Error(ErrorKind::NotFound, QStringLiteral("no key \"%1\"").arg(key), key));
-                done(c->entryFromKv(kvs[0], false));
+                Entry e = c->entryFromKv(kvs[0], false);
+                const qint64 lease = etcd::i64(kvs[0], "lease");
+                if (lease == 0)
+                    return done(std::move(e));
+                // A key on a lease shows its remaining time to live, in
+                // milliseconds like Redis's label, so front ends edit one form.
+                c->post(QStringLiteral("/v3/kv/lease/timetolive"), Json{{"ID", std::to_string(lease)}},
+                        [done, e](Result<Json> ttl) mutable {
+                            if (ttl.ok() && etcd::i64(ttl.value(), "TTL") >= 0)
+                                e.labels.insert(QStringLiteral("ttl"),
+                                                QString::number(etcd::i64(ttl.value(), "TTL") * 1000));
+                            done(std::move(e));
+                        });
             });
     return done.future();
 }
@@ -712,6 +724,23 @@ QFuture<Result<Entry>> EtcdProvider::put(const Entry &entry, const Precondition 
     Client *c = m_client.get();
     const QByteArray key = c->etcdKey(entry.key);
     const QByteArray bytes = encodeValue(entry);
+    // Label "ttl" (milliseconds, as Redis's) puts the key on a new lease of
+    // that many seconds, rounded up; label "lease" (as read) keeps the key on
+    // its lease; neither detaches it, as etcd's put does.
+    qint64 ttlSeconds = 0;
+    if (entry.labels.contains(QStringLiteral("ttl"))) {
+        bool ok = false;
+        const qint64 ms = entry.labels.value(QStringLiteral("ttl")).toLongLong(&ok);
+        if (!ok || ms <= 0) {
+            done(Error(ErrorKind::Invalid,
+                       QStringLiteral("label \"ttl\" must be a positive number of milliseconds, not \"%1\"")
+                           .arg(entry.labels.value(QStringLiteral("ttl"))),
+                       entry.key));
+            return done.future();
+        }
+        ttlSeconds = (ms + 999) / 1000;
+    }
+    const qint64 keptLease = ttlSeconds ? 0 : entry.labels.value(QStringLiteral("lease")).toLongLong();
     Json compare = Json::array();
     if (pre.kind == Precondition::Kind::Revision) {
         Result<Json> cmp = revisionCompare(key, pre.revision, entry.key);
@@ -723,14 +752,30 @@ QFuture<Result<Entry>> EtcdProvider::put(const Entry &entry, const Precondition 
     } else if (pre.kind == Precondition::Kind::MustNotExist) {
         compare.push_back(Json{{"key", etcd::b64(key)}, {"target", "CREATE"}, {"result", "EQUAL"}, {"create_revision", "0"}});
     }
-    const Json body{{"compare", compare},
-                    {"success", Json::array({Json{{"request_put", Json{{"key", etcd::b64(key)}, {"value", etcd::b64(bytes)}}}}})},
-                    {"failure", Json::array({Json{{"request_range", Json{{"key", etcd::b64(key)}}}}})}};
     Entry stored = entry;
     stored.raw = bytes;
-    c->post(QStringLiteral("/v3/kv/txn"), body, [done, stored, pre](Result<Json> r) mutable {
-        if (!r.ok())
+    auto write = [c, key, bytes, compare, done, stored, pre](qint64 lease) mutable {
+        Json request{{"key", etcd::b64(key)}, {"value", etcd::b64(bytes)}};
+        if (lease)
+            request["lease"] = std::to_string(lease);
+        const Json body{{"compare", compare},
+                        {"success", Json::array({Json{{"request_put", request}}})},
+                        {"failure", Json::array({Json{{"request_range", Json{{"key", etcd::b64(key)}}}}})}};
+        c->post(QStringLiteral("/v3/kv/txn"), body, [c, done, stored, pre, lease](Result<Json> r) mutable {
+        if (!r.ok() || !etcd::flag(r.value(), "succeeded")) {
+            // A lease granted for this write alone goes back at once.
+            if (lease && stored.labels.contains(QStringLiteral("ttl")))
+                c->post(QStringLiteral("/v3/lease/revoke"), Json{{"ID", std::to_string(lease)}}, [](Result<Json>) {});
+        }
+        if (!r.ok()) {
+            if (lease && r.error().message.contains(QLatin1String("lease not found")))
+                return done(Error(ErrorKind::Conflict,
+                                  QStringLiteral("the lease of \"%1\" expired meanwhile (so did the key); write "
+                                                 "it again without label \"lease\", or with a new \"ttl\"")
+                                      .arg(stored.key),
+                                  stored.key));
             return done(r.error());
+        }
         if (!etcd::flag(r.value(), "succeeded")) {
             const Json kv = failedKv(r.value());
             const QString actual = kv.is_null() ? QString() : QString::number(etcd::i64(kv, "mod_revision"));
@@ -749,8 +794,21 @@ QFuture<Result<Entry>> EtcdProvider::put(const Entry &entry, const Precondition 
         }
         stored.revision = QString::number(etcd::i64(etcd::member(r.value(), "header"), "revision"));
         stored.updated = QDateTime::currentDateTimeUtc();
+        if (lease)
+            stored.labels.insert(QStringLiteral("lease"), QString::number(lease));
         done(std::move(stored));
-    });
+        });
+    };
+    if (!ttlSeconds) {
+        write(keptLease);
+        return done.future();
+    }
+    c->post(QStringLiteral("/v3/lease/grant"), Json{{"TTL", std::to_string(ttlSeconds)}},
+            [done, write](Result<Json> grant) mutable {
+                if (!grant.ok())
+                    return done(grant.error());
+                write(etcd::i64(grant.value(), "ID"));
+            });
     return done.future();
 }
 
