@@ -33,6 +33,7 @@ const std::vector<Option> &optionTable()
         {"redis", "user", Type::Text},
         {"redis", "password", Type::Text},
         {"redis", "tls", Type::Bool},
+        {"redis", "separator", Type::Text},
         {"etcd", "endpoints", Type::List},
         {"etcd", "user", Type::Text},
         {"etcd", "password", Type::Text},

@@ -280,7 +280,7 @@ private:
             m_spec.options.insert(QStringLiteral("database"), n);
         }
         m_spec.options.insert(QStringLiteral("tls"), tls);
-        return query({});
+        return query({QStringLiteral("separator")});
     }
 
     Status etcd(bool tls)

@@ -37,6 +37,14 @@ Result<std::unique_ptr<Provider>> openRedis(const StoreSpec &spec)
                      spec.origin);
     options.user = o.value(QStringLiteral("user")).toString();
     options.password = o.value(QStringLiteral("password")).toString();
+    if (o.contains(QStringLiteral("separator"))) {
+        options.separator = o.value(QStringLiteral("separator")).toString();
+        if (options.separator.isEmpty())
+            return Error(ErrorKind::Invalid,
+                         QStringLiteral("option \"separator\" must not be empty (it splits keys into a tree, "
+                                        "\":\" by default)"),
+                         spec.origin);
+    }
     const QVariant tls = o.value(QStringLiteral("tls"));
     const QString tlsText = tls.toString().toLower();
     if (tls.isValid() && (tlsText == QLatin1String("true") || tlsText == QLatin1String("1") ||

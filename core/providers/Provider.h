@@ -29,6 +29,10 @@ struct Capabilities {
     // Characters a key may not contain on this backend, besides the rules
     // every backend shares (see validateKey).
     QString forbiddenKeyChars;
+    // Where front ends split keys to browse them as a tree ("a/b/c",
+    // "app:session:42", "deployment.phase"); the store itself gives it no
+    // meaning.
+    QString keySeparator = QStringLiteral("/");
 
     // What a store made of plain files offers (local, yaml): file watching
     // without history, CAS and locks under lock files, file-name keys.

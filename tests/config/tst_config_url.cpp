@@ -84,6 +84,10 @@ private Q_SLOTS:
             << opts({{"host", "h"}, {"port", 6379}, {"database", 3}, {"user", "u"}, {"password", "hun/ter2"},
                      {"tls", false}})
             << "redis://u:***@h/3";
+        QTest::newRow("redis separator")
+            << "redis://h/0?separator=/" << "redis"
+            << opts({{"host", "h"}, {"port", 6379}, {"database", 0}, {"separator", "/"}, {"tls", false}})
+            << "redis://h/0?separator=/";
         QTest::newRow("rediss") << "rediss://h:6390" << "redis"
                                 << opts({{"host", "h"}, {"port", 6390}, {"database", 0}, {"tls", true}})
                                 << "rediss://h:6390";

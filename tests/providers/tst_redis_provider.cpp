@@ -1,6 +1,7 @@
 #include "ProviderContract.h"
 #include "RedisTestServer.h"
 #include "TestSupport.h"
+#include "config/StoreUrl.h"
 #include "providers/Backends.h"
 #include "providers/redis/RedisProvider.h"
 #include "providers/redis/RedisWatch.h"
@@ -45,6 +46,40 @@ private Q_SLOTS:
     }
     void init() { QCOMPARE(m_server->command({"FLUSHALL"}), QByteArray("+OK")); }
     void cleanupTestCase() { m_server.reset(); }
+
+    // Front ends split keys at the separator to show a tree: ":" unless the
+    // connection says otherwise; an empty one is refused.
+    void testKeySeparator_data()
+    {
+        QTest::addColumn<QString>("url");
+        QTest::addColumn<QString>("separator");
+        QTest::newRow("default") << QStringLiteral("redis://127.0.0.1:6379/0") << QStringLiteral(":");
+        QTest::newRow("slash") << QStringLiteral("redis://127.0.0.1:6379/0?separator=/") << QStringLiteral("/");
+        QTest::newRow("double colon") << QStringLiteral("redis://127.0.0.1:6379/0?separator=%3A%3A")
+                                      << QStringLiteral("::");
+    }
+
+    void testKeySeparator()
+    {
+        QFETCH(QString, url);
+        QFETCH(QString, separator);
+        auto spec = parseStoreUrl(url);
+        QVERIFY2(spec.ok(), qPrintable(spec.error().toString()));
+        auto p = openProvider(spec.value());
+        QVERIFY2(p.ok(), qPrintable(p.error().toString()));
+        QCOMPARE(p.value()->capabilities().keySeparator, separator);
+    }
+
+    void testEmptyKeySeparatorRefused()
+    {
+        StoreSpec spec;
+        spec.backend = QStringLiteral("redis");
+        spec.options.insert(QStringLiteral("separator"), QString());
+        auto p = openProvider(spec);
+        QVERIFY(!p.ok());
+        QCOMPARE(p.error().kind, ErrorKind::Invalid);
+        QVERIFY(p.error().message.contains(QLatin1String("separator")));
+    }
 
     void testAuth_data()
     {

@@ -33,6 +33,8 @@ struct ConnectionOptions {
     int database = 0;
     QString user;
     QString password; // never logged, never part of an error message
+    // How keys split into a tree for browsing (Capabilities::keySeparator).
+    QString separator = QStringLiteral(":");
 };
 
 // One hiredis asynchronous connection driven by the Qt event loop of the

@@ -325,6 +325,7 @@ Capabilities RedisProvider::capabilities() const
     c.compareAndSwap = true;
     c.ttl = true;
     c.locks = true;
+    c.keySeparator = m_options.separator;
     return c;
 }
 

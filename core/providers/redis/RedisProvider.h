@@ -50,8 +50,6 @@ namespace sd {
 class RedisProvider : public Provider {
     Q_OBJECT
 public:
-    // The separator front ends split keys at to browse a tree.
-    static constexpr char kKeySeparator = ':';
     static constexpr const char *kReservedPrefix = "__statedeck:";
 
     explicit RedisProvider(redis::ConnectionOptions options, QObject *parent = nullptr);

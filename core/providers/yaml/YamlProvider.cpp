@@ -44,7 +44,9 @@ struct Config {
 
 Capabilities yamlCapabilities()
 {
-    return Capabilities::fileStore();
+    Capabilities c = Capabilities::fileStore();
+    c.keySeparator = QStringLiteral("."); // deployment.vm_states.w1.state
+    return c;
 }
 
 // The name a state file answers to: "deployment" for deployment-state.yaml,
