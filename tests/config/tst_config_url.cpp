@@ -214,7 +214,7 @@ private Q_SLOTS:
         QTest::newRow("redis port out of range") << "redis://h:99999/0" << "not a port number";
         QTest::newRow("redis port text") << "redis://u:hunter2@h:abc/0" << "not a port number";
         QTest::newRow("redis database text") << "redis://h:6379/zero" << "database \"zero\" is not a number";
-        QTest::newRow("redis parameter") << "redis://h?db=1" << "take no \"?\" parameters";
+        QTest::newRow("redis parameter") << "redis://h?db=1" << "unknown parameter \"db\" (accepted: separator)";
         QTest::newRow("etcd empty endpoint") << "etcd://e1:2379,,e2" << "empty";
         QTest::newRow("etcd path") << "etcd://e1:2379/prefix" << "unexpected path \"/prefix\"";
         QTest::newRow("etcd bad port") << "etcd://e1:2379,e2:x" << "not a port number";

@@ -351,7 +351,11 @@ private:
         if (m_stream) {
             m_stream->disconnect(this);
             m_stream->abort();
-            delete m_stream;
+            // Later, not now: this runs inside the reply's own readyRead and
+            // finished signals, and deleting the sender there crashes when
+            // the reply carries on emitting (seen as a SIGSEGV in
+            // downloadProgress after an etcd restart).
+            m_stream->deleteLater();
             m_stream = nullptr;
         }
         m_buffer.clear();
