@@ -87,6 +87,10 @@ Q_SIGNALS:
     // expects to see its own write waits for this (or resumes from a
     // ListPage::revision, where the store keeps history).
     void ready();
+    // The store confirmed that every change up to `revision` has been
+    // delivered, though none matched lately (etcd's progress notifications).
+    // A consumer that saves a resume point may advance it to this.
+    void progress(const QString &revision);
     // The watch stopped for good (it retries transient failures itself).
     void failed(const sd::Error &error);
 };

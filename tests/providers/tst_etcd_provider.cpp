@@ -260,6 +260,43 @@ private Q_SLOTS:
         server.stop();
     }
 
+    // A watch on a quiet prefix follows etcd's progress notifications, so
+    // after other keys' revisions are compacted and the member restarts it
+    // resumes from a revision etcd still has: no Resync, no missed event.
+    void testProgressNotificationsKeepQuietWatchResumable()
+    {
+        EtcdMember server(QStringLiteral("progress"));
+        server.setExtraArguments({QStringLiteral("--experimental-watch-progress-notify-interval=300ms")});
+        QVERIFY(server.start());
+        auto p = provider({server.endpoint()}, m_root);
+        auto w = p->watch(QStringLiteral("quiet/"), QString());
+        EventLog log(w.get());
+        QSignalSpy ready(w.get(), &Watch::ready);
+        QVERIFY(ready.wait(10000));
+        Result<Entry> busy = Error(ErrorKind::Internal, QString());
+        for (int i = 0; i < 5; ++i) {
+            busy = await(p->put(jsonEntry(QStringLiteral("busy/x"), Json(i)), {}));
+            QVERIFY2(busy.ok(), qPrintable(busy.error().toString()));
+        }
+        // Wait for a notification that covers the last busy write.
+        QSignalSpy progress(w.get(), &Watch::progress);
+        const qint64 lastBusy = busy->revision.toLongLong();
+        QTRY_VERIFY_WITH_TIMEOUT(!progress.isEmpty() && progress.last().at(0).toString().toLongLong() >= lastBusy,
+                                 15000);
+        QVERIFY(server.etcdctl({QStringLiteral("compact"), busy->revision}));
+        server.stop();
+        QVERIFY2(server.start(), qPrintable(server.process().log()));
+        auto writer = provider({server.endpoint()}, m_root);
+        const Result<Entry> put = retryUntilOk<Entry>(
+            [&] { return writer->put(jsonEntry(QStringLiteral("quiet/a"), Json{{"v", 1}}), {}); }, 50, 15000);
+        QVERIFY2(put.ok(), qPrintable(put.error().toString()));
+        QTRY_VERIFY_WITH_TIMEOUT(!log.events.isEmpty(), 15000);
+        QCOMPARE(log.events.first().type, Event::Type::Added);
+        QCOMPARE(log.events.first().entry.key, QStringLiteral("quiet/a"));
+        w.reset();
+        server.stop();
+    }
+
     void testResyncAfterCompaction()
     {
         auto p = provider({m_server->endpoint()}, m_root);

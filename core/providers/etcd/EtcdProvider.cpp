@@ -497,7 +497,10 @@ private:
             }
         } else if (!flag(r, "created") && headerRev > 0) {
             // A progress notification: every change up to headerRev was sent.
+            // Advancing the resume point keeps a quiet watch resumable after
+            // the store compacts the revisions it started from.
             m_next = std::max(m_next, headerRev + 1);
+            Q_EMIT progress(QString::number(headerRev));
         }
         return true;
     }
