@@ -12,9 +12,15 @@ namespace kemu {
 
 namespace {
 
+// "configmaps", "leases.coordination.k8s.io": how messages name a resource.
+std::string qualified(const ResourceType &type)
+{
+    return type.group.empty() ? type.plural : type.plural + "." + type.group;
+}
+
 ApiError notFoundError(const ResourceType &type, const std::string &name)
 {
-    return {404, "NotFound", type.plural + " \"" + name + "\" not found",
+    return {404, "NotFound", qualified(type) + " \"" + name + "\" not found",
             statusDetails(name, type.group, type.plural)};
 }
 
@@ -49,7 +55,7 @@ ApiError invalid(const ResourceType &type, const std::string &name,
 ApiError conflictModified(const ResourceType &type, const std::string &name)
 {
     return {409, "Conflict",
-            "Operation cannot be fulfilled on " + type.plural + (type.group.empty() ? "" : "." + type.group) + " \""
+            "Operation cannot be fulfilled on " + qualified(type) + " \""
                 + name + "\": the object has been modified; please apply your changes to the latest version and try again",
             statusDetails(name, type.group, type.plural)};
 }
@@ -1081,7 +1087,7 @@ void Api::serve(const HttpRequest &request, HttpExchange *exchange, const User &
     const bool read = route.verb == "get" || route.verb == "list" || route.verb == "watch";
     if (user.role == Role::None || (user.role == Role::ReadOnly && !read)) {
         const std::string resource = route.type->plural + (route.sub.empty() ? "" : "/" + route.sub);
-        std::string message = route.type->plural + (route.name.empty() ? "" : " \"" + route.name + "\"")
+        std::string message = qualified(*route.type) + (route.name.empty() ? "" : " \"" + route.name + "\"")
             + " is forbidden: User \"" + user.name + "\" cannot " + route.verb + " resource \"" + resource
             + "\" in API group \"" + route.type->group + "\"";
         message += route.ns.empty() ? " at the cluster scope" : " in the namespace \"" + route.ns + "\"";
@@ -1761,7 +1767,7 @@ void Api::doCreate(const Route &route, const HttpRequest &request, HttpExchange 
     const std::string name = strOr(meta, "name");
     const std::string key = type.namespaced ? route.ns + "/" + name : name;
     if (bucket(type).count(key))
-        throw ApiError{409, "AlreadyExists", type.plural + (type.group.empty() ? "" : "." + type.group) + " \"" + name + "\" already exists",
+        throw ApiError{409, "AlreadyExists", qualified(type) + " \"" + name + "\" already exists",
                        statusDetails(name, type.group, type.plural)};
     meta["uid"] = newUid();
     meta["creationTimestamp"] = nowRfc3339();

@@ -5,6 +5,7 @@
 #include <QSslServer>
 #include <QSslSocket>
 #include <QTcpSocket>
+#include <QTimer>
 #include <QUrl>
 
 namespace kemu {
@@ -164,16 +165,34 @@ void HttpConnection::rawWrite(const QByteArray &data)
 
 void HttpConnection::fail(int status, const QByteArray &message)
 {
-    const QByteArray body = message + '\n';
-    rawWrite("HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status)
-             + "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: "
-             + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+    // The API server's own answer to an oversized body is a Status object.
+    const bool tooLarge = status == 413;
+    QByteArray body = message + '\n';
+    if (tooLarge)
+        body = R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":")" + message
+            + R"(","reason":"RequestEntityTooLarge","code":413})";
+    const QByteArray type = tooLarge ? "application/json" : "text/plain; charset=utf-8";
+    rawWrite("HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status) + "\r\nContent-Type: " + type
+             + "\r\nConnection: close\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body);
     m_buffer.clear();
+    if (m_discard > 0) {
+        // Read the rest of the body before closing, so the client, still
+        // sending, sees the answer instead of a reset connection. Bounded
+        // in time in case it never finishes.
+        QTimer::singleShot(10000, m_socket, [socket = m_socket] { socket->disconnectFromHost(); });
+        return;
+    }
     m_socket->disconnectFromHost();
 }
 
 void HttpConnection::onReadyRead()
 {
+    if (m_discard > 0) {
+        m_discard -= m_socket->readAll().size();
+        if (m_discard <= 0)
+            m_socket->disconnectFromHost();
+        return;
+    }
     m_buffer += m_socket->readAll();
     processBuffer();
 }
@@ -219,6 +238,7 @@ bool HttpConnection::parseOne(HttpRequest &request, bool &bad)
     }
     qsizetype bodyStart = headEnd + 4;
     if (request.header("transfer-encoding").toLower().contains("chunked")) {
+        expectContinue(request);
         QByteArray body;
         qsizetype pos = bodyStart;
         for (;;) {
@@ -227,8 +247,12 @@ bool HttpConnection::parseOne(HttpRequest &request, bool &bad)
                 return false;
             bool ok = false;
             const qsizetype size = m_buffer.mid(pos, lineEnd - pos).split(';').value(0).trimmed().toLongLong(&ok, 16);
-            if (!ok || size < 0 || body.size() + size > kMaxBody) {
+            if (!ok || size < 0) {
                 bad = true;
+                return false;
+            }
+            if (body.size() + size > kMaxBody) {
+                m_tooLarge = true;
                 return false;
             }
             if (m_buffer.size() < lineEnd + 2 + size + 2)
@@ -250,12 +274,19 @@ bool HttpConnection::parseOne(HttpRequest &request, bool &bad)
         bool ok = true;
         const QByteArray lengthText = request.header("content-length");
         const qsizetype length = lengthText.isEmpty() ? 0 : lengthText.toLongLong(&ok);
-        if (!ok || length < 0 || length > kMaxBody) {
+        if (!ok || length < 0) {
             bad = true;
             return false;
         }
-        if (m_buffer.size() < bodyStart + length)
+        if (length > kMaxBody) {
+            m_tooLarge = true;
+            m_discard = bodyStart + length - m_buffer.size();
             return false;
+        }
+        if (m_buffer.size() < bodyStart + length) {
+            expectContinue(request);
+            return false;
+        }
         request.body = m_buffer.mid(bodyStart, length);
         m_buffer.remove(0, bodyStart + length);
     }
@@ -264,7 +295,18 @@ bool HttpConnection::parseOne(HttpRequest &request, bool &bad)
     if (q >= 0)
         request.query = QUrlQuery(QString::fromUtf8(request.target.mid(q + 1)));
     m_closeAfter = request.header("connection").toLower() == "close" || first[2] == "HTTP/1.0";
+    m_continueSent = false;
     return true;
+}
+
+// curl asks before sending bodies over 1 MiB; answering at once saves it a
+// one-second wait.
+void HttpConnection::expectContinue(const HttpRequest &request)
+{
+    if (!m_continueSent && request.header("expect").toLower() == "100-continue") {
+        m_continueSent = true;
+        rawWrite("HTTP/1.1 100 Continue\r\n\r\n");
+    }
 }
 
 void HttpConnection::processBuffer()
@@ -274,8 +316,10 @@ void HttpConnection::processBuffer()
         HttpRequest request;
         bool bad = false;
         if (!parseOne(request, bad)) {
-            if (bad)
-                fail(400, "malformed HTTP request or body too large");
+            if (m_tooLarge)
+                fail(413, "Request entity too large: limit is 3145728");
+            else if (bad)
+                fail(400, "malformed HTTP request");
             return;
         }
         m_current = new HttpExchange(this);

@@ -87,12 +87,16 @@ private:
     void exchangeFinished();
     void rawWrite(const QByteArray &data);
     void fail(int status, const QByteArray &message);
+    void expectContinue(const HttpRequest &request);
 
     QTcpSocket *m_socket;
     HttpHandler m_handler;
     QByteArray m_buffer;
     HttpExchange *m_current = nullptr;
     bool m_closeAfter = false;
+    bool m_continueSent = false;
+    bool m_tooLarge = false;
+    qint64 m_discard = 0; // body bytes still to read and drop after a 413
 };
 
 // Listens on one address; with a TLS configuration every connection is
