@@ -46,6 +46,8 @@ private Q_SLOTS:
     void readonlyPatchIsForbiddenByName();
     void deletingNamespaceDeletesItsObjects();
     void generateName();
+    void deleteCollectionBySelector();
+    void watchWithoutVersionStartsWithEveryObject();
 
 private:
     Answer send(const QByteArray &method, const QString &path, const QByteArray &body = {},
@@ -272,6 +274,41 @@ void KubeEmulatorBehaviour::generateName()
     QCOMPARE(answer.status, 201);
     const std::string name = str(answer.body["metadata"]["name"]);
     QVERIFY2(name.rfind("gen-", 0) == 0 && name.size() == 9, name.c_str());
+}
+
+void KubeEmulatorBehaviour::deleteCollectionBySelector()
+{
+    QCOMPARE(send("POST", QStringLiteral("/api/v1/namespaces"), R"({"metadata":{"name":"bulk"}})").status, 201);
+    for (const char *object : {R"({"metadata":{"name":"keep","labels":{"t":"keep"}}})",
+                               R"({"metadata":{"name":"d1","labels":{"t":"drop"}}})",
+                               R"({"metadata":{"name":"d2","labels":{"t":"drop"}}})"})
+        QCOMPARE(send("POST", QStringLiteral("/api/v1/namespaces/bulk/configmaps"), object).status, 201);
+    const Answer answer = send("DELETE", QStringLiteral("/api/v1/namespaces/bulk/configmaps?labelSelector=t%3Ddrop"));
+    QCOMPARE(answer.status, 200);
+    QCOMPARE(str(answer.body["kind"]), std::string("ConfigMapList"));
+    QCOMPARE(answer.body["items"].size(), size_t(2));
+    const Answer left = send("GET", QStringLiteral("/api/v1/namespaces/bulk/configmaps"));
+    QCOMPARE(left.body["items"].size(), size_t(1));
+    QCOMPARE(str(left.body["items"][0]["metadata"]["name"]), std::string("keep"));
+    // Namespaces do not offer deletecollection, as on a real server.
+    QCOMPARE(send("DELETE", QStringLiteral("/api/v1/namespaces")).status, 405);
+}
+
+void KubeEmulatorBehaviour::watchWithoutVersionStartsWithEveryObject()
+{
+    QCOMPARE(send("POST", QStringLiteral("/api/v1/namespaces"), R"({"metadata":{"name":"initial"}})").status, 201);
+    // Created in the reverse of key order, so versions and names disagree.
+    for (const char *name : {"c", "b", "a"})
+        QCOMPARE(send("POST", QStringLiteral("/api/v1/namespaces/initial/configmaps"),
+                      QByteArray::fromStdString(json{{"metadata", {{"name", name}}}}.dump())).status, 201);
+    QList<json> events;
+    std::unique_ptr<QNetworkReply> reply(
+        watch(QStringLiteral("/api/v1/namespaces/initial/configmaps?watch=1&timeoutSeconds=1"), events));
+    QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), 5000);
+    QStringList seen;
+    for (const json &e : events)
+        seen << QString::fromStdString(str(e["type"]) + " " + str(e["object"]["metadata"]["name"]));
+    QCOMPARE(seen, (QStringList{"ADDED a", "ADDED b", "ADDED c"}));
 }
 
 QTEST_GUILESS_MAIN(KubeEmulatorBehaviour)

@@ -883,10 +883,6 @@ void Api::unregisterCrd(const std::string &crdName)
 
 namespace {
 
-struct Parsed {
-    Json value;
-};
-
 Json parseBody(const HttpRequest &request)
 {
     const QByteArray type = request.header("content-type").split(';').value(0).trimmed().toLower();
@@ -991,6 +987,8 @@ private:
 
 } // namespace
 
+static Filter filterFor(const std::string &ns, const ResourceType &type, const HttpRequest &request);
+
 void Api::sendJson(HttpExchange *exchange, int status, const std::string &text)
 {
     exchange->send(status, "application/json", QByteArray::fromStdString(text), apiHeaders(m_flowSchemaUid));
@@ -1011,7 +1009,7 @@ void Api::handle(const HttpRequest &request, HttpExchange *exchange)
         return;
     }
     const QByteArray authorization = request.header("authorization");
-    const auto found = authorization.startsWith("Bearer ")
+    const auto found = authorization.left(7).toLower() == "bearer "
         ? m_options.tokens.find(authorization.mid(7).trimmed().toStdString())
         : m_options.tokens.end();
     if (found == m_options.tokens.end()) {
@@ -1117,7 +1115,29 @@ void Api::serve(const HttpRequest &request, HttpExchange *exchange, const User &
     else if (route.verb == "delete")
         doDelete(route, request, exchange);
     else
-        throw ApiError{405, "MethodNotAllowed", "deletecollection is not supported by this emulator", OJson::object()};
+        doDeleteCollection(route, request, exchange);
+}
+
+// DELETE on a collection: every object matching the selectors goes, and the
+// answer is the list of what was deleted, as the API server returns it.
+void Api::doDeleteCollection(const Route &route, const HttpRequest &request, HttpExchange *exchange)
+{
+    const ResourceType &type = *route.type;
+    if (std::find(type.verbs.begin(), type.verbs.end(), "deletecollection") == type.verbs.end())
+        throw ApiError{405, "MethodNotAllowed", "the server does not allow this method on the requested resource",
+                       OJson::object()};
+    const Filter filter = filterFor(route.ns, type, request);
+    auto &objects = bucket(type);
+    std::vector<std::string> keys;
+    for (const auto &[key, stored] : objects)
+        if (filter.matches(*stored.obj))
+            keys.push_back(key);
+    std::vector<Stored> deleted;
+    for (const std::string &key : keys) {
+        const Stored current = objects.at(key);
+        deleted.push_back(commit(type, key, *current.obj, "DELETED", current));
+    }
+    sendList(route, exchange, std::move(deleted), OJson{{"resourceVersion", std::to_string(m_rv)}});
 }
 
 bool Api::discovery(const HttpRequest &request, HttpExchange *exchange)
@@ -1639,8 +1659,9 @@ void Api::doWatch(const Route &route, const HttpRequest &request, HttpExchange *
     watch->includeObject = include.isEmpty() ? "Metadata" : include.toStdString();
     watch->bookmarks = request.queryValue(QStringLiteral("allowWatchBookmarks")) == QLatin1String("true");
     const QString timeoutText = request.queryValue(QStringLiteral("timeoutSeconds"));
-    const int timeoutSeconds = timeoutText.isEmpty() ? m_options.defaultWatchTimeoutSeconds : timeoutText.toInt();
-    watch->timeout.start(std::max(0, timeoutSeconds) * 1000);
+    const int asked = timeoutText.toInt();
+    const int timeoutSeconds = asked > 0 ? asked : m_options.defaultWatchTimeoutSeconds;
+    watch->timeout.start(std::min(timeoutSeconds, 7 * 24 * 3600) * 1000);
     if (watch->bookmarks)
         watch->bookmark.start(m_options.bookmarkIntervalMs);
     m_watches.push_back(watch);
@@ -1649,8 +1670,11 @@ void Api::doWatch(const Route &route, const HttpRequest &request, HttpExchange *
         // No starting point: the current state as ADDED events, then changes.
         const auto &objects = bucket(type);
         const std::string prefix = route.ns.empty() ? std::string() : route.ns + "/";
-        for (auto it = objects.lower_bound(prefix); it != objects.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it)
+        for (auto it = objects.lower_bound(prefix); it != objects.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+            // Key order is not version order: each current object is sent.
+            watch->lastRv = 0;
             watch->deliver(Event{it->second.rv, "ADDED", type.id(), it->first, it->second, std::nullopt});
+        }
         watch->lastRv = m_rv;
     } else {
         watch->lastRv = 0;
@@ -2066,49 +2090,37 @@ void Api::doApply(const Route &route, const HttpRequest &request, HttpExchange *
         next["metadata"].erase("managedFields");
     if (type.kind == "Secret" || type.kind == "ConfigMap")
         validate(type, next, false);
-    // finishUpdate records an Update by the applier; apply already wrote the
-    // managed fields, so hand it a before-image whose fields match.
-    Stored base = *current;
-    Json baseObject = old;
-    baseObject["metadata"]["managedFields"] = next["metadata"].value("managedFields", Json::array());
-    if (baseObject["metadata"]["managedFields"].empty())
-        baseObject["metadata"].erase("managedFields");
+    // Not finishUpdate: that would record an Update by the applier, and
+    // apply has already decided every manager's fields above.
     const Json keepManaged = next["metadata"].value("managedFields", Json::array());
-    bool changed = false;
-    Stored stored;
-    {
-        // Run the shared update path, then restore the apply-owned entries.
-        Json candidate = next;
-        if (sub == "status") {
-            Json merged = old;
-            merged["status"] = next.value("status", Json::object());
-            candidate = merged;
-        } else if (type.hasStatus) {
-            if (old.contains("status"))
-                candidate["status"] = old["status"];
+    Json candidate = next;
+    if (sub == "status") {
+        Json merged = old;
+        merged["status"] = next.value("status", Json::object());
+        candidate = merged;
+    } else if (type.hasStatus && old.contains("status")) {
+        candidate["status"] = old["status"];
+    }
+    candidate["metadata"]["resourceVersion"] = metaOf(old).value("resourceVersion", Json(""));
+    if (type.hasGeneration) {
+        Json a = old, b = candidate;
+        for (Json *j : {&a, &b}) {
+            j->erase("metadata");
+            j->erase("status");
         }
-        candidate["metadata"]["resourceVersion"] = metaOf(old).value("resourceVersion", Json(""));
-        if (type.hasGeneration) {
-            Json a = old, b = candidate;
-            for (Json *j : {&a, &b}) {
-                j->erase("metadata");
-                j->erase("status");
-            }
-            if (a != b)
-                candidate["metadata"]["generation"] = metaOf(old).value("generation", Json(0)).get<int64_t>() + 1;
-        }
-        if (keepManaged.empty())
-            candidate["metadata"].erase("managedFields");
-        else
-            candidate["metadata"]["managedFields"] = keepManaged;
-        changed = candidate != old;
-        if (changed) {
-            stored = commit(type, route.key(), std::move(candidate), "MODIFIED", *current);
-            if (type.kind == "CustomResourceDefinition")
-                registerCrd(*stored.obj);
-        } else {
-            stored = *current;
-        }
+        if (a != b)
+            candidate["metadata"]["generation"] = metaOf(old).value("generation", Json(0)).get<int64_t>() + 1;
+    }
+    if (keepManaged.empty())
+        candidate["metadata"].erase("managedFields");
+    else
+        candidate["metadata"]["managedFields"] = keepManaged;
+    Stored stored = *current;
+    // An apply that changes nothing writes nothing: same resourceVersion.
+    if (candidate != old) {
+        stored = commit(type, route.key(), std::move(candidate), "MODIFIED", *current);
+        if (type.kind == "CustomResourceDefinition")
+            registerCrd(*stored.obj);
     }
     sendJson(exchange, 200, *stored.text);
 }

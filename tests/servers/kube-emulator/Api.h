@@ -146,6 +146,7 @@ private:
     void doPatch(const Route &route, const HttpRequest &request, HttpExchange *exchange);
     void doApply(const Route &route, const HttpRequest &request, HttpExchange *exchange, const Stored *current);
     void doDelete(const Route &route, const HttpRequest &request, HttpExchange *exchange);
+    void doDeleteCollection(const Route &route, const HttpRequest &request, HttpExchange *exchange);
     void doScale(const Route &route, const HttpRequest &request, HttpExchange *exchange);
     Stored finishUpdate(const ResourceType &type, const Stored &current, Json next, const std::string &manager,
                         const std::string &subresource, bool *changed);
