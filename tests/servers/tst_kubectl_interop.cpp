@@ -140,8 +140,9 @@ void KubectlInterop::createAndGet()
     static const QRegularExpression row(QStringLiteral("(?m)^x\\s+1\\s+\\d+s$"));
     QVERIFY2(run.out.contains(QLatin1String("NAME")) && run.out.contains(row), qPrintable(run.describe()));
 
-    run = kubectl({QStringLiteral("get"), QStringLiteral("cm"), QStringLiteral("x"), QStringLiteral("-o"), QStringLiteral("json"),
-                   QStringLiteral("--show-managed-fields")});
+    // --raw: the object as served, managedFields included, with any kubectl
+    // (1.21 and later hide them from -o json; Debian's 1.20 has no flag for it).
+    run = kubectl({QStringLiteral("get"), QStringLiteral("--raw"), QStringLiteral("/api/v1/namespaces/default/configmaps/x")});
     QVERIFY2(run.exitCode == 0, qPrintable(run.describe()));
     const json object = json::parse(run.out.toStdString(), nullptr, false);
     QVERIFY2(object.is_object() && object["metadata"]["managedFields"].is_array(), qPrintable(run.out));
@@ -193,8 +194,7 @@ void KubectlInterop::serverSideApplyAndConflict()
     run = kubectl({QStringLiteral("apply"), QStringLiteral("--server-side"), QStringLiteral("--field-manager=other"),
                    QStringLiteral("--force-conflicts"), QStringLiteral("-f"), theirs});
     QVERIFY2(run.exitCode == 0, qPrintable(run.describe()));
-    run = kubectl({QStringLiteral("get"), QStringLiteral("cm"), QStringLiteral("applied"), QStringLiteral("-o"),
-                   QStringLiteral("json"), QStringLiteral("--show-managed-fields")});
+    run = kubectl({QStringLiteral("get"), QStringLiteral("--raw"), QStringLiteral("/api/v1/namespaces/default/configmaps/applied")});
     QVERIFY2(run.exitCode == 0, qPrintable(run.describe()));
     const json object = json::parse(run.out.toStdString(), nullptr, false);
     QVERIFY2(object.is_object() && object["metadata"]["managedFields"].is_array(), qPrintable(run.out));
