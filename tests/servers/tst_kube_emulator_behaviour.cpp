@@ -48,6 +48,7 @@ private Q_SLOTS:
     void generateName();
     void deleteCollectionBySelector();
     void watchWithoutVersionStartsWithEveryObject();
+    void eventsSelectByInvolvedObject();
 
 private:
     Answer send(const QByteArray &method, const QString &path, const QByteArray &body = {},
@@ -309,6 +310,22 @@ void KubeEmulatorBehaviour::watchWithoutVersionStartsWithEveryObject()
     for (const json &e : events)
         seen << QString::fromStdString(str(e["type"]) + " " + str(e["object"]["metadata"]["name"]));
     QCOMPARE(seen, (QStringList{"ADDED a", "ADDED b", "ADDED c"}));
+}
+
+void KubeEmulatorBehaviour::eventsSelectByInvolvedObject()
+{
+    for (const char *target : {"one", "two"}) {
+        json event = {{"metadata", {{"name", std::string("ev-") + target}}},
+                      {"involvedObject", {{"kind", "ConfigMap"}, {"namespace", "default"}, {"name", target}}},
+                      {"reason", "Changed"}, {"type", "Normal"}, {"source", {{"component", "statedeck"}}}};
+        QCOMPARE(send("POST", QStringLiteral("/api/v1/namespaces/default/events"),
+                      QByteArray::fromStdString(event.dump())).status, 201);
+    }
+    const Answer answer = send("GET", QStringLiteral("/api/v1/namespaces/default/events?fieldSelector=")
+                                          + QStringLiteral("involvedObject.kind%3DConfigMap,involvedObject.name%3Dtwo,source%3Dstatedeck"));
+    QCOMPARE(answer.status, 200);
+    QCOMPARE(answer.body["items"].size(), size_t(1));
+    QCOMPARE(str(answer.body["items"][0]["metadata"]["name"]), std::string("ev-two"));
 }
 
 QTEST_GUILESS_MAIN(KubeEmulatorBehaviour)

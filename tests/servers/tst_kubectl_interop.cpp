@@ -150,6 +150,13 @@ void KubectlInterop::createAndGet()
     QCOMPARE(QString::fromStdString(object["metadata"]["managedFields"][0]["manager"].get<std::string>()),
              QStringLiteral("kubectl-create"));
     QVERIFY(!object["metadata"]["uid"].get<std::string>().empty());
+
+    // describe also lists the object's events (by field selector).
+    run = kubectl({QStringLiteral("describe"), QStringLiteral("cm"), QStringLiteral("x")});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.describe()));
+    static const QRegularExpression name(QStringLiteral("(?m)^Name:\\s+x$"));
+    static const QRegularExpression events(QStringLiteral("(?m)^Events:\\s+<none>$"));
+    QVERIFY2(run.out.contains(name) && run.out.contains(events), qPrintable(run.describe()));
 }
 
 void KubectlInterop::mergePatch()

@@ -281,9 +281,15 @@ bool parseFieldSelector(const std::string &text, const ResourceType &type, std::
         }
         r.field = term.substr(0, op);
         r.value = term.substr(op + skip);
+        // The fields each kind's field selector supports on a real server.
+        static const std::set<std::string> eventFields{
+            "involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid",
+            "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath",
+            "reason", "reportingComponent", "source", "type"};
         const bool supported = r.field == "metadata.name" || r.field == "metadata.namespace"
             || (type.kind == "Secret" && r.field == "type")
-            || (type.kind == "Namespace" && r.field == "status.phase");
+            || (type.kind == "Namespace" && r.field == "status.phase")
+            || (type.kind == "Event" && eventFields.count(r.field));
         if (!supported) {
             error = "field label not supported: " + r.field;
             return false;
@@ -363,14 +369,18 @@ bool Filter::matches(const Json &object) const
     }
     for (const FieldRequirement &f : fields) {
         std::string actual;
-        if (f.field == "metadata.name")
-            actual = strOr(meta, "name");
-        else if (f.field == "metadata.namespace")
-            actual = strOr(meta, "namespace");
-        else if (f.field == "type")
-            actual = strOr(object, "type");
-        else if (f.field == "status.phase" && object.contains("status") && object["status"].is_object())
-            actual = strOr(object["status"], "phase");
+        if (f.field == "source") {
+            // An Event's "source" selects on source.component.
+            const Json *value = valueAt(object, {"source", "component"});
+            actual = value && value->is_string() ? value->get<std::string>() : "";
+        } else {
+            std::vector<std::string> path;
+            const QStringList parts = QString::fromStdString(f.field).split(QLatin1Char('.'));
+            for (const QString &part : parts)
+                path.push_back(part.toStdString());
+            const Json *value = valueAt(object, path);
+            actual = value && value->is_string() ? value->get<std::string>() : "";
+        }
         if ((actual == f.value) == f.negate)
             return false;
     }
@@ -486,6 +496,14 @@ Api::Api(Options options, QObject *parent)
     secret.verbs = allVerbs;
     secret.order = typedSpec({"immutable", "data", "stringData", "type"});
     add(secret);
+
+    // Events exist so that kubectl describe, which lists them, works.
+    ResourceType ev;
+    ev.version = "v1"; ev.plural = "events"; ev.singular = "event"; ev.kind = "Event";
+    ev.shortNames = {"ev"}; ev.verbs = allVerbs;
+    ev.order = typedSpec({"involvedObject", "reason", "message", "source", "firstTimestamp", "lastTimestamp", "count",
+                          "type", "eventTime", "series", "action", "related", "reportingComponent", "reportingInstance"});
+    add(ev);
 
     ResourceType lease;
     lease.group = "coordination.k8s.io"; lease.version = "v1"; lease.plural = "leases"; lease.singular = "lease";
