@@ -19,7 +19,7 @@ namespace sd {
 //   redis:      host, port (int), database (int), user, password, tls (bool)   (seed 004)
 //   etcd:       endpoints (QStringList of http(s)://host:port), user, password, tls (bool)
 //   kubernetes: context (absent = current), namespace, resource ("configmaps" | "secrets"),
-//               secretName, endpoint, token              (seed 000)
+//               secretName, endpoint, token, kubeconfig (a path)   (seed 000)
 //   firebase:   projectId, databaseUrl
 //   consul:     host, port (int), token, datacenter, tls (bool)
 // Paths are absolute by the time a spec is built. `password` and `token` are

@@ -29,6 +29,9 @@ struct Capabilities {
     // Characters a key may not contain on this backend, besides the rules
     // every backend shares (see validateKey).
     QString forbiddenKeyChars;
+    // Values are secrets (Kubernetes Secrets): front ends mask them until the
+    // user asks to reveal them, and nothing logs them.
+    bool sensitive = false;
 
     // What a store made of plain files offers (local, yaml): file watching
     // without history, CAS and locks under lock files, file-name keys.
