@@ -1,6 +1,6 @@
 #include "kube/KubeConfig.h"
 
-#include "util/YamlJson.h"
+#include <yaml-cpp/yaml.h>
 
 #include <QDir>
 #include <QFile>
@@ -9,6 +9,40 @@
 
 namespace sd::kube {
 namespace {
+
+// Every scalar as the text written: YAML 1.2 typing would read a token such
+// as 0123 as the number 123.
+Json yamlAsText(const YAML::Node &n)
+{
+    switch (n.Type()) {
+    case YAML::NodeType::Map: {
+        Json o = Json::object();
+        for (const auto &kv : n)
+            o[kv.first.Scalar()] = yamlAsText(kv.second);
+        return o;
+    }
+    case YAML::NodeType::Sequence: {
+        Json a = Json::array();
+        for (const auto &item : n)
+            a.push_back(yamlAsText(item));
+        return a;
+    }
+    case YAML::NodeType::Scalar:
+        return n.Scalar();
+    default:
+        return Json();
+    }
+}
+
+Result<Json> parseKubeconfig(const QByteArray &bytes, const QString &path)
+{
+    try {
+        return yamlAsText(YAML::Load(bytes.toStdString()));
+    } catch (const YAML::Exception &e) {
+        return Error(ErrorKind::Invalid, QStringLiteral("kubeconfig does not parse: %1").arg(toQString(e.msg)),
+                     QStringLiteral("%1:%2:%3").arg(path).arg(e.mark.line + 1).arg(e.mark.column + 1));
+    }
+}
 
 // yaml-cpp types plain scalars, so `token: 0123` may arrive as a number.
 QString scalar(const Json &obj, const char *name)
@@ -114,10 +148,9 @@ Result<KubeConfig> KubeConfig::load(const QStringList &files)
             return bytes.error();
         if (bytes->trimmed().isEmpty())
             continue;
-        auto doc = yamlToJson(bytes.value(), path);
+        auto doc = parseKubeconfig(bytes.value(), path);
         if (!doc.ok())
-            return Error(ErrorKind::Invalid, QStringLiteral("kubeconfig does not parse: %1").arg(doc.error().message),
-                         doc.error().where);
+            return doc.error();
         if (!doc->is_object())
             return Error(ErrorKind::Invalid, QStringLiteral("kubeconfig is not a YAML mapping"), path);
         cfg.m_files << path;
