@@ -163,7 +163,8 @@ Result<Json> configMapFor(const Entry &e, const Json *current)
             meta["labels"] = labels;
     }
     Json annotations = meta.contains("annotations") && meta["annotations"].is_object() ? meta["annotations"] : Json::object();
-    const Json &wasBinary = current ? member(*current, "binaryData") : member(Json::object(), "x");
+    static const Json none = Json::object();
+    const Json &wasBinary = current ? member(*current, "binaryData") : none;
     if (isObjectOfStrings(e.value)) {
         annotations.erase(kValueAnnotation);
         Json data = Json::object(), binary = Json::object();
@@ -192,10 +193,12 @@ Result<Json> configMapFor(const Entry &e, const Json *current)
         annotations[kValueAnnotation] = "json";
         obj["data"] = Json{{kWrappedKey, toStd(compactJson(e.value))}};
     }
+    // Not `meta`: adding data to `obj` may have moved its members.
+    Json &metaNow = obj["metadata"];
     if (annotations.empty())
-        meta.erase("annotations");
+        metaNow.erase("annotations");
     else
-        meta["annotations"] = annotations;
+        metaNow["annotations"] = annotations;
     return obj;
 }
 
