@@ -10,9 +10,17 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev libhiredis-dev libsqlite3-dev libssl-dev zlib1g-dev
   # tests
   redis-server redis-tools etcd-server etcd-client tmux procps
+  openssl curl
   # benchmarks
   sqlite3 time
 )
+
+# The Kubernetes emulator's interop tests drive the real kubectl. Debian's
+# kubernetes-client is old (1.20) but real; a newer kubectl already on PATH
+# is kept rather than shadowed.
+if ! command -v kubectl >/dev/null 2>&1; then
+  packages+=(kubernetes-client)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
