@@ -234,7 +234,7 @@ private:
             return finish(Error(ErrorKind::Cancelled, QStringLiteral("the request was cancelled"),
                                 describeRequest(m_req.info)));
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        const QByteArray body = reply->readAll();
+        const QByteArray body = reply->isOpen() ? reply->readAll() : QByteArray();
         if (status == 0) {
             const Error e = m_d->networkError(reply, m_sslErrors, m_req.info);
             const auto err = reply->error();
@@ -996,7 +996,8 @@ void KubeWatch::Private::onFinished()
         ++reconnects;
         return backoff(e);
     }
-    errorBody += r->readAll();
+    if (r->isOpen())
+        errorBody += r->readAll();
     const ApiError e = errorFromResponse(status, errorBody, info, retryAfter(r));
     if (e.isGone())
         return relist();
