@@ -357,6 +357,133 @@ printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential",
         const QByteArray plain = runOn(QStringLiteral("k8s://admin/default/configmaps"), {"ls"});
         QVERIFY(!plain.contains("hidden"));
     }
+
+    // Locks are Leases: the holder, duration and renew time are on the
+    // server; a lapsed lease can be taken over and the fencing token grows.
+    void testLockIsALease()
+    {
+        KubeTestServer kube;
+        QVERIFY2(kube.start(), qPrintable(kube.log()));
+        auto a = providerFor(kube.kubeconfigPath());
+        auto b = providerFor(kube.kubeconfigPath());
+        auto first = await(a->lock(QStringLiteral("nightly-job"), std::chrono::seconds(1)));
+        QVERIFY2(first.ok(), qPrintable(first.error().toString()));
+        auto client = adminClient(kube);
+        auto lease = await(client->get(kube::Resource::leases(), QStringLiteral("default"), QStringLiteral("nightly-job")));
+        QVERIFY(lease.ok());
+        const Json &spec = lease.value()["spec"];
+        QCOMPARE(toQString(spec["holderIdentity"].get<std::string>()), first->owner);
+        QCOMPARE(spec["leaseDurationSeconds"].get<int>(), 1);
+        QVERIFY(spec.contains("renewTime") && spec.contains("acquireTime"));
+        QCOMPARE(lease.value()["metadata"]["annotations"]["statedeck.io/fencing-token"], Json("1"));
+
+        auto busy = await(b->lock(QStringLiteral("nightly-job"), std::chrono::seconds(30)));
+        QCOMPARE(busy.error().kind, ErrorKind::Busy);
+        QVERIFY2(busy.error().message.contains(first->owner), qPrintable(busy.error().toString()));
+
+        // The holder "died": once its lease lapses, another takes over.
+        const QDateTime lapsed = first->expires.addMSecs(200);
+        QVERIFY(QTest::qWaitFor([&] { return QDateTime::currentDateTimeUtc() > lapsed; }, 5000));
+        auto second = await(b->lock(QStringLiteral("nightly-job"), std::chrono::seconds(30)));
+        QVERIFY2(second.ok(), qPrintable(second.error().toString()));
+        QCOMPARE(second->fencingToken, first->fencingToken + 1);
+        lease = await(client->get(kube::Resource::leases(), QStringLiteral("default"), QStringLiteral("nightly-job")));
+        QCOMPARE(lease.value()["spec"]["leaseTransitions"].get<int>(), 1);
+        QCOMPARE(await(a->unlock(first.value())).error().kind, ErrorKind::Conflict); // it lost the lock
+        QVERIFY(await(b->unlock(second.value())).ok());
+    }
+
+    // A ConfigMap written by someone else keeps what statedeck does not own:
+    // annotations, and binaryData members stay binary.
+    void testConfigMapEditsKeepAnnotationsAndBinaryData()
+    {
+        KubeTestServer kube;
+        QVERIFY2(kube.start(), qPrintable(kube.log()));
+        auto client = adminClient(kube);
+        const Json cm{{"metadata",
+                       {{"name", "task-42-state"},
+                        {"labels", {{"app", "remediation-state"}, {"task-id", "42"}}},
+                        {"annotations", {{"remediation.5dlabs.com/version", "v1"}}}}},
+                      {"data", {{"iteration", "1"}, {"state.json", "{\"task_id\":\"42\"}"}}},
+                      {"binaryData", {{"blob", "AAEC"}}}};
+        QVERIFY(await(client->create(kube::Resource::configMaps(), QStringLiteral("default"), cm)).ok());
+        auto p = providerFor(kube.kubeconfigPath());
+        auto got = await(p->get(QStringLiteral("task-42-state")));
+        QVERIFY2(got.ok(), qPrintable(got.error().toString()));
+        QCOMPARE(got->encoding, Encoding::Base64);
+        QCOMPARE(got->labels.value(QStringLiteral("task-id")), QStringLiteral("42"));
+        QCOMPARE(got->value["blob"], Json("AAEC"));
+        QCOMPARE(got->value["iteration"], Json("1"));
+        Entry edited = got.value();
+        edited.value["iteration"] = "2";
+        auto put = await(p->put(edited, Precondition::atRevision(got->revision)));
+        QVERIFY2(put.ok(), qPrintable(put.error().toString()));
+        auto raw = await(client->get(kube::Resource::configMaps(), QStringLiteral("default"), QStringLiteral("task-42-state")));
+        QVERIFY(raw.ok());
+        QCOMPARE(raw.value()["metadata"]["annotations"]["remediation.5dlabs.com/version"], Json("v1"));
+        QCOMPARE(raw.value()["metadata"]["labels"]["app"], Json("remediation-state"));
+        QCOMPARE(raw.value()["binaryData"]["blob"], Json("AAEC"));
+        QCOMPARE(raw.value()["data"]["iteration"], Json("2"));
+        QVERIFY(!raw.value()["data"].contains("blob"));
+
+        // A value that is not an object of strings is kept as JSON text.
+        const Json list = Json::array({1, "two", Json{{"three", 3}}});
+        QVERIFY(await(p->put(jsonEntry(QStringLiteral("a-list"), list), {})).ok());
+        raw = await(client->get(kube::Resource::configMaps(), QStringLiteral("default"), QStringLiteral("a-list")));
+        QCOMPARE(raw.value()["metadata"]["annotations"]["statedeck.io/value"], Json("json"));
+        QCOMPARE(raw.value()["data"]["value.json"], Json(list.dump()));
+        SD_COMPARE_JSON(await(p->get(QStringLiteral("a-list")))->value, list);
+    }
+
+    // The gate's own Secret, as its code writes it, reads as its keys; an
+    // unedited value is written back byte-identical; a watch reports per key.
+    void testGateSecret()
+    {
+        KubeTestServer kube;
+        QVERIFY2(kube.start(), qPrintable(kube.log()));
+        QFile fixture(fixturePath(QStringLiteral("k8-container-gate/secret-k8-container-gate-keys.yaml")));
+        QVERIFY(fixture.open(QIODevice::ReadOnly));
+        const QByteArray yaml = fixture.readAll();
+        const qsizetype at = yaml.indexOf("keys.json: ") + 11;
+        const QByteArray b64 = yaml.mid(at, yaml.indexOf('\n', at) - at).trimmed();
+        auto client = adminClient(kube);
+        const Json secret{{"metadata", {{"name", "k8-container-gate-keys"}}},
+                          {"type", "Opaque"},
+                          {"data", {{"keys.json", toStd(b64)}}}};
+        QVERIFY(await(client->create(kube::Resource::secrets(), QStringLiteral("default"), secret)).ok());
+        auto p = providerFor(kube.kubeconfigPath(), QString(), QStringLiteral("default"),
+                             QStringLiteral("k8-container-gate-keys"));
+        QFile keysFile(fixturePath(QStringLiteral("k8-container-gate/keys.json")));
+        QVERIFY(keysFile.open(QIODevice::ReadOnly));
+        const QByteArray keysText = keysFile.readAll();
+        auto keys = await(p->get(QStringLiteral("keys")));
+        QVERIFY2(keys.ok(), qPrintable(keys.error().toString()));
+        QVERIFY(keys->value == Json::parse(keysText.toStdString()));
+        auto page = await(p->list({}));
+        QVERIFY(page.ok());
+        QCOMPARE(page->entries.size(), 1);
+        QCOMPARE(page->entries.first().key, QStringLiteral("keys"));
+
+        std::unique_ptr<Watch> watch = p->watch(QString(), QString());
+        EventLog log(watch.get());
+        QSignalSpy ready(watch.get(), &Watch::ready);
+        QVERIFY(ready.wait(15000));
+        QVERIFY(await(p->put(keys.value(), Precondition::atRevision(keys->revision))).ok()); // unedited
+        auto after = await(client->get(kube::Resource::secrets(), QStringLiteral("default"), QStringLiteral("k8-container-gate-keys")));
+        QCOMPARE(toQString(after.value()["data"]["keys.json"].get<std::string>()), QString::fromLatin1(b64));
+        QVERIFY(await(p->put(jsonEntry(QStringLiteral("rate-limits"), Json{{"alice:repo", {{"attempts", 1}}}}), {})).ok());
+        QVERIFY(log.waitFor(1));
+        Entry edited = await(p->get(QStringLiteral("keys"))).value();
+        edited.value["hubot"] = Json::array();
+        QVERIFY(await(p->put(edited, Precondition::atRevision(edited.revision))).ok());
+        QVERIFY(await(p->remove(QStringLiteral("rate-limits"), {})).ok());
+        QVERIFY2(log.waitFor(3), qPrintable(log.summary().join(QStringLiteral(", "))));
+        QCOMPARE(log.summary(), (QStringList{"ADDED rate-limits", "MODIFIED keys", "DELETED rate-limits"}));
+        // A stale revision of any key conflicts: the Secret moved on.
+        auto stale = await(p->put(edited, Precondition::atRevision(keys->revision)));
+        QCOMPARE(stale.error().kind, ErrorKind::Conflict);
+        QVERIFY2(stale.error().message.contains(keys->revision), qPrintable(stale.error().toString()));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestKubeProvider)
