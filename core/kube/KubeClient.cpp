@@ -549,6 +549,14 @@ KubeClient::~KubeClient()
     const auto calls = findChildren<Call *>(Qt::FindDirectChildrenOnly);
     for (Call *c : calls)
         delete c;
+    d->execWaiters.clear();
+    // A plugin still running must not report into a destroyed client.
+    if (QProcess *p = d->execProcess) {
+        p->disconnect();
+        p->kill();
+        p->waitForFinished(2000);
+        delete p;
+    }
 }
 
 const ClusterAccess &KubeClient::access() const
@@ -788,6 +796,7 @@ struct KubeWatch::Private {
     void start();
     void open();
     void closeReply();
+    bool onHeaders();
     void onData();
     void onFinished();
     void handleLine(const QByteArray &line);
@@ -893,9 +902,30 @@ void KubeWatch::Private::open()
         sslErrors.clear();
         reply = client->d->nam->get(nr);
         QObject::connect(reply, &QNetworkReply::sslErrors, q, [this](const QList<QSslError> &e) { sslErrors += e; });
+        QObject::connect(reply, &QNetworkReply::metaDataChanged, q, [this] { onHeaders(); });
         QObject::connect(reply, &QNetworkReply::readyRead, q, [this] { onData(); });
         QObject::connect(reply, &QNetworkReply::finished, q, [this] { onFinished(); });
     });
+}
+
+// The API server sends the headers of a watch at once and the first event
+// only when something changes, so the stream is open (ready) at the headers.
+// Returns false when the watch was destroyed or replaced meanwhile.
+bool KubeWatch::Private::onHeaders()
+{
+    QPointer<QNetworkReply> current = reply;
+    if (!current || current->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() != 200)
+        return true;
+    failures = 0;
+    failingSince.invalidate();
+    if (!readyEmitted) {
+        readyEmitted = true;
+        QPointer<KubeWatch> self(q);
+        Q_EMIT q->ready();
+        if (!self || reply != current)
+            return false;
+    }
+    return true;
 }
 
 void KubeWatch::Private::onData()
@@ -908,15 +938,8 @@ void KubeWatch::Private::onData()
         errorBody += current->readAll().left(64 * 1024);
         return;
     }
-    failures = 0;
-    failingSince.invalidate();
-    if (!readyEmitted) {
-        readyEmitted = true;
-        QPointer<KubeWatch> self(q);
-        Q_EMIT q->ready();
-        if (!self || reply != current)
-            return;
-    }
+    if (!onHeaders())
+        return;
     buffer += current->readAll();
     qsizetype nl;
     while ((nl = buffer.indexOf('\n')) >= 0) {
