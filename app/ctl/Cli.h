@@ -18,6 +18,7 @@ struct Context {
     QString actor;
     bool assumeYes = false;
     bool progress = false;
+    bool reveal = false; // --reveal: show a Secret store's values
     QObject *loop = nullptr; // the application: continuations run on its thread
 };
 

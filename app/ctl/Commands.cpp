@@ -51,8 +51,31 @@ QString shortTime(const QDateTime &t)
     return t.isValid() ? t.toUTC().toString(Qt::ISODate) : QStringLiteral("-");
 }
 
-void printEntry(Context &ctx, const Entry &e)
+// A Secret store's values stay hidden unless the user asked for them: a
+// terminal scrollback or a CI log is no place for keys and tokens.
+bool masking(const Context &ctx)
 {
+    return !ctx.reveal && ctx.store && ctx.store->provider()->capabilities().sensitive;
+}
+
+Entry shown(const Context &ctx, const Entry &e)
+{
+    if (!masking(ctx) || e.value.is_null())
+        return e;
+    Entry out = e;
+    out.value = "*** (hidden: a secret; pass --reveal to show it)";
+    out.raw.clear();
+    return out;
+}
+
+void addRevealOption(QCommandLineParser &p)
+{
+    p.addOption({QStringLiteral("reveal"), QStringLiteral("Show the values of a Secret store (masked otherwise).")});
+}
+
+void printEntry(Context &ctx, const Entry &shownEntry)
+{
+    const Entry e = shown(ctx, shownEntry);
     if (ctx.valueOnly) {
         printOut(valueForDisplay(e));
         return;
@@ -77,6 +100,8 @@ void printEntry(Context &ctx, const Entry &e)
 
 void printWritten(Context &ctx, const Entry &e, const QString &verb)
 {
+    // Output of a write never reveals a secret, whatever was passed.
+    ctx.reveal = false;
     if (ctx.format == Format::Json || ctx.format == Format::Yaml) {
         printEntry(ctx, e);
         return;
@@ -125,8 +150,9 @@ struct Lister {
         });
     }
 
-    void emitEntry(const Entry &e)
+    void emitEntry(const Entry &unmasked)
     {
+        const Entry e = shown(*ctx, unmasked);
         if (ctx->valueOnly) {
             printOut(e.key.toUtf8() + '\n');
             return;
@@ -166,6 +192,7 @@ void runLs(Context &ctx, const QCommandLineParser &p, const QStringList &args, D
     l->options.prefix = args.value(0);
     l->options.limit = p.value(QStringLiteral("page-size")).toInt();
     l->options.keysOnly = !p.isSet(QStringLiteral("values"));
+    ctx.reveal = p.isSet(QStringLiteral("reveal"));
     if (p.isSet(QStringLiteral("max")))
         l->max = p.value(QStringLiteral("max")).toLongLong();
     l->progress = Progress(ctx.progress);
@@ -174,8 +201,9 @@ void runLs(Context &ctx, const QCommandLineParser &p, const QStringList &args, D
 
 // ---- get / put / patch / rm -------------------------------------------------
 
-void runGet(Context &ctx, const QCommandLineParser &, const QStringList &args, Done done)
+void runGet(Context &ctx, const QCommandLineParser &p, const QStringList &args, Done done)
 {
+    ctx.reveal = p.isSet(QStringLiteral("reveal"));
     ctx.store->get(args.at(0)).then(ctx.loop, [&ctx, done](Result<Entry> r) {
         if (!r.ok()) {
             printError(r.error());
@@ -306,6 +334,7 @@ void runRm(Context &ctx, const QCommandLineParser &p, const QStringList &args, D
 void runWatch(Context &ctx, const QCommandLineParser &p, const QStringList &args, Done done)
 {
     const qint64 maxEvents = p.isSet(QStringLiteral("count")) ? p.value(QStringLiteral("count")).toLongLong() : -1;
+    ctx.reveal = p.isSet(QStringLiteral("reveal"));
     std::shared_ptr<Watch> watch(
         ctx.store->provider()->watch(args.value(0), p.value(QStringLiteral("from-revision"))).release());
     if (!watch) {
@@ -334,7 +363,7 @@ void runWatch(Context &ctx, const QCommandLineParser &p, const QStringList &args
         } else {
             Json j{{"type", toStd(eventTypeName(e.type))}, {"key", toStd(e.entry.key)}, {"revision", toStd(e.revision)}};
             if (e.type == Event::Type::Added || e.type == Event::Type::Modified)
-                j["value"] = e.entry.value;
+                j["value"] = shown(ctx, e.entry).value;
             printOut(toBytes(j.dump(-1, ' ', false, Json::error_handler_t::replace)) + '\n');
         }
         std::fflush(stdout);
@@ -418,10 +447,13 @@ const QList<Command> &commands()
                           QStringLiteral("N"), QStringLiteral("500")});
              p.addOption({QStringLiteral("max"), QStringLiteral("Stop after N keys."), QStringLiteral("N")});
              p.addOption({QStringLiteral("values"), QStringLiteral("Include values in json/yaml output.")});
+             addRevealOption(p);
          },
          runLs},
         {QStringLiteral("get"), QStringLiteral("get KEY"),
-         QStringLiteral("Show one entry: its value, revision, encoding and update time."), true, {}, runGet},
+         QStringLiteral("Show one entry: its value, revision, encoding and update time. A Secret store's value "
+                        "is masked unless --reveal is given."),
+         true, addRevealOption, runGet},
         {QStringLiteral("put"), QStringLiteral("put KEY (FILE|-)"),
          QStringLiteral("Store the contents of FILE (or standard input) under KEY. JSON is stored as JSON, other "
                         "UTF-8 text as text, anything else as base64."),
@@ -454,6 +486,7 @@ const QList<Command> &commands()
                           QStringLiteral("Replay changes after store revision R first."), QStringLiteral("R")});
              p.addOption({QStringLiteral("count"), QStringLiteral("Exit after N change events."), QStringLiteral("N")});
              p.addOption({QStringLiteral("timeout"), QStringLiteral("Exit after S seconds."), QStringLiteral("S")});
+             addRevealOption(p);
          },
          runWatch},
         {QStringLiteral("lock"), QStringLiteral("lock NAME -- CMD [ARGS...]"),

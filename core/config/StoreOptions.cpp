@@ -48,6 +48,7 @@ const std::vector<Option> &optionTable()
         {"kubernetes", "secretName", Type::Text},
         {"kubernetes", "endpoint", Type::Text},
         {"kubernetes", "token", Type::Text},
+        {"kubernetes", "kubeconfig", Type::Path},
         {"firebase", "projectId", Type::Text},
         {"firebase", "databaseUrl", Type::Text},
         {"consul", "host", Type::Text},
@@ -338,7 +339,7 @@ Status finishStoreSpec(StoreSpec &spec, const QString &where)
             o.remove(QStringLiteral("namespace"));
         if (text("context").isEmpty())
             o.remove(QStringLiteral("context"));
-        for (const char *optional : {"endpoint", "token"})
+        for (const char *optional : {"endpoint", "token", "kubeconfig"})
             if (text(optional).isEmpty())
                 o.remove(QString::fromLatin1(optional));
         const QString secret = text("secretName");

@@ -1,6 +1,7 @@
 #include "providers/Backends.h"
 
 #include "providers/etcd/EtcdProvider.h"
+#include "providers/kube/KubeProvider.h"
 #include "providers/local/LocalProvider.h"
 #include "providers/redis/RedisProvider.h"
 #include "providers/sqlite/SqliteProvider.h"
@@ -104,6 +105,24 @@ Result<std::unique_ptr<Provider>> openEtcd(const StoreSpec &spec)
     return std::unique_ptr<Provider>(std::make_unique<EtcdProvider>(std::move(options)));
 }
 
+Result<std::unique_ptr<Provider>> openKubernetes(const StoreSpec &spec)
+{
+    auto text = [&](const char *name) { return spec.options.value(QString::fromLatin1(name)).toString(); };
+    KubeProviderOptions options;
+    options.access.context = text("context");
+    options.access.kubeconfig = text("kubeconfig");
+    options.access.endpoint = text("endpoint");
+    options.access.token = text("token").toUtf8();
+    options.ns = text("namespace");
+    if (text("resource") == QLatin1String("secrets") || !text("secretName").isEmpty()) {
+        options.secretName = text("secretName");
+        if (options.secretName.isEmpty())
+            return Error(ErrorKind::Invalid,
+                         QStringLiteral("the kubernetes store of secrets needs option \"secretName\""), spec.origin);
+    }
+    return std::unique_ptr<Provider>(std::make_unique<KubeProvider>(std::move(options)));
+}
+
 // One row per backend built into this binary.
 const std::vector<Backend> &backends()
 {
@@ -120,6 +139,7 @@ const std::vector<Backend> &backends()
         {"local", openLocal},
         {"etcd", openEtcd},
         {"redis", openRedis},
+        {"kubernetes", openKubernetes},
         {"yaml",
          [](const StoreSpec &spec) -> Result<std::unique_ptr<Provider>> {
              YamlOptions options;

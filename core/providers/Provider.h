@@ -33,6 +33,9 @@ struct Capabilities {
     // "app:session:42", "deployment.phase"); the store itself gives it no
     // meaning.
     QString keySeparator = QStringLiteral("/");
+    // Values are secrets (Kubernetes Secrets): front ends mask them until the
+    // user asks to reveal them, and nothing logs them.
+    bool sensitive = false;
 
     // What a store made of plain files offers (local, yaml): file watching
     // without history, CAS and locks under lock files, file-name keys.

@@ -100,7 +100,12 @@ void ProviderContract::testRoundTrip()
     auto other = open();
     auto got = await(other->get(key(base)));
     QVERIFY2(got.ok(), qPrintable(got.error().toString()));
-    SD_COMPARE_JSON(got->value, value);
+    if (preservesKeyOrder()) {
+        SD_COMPARE_JSON(got->value, value);
+    } else {
+        // nlohmann::json keeps members sorted: equal members, any order.
+        SD_COMPARE_JSON(nlohmann::json::parse(got->value.dump()), nlohmann::json::parse(value.dump()));
+    }
     QCOMPARE(got->revision, put->revision);
     QCOMPARE(got->key, key(base));
 }

@@ -23,6 +23,9 @@ public:
     // A spec whose store cannot be reached or opened.
     virtual StoreSpec unavailableStore(const QString &dir) = 0;
     virtual QString key(const QString &base) const { return base; }
+    // Whether a value's object members come back in the order written. A
+    // Kubernetes ConfigMap's data is a map the API server returns sorted.
+    virtual bool preservesKeyOrder() const { return true; }
     // How many keys the paging test lists (the issue asks for 10k).
     virtual int pagingKeyCount() const { return 10000; }
     // Fills the store quickly (bypassing the provider) for the paging test;

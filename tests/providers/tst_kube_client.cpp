@@ -1,0 +1,336 @@
+// KubeClient's verbs on the API emulator (paging, selectors, merge patch,
+// server-side apply, delete preconditions, discovery, cancellation, watch
+// reconnects and bookmarks), and its retry rules against a socket-level
+// server that answers 429/503/500 the way an overloaded API server or a
+// proxy in front of it does.
+#include "TestSupport.h"
+#include "kube/KubeClient.h"
+#include "providers/KubeTestHelpers.h"
+
+#include <QElapsedTimer>
+#include <QSignalSpy>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTest>
+
+using namespace sd;
+using namespace sd::kube;
+using namespace sd::test;
+
+namespace {
+
+Json configMap(const QString &name, const Json &data, const Json &labels = Json::object())
+{
+    Json obj{{"metadata", {{"name", toStd(name)}}}, {"data", data}};
+    if (!labels.empty())
+        obj["metadata"]["labels"] = labels;
+    return obj;
+}
+
+QString rvOf(const Json &obj)
+{
+    return toQString(obj["metadata"]["resourceVersion"].get<std::string>());
+}
+
+// Answers each HTTP request with the next canned response (the last one
+// repeats), recording when each request arrived.
+class CannedHttpServer {
+public:
+    explicit CannedHttpServer(QList<QByteArray> responses) : m_responses(std::move(responses))
+    {
+        QObject::connect(&m_server, &QTcpServer::newConnection, &m_server, [this] {
+            while (QTcpSocket *s = m_server.nextPendingConnection()) {
+                QObject::connect(s, &QTcpSocket::readyRead, s, [this, s] { onData(s); });
+                QObject::connect(s, &QTcpSocket::disconnected, s, &QObject::deleteLater);
+            }
+        });
+    }
+    bool listen() { return m_server.listen(QHostAddress::LocalHost, 0); }
+    QString url() const { return QStringLiteral("http://127.0.0.1:%1").arg(m_server.serverPort()); }
+    QList<qint64> arrivals() const { return m_arrivals; }
+    QList<QByteArray> requestLines() const { return m_lines; }
+
+private:
+    void onData(QTcpSocket *s)
+    {
+        QByteArray &buf = m_buffers[s];
+        buf += s->readAll();
+        for (;;) {
+            const qsizetype end = buf.indexOf("\r\n\r\n");
+            if (end < 0)
+                return;
+            qsizetype length = 0;
+            for (const QByteArray &line : buf.left(end).split('\n'))
+                if (line.toLower().startsWith("content-length:"))
+                    length = line.mid(15).trimmed().toLongLong();
+            if (buf.size() < end + 4 + length)
+                return;
+            m_lines << buf.left(buf.indexOf("\r\n"));
+            buf.remove(0, end + 4 + length);
+            if (!m_clock.isValid())
+                m_clock.start();
+            m_arrivals << m_clock.elapsed();
+            const QByteArray &resp = m_responses.at(std::min<qsizetype>(m_next++, m_responses.size() - 1));
+            s->write(resp);
+        }
+    }
+
+    QTcpServer m_server;
+    QList<QByteArray> m_responses;
+    qsizetype m_next = 0;
+    QMap<QTcpSocket *, QByteArray> m_buffers;
+    QList<qint64> m_arrivals;
+    QList<QByteArray> m_lines;
+    QElapsedTimer m_clock;
+};
+
+QByteArray httpResponse(int code, const QByteArray &reason, const QByteArray &body, const QByteArray &extraHeaders = {})
+{
+    return "HTTP/1.1 " + QByteArray::number(code) + " " + reason + "\r\nContent-Type: application/json\r\nContent-Length: "
+           + QByteArray::number(body.size()) + "\r\n" + extraHeaders + "\r\n" + body;
+}
+
+const QByteArray kOkBody = R"({"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"x","resourceVersion":"7"}})";
+
+std::unique_ptr<KubeClient> plainClient(const QString &url)
+{
+    ClusterAccess a;
+    a.server = url;
+    a.token = "t";
+    auto c = std::make_unique<KubeClient>(a);
+    c->setRetryPolicy(3, std::chrono::milliseconds(50));
+    return c;
+}
+
+} // namespace
+
+class TestKubeClient : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY2(m_kube.start(), qPrintable(m_kube.log()));
+        m_client = adminClient(m_kube);
+        QVERIFY(createNamespace(m_kube, QStringLiteral("client")));
+    }
+
+    void testDiscovery()
+    {
+        auto core = await(m_client->getPath(QStringLiteral("/api/v1")));
+        QVERIFY2(core.ok(), qPrintable(core.error().toString()));
+        QCOMPARE(toQString(core.value()["kind"].get<std::string>()), QStringLiteral("APIResourceList"));
+        auto coordination = await(m_client->getPath(QStringLiteral("/apis/coordination.k8s.io/v1")));
+        QVERIFY2(coordination.ok(), qPrintable(coordination.error().toString()));
+        bool leases = false;
+        for (const Json &r : coordination.value()["resources"])
+            leases = leases || r["name"] == "leases";
+        QVERIFY(leases);
+    }
+
+    // 25 ConfigMaps read 7 at a time with continue tokens: every one exactly
+    // once; selectors filter on the server.
+    void testListPagesAndSelectors()
+    {
+        const QString ns = QStringLiteral("client");
+        for (int i = 0; i < 25; ++i) {
+            const Json labels{{"app", i % 5 == 0 ? "five" : "other"}};
+            QVERIFY(await(m_client->create(Resource::configMaps(), ns,
+                                           configMap(QStringLiteral("page-%1").arg(i, 2, 10, QLatin1Char('0')),
+                                                     Json{{"i", std::to_string(i)}}, labels)))
+                        .ok());
+        }
+        ListQuery q;
+        q.limit = 7;
+        QStringList names;
+        int pages = 0;
+        QString listRv;
+        do {
+            auto page = await(m_client->list(Resource::configMaps(), ns, q));
+            QVERIFY2(page.ok(), qPrintable(page.error().toString()));
+            QVERIFY(page->items.size() <= 7);
+            if (pages == 0)
+                listRv = page->resourceVersion;
+            for (const Json &item : page->items)
+                names << toQString(item["metadata"]["name"].get<std::string>());
+            q.continueToken = page->continueToken;
+            QVERIFY(++pages <= 5);
+        } while (!q.continueToken.isEmpty());
+        QCOMPARE(pages, 4);
+        QCOMPARE(names.size(), 25);
+        QCOMPARE(QSet<QString>(names.begin(), names.end()).size(), 25);
+        QVERIFY(!listRv.isEmpty());
+
+        ListQuery byLabel;
+        byLabel.labelSelector = QStringLiteral("app=five");
+        auto five = await(m_client->list(Resource::configMaps(), ns, byLabel));
+        QVERIFY(five.ok());
+        QCOMPARE(five->items.size(), 5);
+        ListQuery byField;
+        byField.fieldSelector = QStringLiteral("metadata.name=page-03");
+        auto one = await(m_client->list(Resource::configMaps(), ns, byField));
+        QVERIFY(one.ok());
+        QCOMPARE(one->items.size(), 1);
+    }
+
+    void testMergePatchApplyAndDelete()
+    {
+        const QString ns = QStringLiteral("client");
+        auto made = await(m_client->create(Resource::configMaps(), ns,
+                                           configMap(QStringLiteral("patched"), Json{{"a", "1"}, {"b", "2"}})));
+        QVERIFY(made.ok());
+        auto patched = await(m_client->mergePatch(Resource::configMaps(), ns, QStringLiteral("patched"),
+                                                  Json{{"data", {{"a", nullptr}, {"c", "3"}}}}));
+        QVERIFY2(patched.ok(), qPrintable(patched.error().toString()));
+        SD_COMPARE_JSON(patched.value()["data"], (Json{{"b", "2"}, {"c", "3"}}));
+
+        // Server-side apply: a field owned by one manager conflicts for another, until forced.
+        const Json intent{{"data", {{"owner", "statedeck"}}}};
+        auto applied = await(m_client->apply(Resource::configMaps(), ns, QStringLiteral("applied"), intent,
+                                             QStringLiteral("statedeck")));
+        QVERIFY2(applied.ok(), qPrintable(applied.error().toString()));
+        const Json other{{"data", {{"owner", "other"}}}};
+        auto conflict = await(m_client->apply(Resource::configMaps(), ns, QStringLiteral("applied"), other,
+                                              QStringLiteral("other")));
+        QCOMPARE(conflict.error().kind, ErrorKind::Conflict);
+        QVERIFY2(conflict.error().message.contains(QLatin1String(".data.owner")), qPrintable(conflict.error().toString()));
+        auto forced = await(m_client->apply(Resource::configMaps(), ns, QStringLiteral("applied"), other,
+                                            QStringLiteral("other"), true));
+        QVERIFY2(forced.ok(), qPrintable(forced.error().toString()));
+        QCOMPARE(forced.value()["data"]["owner"], Json("other"));
+
+        // Delete preconditions.
+        const QString stale = rvOf(made.value());
+        const Status refused = await(m_client->remove(Resource::configMaps(), ns, QStringLiteral("patched"), stale));
+        QCOMPARE(refused.error().kind, ErrorKind::Conflict);
+        QVERIFY(await(m_client->remove(Resource::configMaps(), ns, QStringLiteral("patched"), rvOf(patched.value()))).ok());
+        auto gone = await(m_client->get(Resource::configMaps(), ns, QStringLiteral("patched")));
+        QCOMPARE(gone.error().kind, ErrorKind::NotFound);
+        QVERIFY2(gone.error().message.contains(QLatin1String("configmaps \"patched\" not found")), qPrintable(gone.error().message));
+    }
+
+    void testInvalidNamesFields()
+    {
+        auto bad = await(m_client->create(Resource::configMaps(), QStringLiteral("client"),
+                                          configMap(QStringLiteral("Bad_Name!"), Json::object())));
+        QCOMPARE(bad.error().kind, ErrorKind::Invalid);
+        QVERIFY2(bad.error().where.contains(QLatin1String("metadata.name")), qPrintable(bad.error().toString()));
+    }
+
+    void testLeaseHelper()
+    {
+        const Json lease{{"metadata", {{"name", "typed"}}},
+                         {"spec", {{"holderIdentity", "me"}, {"leaseDurationSeconds", 15}}}};
+        auto made = await(m_client->create(Resource::leases(), QStringLiteral("client"), lease));
+        QVERIFY2(made.ok(), qPrintable(made.error().toString()));
+        QCOMPARE(toQString(made.value()["apiVersion"].get<std::string>()), QStringLiteral("coordination.k8s.io/v1"));
+    }
+
+    // Cancelling the future aborts the request; the caller sees it cancelled.
+    void testCancel()
+    {
+        CannedHttpServer silent({QByteArray()}); // accepts, never answers
+        QVERIFY(silent.listen());
+        auto client = plainClient(silent.url());
+        QFuture<Result<Json>> f = client->get(Resource::configMaps(), QStringLiteral("ns"), QStringLiteral("x"));
+        QVERIFY(QTest::qWaitFor([&] { return !silent.arrivals().isEmpty(); }, 5000));
+        f.cancel();
+        QVERIFY(QTest::qWaitFor([&] { return f.isFinished(); }, 5000));
+        QVERIFY(f.isCanceled());
+        // Destroying the client answers what is still pending, as Cancelled.
+        QFuture<Result<Json>> pending = client->get(Resource::configMaps(), QStringLiteral("ns"), QStringLiteral("y"));
+        client.reset();
+        QVERIFY(pending.isFinished());
+        QCOMPARE(pending.result().error().kind, ErrorKind::Cancelled);
+    }
+
+    // 429 and 503 wait for Retry-After; other 5xx back off, for idempotent
+    // requests only; the budget is bounded.
+    void testRetries()
+    {
+        const QByteArray busy = httpResponse(429, "Too Many Requests",
+                                             R"({"kind":"Status","message":"slow down","reason":"TooManyRequests","code":429})",
+                                             "Retry-After: 1\r\n");
+        CannedHttpServer throttled({busy, httpResponse(200, "OK", kOkBody)});
+        QVERIFY(throttled.listen());
+        auto client = plainClient(throttled.url());
+        auto r = await(client->get(Resource::configMaps(), QStringLiteral("ns"), QStringLiteral("x")));
+        QVERIFY2(r.ok(), qPrintable(r.error().toString()));
+        QCOMPARE(throttled.arrivals().size(), 2);
+        QVERIFY2(throttled.arrivals().at(1) - throttled.arrivals().at(0) >= 950, "Retry-After: 1 was not honoured");
+
+        const QByteArray down = httpResponse(500, "Internal Server Error",
+                                             R"({"kind":"Status","message":"etcdserver: leader changed","code":500})");
+        CannedHttpServer failing({down});
+        QVERIFY(failing.listen());
+        auto c2 = plainClient(failing.url());
+        auto gave = await(c2->get(Resource::configMaps(), QStringLiteral("ns"), QStringLiteral("x")));
+        QCOMPARE(gave.error().kind, ErrorKind::Unavailable);
+        QVERIFY(gave.error().message.contains(QLatin1String("leader changed")));
+        QCOMPARE(failing.arrivals().size(), 4); // the first try and 3 retries
+        const QList<qint64> t = failing.arrivals();
+        QVERIFY2(t[3] - t[2] > t[1] - t[0], "the backoff grows");
+
+        CannedHttpServer failingCreate({down});
+        QVERIFY(failingCreate.listen());
+        auto c3 = plainClient(failingCreate.url());
+        auto created = await(c3->create(Resource::configMaps(), QStringLiteral("ns"), configMap(QStringLiteral("x"), Json::object())));
+        QCOMPARE(created.error().kind, ErrorKind::Unavailable);
+        QCOMPARE(failingCreate.arrivals().size(), 1); // a POST that may have happened is not repeated
+    }
+
+    void testTimeout()
+    {
+        CannedHttpServer silent({QByteArray()});
+        QVERIFY(silent.listen());
+        auto client = plainClient(silent.url());
+        client->setRetryPolicy(0, std::chrono::milliseconds(10));
+        client->setRequestTimeout(std::chrono::milliseconds(500));
+        auto r = await(client->get(Resource::configMaps(), QStringLiteral("ns"), QStringLiteral("x")));
+        QCOMPARE(r.error().kind, ErrorKind::Timeout);
+        QVERIFY2(r.error().message.contains(QLatin1String("no answer from the API server")), qPrintable(r.error().message));
+    }
+
+    // Streams the server ends (timeoutSeconds) are reopened from the last
+    // version; bookmarks move that version on; nothing is lost across ends.
+    void testWatchReopensEndedStreams()
+    {
+        KubeTestServer::Options o;
+        o.bookmarkIntervalMs = 200;
+        KubeTestServer kube(o);
+        QVERIFY2(kube.start(), qPrintable(kube.log()));
+        auto client = adminClient(kube);
+        WatchOptions wo;
+        wo.timeoutSeconds = 1;
+        auto watch = client->watch(Resource::configMaps(), QStringLiteral("default"), wo);
+        QList<WatchEvent> events;
+        connect(watch.get(), &KubeWatch::event, this, [&](const WatchEvent &e) { events << e; });
+        QSignalSpy ready(watch.get(), &KubeWatch::ready);
+        QVERIFY(ready.wait(10000));
+        QElapsedTimer t;
+        t.start();
+        int written = 0;
+        while (t.elapsed() < 3500) { // spans several server-side stream ends
+            QVERIFY(await(client->create(Resource::configMaps(), QStringLiteral("default"),
+                                         configMap(QStringLiteral("w-%1").arg(written), Json{{"n", "1"}})))
+                        .ok());
+            ++written;
+            QTest::qWait(100);
+        }
+        QVERIFY(QTest::qWaitFor([&] { return events.size() >= written; }, 10000));
+        QCOMPARE(events.size(), written);
+        for (int i = 0; i < written; ++i) {
+            QCOMPARE(events[i].type, WatchEvent::Type::Added);
+            QCOMPARE(toQString(events[i].object["metadata"]["name"].get<std::string>()), QStringLiteral("w-%1").arg(i));
+        }
+        QVERIFY2(watch->reconnects() >= 2, qPrintable(QString::number(watch->reconnects())));
+        const QString last = watch->lastResourceVersion();
+        QVERIFY(!last.isEmpty());
+    }
+
+private:
+    KubeTestServer m_kube;
+    std::unique_ptr<KubeClient> m_client;
+};
+
+QTEST_GUILESS_MAIN(TestKubeClient)
+#include "tst_kube_client.moc"
