@@ -50,6 +50,7 @@ private Q_SLOTS:
     void staleReplaceConflicts();
     void readonlyTokenIsForbiddenToWrite();
     void watchSeesOtherWriters();
+    void kubectlSeesStatedeckWrites();
     void customResourceDefinition();
     void deleteConfigMap();
 
@@ -57,6 +58,7 @@ private:
     QStringList baseArguments(const QString &context) const;
     QProcessEnvironment environment() const;
     Run kubectl(const QStringList &arguments, const QString &context = QStringLiteral("admin"));
+    Run statedeckctl(const QStringList &arguments, const QByteArray &input = {});
     QString writeFile(const QString &name, const QByteArray &data);
 
     QString m_kubectl;
@@ -296,6 +298,96 @@ void KubectlInterop::watchSeesOtherWriters()
         QStringLiteral("(?s)ADDED\\s+w1\\s+1\\s.*MODIFIED\\s+w1\\s+2\\s.*DELETED\\s+w1\\s+2\\s"));
     QVERIFY2(output.contains(order), qPrintable(output));
     QVERIFY2(watcher.state() == QProcess::Running, qPrintable(output)); // the watch is still open
+}
+
+// statedeckctl writes through its own client; kubectl, watching the same
+// namespace, sees every change in order, and reads back the same data.
+Run KubectlInterop::statedeckctl(const QStringList &arguments, const QByteArray &input)
+{
+    QProcess process;
+    QProcessEnvironment env = environment();
+    env.insert(QStringLiteral("KUBECONFIG"), m_server.kubeconfigPath());
+    env.insert(QStringLiteral("XDG_CONFIG_HOME"), m_home.filePath(QStringLiteral("config")));
+    env.insert(QStringLiteral("XDG_DATA_HOME"), m_home.filePath(QStringLiteral("data")));
+    process.setProcessEnvironment(env);
+    process.start(sd::test::builtProgram(QStringLiteral("statedeckctl")),
+                  QStringList{QStringLiteral("--store"), QStringLiteral("k8s://admin/sdwrites/configmaps")} + arguments);
+    Run run;
+    if (!process.waitForStarted(10000)) {
+        run.err = process.errorString();
+        return run;
+    }
+    process.write(input);
+    process.closeWriteChannel();
+    process.waitForFinished(45000);
+    if (process.state() != QProcess::NotRunning) {
+        process.kill();
+        process.waitForFinished(5000);
+        run.err = QStringLiteral("statedeckctl %1 did not finish within 45 s").arg(arguments.join(QLatin1Char(' ')));
+        return run;
+    }
+    run.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+    run.out = QString::fromUtf8(process.readAllStandardOutput());
+    run.err = QString::fromUtf8(process.readAllStandardError());
+    return run;
+}
+
+void KubectlInterop::kubectlSeesStatedeckWrites()
+{
+    QVERIFY2(!sd::test::builtProgram(QStringLiteral("statedeckctl")).isEmpty(), "statedeckctl was not built");
+    Run run = kubectl({QStringLiteral("create"), QStringLiteral("namespace"), QStringLiteral("sdwrites")});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.describe()));
+
+    QProcess watcher;
+    watcher.setProcessEnvironment(environment());
+    QString output;
+    connect(&watcher, &QProcess::readyReadStandardOutput, this,
+            [&] { output += QString::fromUtf8(watcher.readAllStandardOutput()); });
+    watcher.start(m_kubectl, baseArguments(QStringLiteral("admin"))
+                                 + QStringList{QStringLiteral("-n"), QStringLiteral("sdwrites"), QStringLiteral("get"),
+                                               QStringLiteral("cm"), QStringLiteral("--watch"),
+                                               QStringLiteral("--output-watch-events")});
+    QVERIFY(watcher.waitForStarted(10000));
+    auto stopWatcher = qScopeGuard([&] {
+        watcher.kill();
+        watcher.waitForFinished(5000);
+    });
+    // A ConfigMap written first tells us kubectl's watch is open.
+    run = statedeckctl({QStringLiteral("put"), QStringLiteral("marker"), QStringLiteral("-")}, R"({"ready":"yes"})");
+    QVERIFY2(run.exitCode == 0, qPrintable(run.describe()));
+    QTRY_VERIFY2_WITH_TIMEOUT(output.contains(QRegularExpression(QStringLiteral("(?m)^ADDED\\s+marker\\b"))),
+                              qPrintable(output), 20000);
+
+    run = statedeckctl({QStringLiteral("put"), QStringLiteral("deploy"), QStringLiteral("-")}, R"({"phase":"blue"})");
+    QVERIFY2(run.exitCode == 0, qPrintable(run.describe()));
+    run = statedeckctl({QStringLiteral("patch"), QStringLiteral("deploy"), QStringLiteral("-")},
+                       R"({"phase":"green","replicas":"3"})");
+    QVERIFY2(run.exitCode == 0, qPrintable(run.describe()));
+
+    // kubectl reads what statedeck wrote.
+    run = kubectl({QStringLiteral("-n"), QStringLiteral("sdwrites"), QStringLiteral("get"), QStringLiteral("cm"),
+                   QStringLiteral("deploy"), QStringLiteral("-o"), QStringLiteral("json")});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.describe()));
+    const json object = json::parse(run.out.toStdString(), nullptr, false);
+    QVERIFY2(object.is_object(), qPrintable(run.out));
+    QVERIFY2(object["data"] == json({{"phase", "green"}, {"replicas", "3"}}), qPrintable(run.out));
+
+    run = statedeckctl({QStringLiteral("rm"), QStringLiteral("deploy")});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.describe()));
+    QTRY_VERIFY2_WITH_TIMEOUT(output.contains(QRegularExpression(QStringLiteral("(?m)^DELETED\\s+deploy\\b"))),
+                              qPrintable(output), 20000);
+    static const QRegularExpression order(
+        QStringLiteral("(?s)ADDED\\s+deploy\\s+1\\s.*MODIFIED\\s+deploy\\s+2\\s.*DELETED\\s+deploy\\s"));
+    QVERIFY2(output.contains(order), qPrintable(output));
+
+    // And statedeck reads what kubectl writes.
+    run = kubectl({QStringLiteral("-n"), QStringLiteral("sdwrites"), QStringLiteral("create"), QStringLiteral("configmap"),
+                   QStringLiteral("from-kubectl"), QStringLiteral("--from-literal=owner=ops")});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.describe()));
+    run = statedeckctl({QStringLiteral("get"), QStringLiteral("from-kubectl"), QStringLiteral("-o"), QStringLiteral("json")});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.describe()));
+    QVERIFY2(run.out.contains(QLatin1String("\"owner\"")) && run.out.contains(QLatin1String("\"ops\"")),
+             qPrintable(run.describe()));
 }
 
 void KubectlInterop::customResourceDefinition()
