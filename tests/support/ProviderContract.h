@@ -53,6 +53,13 @@ private Q_SLOTS:
     void testTwoProcessesLoseNoUpdate();
     void testLocks();
     void testUnavailableStore();
+    void testBatchMixedPreconditions();
+    void testBatchThousand();
+    void testBatchDuplicateKeyLastWins();
+    void testBatchWatchSeesEveryEntry();
+    void testBatchBadItemFailsAlone_data();
+    void testBatchBadItemFailsAlone();
+    void testBatchEmpty();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
