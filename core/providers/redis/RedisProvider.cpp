@@ -60,37 +60,63 @@ end
 return {'ok', tostring(n), redis.call('PTTL', KEYS[1])}
 )lua");
 
-// The put script over many keys in one call, each item checked and written
-// exactly as kPutScript does it and answered as kPutScript answers.
+// The put script over many keys in one call: each item is checked as
+// kPutScript checks it and answered as kPutScript answers. Checks come
+// first, then the writes with few calls (one INCRBY for the revisions, one
+// HSET for all of them, one MSET for new keys without a TTL), because every
+// redis.call costs about as much as the work it does. Keys of one call are
+// distinct (the caller starts a new call at a repeated key), so checking all
+// before writing any sees what item-by-item writing would see. Revisions
+// are handed out in item order, as INCR per item would.
 // KEYS: revisions hash, counter, then the items' keys. ARGV: four per item,
 // as for kPutScript.
 const QByteArray kPutBatchScript = QByteArrayLiteral(R"lua(
-local out = {}
-for i = 3, #KEYS do
-  local k = KEYS[i]
-  local a = (i - 3) * 4
-  local mode, expected, ttl = ARGV[a + 1], ARGV[a + 2], ARGV[a + 4]
+local n = #KEYS - 2
+local status, cur = {}, {}
+local writes = 0
+for i = 1, n do
+  local k, a = KEYS[i + 2], (i - 1) * 4
+  local mode, expected = ARGV[a + 1], ARGV[a + 2]
   local t = redis.call('TYPE', k).ok
-  local cur = '0'
-  if t ~= 'none' then cur = redis.call('HGET', KEYS[1], k) or '0' end
-  if mode == 'absent' and t ~= 'none' then out[#out + 1] = {'exists', cur}
-  elseif mode == 'rev' and t == 'none' then out[#out + 1] = {'missing', ''}
-  elseif mode == 'rev' and cur ~= expected then out[#out + 1] = {'conflict', cur}
-  elseif t ~= 'none' and t ~= 'string' then out[#out + 1] = {'type', t}
-  else
-    local n = redis.call('INCR', KEYS[2])
-    redis.call('HSET', KEYS[1], k, n)
+  local c = '0'
+  if t ~= 'none' then c = redis.call('HGET', KEYS[1], k) or '0' end
+  if mode == 'absent' and t ~= 'none' then status[i] = 'exists'
+  elseif mode == 'rev' and t == 'none' then status[i] = 'missing'; c = ''
+  elseif mode == 'rev' and c ~= expected then status[i] = 'conflict'
+  elseif t ~= 'none' and t ~= 'string' then status[i] = 'type'; c = t
+  else status[i] = t; writes = writes + 1 end
+  cur[i] = c
+end
+local out = {}
+local rev = 0
+if writes > 0 then rev = redis.call('INCRBY', KEYS[2], writes) - writes end
+local revs, plain = {}, {}
+for i = 1, n do
+  local s = status[i]
+  if s == 'none' or s == 'string' then
+    rev = rev + 1
+    local k, a = KEYS[i + 2], (i - 1) * 4
+    local ttl = ARGV[a + 4]
+    revs[#revs + 1] = k
+    revs[#revs + 1] = rev
     local left = -1
     if ttl ~= '' then
       redis.call('SET', k, ARGV[a + 3], 'PX', ttl)
       left = tonumber(ttl)
-    else
+    elseif s == 'string' then
       redis.call('SET', k, ARGV[a + 3], 'KEEPTTL')
-      if t ~= 'none' then left = redis.call('PTTL', k) end
+      left = redis.call('PTTL', k)
+    else
+      plain[#plain + 1] = k
+      plain[#plain + 1] = ARGV[a + 3]
     end
-    out[#out + 1] = {'ok', tostring(n), left}
+    out[i] = {'ok', tostring(rev), left}
+  else
+    out[i] = {s, cur[i]}
   end
 end
+if #revs > 0 then redis.call('HSET', KEYS[1], unpack(revs)) end
+if #plain > 0 then redis.call('MSET', unpack(plain)) end
 return out
 )lua");
 
@@ -559,6 +585,7 @@ QFuture<BatchResult> RedisProvider::putBatch(const QList<BatchItem> &items)
         qsizetype bytes = 0;
     };
     QList<Chunk> chunks;
+    QSet<QByteArray> inChunk;
     const Capabilities caps = capabilities();
     for (qsizetype i = 0; i < items.size(); ++i) {
         Result<PutArgs> args = preparePut(items[i].entry, items[i].precondition, caps);
@@ -569,8 +596,11 @@ QFuture<BatchResult> RedisProvider::putBatch(const QList<BatchItem> &items)
         }
         PutArgs &a = args.value();
         if (chunks.isEmpty() || chunks.last().slots.size() >= kBatchChunkItems
-            || chunks.last().bytes + a.bytes.size() > kBatchChunkBytes)
+            || chunks.last().bytes + a.bytes.size() > kBatchChunkBytes || inChunk.contains(a.key)) {
             chunks.append(Chunk());
+            inChunk.clear();
+        }
+        inChunk.insert(a.key);
         Chunk &c = chunks.last();
         c.keys << a.key;
         c.args << a.mode << a.expected << a.bytes << a.ttl;
