@@ -230,6 +230,38 @@ private Q_SLOTS:
         QVERIFY2(bad.error().message.contains(QLatin1String("max-txn-ops")), qPrintable(bad.error().toString()));
     }
 
+    // A server with lower limits than the provider assumes: txns etcd
+    // refuses as too large or too many operations are halved until they
+    // pass, and every item is written.
+    void testBatchAgainstLowerServerLimits()
+    {
+        EtcdMember small(QStringLiteral("small"));
+        small.setExtraArguments({QStringLiteral("--max-txn-ops"), QStringLiteral("4"),
+                                 QStringLiteral("--max-request-bytes"), QStringLiteral("65536")});
+        QVERIFY2(small.start(), qPrintable(small.process().log()));
+        auto p = provider({small.endpoint()}, m_root);
+        QCOMPARE(p->maxBatchSize(), 128);
+        QList<BatchItem> items;
+        for (int i = 0; i < 20; ++i)
+            items << BatchItem{jsonEntry(QStringLiteral("s%1").arg(i), Json{{"i", i}}), {}};
+        for (int i = 0; i < 3; ++i) // 40 KB each: two do not fit one request
+            items << BatchItem{jsonEntry(QStringLiteral("big%1").arg(i), Json{{"b", std::string(40000, 'x')}}), {}};
+        const BatchResult batch = await(p->putBatch(items));
+        QCOMPARE(batch.results.size(), items.size());
+        for (const Result<Entry> &r : batch.results)
+            QVERIFY2(r.ok(), qPrintable(r.error().toString()));
+        QMap<QString, int> perRevision;
+        for (const Result<Entry> &r : batch.results)
+            ++perRevision[r->revision];
+        for (int n : perRevision)
+            QVERIFY(n <= 4);
+        ListOptions options;
+        options.limit = 100;
+        auto page = await(p->list(options));
+        QVERIFY(page.ok());
+        QCOMPARE(page->entries.size(), items.size());
+    }
+
     void testAllEndpointsDown()
     {
         auto p = provider({deadEndpoint(), deadEndpoint()}, m_root);

@@ -863,9 +863,12 @@ struct BatchRun : std::enable_shared_from_this<BatchRun> {
     void answered(const QList<qsizetype> &idx, const QList<qsizetype> &checked, int round, const Result<Json> &r)
     {
         if (!r.ok()) {
-            // A txn etcd finds too big (a lower --max-request-bytes) is
-            // split until it fits or holds one item.
-            if (r.error().kind == ErrorKind::TooLarge && idx.size() > 1) {
+            // A txn etcd finds too big (a lower --max-request-bytes, or a
+            // lower --max-txn-ops than the option says) is split until it
+            // fits or holds one item.
+            const bool tooBig = r.error().kind == ErrorKind::TooLarge
+                || r.error().message.contains(QLatin1String("too many operations"));
+            if (tooBig && idx.size() > 1) {
                 ++running;
                 post(idx.mid(0, idx.size() / 2), round);
                 post(idx.mid(idx.size() / 2), round);
