@@ -29,8 +29,11 @@ url="etcd://$ep?root=/sd"
 echo "writing $N keys through the provider (sd-bench-fill)..."
 fill_out=$("$fill" etcd "$N" "endpoints=http://$ep" root=/sd --prefix bench/)
 echo "$fill_out"
-fill_rate=$(echo "$fill_out" | sed -E 's/.*: ([0-9]+) puts\/s.*/\1/')
+fill_rate=$(echo "$fill_out" | rate_of)
 [ "$(etcdctl get --prefix /sd/bench/ --keys-only | grep -c .)" -eq "$N" ]
+batch_out=$("$fill" etcd "$N" "endpoints=http://$ep" root=/sd --prefix batch/ --batch 128)
+echo "$batch_out"
+batch_rate=$(echo "$batch_out" | rate_of)
 
 read -r ref ref_rss < <(measure etcdctl --endpoints "$ep" get --prefix /sd/bench/ --keys-only)
 read -r keys keys_rss < <(measure "$ctl" --store "$url" ls bench/ -o value --page-size 5000)
@@ -52,3 +55,4 @@ echo "| work | writes/s | share of etcdctl check perf |"
 echo "| --- | --- | --- |"
 echo "| etcdctl check perf --load=s (reference) | $perf | 1.00 |"
 echo "| statedeck provider put, $N keys, 256 in flight (one txn per write) | $fill_rate | $(ratio "$fill_rate" "$perf") |"
+echo "| statedeck putBatch, $N keys, txns of 128, 8 in flight | $batch_rate | $(ratio "$batch_rate" "$perf") |"

@@ -37,3 +37,6 @@ wait_port() {
   echo "nothing listens on 127.0.0.1:$1 after 20 s" >&2
   return 1
 }
+
+# The rate sd-bench-fill printed ("... : 12345 puts/s ..." or "entries/s").
+rate_of() { sed -E 's/.*: ([0-9]+) (puts|entries)\/s.*/\1/'; }

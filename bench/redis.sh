@@ -23,8 +23,11 @@ url="redis://127.0.0.1:$port/0"
 echo "writing $N keys through the provider (sd-bench-fill)..."
 fill_out=$("$fill" redis "$N" host=127.0.0.1 "port=$port" --prefix bench/)
 echo "$fill_out"
-fill_rate=$(echo "$fill_out" | sed -E 's/.*: ([0-9]+) puts\/s.*/\1/')
+fill_rate=$(echo "$fill_out" | rate_of)
 [ "$(redis-cli -p "$port" --scan --pattern 'bench/*' | wc -l)" -eq "$N" ]
+batch_out=$("$fill" redis "$N" host=127.0.0.1 "port=$port" --prefix batch/ --batch 256)
+echo "$batch_out"
+batch_rate=$(echo "$batch_out" | rate_of)
 
 read -r ref ref_rss < <(measure redis-cli -p "$port" --scan --pattern 'bench/*')
 read -r keys keys_rss < <(measure "$ctl" --store "$url" ls bench/ -o value --page-size 5000)
@@ -49,3 +52,4 @@ echo "| --- | --- | --- |"
 echo "| redis-benchmark -t set -n $N -P 64 (reference) | ${pipelined%.*} | 1.00 |"
 echo "| redis-benchmark -t set -n $N (50 clients, no pipelining) | ${plain%.*} | $(ratio "$plain" "$pipelined") |"
 echo "| statedeck provider put, $N keys, 256 in flight (CAS script per write) | $fill_rate | $(ratio "$fill_rate" "$pipelined") |"
+echo "| statedeck putBatch, $N keys, batches of 256, 8 in flight | $batch_rate | $(ratio "$batch_rate" "$pipelined") |"

@@ -102,6 +102,16 @@ Result<std::unique_ptr<Provider>> openEtcd(const StoreSpec &spec)
     options.certFile = spec.options.value(QStringLiteral("cert")).toString();
     options.keyFile = spec.options.value(QStringLiteral("key")).toString();
     options.caFile = spec.options.value(QStringLiteral("cacert")).toString();
+    if (const QVariant ops = spec.options.value(QStringLiteral("max-txn-ops")); ops.isValid()) {
+        bool ok = false;
+        options.maxTxnOps = ops.toString().toInt(&ok);
+        if (!ok || options.maxTxnOps < 1)
+            return Error(ErrorKind::Invalid,
+                         QStringLiteral("etcd option \"max-txn-ops\" must be a whole number above zero (the "
+                                        "server's --max-txn-ops), not \"%1\"")
+                             .arg(ops.toString()),
+                         spec.origin);
+    }
     return std::unique_ptr<Provider>(std::make_unique<EtcdProvider>(std::move(options)));
 }
 

@@ -1,5 +1,11 @@
 #include "providers/Provider.h"
 
+#include "model/Codec.h"
+
+#include <QSet>
+#include <QPointer>
+#include <QPromise>
+
 namespace sd {
 
 Status validateKey(const QString &key, const Capabilities &caps)
@@ -28,6 +34,115 @@ Status validateKey(const QString &key, const Capabilities &caps)
         }
     }
     return {};
+}
+
+Status validateBatchItem(const Entry &entry, const Capabilities &caps)
+{
+    if (Status valid = validateKey(entry.key, caps); !valid)
+        return valid;
+    // Measured as StateStore measures it, so both refuse the same values.
+    const qsizetype size =
+        entry.encoding == Encoding::Json ? compactJson(entry.value).size() : encodeValue(entry).size();
+    if (size > kMaxValueBytes)
+        return Error(ErrorKind::TooLarge,
+                     QStringLiteral("the value is %1 bytes; the limit is %2 bytes (1 MiB). This item was not "
+                                    "written; the others of the batch were.")
+                         .arg(size)
+                         .arg(kMaxValueBytes),
+                     entry.key);
+    return {};
+}
+
+int BatchResult::failed() const
+{
+    int n = 0;
+    for (const Result<Entry> &r : results)
+        n += r.ok() ? 0 : 1;
+    return n;
+}
+
+namespace {
+
+// Enough puts in flight to hide a network round trip, few enough that a
+// batch of 100k items does not queue 100k requests at once.
+constexpr int kBatchWindow = 64;
+
+// The default putBatch: put() per item, a window of them in flight; each
+// answer is handled on the provider's thread and starts the next put.
+struct BatchRun : std::enable_shared_from_this<BatchRun> {
+    QPointer<Provider> provider;
+    QList<BatchItem> items;
+    BatchResult result;
+    QPromise<BatchResult> promise;
+    // Keys with a put in flight: a later item for the same key waits for it,
+    // since puts in flight together may land in any order.
+    QSet<QString> busy;
+    qsizetype next = 0;
+    qsizetype answered = 0;
+    int inFlight = 0;
+    bool pumping = false;
+    bool pumpAgain = false;
+
+    void pump()
+    {
+        // A put() whose future is already finished may answer from inside
+        // this loop; re-entering would recurse once per item.
+        if (pumping) {
+            pumpAgain = true;
+            return;
+        }
+        pumping = true;
+        do {
+            pumpAgain = false;
+            while (provider && inFlight < kBatchWindow && next < items.size()
+                   && !busy.contains(items[next].entry.key)) {
+                const qsizetype i = next++;
+                if (Status valid = validateBatchItem(items[i].entry, provider->capabilities()); !valid) {
+                    answer(i, valid.error());
+                    continue;
+                }
+                ++inFlight;
+                busy.insert(items[i].entry.key);
+                provider->put(items[i].entry, items[i].precondition)
+                    .then(provider.data(), [self = shared_from_this(), i](const Result<Entry> &r) {
+                        --self->inFlight;
+                        self->busy.remove(self->items[i].entry.key);
+                        self->answer(i, r);
+                        self->pump();
+                    });
+            }
+        } while (pumpAgain);
+        pumping = false;
+        if (answered == items.size() && !promise.future().isFinished()) {
+            promise.addResult(std::move(result));
+            promise.finish();
+        }
+    }
+
+    void answer(qsizetype i, Result<Entry> r)
+    {
+        result.results[i] = std::move(r);
+        ++answered;
+    }
+};
+
+} // namespace
+
+QFuture<BatchResult> Provider::putBatch(const QList<BatchItem> &items)
+{
+    auto run = std::make_shared<BatchRun>();
+    run->provider = this;
+    run->items = items;
+    run->result.results.resize(items.size());
+    run->promise.start();
+    QFuture<BatchResult> future = run->promise.future();
+    run->pump();
+    return future;
+}
+
+int Provider::maxBatchSize() const
+{
+    return 0;
 }
 
 } // namespace sd

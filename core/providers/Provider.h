@@ -36,6 +36,11 @@ struct Capabilities {
     // Values are secrets (Kubernetes Secrets): front ends mask them until the
     // user asks to reveal them, and nothing logs them.
     bool sensitive = false;
+    // putBatch() writes all or nothing: when any item fails, every item of
+    // the call fails (the others with Conflict naming the item that did) and
+    // nothing is written. False for every backend in this build: a failed
+    // item fails alone and the rest are written.
+    bool atomicBatch = false;
 
     // What a store made of plain files offers (local, yaml): file watching
     // without history, CAS and locks under lock files, file-name keys.
@@ -63,6 +68,18 @@ struct ListPage {
     QString nextCursor; // empty on the last page
     // The store revision the page was read at, for watch(prefix, revision).
     QString revision;
+};
+
+// One write of Provider::putBatch.
+struct BatchItem {
+    Entry entry;
+    Precondition precondition; // as for put()
+};
+
+// One answer per item, in item order.
+struct BatchResult {
+    QList<Result<Entry>> results;
+    int failed() const; // how many results are errors
 };
 
 // A held lock. `fencingToken` grows with every acquisition of the same name,
@@ -123,11 +140,33 @@ public:
     virtual std::unique_ptr<Watch> watch(const QString &prefix, const QString &fromRevision) = 0;
     virtual QFuture<Result<Lock>> lock(const QString &name, std::chrono::milliseconds ttl) = 0;
     virtual QFuture<Status> unlock(const Lock &lock) = 0;
+
+    // Writes many entries with as few round trips as the backend allows. Each
+    // item keeps its own precondition and gets its own answer (a Conflict on
+    // one item does not stop the others, unless the backend says otherwise in
+    // capabilities().atomicBatch). The default implementation issues put() for
+    // each with a bounded number in flight; backends override it natively.
+    //
+    // Items are applied in order, so a key given twice ends with the later
+    // value. Every item is checked as put() checks it, and besides a value
+    // over kMaxValueBytes (1 MiB) is refused with TooLarge: an import must
+    // not store what StateStore would refuse. A refused or conflicting item
+    // fails alone, its Error naming the key. Watches see one event per
+    // written item, as for put(). Results arrive on the event loop of the
+    // provider's thread, which must be running.
+    virtual QFuture<BatchResult> putBatch(const QList<BatchItem> &items);
+    // The largest batch the backend takes in one call (e.g. etcd's max txn ops,
+    // 128 by default); callers split bigger work. 0 = no limit.
+    virtual int maxBatchSize() const;
 };
 
 // The rules every backend shares: not empty, no NUL or other control
 // characters, at most 1024 bytes of UTF-8; plus the backend's own forbidden
 // characters, and for file-backed stores no "." or ".." names.
 Status validateKey(const QString &key, const Capabilities &caps);
+
+// What putBatch() checks before writing an item: validateKey and the 1 MiB
+// value limit.
+Status validateBatchItem(const Entry &entry, const Capabilities &caps);
 
 } // namespace sd

@@ -180,6 +180,89 @@ private Q_SLOTS:
         QVERIFY2(got.ok(), qPrintable(got.error().toString()));
     }
 
+    // A batch bigger than max-txn-ops goes as several txns of at most that
+    // many puts (items of one txn share its revision), a repeated key starts
+    // a new txn, and a conflicting item fails alone.
+    void testBatchSplitsIntoTxns()
+    {
+        StoreSpec spec;
+        spec.backend = QStringLiteral("etcd");
+        spec.options.insert(QStringLiteral("endpoints"), m_server->endpoint());
+        spec.options.insert(QStringLiteral("root"), m_root);
+        spec.options.insert(QStringLiteral("max-txn-ops"), QStringLiteral("3"));
+        auto opened = openProvider(spec);
+        QVERIFY2(opened.ok(), qPrintable(opened.error().toString()));
+        Provider *p = opened.value().get();
+        QCOMPARE(p->maxBatchSize(), 3);
+        auto old = await(p->put(jsonEntry(QStringLiteral("c"), Json{{"v", 0}}), {}));
+        QVERIFY(old.ok());
+        QVERIFY(await(p->put(jsonEntry(QStringLiteral("c"), Json{{"v", 1}}), {})).ok());
+
+        QList<BatchItem> items;
+        for (const char *k : {"a", "b", "d", "e", "f", "g", "h"})
+            items << BatchItem{jsonEntry(QString::fromLatin1(k), Json{{"v", k}}), {}};
+        items.insert(1, BatchItem{jsonEntry(QStringLiteral("c"), Json{{"v", 2}}), Precondition::atRevision(old->revision)});
+        items << BatchItem{jsonEntry(QStringLiteral("a"), Json{{"v", "again"}}), {}};
+        const BatchResult batch = await(p->putBatch(items));
+        QCOMPARE(batch.results.size(), items.size());
+        QCOMPARE(batch.failed(), 1);
+        QCOMPARE(batch.results[1].error().kind, ErrorKind::Conflict);
+        QCOMPARE(batch.results[1].error().where, QStringLiteral("c"));
+        // Txns: [a c b] (fails on c; a b go again together), [d e f], [g h a]
+        // (the second a is not in a txn with the first, and txns of a batch
+        // with a repeated key run one after another).
+        QMap<QString, int> perRevision;
+        for (const Result<Entry> &r : batch.results)
+            if (r.ok())
+                ++perRevision[r->revision];
+        QCOMPARE(perRevision.size(), 3);
+        for (int n : perRevision)
+            QVERIFY(n <= 3);
+        auto a = await(p->get(QStringLiteral("a")));
+        QVERIFY(a.ok());
+        SD_COMPARE_JSON(a->value, (Json{{"v", "again"}}));
+        QCOMPARE(a->revision, batch.results.last()->revision);
+        SD_COMPARE_JSON(await(p->get(QStringLiteral("c")))->value, (Json{{"v", 1}}));
+
+        spec.options.insert(QStringLiteral("max-txn-ops"), QStringLiteral("0"));
+        auto bad = openProvider(spec);
+        QVERIFY(!bad.ok());
+        QCOMPARE(bad.error().kind, ErrorKind::Invalid);
+        QVERIFY2(bad.error().message.contains(QLatin1String("max-txn-ops")), qPrintable(bad.error().toString()));
+    }
+
+    // A server with lower limits than the provider assumes: txns etcd
+    // refuses as too large or too many operations are halved until they
+    // pass, and every item is written.
+    void testBatchAgainstLowerServerLimits()
+    {
+        EtcdMember small(QStringLiteral("small"));
+        small.setExtraArguments({QStringLiteral("--max-txn-ops"), QStringLiteral("4"),
+                                 QStringLiteral("--max-request-bytes"), QStringLiteral("65536")});
+        QVERIFY2(small.start(), qPrintable(small.process().log()));
+        auto p = provider({small.endpoint()}, m_root);
+        QCOMPARE(p->maxBatchSize(), 128);
+        QList<BatchItem> items;
+        for (int i = 0; i < 20; ++i)
+            items << BatchItem{jsonEntry(QStringLiteral("s%1").arg(i), Json{{"i", i}}), {}};
+        for (int i = 0; i < 3; ++i) // 40 KB each: two do not fit one request
+            items << BatchItem{jsonEntry(QStringLiteral("big%1").arg(i), Json{{"b", std::string(40000, 'x')}}), {}};
+        const BatchResult batch = await(p->putBatch(items));
+        QCOMPARE(batch.results.size(), items.size());
+        for (const Result<Entry> &r : batch.results)
+            QVERIFY2(r.ok(), qPrintable(r.error().toString()));
+        QMap<QString, int> perRevision;
+        for (const Result<Entry> &r : batch.results)
+            ++perRevision[r->revision];
+        for (int n : perRevision)
+            QVERIFY(n <= 4);
+        ListOptions options;
+        options.limit = 100;
+        auto page = await(p->list(options));
+        QVERIFY(page.ok());
+        QCOMPARE(page->entries.size(), items.size());
+    }
+
     void testAllEndpointsDown()
     {
         auto p = provider({deadEndpoint(), deadEndpoint()}, m_root);

@@ -243,6 +243,57 @@ private Q_SLOTS:
         QCOMPARE(all->entries.size(), 3);
     }
 
+    // The batch script takes the paths of the put script that the contract
+    // suite cannot reach: Redis types, TTLs, reserved and foreign keys.
+    void testBatchAnswersAsPut()
+    {
+        QCOMPARE(m_server->command({"HSET", "b:hash", "f", "1"}), QByteArray(":1"));
+        QCOMPARE(m_server->command({"SET", "b:foreign", "plain", "PX", "60000"}), QByteArray("+OK"));
+        auto provider = open(m_server->spec());
+        Entry withTtl = jsonEntry(QStringLiteral("b:ttl"), Json{{"v", 1}});
+        withTtl.labels.insert(QStringLiteral("ttl"), QStringLiteral("60000"));
+        Entry badTtl = jsonEntry(QStringLiteral("b:badttl"), Json(1));
+        badTtl.labels.insert(QStringLiteral("ttl"), QStringLiteral("soon"));
+        const QList<BatchItem> items{
+            {jsonEntry(QStringLiteral("b:hash"), Json{{"f", 2}}), {}},
+            {withTtl, {}},
+            {jsonEntry(QStringLiteral("b:foreign"), Json{{"v", 2}}), Precondition::atRevision(QStringLiteral("0"))},
+            {jsonEntry(QStringLiteral("__statedeck:seq"), Json(1)), {}},
+            {badTtl, {}},
+            {jsonEntry(QStringLiteral("b:plain"), Json{{"v", 3}}), {}},
+        };
+        const BatchResult batch = await(provider->putBatch(items));
+        QCOMPARE(batch.results.size(), items.size());
+        QCOMPARE(batch.results[0].error().kind, ErrorKind::Unsupported);
+        QCOMPARE(batch.results[0].error().where, QStringLiteral("b:hash"));
+        QVERIFY2(batch.results[1].ok(), qPrintable(batch.results[1].error().toString()));
+        QCOMPARE(batch.results[1]->labels.value(QStringLiteral("ttl")), QStringLiteral("60000"));
+        // A key another tool wrote is at revision 0 and keeps its TTL.
+        QVERIFY2(batch.results[2].ok(), qPrintable(batch.results[2].error().toString()));
+        QVERIFY(batch.results[2]->labels.value(QStringLiteral("ttl")).toLongLong() > 50000);
+        QCOMPARE(batch.results[3].error().kind, ErrorKind::Invalid);
+        QCOMPARE(batch.results[4].error().kind, ErrorKind::Invalid);
+        QVERIFY2(batch.results[5].ok(), qPrintable(batch.results[5].error().toString()));
+        QVERIFY(!batch.results[5]->labels.contains(QStringLiteral("ttl")));
+        // Revisions come from the one counter, in item order.
+        QVERIFY(batch.results[1]->revision.toLongLong() < batch.results[2]->revision.toLongLong());
+        QVERIFY(batch.results[2]->revision.toLongLong() < batch.results[5]->revision.toLongLong());
+
+        QCOMPARE(m_server->command({"TYPE", "b:hash"}), QByteArray("+hash"));
+        auto ttl = await(provider->get(QStringLiteral("b:ttl")));
+        QVERIFY(ttl.ok());
+        QCOMPARE(ttl->revision, batch.results[1]->revision);
+        QVERIFY(ttl->labels.value(QStringLiteral("ttl")).toLongLong() > 50000);
+        auto foreign = await(provider->get(QStringLiteral("b:foreign")));
+        QVERIFY(foreign.ok());
+        SD_COMPARE_JSON(foreign->value, (Json{{"v", 2}}));
+        QVERIFY(foreign->labels.value(QStringLiteral("ttl")).toLongLong() > 50000);
+        auto plain = await(provider->get(QStringLiteral("b:plain")));
+        QVERIFY(plain.ok());
+        QCOMPARE(plain->revision, batch.results[5]->revision);
+        QVERIFY(!plain->labels.contains(QStringLiteral("ttl")));
+    }
+
     void testGlobCharactersInPrefix()
     {
         auto provider = open(m_server->spec());

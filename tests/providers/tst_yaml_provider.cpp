@@ -509,6 +509,47 @@ private Q_SLOTS:
         QVERIFY(!QFileInfo::exists(quiet.backupDir()));
     }
 
+    // A batch rewrites each file once: one backup per file, comments and
+    // quoting kept, items answered as puts made one after another.
+    void testBatchRewritesEachFileOnce()
+    {
+        test::YamlStateCopy copy;
+        auto p = open(copy);
+        const QByteArray azureBefore = copy.read(QStringLiteral("azure-state.yaml"));
+        auto id = await(p->get(QStringLiteral("azure.azure_client_id")));
+        QVERIFY(id.ok());
+        const QList<BatchItem> items{
+            {entry(QStringLiteral("azure.last_updated"), Json("2026-11-23T00:00:00Z")), {}},
+            {entry(QStringLiteral("azure.azure_client_id"), Json("changed")), Precondition::atRevision(id->revision)},
+            // Stale now: the item before changed it.
+            {entry(QStringLiteral("azure.azure_client_id"), Json("lost")), Precondition::atRevision(id->revision)},
+            {entry(QStringLiteral("azure.region"), Json("westeurope")), Precondition::mustNotExist()},
+            {entry(QStringLiteral("deployment.phase"), Json("batched")), {}},
+        };
+        const BatchResult batch = await(p->putBatch(items));
+        QCOMPARE(batch.results.size(), items.size());
+        QCOMPARE(batch.failed(), 1);
+        QCOMPARE(batch.results[2].error().kind, ErrorKind::Conflict);
+        QCOMPARE(batch.results[2].error().where, QStringLiteral("azure.azure_client_id"));
+        for (int i : {0, 1, 3, 4})
+            QVERIFY2(batch.results[i].ok(), qPrintable(batch.results[i].error().toString()));
+
+        QCOMPARE(backupsOf(copy.backupDir(), QStringLiteral("azure-state")).size(), 1);
+        QVERIFY(backupsOf(copy.backupDir(), QStringLiteral("azure-state")).first().endsWith("_batch-3-keys.yaml"));
+        QCOMPARE(backupsOf(copy.backupDir(), QStringLiteral("deployment-state")).size(), 1);
+        const QByteArray azure = copy.read(QStringLiteral("azure-state.yaml"));
+        QVERIFY(azure.startsWith(azureBefore.left(azureBefore.indexOf('\n') + 1))); // the comment line
+        QVERIFY(azure.contains("last_updated: \"2026-11-23T00:00:00Z\""));
+        QVERIFY(azure.contains("azure_client_id: \"changed\""));
+        QVERIFY(azure.contains("azure_credentials_configured: true"));
+        for (int i : {0, 1, 3, 4}) {
+            auto got = await(p->get(items[i].entry.key));
+            QVERIFY(got.ok());
+            QCOMPARE(got->revision, batch.results[i]->revision);
+            SD_COMPARE_JSON(got->value, items[i].entry.value);
+        }
+    }
+
     void testMalformedFile()
     {
         test::YamlStateCopy copy;

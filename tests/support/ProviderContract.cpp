@@ -72,6 +72,35 @@ struct EventLog {
     }
 };
 
+BatchItem batchItem(const QString &key, const Json &value, const Precondition &pre = {})
+{
+    return BatchItem{jsonEntry(key, value), pre};
+}
+
+// Every entry under `prefix`, page by page.
+Result<QList<Entry>> listAll(Provider *provider, const QString &prefix)
+{
+    ListOptions options;
+    options.prefix = prefix;
+    options.limit = 300;
+    QList<Entry> all;
+    for (int pages = 0; pages < 1000; ++pages) {
+        auto page = await(provider->list(options), 60000);
+        if (!page.ok())
+            return page.error();
+        all << page->entries;
+        if (page->nextCursor.isEmpty())
+            return all;
+        options.cursor = page->nextCursor;
+    }
+    return Error(ErrorKind::Internal, QStringLiteral("the listing never ended"), prefix);
+}
+
+QString describe(const Result<Entry> &r)
+{
+    return r.ok() ? QStringLiteral("ok at revision ") + r->revision : r.error().toString();
+}
+
 } // namespace
 
 void ProviderContract::testRoundTrip_data()
@@ -434,6 +463,218 @@ void ProviderContract::testUnavailableStore()
     QVERIFY(!got.error().message.isEmpty());
     auto put = await(p.value()->put(jsonEntry(key(QStringLiteral("x")), Json{{"v", 1}}), {}));
     QVERIFY(!put.ok());
+}
+
+void ProviderContract::testBatchMixedPreconditions()
+{
+    auto provider = open();
+    QVERIFY(provider);
+    const QString fresh1 = key(QStringLiteral("b-fresh1")), fresh2 = key(QStringLiteral("b-fresh2"));
+    const QString stale = key(QStringLiteral("b-stale")), current = key(QStringLiteral("b-current"));
+    const QString existing = key(QStringLiteral("b-existing")), gone = key(QStringLiteral("b-gone"));
+    auto s1 = await(provider->put(jsonEntry(stale, Json{{"v", 1}}), {}));
+    QVERIFY(s1.ok());
+    auto s2 = await(provider->put(jsonEntry(stale, Json{{"v", 2}}), Precondition::atRevision(s1->revision)));
+    QVERIFY(s2.ok());
+    auto c1 = await(provider->put(jsonEntry(current, Json{{"v", 1}}), {}));
+    QVERIFY(c1.ok());
+    auto e1 = await(provider->put(jsonEntry(existing, Json{{"v", 1}}), {}));
+    QVERIFY(e1.ok());
+    auto g1 = await(provider->put(jsonEntry(gone, Json{{"v", 1}}), {}));
+    QVERIFY(g1.ok());
+    QVERIFY(await(provider->remove(gone, {})).ok());
+
+    const QList<BatchItem> items{
+        batchItem(fresh1, Json{{"v", "new1"}}),
+        batchItem(stale, Json{{"v", "lost"}}, Precondition::atRevision(s1->revision)),
+        batchItem(fresh2, Json{{"v", "new2"}}, Precondition::mustNotExist()),
+        batchItem(existing, Json{{"v", "lost"}}, Precondition::mustNotExist()),
+        batchItem(current, Json{{"v", "cas"}}, Precondition::atRevision(c1->revision)),
+        batchItem(gone, Json{{"v", "lost"}}, Precondition::atRevision(g1->revision)),
+    };
+    const BatchResult batch = await(provider->putBatch(items), 60000);
+    QCOMPARE(batch.results.size(), items.size());
+    QCOMPARE(batch.failed(), 3);
+    const QList<bool> expectOk{true, false, true, false, true, false};
+    for (qsizetype i = 0; i < items.size(); ++i) {
+        const Result<Entry> &r = batch.results[i];
+        QVERIFY2(r.ok() == expectOk[i], qPrintable(QStringLiteral("item %1 (%2): %3").arg(i).arg(items[i].entry.key,
+                                                                                          describe(r))));
+        if (r.ok()) {
+            QCOMPARE(r->key, items[i].entry.key);
+            SD_COMPARE_JSON(r->value, items[i].entry.value);
+            QVERIFY(!r->revision.isEmpty());
+        } else {
+            // Whoever reads a failure can tell which key it was.
+            QVERIFY2(r.error().toString().contains(items[i].entry.key), qPrintable(r.error().toString()));
+        }
+    }
+    QCOMPARE(batch.results[1].error().kind, ErrorKind::Conflict);
+    // As put() answers a failed must-not-exist.
+    QCOMPARE(batch.results[3].error().kind, ErrorKind::AlreadyExists);
+    QCOMPARE(batch.results[5].error().kind, ErrorKind::Conflict);
+    // The stale writer still sees the revision it lost to.
+    QVERIFY2(batch.results[1].error().message.contains(s2->revision), qPrintable(batch.results[1].error().toString()));
+    QVERIFY(batch.results[4]->revision != c1->revision);
+
+    // The store holds exactly the successful writes, at the revisions answered.
+    auto all = listAll(provider.get(), key(QStringLiteral("b-")));
+    QVERIFY2(all.ok(), qPrintable(all.error().toString()));
+    QMap<QString, Entry> stored;
+    for (const Entry &e : all.value())
+        stored.insert(e.key, e);
+    QCOMPARE(stored.keys(), (QList<QString>{current, existing, fresh1, fresh2, stale}));
+    SD_COMPARE_JSON(stored[fresh1].value, (Json{{"v", "new1"}}));
+    QCOMPARE(stored[fresh1].revision, batch.results[0]->revision);
+    SD_COMPARE_JSON(stored[fresh2].value, (Json{{"v", "new2"}}));
+    QCOMPARE(stored[fresh2].revision, batch.results[2]->revision);
+    SD_COMPARE_JSON(stored[current].value, (Json{{"v", "cas"}}));
+    QCOMPARE(stored[current].revision, batch.results[4]->revision);
+    SD_COMPARE_JSON(stored[stale].value, (Json{{"v", 2}}));
+    QCOMPARE(stored[stale].revision, s2->revision);
+    SD_COMPARE_JSON(stored[existing].value, (Json{{"v", 1}}));
+    QCOMPARE(stored[existing].revision, e1->revision);
+}
+
+void ProviderContract::testBatchThousand()
+{
+    auto provider = open();
+    QVERIFY(provider);
+    QVERIFY(provider->maxBatchSize() >= 0);
+    constexpr int count = 1000;
+    QList<BatchItem> items;
+    for (int i = 0; i < count; ++i)
+        items << batchItem(key(QStringLiteral("many%1").arg(i, 4, 10, QLatin1Char('0'))),
+                           Json{{"i", i}, {"name", "entry " + std::to_string(i)}});
+    // Split as callers are told to; a backend without a limit takes it whole.
+    const int step = provider->maxBatchSize() > 0 ? provider->maxBatchSize() : count;
+    QList<Result<Entry>> results;
+    for (qsizetype from = 0; from < items.size(); from += step) {
+        const BatchResult part = await(provider->putBatch(items.mid(from, step)), 120000);
+        QCOMPARE(part.results.size(), std::min<qsizetype>(step, items.size() - from));
+        QCOMPARE(part.failed(), 0);
+        results << part.results;
+    }
+    QMap<QString, QString> answered;
+    for (const Result<Entry> &r : results)
+        answered.insert(r->key, r->revision);
+    QCOMPARE(answered.size(), count);
+
+    auto other = open();
+    auto all = listAll(other.get(), key(QStringLiteral("many")));
+    QVERIFY2(all.ok(), qPrintable(all.error().toString()));
+    QCOMPARE(all->size(), count);
+    for (const Entry &e : all.value()) {
+        QVERIFY2(answered.contains(e.key), qPrintable(e.key));
+        QCOMPARE(e.revision, answered.value(e.key));
+        const int i = e.key.right(4).toInt();
+        SD_COMPARE_JSON(e.value, (Json{{"i", i}, {"name", "entry " + std::to_string(i)}}));
+    }
+}
+
+void ProviderContract::testBatchDuplicateKeyLastWins()
+{
+    auto provider = open();
+    const QString k = key(QStringLiteral("twice"));
+    const BatchResult batch = await(provider->putBatch({batchItem(k, Json{{"v", 1}}), batchItem(k, Json{{"v", 2}})}));
+    QCOMPARE(batch.results.size(), 2);
+    QCOMPARE(batch.failed(), 0);
+    auto got = await(provider->get(k));
+    QVERIFY(got.ok());
+    SD_COMPARE_JSON(got->value, (Json{{"v", 2}}));
+    QCOMPARE(got->revision, batch.results[1]->revision);
+}
+
+void ProviderContract::testBatchWatchSeesEveryEntry()
+{
+    auto provider = open();
+    std::unique_ptr<Watch> watch = provider->watch(key(QStringLiteral("bw")), QString());
+    QVERIFY(watch);
+    EventLog log(watch.get());
+    QSignalSpy ready(watch.get(), &Watch::ready);
+    QVERIFY2(ready.wait(15000), "the watch never said it was ready");
+    constexpr int count = 50;
+    QList<BatchItem> items;
+    for (int i = 0; i < count; ++i)
+        items << batchItem(key(QStringLiteral("bw%1").arg(i, 2, 10, QLatin1Char('0'))), Json{{"i", i}});
+    auto writer = open();
+    const BatchResult batch = await(writer->putBatch(items), 60000);
+    QCOMPARE(batch.failed(), 0);
+    QVERIFY2(QTest::qWaitFor([&] { return log.changes().size() >= count; }, 20000),
+             "the watch missed entries of the batch");
+    QMap<QString, Event> seen;
+    for (const Event &e : log.changes()) {
+        QCOMPARE(e.type, Event::Type::Added);
+        QVERIFY2(!seen.contains(e.entry.key), qPrintable(e.entry.key));
+        seen.insert(e.entry.key, e);
+    }
+    QCOMPARE(seen.size(), count);
+    for (int i = 0; i < count; ++i) {
+        const QString k = items[i].entry.key;
+        QVERIFY2(seen.contains(k), qPrintable(k));
+        SD_COMPARE_JSON(seen[k].entry.value, (Json{{"i", i}}));
+    }
+}
+
+void ProviderContract::testBatchBadItemFailsAlone_data()
+{
+    QTest::addColumn<QString>("badKey");
+    QTest::addColumn<qsizetype>("valueBytes");
+    QTest::addColumn<ErrorKind>("kind");
+    QTest::newRow("value of 1 MiB + 1 byte") << key(QStringLiteral("bad-big")) << (kMaxValueBytes + 1)
+                                             << ErrorKind::TooLarge;
+    QTest::newRow("empty key") << QString() << qsizetype(20) << ErrorKind::Invalid;
+    QTest::newRow("NUL in key") << (key(QStringLiteral("bad")) + QChar(0) + QStringLiteral("nul")) << qsizetype(20)
+                                << ErrorKind::Invalid;
+    QTest::newRow("newline in key") << (key(QStringLiteral("bad")) + QStringLiteral("\nline")) << qsizetype(20)
+                                    << ErrorKind::Invalid;
+}
+
+void ProviderContract::testBatchBadItemFailsAlone()
+{
+    QFETCH(QString, badKey);
+    QFETCH(qsizetype, valueBytes);
+    QFETCH(ErrorKind, kind);
+    auto provider = open();
+    const QString before = key(QStringLiteral("ok-before")), after = key(QStringLiteral("ok-after"));
+    const Json bad{{"blob", std::string(size_t(valueBytes - 11), 'x')}};
+    QCOMPARE(compactJson(bad).size(), valueBytes);
+    // A big good item beside the bad one: a backend that sends the batch in
+    // one request must still keep it.
+    const Json bigGood{{"blob", std::string(size_t(kMaxValueBytes - 11), 'y')}};
+    const BatchResult batch = await(provider->putBatch({batchItem(before, Json{{"v", "before"}}), batchItem(badKey, bad),
+                                                        batchItem(after, bigGood)}),
+                                    60000);
+    QCOMPARE(batch.results.size(), 3);
+    QCOMPARE(batch.failed(), 1);
+    QVERIFY2(batch.results[0].ok(), qPrintable(describe(batch.results[0])));
+    QVERIFY2(batch.results[2].ok(), qPrintable(describe(batch.results[2])));
+    const Error &e = batch.results[1].error();
+    QCOMPARE(e.kind, kind);
+    if (kind == ErrorKind::TooLarge) // an invalid key is shown escaped, or as "key" when empty
+        QVERIFY2(e.where.contains(badKey), qPrintable(e.toString()));
+    QVERIFY(!e.message.isEmpty());
+
+    SD_COMPARE_JSON(await(provider->get(before))->value, (Json{{"v", "before"}}));
+    QVERIFY(await(provider->get(after))->value == bigGood);
+    if (kind == ErrorKind::TooLarge) {
+        auto got = await(provider->get(badKey));
+        QVERIFY(!got.ok());
+        QCOMPARE(got.error().kind, ErrorKind::NotFound); // nothing was written
+    }
+}
+
+void ProviderContract::testBatchEmpty()
+{
+    auto provider = open();
+    QFuture<BatchResult> f = provider->putBatch({});
+    const BatchResult batch = await(f);
+    QVERIFY(f.isFinished());
+    QVERIFY(batch.results.isEmpty());
+    QCOMPARE(batch.failed(), 0);
+    auto all = listAll(provider.get(), QString());
+    QVERIFY(all.ok());
+    QVERIFY(all->isEmpty());
 }
 
 } // namespace sd::test

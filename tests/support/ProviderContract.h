@@ -57,6 +57,13 @@ private Q_SLOTS:
     void testLocks();
     void testLockHolderProcessDies();
     void testUnavailableStore();
+    void testBatchMixedPreconditions();
+    void testBatchThousand();
+    void testBatchDuplicateKeyLastWins();
+    void testBatchWatchSeesEveryEntry();
+    void testBatchBadItemFailsAlone_data();
+    void testBatchBadItemFailsAlone();
+    void testBatchEmpty();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;

@@ -9,6 +9,7 @@
 #include <QNetworkRequest>
 #include <QPointer>
 #include <QPromise>
+#include <QSet>
 #include <QSslCertificate>
 #include <QSslConfiguration>
 #include <QSslKey>
@@ -709,6 +710,38 @@ Result<Json> revisionCompare(const QByteArray &key, const QString &revision, con
     return Json{{"key", etcd::b64(key)}, {"target", "MOD"}, {"result", "EQUAL"}, {"mod_revision", std::to_string(rev)}};
 }
 
+// Why a write under `pre` failed, given the key's kv as the failed txn read
+// it (null: the key does not exist).
+Error preconditionError(const QString &key, const Precondition &pre, const Json &kv)
+{
+    const QString actual = kv.is_null() ? QString() : QString::number(etcd::i64(kv, "mod_revision"));
+    if (pre.kind == Precondition::Kind::MustNotExist)
+        return Error(ErrorKind::AlreadyExists, QStringLiteral("\"%1\" already exists (revision %2)").arg(key, actual),
+                     key);
+    return Error(ErrorKind::Conflict,
+                 actual.isEmpty()
+                     ? QStringLiteral("\"%1\" changed: expected revision %2, but the key no longer exists")
+                           .arg(key, pre.revision)
+                     : QStringLiteral("\"%1\" changed: expected revision %2, found revision %3; read it again and "
+                                      "retry")
+                           .arg(key, pre.revision, actual),
+                 key);
+}
+
+// Whether `pre` holds for a key whose kv is `kv` (null: absent).
+bool preconditionHolds(const Precondition &pre, const Json &kv)
+{
+    switch (pre.kind) {
+    case Precondition::Kind::None:
+        return true;
+    case Precondition::Kind::MustNotExist:
+        return kv.is_null();
+    case Precondition::Kind::Revision:
+        return !kv.is_null() && QString::number(etcd::i64(kv, "mod_revision")) == pre.revision;
+    }
+    return false;
+}
+
 // The kv a failed txn read back with its request_range, or null.
 Json failedKv(const Json &txn)
 {
@@ -783,22 +816,8 @@ QFuture<Result<Entry>> EtcdProvider::put(const Entry &entry, const Precondition 
                                   stored.key));
             return done(r.error());
         }
-        if (!etcd::flag(r.value(), "succeeded")) {
-            const Json kv = failedKv(r.value());
-            const QString actual = kv.is_null() ? QString() : QString::number(etcd::i64(kv, "mod_revision"));
-            if (pre.kind == Precondition::Kind::MustNotExist)
-                return done(Error(ErrorKind::AlreadyExists,
-                                  QStringLiteral("\"%1\" already exists (revision %2)").arg(stored.key, actual),
-                                  stored.key));
-            return done(Error(ErrorKind::Conflict,
-                              actual.isEmpty()
-                                  ? QStringLiteral("\"%1\" changed: expected revision %2, but the key no longer exists")
-                                        .arg(stored.key, pre.revision)
-                                  : QStringLiteral("\"%1\" changed: expected revision %2, found revision %3; read it "
-                                                   "again and retry")
-                                        .arg(stored.key, pre.revision, actual),
-                              stored.key));
-        }
+        if (!etcd::flag(r.value(), "succeeded"))
+            return done(preconditionError(stored.key, pre, failedKv(r.value())));
         stored.revision = QString::number(etcd::i64(etcd::member(r.value(), "header"), "revision"));
         stored.updated = QDateTime::currentDateTimeUtc();
         if (lease)
@@ -817,6 +836,242 @@ QFuture<Result<Entry>> EtcdProvider::put(const Entry &entry, const Precondition 
                 write(etcd::i64(grant.value(), "ID"));
             });
     return done.future();
+}
+
+namespace etcd {
+namespace {
+
+// Key and value bytes per batch txn. etcd refuses requests over
+// --max-request-bytes (1.5 MiB by default); this leaves room for the
+// compares and the protobuf framing. An item bigger than this goes alone.
+constexpr qsizetype kTxnBytes = 1024 * 1024;
+// Txns of one batch in flight at once (QNetworkAccessManager opens up to six
+// connections per host).
+constexpr int kTxnWindow = 4;
+// Rounds a txn is retried after failed compares before its items go one
+// txn each (where a failed compare settles the item at once).
+constexpr int kTxnRounds = 3;
+
+// One putBatch: its items split into txns, a few in flight at once.
+struct BatchRun : std::enable_shared_from_this<BatchRun> {
+    std::shared_ptr<Client> client;
+    QList<BatchItem> items;
+    QList<QByteArray> keys;   // etcd keys, per item
+    QList<QByteArray> values; // encoded values, per item
+    BatchResult answer;
+    QPromise<BatchResult> promise;
+    QList<QList<qsizetype>> chunks;
+    qsizetype nextChunk = 0;
+    int window = kTxnWindow;
+    int running = 0; // txns in flight or about to be posted
+    bool cancelled = false;
+    bool pumping = false;
+    bool done = false;
+
+    void pump()
+    {
+        // A txn answered at once (the store is closing) would re-enter here.
+        if (pumping)
+            return;
+        pumping = true;
+        while (running < window && nextChunk < chunks.size()) {
+            ++running;
+            post(chunks[nextChunk++], 0);
+        }
+        pumping = false;
+        if (running == 0 && nextChunk == chunks.size() && !done) {
+            done = true;
+            promise.addResult(std::move(answer));
+            promise.finish();
+        }
+    }
+
+    // A txn's work is over (it ended or handed its items on).
+    void ended()
+    {
+        --running;
+        pump();
+    }
+
+    void post(const QList<qsizetype> &idx, int round)
+    {
+        if (cancelled) {
+            for (qsizetype i : idx)
+                answer.results[i] = Error(ErrorKind::Cancelled, QStringLiteral("the etcd store was closed"),
+                                          items[i].entry.key);
+            ended();
+            return;
+        }
+        Json compare = Json::array(), success = Json::array(), failure = Json::array();
+        QList<qsizetype> checked; // items with a compare, in compare order
+        for (qsizetype i : idx) {
+            const Precondition &pre = items[i].precondition;
+            const std::string key = etcd::b64(keys[i]);
+            if (pre.kind == Precondition::Kind::Revision)
+                compare.push_back(Json{{"key", key}, {"target", "MOD"}, {"result", "EQUAL"},
+                                       {"mod_revision", toStd(pre.revision)}});
+            else if (pre.kind == Precondition::Kind::MustNotExist)
+                compare.push_back(Json{{"key", key}, {"target", "CREATE"}, {"result", "EQUAL"}, {"create_revision", "0"}});
+            if (pre.kind != Precondition::Kind::None) {
+                checked << i;
+                failure.push_back(Json{{"request_range", Json{{"key", key}, {"keys_only", true}}}});
+            }
+            success.push_back(Json{{"request_put", Json{{"key", key}, {"value", etcd::b64(values[i])}}}});
+        }
+        const Json body{{"compare", std::move(compare)}, {"success", std::move(success)}, {"failure", std::move(failure)}};
+        client->post(QStringLiteral("/v3/kv/txn"), body,
+                     [self = shared_from_this(), idx, checked, round](Result<Json> r) {
+                         self->answered(idx, checked, round, r);
+                     });
+    }
+
+    void answered(const QList<qsizetype> &idx, const QList<qsizetype> &checked, int round, const Result<Json> &r)
+    {
+        if (!r.ok()) {
+            // A txn etcd finds too big (a lower --max-request-bytes, or a
+            // lower --max-txn-ops than the option says) is split until it
+            // fits or holds one item.
+            const bool tooBig = r.error().kind == ErrorKind::TooLarge
+                || r.error().message.contains(QLatin1String("too many operations"));
+            if (tooBig && idx.size() > 1) {
+                ++running;
+                post(idx.mid(0, idx.size() / 2), round);
+                post(idx.mid(idx.size() / 2), round);
+                return;
+            }
+            cancelled = cancelled || r.error().kind == ErrorKind::Cancelled;
+            const Error &e = r.error();
+            for (qsizetype i : idx) {
+                const QString &key = items[i].entry.key;
+                answer.results[i] = Error(e.kind, e.where.isEmpty() || e.where == key
+                                                      ? e.message
+                                                      : QStringLiteral("%1 (%2)").arg(e.message, e.where),
+                                          key);
+            }
+            ended();
+            return;
+        }
+        if (etcd::flag(r.value(), "succeeded")) {
+            const QString revision = QString::number(etcd::i64(etcd::member(r.value(), "header"), "revision"));
+            const QDateTime now = QDateTime::currentDateTimeUtc();
+            for (qsizetype i : idx) {
+                Entry stored = items[i].entry;
+                stored.raw = values[i];
+                stored.revision = revision;
+                stored.updated = now;
+                answer.results[i] = std::move(stored);
+            }
+            ended();
+            return;
+        }
+        // Some compare failed. The failure branch read every checked key at
+        // the txn's revision, so the items at fault are known exactly; the
+        // others go again without them.
+        const Json &responses = etcd::member(r.value(), "responses");
+        QSet<qsizetype> failed;
+        for (qsizetype j = 0; j < checked.size(); ++j) {
+            const qsizetype i = checked[j];
+            Json kv;
+            if (responses.is_array() && size_t(j) < responses.size()) {
+                const Json &kvs = etcd::member(etcd::member(responses[j], "response_range"), "kvs");
+                if (kvs.is_array() && !kvs.empty())
+                    kv = kvs[0];
+            }
+            if (!preconditionHolds(items[i].precondition, kv)) {
+                answer.results[i] = preconditionError(items[i].entry.key, items[i].precondition, kv);
+                failed.insert(i);
+            }
+        }
+        QList<qsizetype> rest;
+        for (qsizetype i : idx)
+            if (!failed.contains(i))
+                rest << i;
+        if (rest.isEmpty()) {
+            ended();
+            return;
+        }
+        if (failed.isEmpty() && rest.size() == 1) {
+            // Cannot happen with etcd's atomic txns; settle rather than loop.
+            answer.results[rest[0]] = Error(ErrorKind::Conflict, QStringLiteral("the write's precondition failed"),
+                                            items[rest[0]].entry.key);
+            ended();
+            return;
+        }
+        if (round + 1 < kTxnRounds) {
+            post(rest, round + 1);
+            return;
+        }
+        // Others keep changing these keys: one txn per item settles each in
+        // one round trip.
+        running += int(rest.size()) - 1;
+        for (qsizetype i : rest)
+            post({i}, round + 1);
+    }
+};
+
+} // namespace
+} // namespace etcd
+
+QFuture<BatchResult> EtcdProvider::putBatch(const QList<BatchItem> &items)
+{
+    auto run = std::make_shared<etcd::BatchRun>();
+    run->client = m_client;
+    run->items = items;
+    run->keys.resize(items.size());
+    run->values.resize(items.size());
+    run->answer.results.resize(items.size());
+    run->promise.start();
+    QFuture<BatchResult> future = run->promise.future();
+
+    // A key may appear once per txn (etcd refuses duplicates); a key given
+    // twice starts a new txn, and then txns run one after another so the
+    // later value wins.
+    const Capabilities caps = capabilities();
+    const int maxOps = maxBatchSize();
+    QSet<QByteArray> inChunk;
+    qsizetype chunkBytes = 0;
+    bool duplicates = false;
+    QSet<QByteArray> all;
+    for (qsizetype i = 0; i < items.size(); ++i) {
+        const Entry &e = items[i].entry;
+        Status valid = validateBatchItem(e, caps);
+        if (valid.ok() && items[i].precondition.kind == Precondition::Kind::Revision) {
+            bool ok = false;
+            if (items[i].precondition.revision.toLongLong(&ok) <= 0 || !ok)
+                valid = Error(ErrorKind::Invalid,
+                              QStringLiteral("\"%1\" is not an etcd revision (a positive mod_revision); read the key "
+                                             "again")
+                                  .arg(items[i].precondition.revision),
+                              e.key);
+        }
+        if (!valid.ok()) {
+            run->answer.results[i] = valid.error();
+            continue;
+        }
+        run->keys[i] = m_client->etcdKey(e.key);
+        run->values[i] = encodeValue(e);
+        const qsizetype bytes = run->keys[i].size() + run->values[i].size();
+        if (run->chunks.isEmpty() || run->chunks.last().size() >= maxOps || inChunk.contains(run->keys[i])
+            || chunkBytes + bytes > etcd::kTxnBytes) {
+            run->chunks.append(QList<qsizetype>());
+            inChunk.clear();
+            chunkBytes = 0;
+        }
+        duplicates = duplicates || all.contains(run->keys[i]);
+        all.insert(run->keys[i]);
+        inChunk.insert(run->keys[i]);
+        chunkBytes += bytes;
+        run->chunks.last() << i;
+    }
+    if (duplicates)
+        run->window = 1;
+    run->pump();
+    return future;
+}
+
+int EtcdProvider::maxBatchSize() const
+{
+    return m_client->opt.maxTxnOps;
 }
 
 QFuture<Status> EtcdProvider::remove(const QString &userKey, const Precondition &pre)

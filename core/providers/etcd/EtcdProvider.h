@@ -31,6 +31,9 @@ struct EtcdOptions {
     QString caFile;
     // Per request; a watch stream has no overall timeout.
     int requestTimeoutMs = 5000;
+    // The server's --max-txn-ops (etcd's default is 128): the most puts one
+    // batch txn holds, and so maxBatchSize().
+    int maxTxnOps = 128;
 };
 
 // etcd v3 through its JSON gateway (grpc-gateway, /v3/...), over QtNetwork.
@@ -83,6 +86,16 @@ public:
     QFuture<Result<Entry>> get(const QString &key) override;
     QFuture<Result<Entry>> put(const Entry &entry, const Precondition &pre) override;
     QFuture<Status> remove(const QString &key, const Precondition &pre) override;
+    // One /v3/kv/txn per up to maxTxnOps items (and 1 MiB of keys and
+    // values): the compares are the items' preconditions, the success branch
+    // their puts, the failure branch reads every compared key. When the txn
+    // fails, those reads say exactly which items conflict; they get their
+    // Conflict or AlreadyExists and the others go again in a new txn (after
+    // three rounds, one txn per item). Items of one txn share its revision.
+    // A bigger batch is split into several txns, up to four in flight (one
+    // at a time when a key appears twice, since a txn takes a key once).
+    QFuture<BatchResult> putBatch(const QList<BatchItem> &items) override;
+    int maxBatchSize() const override;
     std::unique_ptr<Watch> watch(const QString &prefix, const QString &fromRevision) override;
     QFuture<Result<Lock>> lock(const QString &name, std::chrono::milliseconds ttl) override;
     QFuture<Status> unlock(const Lock &lock) override;

@@ -75,6 +75,71 @@ end
 return {'ok', tostring(n), redis.call('PTTL', KEYS[1])}
 )lua");
 
+// The put script over many keys in one call: each item is checked as
+// kPutScript checks it and answered as kPutScript answers. Checks come
+// first, then the writes with few calls (one INCRBY for the revisions, one
+// HSET for all of them, one MSET for new keys without a TTL), because every
+// redis.call costs about as much as the work it does. Keys of one call are
+// distinct (the caller starts a new call at a repeated key), so checking all
+// before writing any sees what item-by-item writing would see. Revisions
+// are handed out in item order, as INCR per item would.
+// KEYS: revisions hash, counter, then the items' keys. ARGV: four per item,
+// as for kPutScript.
+const QByteArray kPutBatchScript = QByteArrayLiteral(R"lua(
+local n = #KEYS - 2
+local status, cur = {}, {}
+local writes = 0
+for i = 1, n do
+  local k, a = KEYS[i + 2], (i - 1) * 4
+  local mode, expected = ARGV[a + 1], ARGV[a + 2]
+  local t = redis.call('TYPE', k).ok
+  local c = '0'
+  if t ~= 'none' then c = redis.call('HGET', KEYS[1], k) or '0' end
+  if mode == 'absent' and t ~= 'none' then status[i] = 'exists'
+  elseif mode == 'rev' and t == 'none' then status[i] = 'missing'; c = ''
+  elseif mode == 'rev' and c ~= expected then status[i] = 'conflict'
+  elseif t ~= 'none' and t ~= 'string' then status[i] = 'type'; c = t
+  else status[i] = t; writes = writes + 1 end
+  cur[i] = c
+end
+local out = {}
+local rev = 0
+if writes > 0 then rev = redis.call('INCRBY', KEYS[2], writes) - writes end
+local revs, plain = {}, {}
+for i = 1, n do
+  local s = status[i]
+  if s == 'none' or s == 'string' then
+    rev = rev + 1
+    local k, a = KEYS[i + 2], (i - 1) * 4
+    local ttl = ARGV[a + 4]
+    revs[#revs + 1] = k
+    revs[#revs + 1] = rev
+    local left = -1
+    if ttl ~= '' then
+      redis.call('SET', k, ARGV[a + 3], 'PX', ttl)
+      left = tonumber(ttl)
+    elseif s == 'string' then
+      redis.call('SET', k, ARGV[a + 3], 'KEEPTTL')
+      left = redis.call('PTTL', k)
+    else
+      plain[#plain + 1] = k
+      plain[#plain + 1] = ARGV[a + 3]
+    end
+    out[i] = {'ok', tostring(rev), left}
+  else
+    out[i] = {s, cur[i]}
+  end
+end
+if #revs > 0 then redis.call('HSET', KEYS[1], unpack(revs)) end
+if #plain > 0 then redis.call('MSET', unpack(plain)) end
+return out
+)lua");
+
+// Items per batch script call: enough to amortise the call, few enough that
+// one call does not hold Redis (single-threaded) for long.
+constexpr qsizetype kBatchChunkItems = 256;
+constexpr qsizetype kBatchChunkBytes = 4 * 1024 * 1024;
+
 // ARGV: mode (none|rev), expected revision.
 const QByteArray kRemoveScript = QByteArrayLiteral(R"lua(
 local t = redis.call('TYPE', KEYS[1]).ok
@@ -420,85 +485,177 @@ QFuture<Result<Entry>> RedisProvider::get(const QString &key)
     return promise->future();
 }
 
-QFuture<Result<Entry>> RedisProvider::put(const Entry &entry, const Precondition &pre)
+namespace redis {
+namespace {
+
+// One write as the put scripts take it.
+struct PutArgs {
+    QByteArray key;
+    QByteArray mode; // none | absent | rev
+    QByteArray expected;
+    QByteArray bytes;
+    QByteArray ttl; // ms, or empty to keep the key's TTL
+    Entry stored;   // the entry to answer with once written
+};
+
+Result<PutArgs> preparePut(const Entry &entry, const Precondition &pre, const Capabilities &caps)
 {
-    if (Status s = validateKey(entry.key, capabilities()); !s.ok())
-        return readyFuture(Result<Entry>(s.error()));
-    const QByteArray key = entry.key.toUtf8();
-    if (isReservedKey(key))
-        return readyFuture(Result<Entry>(
-            Error(ErrorKind::Invalid,
-                  QStringLiteral("keys starting with \"%1\" are reserved for statedeck's revisions and locks")
-                      .arg(QLatin1String(kReservedPrefix)),
-                  entry.key)));
-    QByteArray ttl;
+    if (Status s = validateKey(entry.key, caps); !s.ok())
+        return s.error();
+    PutArgs a;
+    a.key = entry.key.toUtf8();
+    if (isReservedKey(a.key))
+        return Error(ErrorKind::Invalid,
+                     QStringLiteral("keys starting with \"%1\" are reserved for statedeck's revisions and locks")
+                         .arg(QLatin1String(RedisProvider::kReservedPrefix)),
+                     entry.key);
     if (entry.labels.contains(QStringLiteral("ttl"))) {
         bool ok = false;
         const qint64 ms = entry.labels.value(QStringLiteral("ttl")).toLongLong(&ok);
         if (!ok || ms <= 0)
-            return readyFuture(Result<Entry>(Error(
-                ErrorKind::Invalid, QStringLiteral("label \"ttl\" must be a positive number of milliseconds"),
-                entry.key)));
-        ttl = QByteArray::number(ms);
+            return Error(ErrorKind::Invalid, QStringLiteral("label \"ttl\" must be a positive number of milliseconds"),
+                         entry.key);
+        a.ttl = QByteArray::number(ms);
     }
-    const QByteArray bytes = encodeValue(entry);
-    QByteArray mode = "none";
+    a.bytes = encodeValue(entry);
+    a.mode = "none";
     if (pre.kind == Precondition::Kind::MustNotExist)
-        mode = "absent";
+        a.mode = "absent";
     else if (pre.kind == Precondition::Kind::Revision)
-        mode = "rev";
+        a.mode = "rev";
+    a.expected = pre.revision.toUtf8();
+    a.stored = entry;
+    a.stored.raw = a.bytes;
+    return a;
+}
+
+// The answer of the put script (or of one item of the batch script).
+Result<Entry> putAnswer(const Reply &r, Entry stored, const QString &expected)
+{
+    if (r.type != Reply::Type::Array || r.elements.isEmpty())
+        return unexpected(r, stored.key);
+    const QByteArray status = r.elements[0].str;
+    const QString other = QString::fromUtf8(r.elements.value(1).str);
+    if (status == "exists")
+        return Error(ErrorKind::AlreadyExists, QStringLiteral("the key already exists (revision %1)").arg(other),
+                     stored.key);
+    if (status == "missing")
+        return Error(ErrorKind::Conflict,
+                     QStringLiteral("expected revision %1, but the key no longer exists; read it again").arg(expected),
+                     stored.key);
+    if (status == "conflict")
+        return Error(ErrorKind::Conflict,
+                     QStringLiteral("expected revision %1 but the key is at revision %2: someone else changed it; "
+                                    "read it again")
+                         .arg(expected, other),
+                     stored.key);
+    if (status == "type")
+        return Error(ErrorKind::Unsupported,
+                     QStringLiteral("the key holds a Redis %1, which statedeck shows read-only; only string keys can "
+                                    "be written")
+                         .arg(other),
+                     stored.key);
+    if (status != "ok")
+        return unexpected(r, stored.key);
+    stored.revision = other;
+    stored.updated = QDateTime::currentDateTimeUtc();
+    stored.labels.remove(QStringLiteral("ttl"));
+    const long long ttlLeft = r.elements.value(2).integer;
+    if (ttlLeft >= 0)
+        stored.labels.insert(QStringLiteral("ttl"), QString::number(ttlLeft));
+    return stored;
+}
+
+} // namespace
+} // namespace redis
+
+QFuture<Result<Entry>> RedisProvider::put(const Entry &entry, const Precondition &pre)
+{
+    Result<PutArgs> args = preparePut(entry, pre, capabilities());
+    if (!args.ok())
+        return readyFuture(Result<Entry>(args.error()));
+    const PutArgs &a = args.value();
     auto promise = newPromise<Result<Entry>>();
-    Entry stored = entry;
-    stored.raw = bytes;
-    const QString expected = pre.revision;
-    m_conn->command(
-        eval(kPutScript, {key, kRevKey, kSeqKey}, {mode, pre.revision.toUtf8(), bytes, ttl}),
-        [promise, stored, expected](const Result<Reply> &r) mutable {
-            if (!r.ok()) {
-                finish(promise, Result<Entry>(r.error()));
-                return;
-            }
-            if (r->type != Reply::Type::Array || r->elements.isEmpty()) {
-                finish(promise, Result<Entry>(unexpected(r.value(), stored.key)));
-                return;
-            }
-            const QByteArray status = r->elements[0].str;
-            const QString other = QString::fromUtf8(r->elements.value(1).str);
-            if (status == "exists") {
-                finish(promise, Result<Entry>(Error(ErrorKind::AlreadyExists,
-                                                    QStringLiteral("the key already exists (revision %1)").arg(other),
-                                                    stored.key)));
-            } else if (status == "missing") {
-                finish(promise, Result<Entry>(Error(
-                                    ErrorKind::Conflict,
-                                    QStringLiteral("expected revision %1, but the key no longer exists; read it again")
-                                        .arg(expected),
-                                    stored.key)));
-            } else if (status == "conflict") {
-                finish(promise, Result<Entry>(Error(ErrorKind::Conflict,
-                                                    QStringLiteral("expected revision %1 but the key is at revision "
-                                                                   "%2: someone else changed it; read it again")
-                                                        .arg(expected, other),
-                                                    stored.key)));
-            } else if (status == "type") {
-                finish(promise, Result<Entry>(Error(ErrorKind::Unsupported,
-                                                    QStringLiteral("the key holds a Redis %1, which statedeck shows "
-                                                                   "read-only; only string keys can be written")
-                                                        .arg(other),
-                                                    stored.key)));
-            } else if (status == "ok") {
-                stored.revision = other;
-                stored.updated = QDateTime::currentDateTimeUtc();
-                stored.labels.remove(QStringLiteral("ttl"));
-                const long long ttlLeft = r->elements.value(2).integer;
-                if (ttlLeft >= 0)
-                    stored.labels.insert(QStringLiteral("ttl"), QString::number(ttlLeft));
-                finish(promise, Result<Entry>(stored));
-            } else {
-                finish(promise, Result<Entry>(unexpected(r.value(), stored.key)));
-            }
-        });
+    m_conn->command(eval(kPutScript, {a.key, kRevKey, kSeqKey}, {a.mode, a.expected, a.bytes, a.ttl}),
+                    [promise, stored = a.stored, expected = pre.revision](const Result<Reply> &r) {
+                        finish(promise, r.ok() ? putAnswer(r.value(), stored, expected) : Result<Entry>(r.error()));
+                    });
     return promise->future();
+}
+
+QFuture<BatchResult> RedisProvider::putBatch(const QList<BatchItem> &items)
+{
+    struct State {
+        BatchResult answer;
+        qsizetype left = 0; // chunks not answered yet
+        std::shared_ptr<QPromise<BatchResult>> promise;
+    };
+    auto st = std::make_shared<State>();
+    st->answer.results.resize(items.size());
+    st->promise = newPromise<BatchResult>();
+    QFuture<BatchResult> future = st->promise->future();
+
+    struct Chunk {
+        QList<QByteArray> keys{kRevKey, kSeqKey};
+        QList<QByteArray> args;
+        QList<qsizetype> slots;
+        QList<Entry> stored;
+        QList<QString> expected;
+        qsizetype bytes = 0;
+    };
+    QList<Chunk> chunks;
+    QSet<QByteArray> inChunk;
+    const Capabilities caps = capabilities();
+    for (qsizetype i = 0; i < items.size(); ++i) {
+        Result<PutArgs> args = preparePut(items[i].entry, items[i].precondition, caps);
+        Status size = args.ok() ? validateBatchItem(items[i].entry, caps) : Status(args.error());
+        if (!size.ok()) {
+            st->answer.results[i] = size.error();
+            continue;
+        }
+        PutArgs &a = args.value();
+        if (chunks.isEmpty() || chunks.last().slots.size() >= kBatchChunkItems
+            || chunks.last().bytes + a.bytes.size() > kBatchChunkBytes || inChunk.contains(a.key)) {
+            chunks.append(Chunk());
+            inChunk.clear();
+        }
+        inChunk.insert(a.key);
+        Chunk &c = chunks.last();
+        c.keys << a.key;
+        c.args << a.mode << a.expected << a.bytes << a.ttl;
+        c.slots << i;
+        c.stored << std::move(a.stored);
+        c.expected << items[i].precondition.revision;
+        c.bytes += a.bytes.size();
+    }
+    if (chunks.isEmpty()) {
+        finish(st->promise, std::move(st->answer));
+        return future;
+    }
+    st->left = chunks.size();
+    // Every chunk goes out at once: hiredis pipelines them, and Redis runs
+    // them in order, so a key given twice ends with its later value.
+    for (Chunk &c : chunks) {
+        m_conn->command(eval(kPutBatchScript, c.keys, c.args),
+                        [st, slots = c.slots, stored = c.stored, expected = c.expected](const Result<Reply> &r) {
+                            const bool shaped = r.ok() && r->type == Reply::Type::Array
+                                && r->elements.size() == slots.size();
+                            for (qsizetype j = 0; j < slots.size(); ++j) {
+                                Result<Entry> &out = st->answer.results[slots[j]];
+                                if (!r.ok())
+                                    out = r.error();
+                                else if (!shaped)
+                                    // The script failed part way (out of memory): items before
+                                    // the failure may have been written, so none is reported ok.
+                                    out = unexpected(r.value(), stored[j].key);
+                                else
+                                    out = putAnswer(r->elements[j], stored[j], expected[j]);
+                            }
+                            if (--st->left == 0)
+                                finish(st->promise, std::move(st->answer));
+                        });
+    }
+    return future;
 }
 
 QFuture<Status> RedisProvider::remove(const QString &key, const Precondition &pre)

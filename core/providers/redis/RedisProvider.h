@@ -63,6 +63,10 @@ public:
     QFuture<Result<Entry>> get(const QString &key) override;
     QFuture<Result<Entry>> put(const Entry &entry, const Precondition &pre) override;
     QFuture<Status> remove(const QString &key, const Precondition &pre) override;
+    // The put script over up to 256 items (4 MiB) per EVAL, all calls sent
+    // back to back without waiting (pipelined). Each item takes its own
+    // revision from the counter, as put() does. No limit per call.
+    QFuture<BatchResult> putBatch(const QList<BatchItem> &items) override;
     std::unique_ptr<Watch> watch(const QString &prefix, const QString &fromRevision) override;
     QFuture<Result<Lock>> lock(const QString &name, std::chrono::milliseconds ttl) override;
     QFuture<Status> unlock(const Lock &lock) override;

@@ -259,6 +259,9 @@ public:
     Result<Entry> get(const QString &key);
     Result<ListPage> list(const ListOptions &options);
     Result<Entry> put(const Entry &entry, const Precondition &pre, int historyLimit);
+    // One transaction; an item whose precondition fails gets its error and
+    // the others are written.
+    Result<QList<Result<Entry>>> putBatch(const QList<BatchItem> &items, int historyLimit);
     Status remove(const QString &key, const Precondition &pre, int historyLimit);
     Result<PollResult> poll(const QString &prefix, std::optional<qint64> from);
     Result<Lock> lock(const QString &name, const QString &owner, qint64 ttlMs);
@@ -299,6 +302,11 @@ private:
     void logChange(qint64 revision, const QByteArray &key, ChangeType type, const QString &encoding,
                    qint64 updated, const QByteArray &labels, const QByteArray *value);
     void compact(qint64 revision, qsizetype written, int historyLimit);
+    // The entry as it will be stored (value bytes encoded), before a revision.
+    static Entry prepareWrite(const Entry &in);
+    // Writes `out` at `revision` inside the caller's write transaction;
+    // `current` is the key's revision before (none: it is new).
+    Entry writeEntry(Entry out, std::optional<qint64> current, qint64 revision);
     // Reads encoding, revision, updated, labels[, value] from column `first`.
     Entry entryFromRow(const Query &q, int first, const QString &key, bool withValue);
 
@@ -804,7 +812,7 @@ Result<ListPage> Connection::list(const ListOptions &options)
     });
 }
 
-Result<Entry> Connection::put(const Entry &in, const Precondition &pre, int historyLimit)
+Entry Connection::prepareWrite(const Entry &in)
 {
     Entry out;
     out.key = in.key;
@@ -817,34 +825,76 @@ Result<Entry> Connection::put(const Entry &in, const Precondition &pre, int hist
         out.value = std::move(stored).value();
     else
         out.value = in.value;
-    const QByteArray key = in.key.toUtf8();
-    const QString encoding = encodingName(in.encoding);
-    const QByteArray labels = labelsToJson(in.labels);
+    return out;
+}
 
+Entry Connection::writeEntry(Entry out, std::optional<qint64> current, qint64 revision)
+{
+    const QByteArray key = out.key.toUtf8();
+    const QString encoding = encodingName(out.encoding);
+    const QByteArray labels = labelsToJson(out.labels);
+    const qint64 updated = nowMs();
+    Query q = prepare("INSERT INTO entries(key, encoding, revision, updated, labels, value) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+                      "ON CONFLICT(key) DO UPDATE SET encoding = excluded.encoding, "
+                      "revision = excluded.revision, updated = excluded.updated, labels = excluded.labels, "
+                      "value = excluded.value");
+    q.bindText(1, key);
+    q.bindText(2, encoding.toUtf8());
+    q.bind(3, revision);
+    q.bind(4, updated);
+    q.bindTextOrNull(5, labels);
+    q.bindBlob(6, out.raw);
+    run(q);
+    logChange(revision, key, current ? ChangeModified : ChangeAdded, encoding, updated, labels, &out.raw);
+    out.revision = QString::number(revision);
+    out.updated = QDateTime::fromMSecsSinceEpoch(updated, Qt::UTC);
+    return out;
+}
+
+Result<Entry> Connection::put(const Entry &in, const Precondition &pre, int historyLimit)
+{
+    const Entry out = prepareWrite(in);
     return transact(Mode::Write, [&] {
-        const std::optional<qint64> current = entryRevision(key);
-        checkPrecondition(in.key, current, pre);
+        const std::optional<qint64> current = entryRevision(out.key.toUtf8());
+        checkPrecondition(out.key, current, pre);
         const qint64 revision = meta("revision") + 1;
-        const qint64 updated = nowMs();
-        Query q = prepare("INSERT INTO entries(key, encoding, revision, updated, labels, value) "
-                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-                          "ON CONFLICT(key) DO UPDATE SET encoding = excluded.encoding, "
-                          "revision = excluded.revision, updated = excluded.updated, labels = excluded.labels, "
-                          "value = excluded.value");
-        q.bindText(1, key);
-        q.bindText(2, encoding.toUtf8());
-        q.bind(3, revision);
-        q.bind(4, updated);
-        q.bindTextOrNull(5, labels);
-        q.bindBlob(6, out.raw);
-        run(q);
-        logChange(revision, key, current ? ChangeModified : ChangeAdded, encoding, updated, labels, &out.raw);
+        Entry result = writeEntry(out, current, revision);
         setMeta("revision", revision);
         compact(revision, out.raw.size(), historyLimit);
-        Entry result = out;
-        result.revision = QString::number(revision);
-        result.updated = QDateTime::fromMSecsSinceEpoch(updated, Qt::UTC);
         return result;
+    });
+}
+
+Result<QList<Result<Entry>>> Connection::putBatch(const QList<BatchItem> &items, int historyLimit)
+{
+    QList<Entry> prepared;
+    prepared.reserve(items.size());
+    for (const BatchItem &item : items)
+        prepared << prepareWrite(item.entry);
+    return transact(Mode::Write, [&] {
+        QList<Result<Entry>> results;
+        results.reserve(items.size());
+        qint64 revision = meta("revision");
+        qsizetype written = 0;
+        for (qsizetype i = 0; i < items.size(); ++i) {
+            // Only a precondition failure is the item's own; anything else
+            // (disk full, corruption) propagates and rolls the batch back.
+            const std::optional<qint64> current = entryRevision(prepared[i].key.toUtf8());
+            try {
+                checkPrecondition(prepared[i].key, current, items[i].precondition);
+            } catch (const Failure &f) {
+                results << f.error;
+                continue;
+            }
+            // Each item takes its own revision and change-log row, exactly
+            // as a put of its own would, so watches see every entry.
+            results << writeEntry(prepared[i], current, ++revision);
+            written += prepared[i].raw.size();
+        }
+        setMeta("revision", revision);
+        compact(revision, written, historyLimit);
+        return results;
     });
 }
 
@@ -1266,6 +1316,35 @@ QFuture<Result<Entry>> SqliteProvider::put(const Entry &entry, const Preconditio
         if (r)
             sqlite::changeHub()->notify(s->path);
         return r;
+    });
+}
+
+QFuture<BatchResult> SqliteProvider::putBatch(const QList<BatchItem> &items)
+{
+    // Refused items are answered here and never reach the transaction.
+    BatchResult answer;
+    answer.results.resize(items.size());
+    QList<BatchItem> valid;
+    QList<qsizetype> slots;
+    const Capabilities caps = capabilities();
+    for (qsizetype i = 0; i < items.size(); ++i) {
+        if (Status ok = validateBatchItem(items[i].entry, caps); !ok) {
+            answer.results[i] = ok.error();
+        } else {
+            valid << items[i];
+            slots << i;
+        }
+    }
+    if (valid.isEmpty())
+        return readyFuture(std::move(answer));
+    sqlite::Shared *s = m_shared.get();
+    return sqlite::submit(s, [s, valid = std::move(valid), slots = std::move(slots), answer = std::move(answer)]() mutable {
+        Result<QList<Result<Entry>>> r = s->conn.putBatch(valid, s->historyLimit);
+        for (qsizetype j = 0; j < slots.size(); ++j)
+            answer.results[slots[j]] = r.ok() ? r.value()[j] : Result<Entry>(r.error());
+        if (r.ok() && answer.failed() < answer.results.size())
+            sqlite::changeHub()->notify(s->path);
+        return answer;
     });
 }
 

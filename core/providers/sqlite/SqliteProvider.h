@@ -56,6 +56,11 @@ public:
     QFuture<Result<Entry>> get(const QString &key) override;
     QFuture<Result<Entry>> put(const Entry &entry, const Precondition &pre) override;
     QFuture<Status> remove(const QString &key, const Precondition &pre) override;
+    // One write transaction per call on the worker thread: preconditions are
+    // checked per item inside it; an item that fails gets its Conflict or
+    // AlreadyExists and the rest commit. Each written item takes its own
+    // revision and change-log row, as a put would. No size limit per call.
+    QFuture<BatchResult> putBatch(const QList<BatchItem> &items) override;
     std::unique_ptr<Watch> watch(const QString &prefix, const QString &fromRevision) override;
     QFuture<Result<Lock>> lock(const QString &name, std::chrono::milliseconds ttl) override;
     QFuture<Status> unlock(const Lock &lock) override;

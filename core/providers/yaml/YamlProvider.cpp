@@ -425,6 +425,126 @@ Result<Entry> writeJob(const Config &c, const QString &key, const QStringList &s
     return makeEntry(key, *stored, file.fileName, QFileInfo(file.path).lastModified().toUTC());
 }
 
+// One write of a batch, its key already split.
+struct BatchWrite {
+    QString key;
+    QStringList segments;
+    Json value;
+    Precondition pre;
+};
+
+// putBatch on the worker: one lock for the whole batch, and per file one
+// backup and one rewrite, however many of the batch's items it holds. Items
+// are applied in order to the file's text in memory, each checked against
+// the text as the items before it left it, so the answers are those of puts
+// made one after another; a file that cannot be written fails its items.
+QList<Result<Entry>> batchJob(const Config &c, const QList<BatchWrite> &writes)
+{
+    QList<Result<Entry>> results(writes.size());
+    auto failAll = [&](const Error &e) {
+        for (qsizetype i = 0; i < writes.size(); ++i)
+            results[i] = Error(e.kind, e.message, e.where.isEmpty() ? writes[i].key : e.where);
+        return results;
+    };
+    if (!QDir().mkpath(c.dir))
+        return failAll(Error(ErrorKind::Forbidden, QStringLiteral("cannot create the state directory"), c.dir));
+    CrossProcessLock lock(c.dir + QLatin1Char('/') + kLockFile);
+    if (Status s = lock.acquire(); !s.ok())
+        return failAll(s.error().kind == ErrorKind::Forbidden ? forbiddenDirectory(c, s.error()) : s.error());
+
+    struct File {
+        ResolvedFile resolved;
+        QByteArray before;
+        QByteArray text;
+        std::optional<Error> unusable; // unreadable or read-only: its items fail
+        QList<qsizetype> written;      // items answered ok, to fail if the write does
+        QList<QString> reasons;
+    };
+    QMap<QString, File> files;
+    for (qsizetype i = 0; i < writes.size(); ++i) {
+        const BatchWrite &w = writes[i];
+        const QString name = w.segments.first();
+        const QStringList path = w.segments.mid(1);
+        auto found = files.find(name);
+        if (found == files.end()) {
+            File f;
+            f.resolved = resolveFile(c, name);
+            if (f.resolved.exists) {
+                auto bytes = readWholeFile(f.resolved.path);
+                if (!bytes.ok() && bytes.error().kind != ErrorKind::NotFound)
+                    f.unusable = bytes.error();
+                f.resolved.exists = bytes.ok();
+                if (bytes.ok())
+                    f.before = f.text = bytes.value();
+            }
+            if (f.resolved.exists && !QFileInfo(f.resolved.path).isWritable())
+                f.unusable = Error(ErrorKind::Forbidden,
+                                   QStringLiteral("the state file is read-only; nothing was changed"),
+                                   f.resolved.path);
+            found = files.insert(name, f);
+        }
+        File &f = found.value();
+        if (f.unusable) {
+            results[i] = *f.unusable;
+            continue;
+        }
+        auto editor = YamlDocumentEditor::open(f.text, f.resolved.path);
+        if (!editor.ok()) {
+            results[i] = editor.error();
+            continue;
+        }
+        std::optional<QString> current;
+        if (auto v = editor->valueAt(path); v.ok())
+            current = contentRevision(compactJson(v.value()));
+        if (Status st = checkPrecondition(w.pre, w.key, current); !st.ok()) {
+            results[i] = st.error();
+            continue;
+        }
+        Json after;
+        auto edited = editor->set(path, w.value, &after);
+        if (!edited.ok()) {
+            results[i] = edited.error();
+            continue;
+        }
+        f.text = edited.value();
+        const Json *stored = &after;
+        for (const QString &seg : path) {
+            const std::string k = toStd(seg);
+            if (stored->is_object() && stored->contains(k))
+                stored = &stored->at(k);
+            else if (stored->is_array())
+                stored = &(*stored)[seg.toULongLong()];
+        }
+        results[i] = makeEntry(w.key, *stored, f.resolved.fileName, QDateTime());
+        f.written << i;
+        f.reasons << (path.isEmpty() ? QStringLiteral("all") : path.join(QLatin1Char('.')));
+    }
+
+    for (File &f : files) {
+        if (f.written.isEmpty())
+            continue;
+        Status saved;
+        if (f.resolved.exists && f.text != f.before) {
+            const QString reason = f.reasons.size() == 1 ? QStringLiteral("put-") + f.reasons.first()
+                                                         : QStringLiteral("batch-%1-keys").arg(f.reasons.size());
+            saved = saveBackup(c, f.resolved.fileName, f.before, reason);
+        }
+        if (saved.ok() && (!f.resolved.exists || f.text != f.before)) {
+            saved = writeFileAtomically(f.resolved.path, f.text);
+            if (!saved.ok() && saved.error().kind == ErrorKind::Forbidden && !f.resolved.exists)
+                saved = forbiddenDirectory(c, saved.error());
+        }
+        const QDateTime modified = QFileInfo(f.resolved.path).lastModified().toUTC();
+        for (qsizetype i : f.written) {
+            if (saved.ok())
+                results[i]->updated = modified;
+            else
+                results[i] = Error(saved.error().kind, saved.error().message, writes[i].key);
+        }
+    }
+    return results;
+}
+
 Result<Lock> lockJob(const Config &c, const QString &name, std::chrono::milliseconds ttl)
 {
     return LockRecords(c.dir + QLatin1Char('/') + kLocksDir, c.owner).acquire(name, ttl);
@@ -712,6 +832,37 @@ QFuture<Result<Entry>> YamlProvider::put(const Entry &entry, const Precondition 
     const QString key = entry.key;
     const Json value = entry.value;
     return d->worker.run([c, key, segs, value, pre] { return writeJob(c, key, segs, value, pre); });
+}
+
+QFuture<BatchResult> YamlProvider::putBatch(const QList<BatchItem> &items)
+{
+    BatchResult answer;
+    answer.results.resize(items.size());
+    QList<BatchWrite> writes;
+    QList<qsizetype> slots;
+    for (qsizetype i = 0; i < items.size(); ++i) {
+        const Entry &e = items[i].entry;
+        Status valid = validateBatchItem(e, capabilities());
+        auto segments = valid.ok() ? checkKey(e.key) : Result<QStringList>(valid.error());
+        if (segments.ok() && segments->size() == 1 && !e.value.is_object())
+            segments = Error(ErrorKind::Invalid, QStringLiteral("a whole state file must be a map of keys"),
+                             QStringLiteral("key \"%1\"").arg(e.key));
+        if (!segments.ok()) {
+            answer.results[i] = segments.error();
+            continue;
+        }
+        writes << BatchWrite{e.key, segments.value(), e.value, items[i].precondition};
+        slots << i;
+    }
+    if (writes.isEmpty())
+        return readyFuture(std::move(answer));
+    const Config c = d->config;
+    return d->worker.run([c, writes = std::move(writes), slots = std::move(slots), answer = std::move(answer)]() mutable {
+        const QList<Result<Entry>> written = batchJob(c, writes);
+        for (qsizetype j = 0; j < slots.size(); ++j)
+            answer.results[slots[j]] = written[j];
+        return answer;
+    });
 }
 
 QFuture<Status> YamlProvider::remove(const QString &key, const Precondition &pre)

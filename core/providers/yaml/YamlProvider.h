@@ -45,6 +45,12 @@ public:
     QFuture<Result<Entry>> get(const QString &key) override;
     QFuture<Result<Entry>> put(const Entry &entry, const Precondition &pre) override;
     QFuture<Status> remove(const QString &key, const Precondition &pre) override;
+    // One lock for the batch and, per state file, one backup and one
+    // rewrite: the items are applied in order to the file's text in memory
+    // (each checked against what the items before it left), so the answers
+    // are those of puts made one after another. If a file cannot be written,
+    // all its items fail.
+    QFuture<BatchResult> putBatch(const QList<BatchItem> &items) override;
     // The first scan is queued on the provider's worker when watch() is
     // called, so any provider call made after watch() completes after it.
     std::unique_ptr<Watch> watch(const QString &prefix, const QString &fromRevision) override;
