@@ -32,6 +32,9 @@ struct Command {
     std::function<void(QCommandLineParser &)> addOptions;
     // Returns at once; calls `done` exactly once when finished.
     std::function<void(Context &, const QCommandLineParser &, const QStringList &args, Done)> run;
+    // How many positional arguments it takes; maxArgs -1: any number.
+    int minArgs = 0;
+    int maxArgs = 0;
 };
 
 const QList<Command> &commands();

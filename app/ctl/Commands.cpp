@@ -449,11 +449,11 @@ const QList<Command> &commands()
              p.addOption({QStringLiteral("values"), QStringLiteral("Include values in json/yaml output.")});
              addRevealOption(p);
          },
-         runLs},
+         runLs, 0, 1},
         {QStringLiteral("get"), QStringLiteral("get KEY"),
          QStringLiteral("Show one entry: its value, revision, encoding and update time. A Secret store's value "
                         "is masked unless --reveal is given."),
-         true, addRevealOption, runGet},
+         true, addRevealOption, runGet, 1, 1},
         {QStringLiteral("put"), QStringLiteral("put KEY (FILE|-)"),
          QStringLiteral("Store the contents of FILE (or standard input) under KEY. JSON is stored as JSON, other "
                         "UTF-8 text as text, anything else as base64."),
@@ -466,17 +466,17 @@ const QList<Command> &commands()
              p.addOption({QStringLiteral("label"), QStringLiteral("Attach a label (repeatable, where supported)."),
                           QStringLiteral("NAME=VALUE")});
          },
-         runPut},
+         runPut, 2, 2},
         {QStringLiteral("patch"), QStringLiteral("patch KEY (FILE|-)"),
          QStringLiteral("Apply a JSON merge patch (RFC 7386) to KEY. Concurrent writers are handled by re-reading "
                         "and retrying, so no update is lost; with --if-revision exactly one attempt is made."),
-         true, addWriteOptions, runPatch},
+         true, addWriteOptions, runPatch, 2, 2},
         {QStringLiteral("rm"), QStringLiteral("rm KEY"),
          QStringLiteral("Delete KEY. On a terminal it asks first unless --yes is given."), true,
          [](QCommandLineParser &p) {
              addWriteOptions(p);
          },
-         runRm},
+         runRm, 1, 1},
         {QStringLiteral("watch"), QStringLiteral("watch [PREFIX]"),
          QStringLiteral("Print changes under PREFIX as they happen: ADDED, MODIFIED, DELETED, and RESYNC when the "
                         "store lost history and the full current state follows."),
@@ -488,7 +488,7 @@ const QList<Command> &commands()
              p.addOption({QStringLiteral("timeout"), QStringLiteral("Exit after S seconds."), QStringLiteral("S")});
              addRevealOption(p);
          },
-         runWatch},
+         runWatch, 0, 1},
         {QStringLiteral("lock"), QStringLiteral("lock NAME -- CMD [ARGS...]"),
          QStringLiteral("Hold the lock NAME while CMD runs, then release it. CMD gets STATEDECK_LOCK_NAME and "
                         "STATEDECK_FENCING_TOKEN in its environment; the exit code is CMD's."),
@@ -498,7 +498,7 @@ const QList<Command> &commands()
                           QStringLiteral("Seconds after which a holder that died loses the lock (default 300)."),
                           QStringLiteral("S"), QStringLiteral("300")});
          },
-         runLock},
+         runLock, 2, -1},
     };
     return list;
 }

@@ -10,24 +10,6 @@
 namespace sd::ctl {
 namespace {
 
-struct Arity {
-    int min;
-    int max; // -1: any number
-};
-
-Arity arityOf(const QString &name)
-{
-    if (name == QLatin1String("ls") || name == QLatin1String("watch"))
-        return {0, 1};
-    if (name == QLatin1String("get") || name == QLatin1String("rm"))
-        return {1, 1};
-    if (name == QLatin1String("put") || name == QLatin1String("patch"))
-        return {2, 2};
-    if (name == QLatin1String("lock"))
-        return {2, -1};
-    return {0, 0};
-}
-
 void addGlobalOptions(QCommandLineParser &p)
 {
     p.addOption({{QStringLiteral("s"), QStringLiteral("store")},
@@ -167,8 +149,7 @@ int runCli(const QStringList &arguments)
         return listConnections(ctx.format == Format::Json);
 
     const QStringList args = local.positionalArguments();
-    const Arity arity = arityOf(name);
-    if (args.size() < arity.min || (arity.max >= 0 && args.size() > arity.max))
+    if (args.size() < command->minArgs || (command->maxArgs >= 0 && args.size() > command->maxArgs))
         return usageError(QStringLiteral("usage: statedeckctl %1").arg(command->synopsis), name);
 
     ctx.actor = option(QStringLiteral("actor"));
