@@ -38,6 +38,8 @@ struct Command {
 };
 
 const QList<Command> &commands();
+// Command groups defined in their own files.
+QList<Command> taskCommands();
 
 // The whole program, minus QCoreApplication: returns the exit code.
 int runCli(const QStringList &arguments);

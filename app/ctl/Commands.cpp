@@ -500,7 +500,8 @@ const QList<Command> &commands()
          },
          runLock, 2, -1},
     };
-    return list;
+    static const QList<Command> all = list + taskCommands();
+    return all;
 }
 
 } // namespace sd::ctl

@@ -11,6 +11,12 @@ namespace sd::ctl {
 
 int exitCodeFor(const Error &e)
 {
+    if (e.reason == QLatin1String("MaxIterationsReached"))
+        return ExitMaxIterations;
+    if (e.reason == QLatin1String("DeserializationError"))
+        return ExitBadState;
+    if (e.reason == QLatin1String("ValidationError"))
+        return ExitInvalidState;
     switch (e.kind) {
     case ErrorKind::NotFound: return ExitNotFound;
     case ErrorKind::Conflict:
@@ -62,12 +68,15 @@ Json entryToJson(const Entry &e, bool withValue)
     j["revision"] = toStd(e.revision);
     if (e.updated.isValid())
         j["updated"] = toStd(e.updated.toUTC().toString(Qt::ISODateWithMs));
-    if (!e.labels.isEmpty()) {
-        Json labels = Json::object();
-        for (auto it = e.labels.cbegin(); it != e.labels.cend(); ++it)
-            labels[toStd(it.key())] = toStd(it.value());
-        j["labels"] = labels;
-    }
+    auto addMap = [&j](const char *name, const QMap<QString, QString> &map) {
+        if (map.isEmpty())
+            return;
+        Json &out = j[name] = Json::object();
+        for (auto it = map.cbegin(); it != map.cend(); ++it)
+            out[toStd(it.key())] = toStd(it.value());
+    };
+    addMap("labels", e.labels);
+    addMap("annotations", e.annotations);
     return j;
 }
 

@@ -12,7 +12,17 @@ namespace sd::ctl {
 enum class Format { Table, Json, Yaml };
 
 // Exit codes, documented in docs/cli.md.
-enum ExitCode { ExitOk = 0, ExitError = 1, ExitUsage = 2, ExitNotFound = 3, ExitConflict = 4 };
+enum ExitCode {
+    ExitOk = 0,
+    ExitError = 1,
+    ExitUsage = 2,
+    ExitNotFound = 3,
+    ExitConflict = 4,
+    // Remediation tasks (the seed's StateError kinds that are not the above):
+    ExitMaxIterations = 5, // MaxIterationsReached
+    ExitBadState = 6,      // DeserializationError: state.json does not parse
+    ExitInvalidState = 7,  // ValidationError: the change is not allowed
+};
 int exitCodeFor(const Error &e);
 
 bool isTerminal(FILE *f);

@@ -30,6 +30,10 @@ struct Entry {
     QString revision;
     QDateTime updated;
     QMap<QString, QString> labels;
+    // Metadata beside the labels that only some backends keep (Kubernetes
+    // annotations). A write sets the annotations given and keeps the others;
+    // backends without them ignore this.
+    QMap<QString, QString> annotations;
     // The bytes as read from the backend. While `value` still equals what
     // `raw` decodes to, writers store `raw` unchanged, so an unedited value
     // round-trips byte-identical.

@@ -31,10 +31,21 @@ struct Error {
     ErrorKind kind = ErrorKind::Internal;
     QString message;
     QString where;
+    // A finer cause within the kind, for front ends that map it (a
+    // remediation StateError name such as "MaxIterationsReached"); empty for
+    // most errors.
+    QString reason;
 
     Error() = default;
     Error(ErrorKind k, QString msg, QString at = {})
         : kind(k), message(std::move(msg)), where(std::move(at)) {}
+
+    Error withReason(QString r) const
+    {
+        Error e = *this;
+        e.reason = std::move(r);
+        return e;
+    }
 
     // "where: message", the form every front end prints.
     QString toString() const;

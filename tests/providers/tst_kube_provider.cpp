@@ -414,13 +414,17 @@ printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential",
         QCOMPARE(got->labels.value(QStringLiteral("task-id")), QStringLiteral("42"));
         QCOMPARE(got->value["blob"], Json("AAEC"));
         QCOMPARE(got->value["iteration"], Json("1"));
+        QCOMPARE(got->annotations.value(QStringLiteral("remediation.5dlabs.com/version")), QStringLiteral("v1"));
         Entry edited = got.value();
         edited.value["iteration"] = "2";
+        // Annotations named in the entry are set; the others stay.
+        edited.annotations = {{QStringLiteral("statedeck.io/edited-by"), QStringLiteral("test")}};
         auto put = await(p->put(edited, Precondition::atRevision(got->revision)));
         QVERIFY2(put.ok(), qPrintable(put.error().toString()));
         auto raw = await(client->get(kube::Resource::configMaps(), QStringLiteral("default"), QStringLiteral("task-42-state")));
         QVERIFY(raw.ok());
         QCOMPARE(raw.value()["metadata"]["annotations"]["remediation.5dlabs.com/version"], Json("v1"));
+        QCOMPARE(raw.value()["metadata"]["annotations"]["statedeck.io/edited-by"], Json("test"));
         QCOMPARE(raw.value()["metadata"]["labels"]["app"], Json("remediation-state"));
         QCOMPARE(raw.value()["binaryData"]["blob"], Json("AAEC"));
         QCOMPARE(raw.value()["data"]["iteration"], Json("2"));

@@ -93,12 +93,27 @@ QDateTime updatedOf(const Json &obj)
     return newest;
 }
 
-QMap<QString, QString> labelsOf(const Json &obj)
+QMap<QString, QString> stringMapOf(const Json &obj, const char *field)
 {
     QMap<QString, QString> out;
-    for (auto it = member(member(obj, "metadata"), "labels").begin(); it != member(member(obj, "metadata"), "labels").end(); ++it)
+    const Json &map = member(member(obj, "metadata"), field);
+    for (auto it = map.begin(); it != map.end(); ++it)
         if (it.value().is_string())
             out.insert(toQString(it.key()), toQString(it.value().get<std::string>()));
+    return out;
+}
+
+QMap<QString, QString> labelsOf(const Json &obj)
+{
+    return stringMapOf(obj, "labels");
+}
+
+// The object's annotations, less statedeck's own bookkeeping.
+QMap<QString, QString> annotationsOf(const Json &obj)
+{
+    QMap<QString, QString> out = stringMapOf(obj, "annotations");
+    out.remove(QLatin1String(kValueAnnotation));
+    out.remove(QLatin1String(kFencingAnnotation));
     return out;
 }
 
@@ -110,6 +125,7 @@ Entry entryFromConfigMap(const Json &obj)
     e.revision = str(meta, "resourceVersion");
     e.updated = updatedOf(obj);
     e.labels = labelsOf(obj);
+    e.annotations = annotationsOf(obj);
     const Json &data = member(obj, "data");
     const Json &binary = member(obj, "binaryData");
     if (str(member(meta, "annotations"), kValueAnnotation) == QLatin1String("json") && data.contains(kWrappedKey)
@@ -163,6 +179,8 @@ Result<Json> configMapFor(const Entry &e, const Json *current)
             meta["labels"] = labels;
     }
     Json annotations = meta.contains("annotations") && meta["annotations"].is_object() ? meta["annotations"] : Json::object();
+    for (auto it = e.annotations.cbegin(); it != e.annotations.cend(); ++it)
+        annotations[toStd(it.key())] = toStd(it.value());
     static const Json none = Json::object();
     const Json &wasBinary = current ? member(*current, "binaryData") : none;
     if (isObjectOfStrings(e.value)) {
