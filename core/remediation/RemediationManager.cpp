@@ -104,6 +104,8 @@ QFuture<Result<QList<RemediationTask>>> RemediationManager::list()
         listAll(m_provider, this, keyPrefix(Schema::Controller), false, collect, [=](Status s2) {
             if (!s2.ok())
                 return fulfil(promise, Result<QList<RemediationTask>>(s2.error()));
+            std::sort(tasks->begin(), tasks->end(),
+                      [](const RemediationTask &a, const RemediationTask &b) { return a.name() < b.name(); });
             fulfil(promise, Result<QList<RemediationTask>>(*tasks));
         });
     });

@@ -13,6 +13,10 @@ namespace sd::remediation {
 // How a user names a task: a ConfigMap name, or a task id with an optional
 // PR number (controller schema) or schema.
 struct TaskRef {
+    TaskRef() = default;
+    TaskRef(QString taskId, qint64 pr = -1, std::optional<Schema> s = std::nullopt)
+        : id(std::move(taskId)), prNumber(pr), schema(s) {}
+
     QString id;
     qint64 prNumber = -1;
     std::optional<Schema> schema;
