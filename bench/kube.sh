@@ -59,6 +59,7 @@ bytes=$(curl -s --cacert "$tmp/ca.crt" -H "Authorization: Bearer $token" \
 read -r ref ref_rss < <(measure curl -s --cacert "$tmp/ca.crt" -H "Authorization: Bearer $token" \
   "https://127.0.0.1:$port/api/v1/namespaces/default/configmaps")
 read -r sd sd_rss < <(measure "$ctl" --store k8s://bench/default/configmaps ls -o json --values --page-size 500)
+read -r sd5 sd5_rss < <(measure "$ctl" --store k8s://bench/default/configmaps ls -o json --values --page-size 5000)
 read -r kc kc_rss < <(measure kubectl get cm -o json)
 [ "$("$ctl" --store k8s://bench/default/configmaps ls -o value --page-size 500 | grep -c '^bench-')" -eq "$N" ]
 
@@ -67,4 +68,5 @@ echo "| work ($N ConfigMaps, $((bytes / 1024)) KiB as one list) | seconds | peak
 echo "| --- | --- | --- | --- |"
 echo "| curl: one HTTPS GET of the list (reference) | $ref | $((ref_rss / 1024)) MiB | 1.00x |"
 echo "| statedeckctl ls -o json --values (pages of 500) | $sd | $((sd_rss / 1024)) MiB | $(ratio "$sd" "$ref")x |"
+echo "| statedeckctl ls -o json --values (pages of 5000) | $sd5 | $((sd5_rss / 1024)) MiB | $(ratio "$sd5" "$ref")x |"
 echo "| kubectl get cm -o json (chunks of 500) | $kc | $((kc_rss / 1024)) MiB | $(ratio "$kc" "$ref")x |"
