@@ -395,42 +395,80 @@ void runLock(Context &ctx, const QCommandLineParser &p, const QStringList &args,
     const QStringList command = args.mid(1);
     const auto ttl = std::chrono::milliseconds(qint64(p.value(QStringLiteral("ttl")).toDouble() * 1000));
     Provider *provider = ctx.store->provider();
-    provider->lock(name, ttl).then(ctx.loop, [&ctx, provider, command, done](Result<Lock> held) {
+    provider->lock(name, ttl).then(ctx.loop, [&ctx, provider, command, ttl, done](Result<Lock> held) {
         if (!held.ok()) {
-            printError(held.error());
+            printError(held.error(), false);
+            if (held.error().kind == ErrorKind::Busy)
+                printErr(QStringLiteral("hint: another holder has it; retry later"));
             done(exitCodeFor(held.error()));
             return;
         }
-        const Lock lock = held.value();
+        auto lock = std::make_shared<Lock>(held.value());
         auto *proc = new QProcess(ctx.loop);
         proc->setProcessChannelMode(QProcess::ForwardedChannels);
         proc->setInputChannelMode(QProcess::ForwardedInputChannel);
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(QStringLiteral("STATEDECK_LOCK_NAME"), lock.name);
-        env.insert(QStringLiteral("STATEDECK_FENCING_TOKEN"), QString::number(lock.fencingToken));
+        env.insert(QStringLiteral("STATEDECK_LOCK_NAME"), lock->name);
+        env.insert(QStringLiteral("STATEDECK_FENCING_TOKEN"), QString::number(lock->fencingToken));
         proc->setProcessEnvironment(env);
-        auto release = [provider, lock, proc, done](int code) {
+
+        // Renewed at a third of the TTL while CMD runs, as leader election
+        // does: the TTL only bounds how long a holder that died keeps it.
+        auto *renewal = new QTimer(proc);
+        renewal->setInterval(std::max<qint64>(100, ttl.count() / 3));
+        auto lost = std::make_shared<bool>(false);
+        QObject::connect(renewal, &QTimer::timeout, proc, [provider, lock, ttl, proc, renewal, lost] {
+            renewal->stop(); // one renewal in flight at a time
+            provider->renew(*lock, ttl).then(proc, [lock, proc, renewal, lost](Result<Lock> r) {
+                if (r.ok()) {
+                    *lock = r.value();
+                    renewal->start();
+                    return;
+                }
+                if (r.error().kind != ErrorKind::Conflict) {
+                    // A blip (store unreachable): try again soon; the TTL
+                    // still covers us until it runs out.
+                    printErr(QStringLiteral("statedeckctl: warning: cannot renew the lock: %1").arg(r.error().toString()));
+                    renewal->start();
+                    return;
+                }
+                // Someone else holds it now: CMD must not go on believing
+                // it is alone.
+                *lost = true;
+                printError(r.error(), false);
+                printErr(QStringLiteral("statedeckctl: the lock was lost; stopping the command"));
+                proc->terminate();
+                QTimer::singleShot(10000, proc, [proc] { proc->kill(); });
+            });
+        });
+
+        auto release = [provider, lock, proc, lost, done](int code) {
             proc->deleteLater();
-            provider->unlock(lock).then(proc->parent(), [code, done](Status s) {
+            if (*lost)
+                return done(code == 0 ? ExitError : code);
+            provider->unlock(*lock).then(proc->parent(), [code, done](Status s) {
                 if (!s.ok()) {
-                    printError(s.error());
+                    printError(s.error(), false);
                     done(code == 0 ? ExitError : code);
                     return;
                 }
                 done(code);
             });
         };
-        QObject::connect(proc, &QProcess::finished, proc, [release](int code, QProcess::ExitStatus status) {
+        QObject::connect(proc, &QProcess::finished, proc, [release, renewal](int code, QProcess::ExitStatus status) {
+            renewal->stop();
             release(status == QProcess::NormalExit ? code : ExitError);
         });
-        QObject::connect(proc, &QProcess::errorOccurred, proc, [proc, release](QProcess::ProcessError err) {
+        QObject::connect(proc, &QProcess::errorOccurred, proc, [proc, release, renewal](QProcess::ProcessError err) {
             if (err != QProcess::FailedToStart)
                 return;
+            renewal->stop();
             printError(Error(ErrorKind::Invalid, QStringLiteral("cannot start: %1").arg(proc->errorString()),
                              proc->program()));
             release(127);
         });
         proc->start(command.first(), command.mid(1));
+        renewal->start();
     });
 }
 
@@ -490,12 +528,14 @@ const QList<Command> &commands()
          },
          runWatch, 0, 1},
         {QStringLiteral("lock"), QStringLiteral("lock NAME -- CMD [ARGS...]"),
-         QStringLiteral("Hold the lock NAME while CMD runs, then release it. CMD gets STATEDECK_LOCK_NAME and "
-                        "STATEDECK_FENCING_TOKEN in its environment; the exit code is CMD's."),
+         QStringLiteral("Hold the lock NAME while CMD runs, renewing it, then release it. CMD gets "
+                        "STATEDECK_LOCK_NAME and STATEDECK_FENCING_TOKEN in its environment; the exit code is CMD's. "
+                        "If the lock is lost (another holder took it), CMD is stopped and the exit code is 1."),
          true,
          [](QCommandLineParser &p) {
              p.addOption({QStringLiteral("ttl"),
-                          QStringLiteral("Seconds after which a holder that died loses the lock (default 300)."),
+                          QStringLiteral("Seconds after which a holder that died loses the lock (default 300); renewed every "
+                                            "third of it while CMD runs."),
                           QStringLiteral("S"), QStringLiteral("300")});
          },
          runLock, 2, -1},

@@ -42,9 +42,11 @@ void printErr(const QString &line)
     std::fwrite(b.constData(), 1, size_t(b.size()), stderr);
 }
 
-void printError(const Error &e)
+void printError(const Error &e, bool hints)
 {
     printErr(QStringLiteral("statedeckctl: error: ") + e.toString());
+    if (!hints)
+        return;
     switch (e.kind) {
     case ErrorKind::Conflict:
         printErr(QStringLiteral("hint: read the key again (statedeckctl get), then retry with --if-revision "

@@ -29,8 +29,9 @@ bool isTerminal(FILE *f);
 
 void printOut(const QByteArray &bytes);
 void printErr(const QString &line);
-// "statedeckctl: error: where: message" plus a hint for the kinds that have one.
-void printError(const Error &e);
+// "statedeckctl: error: where: message" plus, with `hints`, a hint for the
+// kinds that have one (the key-level ones: a lock or a task needs others).
+void printError(const Error &e, bool hints = true);
 
 Json entryToJson(const Entry &e, bool withValue);
 

@@ -182,7 +182,7 @@ Result<TaskRef> refFrom(const QCommandLineParser &p, const QString &id)
 // Ends a command on an error, with the exit code its reason maps to.
 void fail(const Error &e, const Done &done)
 {
-    printError(e);
+    printError(e, false);
     done(exitCodeFor(e));
 }
 
@@ -397,7 +397,7 @@ void runRecover(Context &ctx, const QCommandLineParser &p, const TaskRef &ref, D
     options.backupDir += QStringLiteral("/statedeck/remediation-backups");
     managerFor(ctx)->recover(ref, options).then(ctx.loop, [&ctx, done](Result<RecoverResult> r) {
         if (!r.ok()) {
-            printError(r.error());
+            printError(r.error(), false);
             if (r.error().reason == reason::deserialization)
                 printErr(QStringLiteral("hint: the task was left untouched. `task recover ID --reset` replaces "
                                         "it with a new state after saving the old content to a file."));

@@ -53,6 +53,12 @@ Status validateBatchItem(const Entry &entry, const Capabilities &caps)
     return {};
 }
 
+QFuture<Result<Lock>> Provider::renew(const Lock &lock, std::chrono::milliseconds)
+{
+    return QtFuture::makeReadyFuture(Result<Lock>(
+        Error(ErrorKind::Unsupported, QStringLiteral("this store cannot renew a lock"), lock.name)));
+}
+
 int BatchResult::failed() const
 {
     int n = 0;

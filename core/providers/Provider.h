@@ -140,6 +140,11 @@ public:
     virtual std::unique_ptr<Watch> watch(const QString &prefix, const QString &fromRevision) = 0;
     virtual QFuture<Result<Lock>> lock(const QString &name, std::chrono::milliseconds ttl) = 0;
     virtual QFuture<Status> unlock(const Lock &lock) = 0;
+    // Extends a held lock so it expires `ttl` from now; the fencing token
+    // stays. Conflict when the lock is no longer this holder's (it expired
+    // and someone else took it, or it was released). Holders of long jobs
+    // renew well before the TTL runs out. Default: Unsupported.
+    virtual QFuture<Result<Lock>> renew(const Lock &lock, std::chrono::milliseconds ttl);
 
     // Writes many entries with as few round trips as the backend allows. Each
     // item keeps its own precondition and gets its own answer (a Conflict on

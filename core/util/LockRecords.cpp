@@ -130,6 +130,43 @@ Result<Lock> LockRecords::acquire(const QString &name, std::chrono::milliseconds
     return lock;
 }
 
+Result<Lock> LockRecords::renew(const Lock &lock, std::chrono::milliseconds ttl) const
+{
+    if (ttl.count() <= 0)
+        return Error(ErrorKind::Invalid, QStringLiteral("a lock needs a time to live above zero"), lock.name);
+    CrossProcessLock guard(m_dir + QStringLiteral("/.guard.lock"));
+    if (Status s = guard.acquire(); !s)
+        return s.error();
+    const QString path = recordPath(lock.name);
+    auto record = readRecord(path);
+    if (!record.ok())
+        return record.error();
+    const auto &held = record.value();
+    if (!held || held->owner != lock.owner || held->token != lock.fencingToken)
+        return Error(ErrorKind::Conflict,
+                     held ? QStringLiteral("the lock was lost: it is held by %1 with fencing token %2 now")
+                                .arg(held->owner)
+                                .arg(held->token)
+                          : QStringLiteral("the lock was lost: nobody holds it now"),
+                     lock.name);
+    Lock renewed = lock;
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    renewed.expires = now.addMSecs(ttl.count());
+    auto bytes = readWholeFile(path);
+    if (!bytes.ok())
+        return bytes.error();
+    Json written = Json::parse(bytes.value().constBegin(), bytes.value().constEnd(), nullptr, false);
+    if (!written.is_object())
+        written = Json::object();
+    written["owner"] = toStd(lock.owner);
+    written["token"] = lock.fencingToken;
+    written["renewed"] = toStd(now.toString(Qt::ISODateWithMs));
+    written["expires"] = toStd(renewed.expires.toString(Qt::ISODateWithMs));
+    if (Status s = writeFileAtomically(path, toBytes(written.dump(2)) + '\n'); !s)
+        return s.error();
+    return renewed;
+}
+
 Status LockRecords::release(const Lock &lock) const
 {
     CrossProcessLock guard(m_dir + QStringLiteral("/.guard.lock"));

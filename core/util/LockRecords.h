@@ -20,6 +20,9 @@ public:
     Result<Lock> acquire(const QString &name, std::chrono::milliseconds ttl) const;
     // Conflict when the record is no longer this holder's; NotFound when none.
     Status release(const Lock &lock) const;
+    // Moves the record's expiry to `ttl` from now; Conflict when the record
+    // is no longer this holder's.
+    Result<Lock> renew(const Lock &lock, std::chrono::milliseconds ttl) const;
 
 private:
     QString recordPath(const QString &name) const;

@@ -2,6 +2,7 @@
 #include "model/Json.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QProcess>
 #include <QTemporaryDir>
@@ -229,6 +230,47 @@ private Q_SLOTS:
         QCOMPARE(after.code, 7); // the command's own exit code
         QVERIFY(after.out.trimmed().toULongLong() > 1);
         QCOMPARE(ctl({"lock", "x", "--", "/nonexistent/cmd"}).code, 127);
+    }
+
+    // A command that outlives the TTL keeps the lock (it is renewed), and a
+    // holder whose lock was taken from it is stopped instead of carrying on.
+    void testLockRenewedAndLost()
+    {
+        const QString db = m_home.filePath(QStringLiteral("locks.db"));
+        const QStringList store{QStringLiteral("--store"), QStringLiteral("sqlite://") + db};
+        QProcess holder;
+        holder.setProcessEnvironment(env());
+        holder.start(m_ctl, store + QStringList{"lock", "job", "--ttl", "1", "--", "sh", "-c",
+                                                "echo held; read line; echo finished"});
+        QVERIFY(holder.waitForStarted());
+        QByteArray said;
+        QTRY_VERIFY_WITH_TIMEOUT((said += holder.readAllStandardOutput()).startsWith("held"), 15000);
+        QElapsedTimer since;
+        since.start();
+        QTest::qWait(2500); // over twice the TTL
+        QCOMPARE(ctl(store + QStringList{"lock", "job", "--", "true"}).code, 4);
+
+        // Take it away behind the holder's back, as an expired lease taken
+        // over would: its next renewal finds out and stops the command.
+        QProcess sqlite;
+        sqlite.start(QStringLiteral("sqlite3"), {db, QStringLiteral("DELETE FROM locks WHERE name = 'job'")});
+        QVERIFY(sqlite.waitForFinished(10000));
+        QCOMPARE(sqlite.exitCode(), 0);
+        QProcess thief;
+        thief.setProcessEnvironment(env());
+        thief.start(m_ctl, store + QStringList{"lock", "job", "--ttl", "30", "--", "sh", "-c", "echo mine; read line"});
+        QByteArray thiefSaid;
+        QTRY_VERIFY_WITH_TIMEOUT((thiefSaid += thief.readAllStandardOutput()).startsWith("mine"), 15000);
+        QVERIFY(holder.waitForFinished(15000));
+        QCOMPARE(holder.exitCode(), 1);
+        said += holder.readAllStandardOutput();
+        QVERIFY(!said.contains("finished"));
+        const QByteArray err = holder.readAllStandardError();
+        QVERIFY2(err.contains("the lock was lost") && !err.contains("--if-revision"), err.constData());
+        thief.write("x\n");
+        thief.closeWriteChannel();
+        QVERIFY(thief.waitForFinished(15000));
+        QCOMPARE(thief.exitCode(), 0);
     }
 
     void testConnectionsFile()

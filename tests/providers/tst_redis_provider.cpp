@@ -481,10 +481,10 @@ private Q_SLOTS:
 
         // Extending checks the token, too.
         auto *redisProvider = static_cast<RedisProvider *>(contender.get());
-        QVERIFY(await(redisProvider->extend(next.value(), std::chrono::seconds(20))).ok());
+        QVERIFY(await(redisProvider->renew(next.value(), std::chrono::seconds(20))).ok());
         Lock stale = next.value();
         stale.owner = QStringLiteral("someone-else");
-        QCOMPARE(await(redisProvider->extend(stale, std::chrono::seconds(20))).error().kind, ErrorKind::Conflict);
+        QCOMPARE(await(redisProvider->renew(stale, std::chrono::seconds(20))).error().kind, ErrorKind::Conflict);
         QVERIFY(await(contender->unlock(next.value())).ok());
     }
 };

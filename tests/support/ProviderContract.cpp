@@ -407,6 +407,43 @@ void ProviderContract::testLocks()
     QVERIFY(await(b->unlock(second.value())).ok());
 }
 
+// A holder that renews keeps its lock past the first TTL, with the same
+// fencing token; once the lock went to someone else, renewing fails.
+void ProviderContract::testLockRenewal()
+{
+    auto a = open();
+    auto b = open();
+    // etcd renews a lease to the TTL it was granted with, so the renewal
+    // proves itself inside one TTL after it: checked 2.3 s into the first
+    // TTL's successor, with 1.7 s to spare on a slow machine.
+    constexpr auto ttl = std::chrono::milliseconds(4000);
+    auto held = await(a->lock(QStringLiteral("renewed"), ttl));
+    QVERIFY2(held.ok(), qPrintable(held.error().toString()));
+    QElapsedTimer since;
+    since.start();
+    QTest::qWait(2200); // past half the TTL, as a holder renews
+    const qint64 renewedAt = since.elapsed();
+    auto renewed = await(a->renew(held.value(), ttl));
+    QVERIFY2(renewed.ok(), qPrintable(renewed.error().toString()));
+    QCOMPARE(renewed->fencingToken, held->fencingToken);
+    QVERIFY(renewed->expires > held->expires);
+    // Past the first TTL; the renewed one still runs.
+    QTest::qWait(int(qMax<qint64>(0, ttl.count() + 500 - since.elapsed())));
+    auto contender = await(b->lock(QStringLiteral("renewed"), ttl));
+    QVERIFY2(since.elapsed() < renewedAt + ttl.count(), "the machine was too slow to show the renewal");
+    QVERIFY(!contender.ok());
+    QCOMPARE(contender.error().kind, ErrorKind::Busy);
+
+    QVERIFY(await(a->unlock(renewed.value())).ok());
+    auto next = await(b->lock(QStringLiteral("renewed"), std::chrono::seconds(30)));
+    QVERIFY2(next.ok(), qPrintable(next.error().toString()));
+    auto stale = await(a->renew(renewed.value(), ttl));
+    QVERIFY(!stale.ok());
+    QCOMPARE(stale.error().kind, ErrorKind::Conflict);
+    QVERIFY2(stale.error().message.contains(QLatin1String("lost")), qPrintable(stale.error().message));
+    QVERIFY(await(b->unlock(next.value())).ok());
+}
+
 // A holder process killed with SIGKILL never unlocks: the lock must free
 // itself when its TTL (or lease) runs out, and the next holder's fencing
 // token must be higher than the dead one's.

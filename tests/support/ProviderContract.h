@@ -56,6 +56,7 @@ private Q_SLOTS:
     void testTwoProcessesLoseNoUpdate();
     void testLocks();
     void testLockHolderProcessDies();
+    void testLockRenewal();
     void testUnavailableStore();
     void testBatchMixedPreconditions();
     void testBatchThousand();

@@ -1221,6 +1221,41 @@ QFuture<Status> EtcdProvider::unlock(const Lock &lock)
     return done.future();
 }
 
+// A lease keeps the TTL it was granted with, so renewing restarts that TTL;
+// `ttl` only matters to stores that can change it.
+QFuture<Result<Lock>> EtcdProvider::renew(const Lock &lock, std::chrono::milliseconds)
+{
+    Promise<Result<Lock>> done;
+    Client *c = m_client.get();
+    const QByteArray key = c->lockKey(lock.name);
+    c->post(QStringLiteral("/v3/kv/range"), Json{{"key", etcd::b64(key)}}, [c, done, lock](Result<Json> r) {
+        if (!r.ok())
+            return done(r.error());
+        const Json &kvs = etcd::member(r.value(), "kvs");
+        const Json kv = kvs.is_array() && !kvs.empty() ? kvs[0] : Json();
+        const QString holder = QString::fromUtf8(etcd::unb64(etcd::member(kv, "value")));
+        if (kv.is_null() || quint64(etcd::i64(kv, "create_revision")) != lock.fencingToken || holder != lock.owner)
+            return done(Error(ErrorKind::Conflict,
+                              kv.is_null() ? QStringLiteral("the lock was lost: its lease expired and nobody holds it now")
+                                           : QStringLiteral("the lock was lost: it is held by %1 now").arg(holder),
+                              lock.name));
+        const qint64 lease = etcd::i64(kv, "lease");
+        c->post(QStringLiteral("/v3/lease/keepalive"), Json{{"ID", std::to_string(lease)}},
+                [done, lock](Result<Json> kept) {
+                    if (!kept.ok())
+                        return done(kept.error());
+                    const qint64 ttl = etcd::i64(etcd::member(kept.value(), "result"), "TTL");
+                    if (ttl <= 0)
+                        return done(Error(ErrorKind::Conflict, QStringLiteral("the lock was lost: its lease expired"),
+                                          lock.name));
+                    Lock l = lock;
+                    l.expires = QDateTime::currentDateTimeUtc().addSecs(ttl);
+                    done(std::move(l));
+                });
+    });
+    return done.future();
+}
+
 QFuture<Result<QList<Entry>>> EtcdProvider::history(const QString &key, int limit)
 {
     Promise<Result<QList<Entry>>> done;

@@ -61,7 +61,7 @@ struct EtcdOptions {
 // carries on from the revision of that listing.
 //
 // lock(name, ttl): grants a lease of `ttl` (rounded up to whole seconds,
-// never kept alive: the lock expires like a Redis PX lock unless unlocked),
+// kept alive only by renew(): the lock expires like a Redis PX lock unless renewed or unlocked),
 // then creates lockPrefix/name with that lease if its create_revision is 0.
 // The fencing token is the revision that created the lock key, so it grows
 // with every acquisition. unlock deletes the key only if its create_revision
@@ -99,6 +99,7 @@ public:
     std::unique_ptr<Watch> watch(const QString &prefix, const QString &fromRevision) override;
     QFuture<Result<Lock>> lock(const QString &name, std::chrono::milliseconds ttl) override;
     QFuture<Status> unlock(const Lock &lock) override;
+    QFuture<Result<Lock>> renew(const Lock &lock, std::chrono::milliseconds ttl) override;
 
     // Older values of `key`, newest first, starting with the current one, at
     // most `limit`. etcd keeps every revision until it is compacted: this

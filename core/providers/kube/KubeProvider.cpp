@@ -950,4 +950,46 @@ QFuture<Status> KubeProvider::unlock(const Lock &lock)
     return p->future();
 }
 
+// What leader election does: the holder moves renewTime (and the duration)
+// forward under the Lease's resourceVersion, so a holder that lost the Lease
+// to a takeover finds out instead of overwriting the new holder.
+QFuture<Result<Lock>> KubeProvider::renew(const Lock &lock, std::chrono::milliseconds ttl)
+{
+    if (const Error *e = d->ensureClient())
+        return readyFuture(Result<Lock>(*e));
+    auto p = newPromise<Result<Lock>>();
+    const QString where = QStringLiteral("lock \"%1\"").arg(lock.name);
+    d->client->get(Resource::leases(), d->ns, lock.name).then(this, [this, lock, ttl, p, where](Result<Json> current) {
+        if (!current.ok())
+            return fulfil(p, Result<Lock>(current.error().kind == ErrorKind::NotFound
+                                              ? Error(ErrorKind::Conflict,
+                                                      QStringLiteral("the lock was lost: its Lease is gone"), where)
+                                              : current.error()));
+        Json lease = current.value();
+        const Lock now = lockFromLease(lease, lock.name);
+        if (now.owner != lock.owner || now.fencingToken != lock.fencingToken)
+            return fulfil(p, Result<Lock>(Error(ErrorKind::Conflict,
+                                                QStringLiteral("the lock was lost: it is held by \"%1\" with fencing "
+                                                               "token %2 now")
+                                                    .arg(now.owner)
+                                                    .arg(now.fencingToken),
+                                                where)));
+        const qint64 secs = std::max<qint64>(1, (ttl.count() + 999) / 1000);
+        lease["spec"]["renewTime"] = toStd(kube::microTime(QDateTime::currentDateTimeUtc()));
+        lease["spec"]["leaseDurationSeconds"] = secs;
+        lease["metadata"].erase("managedFields");
+        d->client->update(Resource::leases(), d->ns, lease).then(this, [p, lock, where](Result<Json> r) {
+            if (!r.ok())
+                return fulfil(p, Result<Lock>(r.error().kind == ErrorKind::Conflict
+                                                  ? Error(ErrorKind::Conflict,
+                                                          QStringLiteral("the lock was lost: the Lease changed while "
+                                                                         "it was being renewed"),
+                                                          where)
+                                                  : r.error()));
+            fulfil(p, Result<Lock>(lockFromLease(r.value(), lock.name)));
+        });
+    });
+    return p->future();
+}
+
 } // namespace sd

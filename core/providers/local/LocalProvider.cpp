@@ -242,4 +242,10 @@ QFuture<Status> LocalProvider::unlock(const Lock &lock)
     return m_worker->run([store, lock] { return store->unlock(lock); });
 }
 
+QFuture<Result<Lock>> LocalProvider::renew(const Lock &lock, std::chrono::milliseconds ttl)
+{
+    auto store = m_store;
+    return m_worker->run([store, lock, ttl] { return store->renew(lock, ttl); });
+}
+
 } // namespace sd

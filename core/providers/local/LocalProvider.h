@@ -63,6 +63,7 @@ public:
     std::unique_ptr<Watch> watch(const QString &prefix, const QString &fromRevision) override;
     QFuture<Result<Lock>> lock(const QString &name, std::chrono::milliseconds ttl) override;
     QFuture<Status> unlock(const Lock &lock) override;
+    QFuture<Result<Lock>> renew(const Lock &lock, std::chrono::milliseconds ttl) override;
 
 private:
     LocalOptions m_options;

@@ -829,4 +829,11 @@ Status LocalStore::unlock(const Lock &lock) const
     return LockRecords(m_layout.stateDir + QLatin1Char('/') + kLockDirName, m_owner).release(lock);
 }
 
+Result<Lock> LocalStore::renew(const Lock &lock, std::chrono::milliseconds ttl) const
+{
+    if (Status s = checkKey(lock.name); !s)
+        return s.error();
+    return LockRecords(m_layout.stateDir + QLatin1Char('/') + kLockDirName, m_owner).renew(lock, ttl);
+}
+
 } // namespace sd::local

@@ -62,6 +62,7 @@ public:
     Status remove(const QString &key, const Precondition &pre) const;
     Result<Lock> lock(const QString &name, std::chrono::milliseconds ttl) const;
     Status unlock(const Lock &lock) const;
+    Result<Lock> renew(const Lock &lock, std::chrono::milliseconds ttl) const;
 
     // Every entry under `prefix`, with values, for a watch's diff.
     Result<QMap<QString, Entry>> snapshot(const QString &prefix, ScanCache &cache) const;

@@ -760,7 +760,7 @@ QFuture<Status> RedisProvider::unlock(const Lock &lock)
     return promise->future();
 }
 
-QFuture<Result<Lock>> RedisProvider::extend(const Lock &lock, std::chrono::milliseconds ttl)
+QFuture<Result<Lock>> RedisProvider::renew(const Lock &lock, std::chrono::milliseconds ttl)
 {
     auto promise = newPromise<Result<Lock>>();
     m_conn->command(eval(kExtendScript, {lockKey(lock.name)}, {lock.owner.toUtf8(), QByteArray::number(qint64(ttl.count()))}),
@@ -773,7 +773,7 @@ QFuture<Result<Lock>> RedisProvider::extend(const Lock &lock, std::chrono::milli
                             finish(promise, Result<Lock>(l));
                         } else
                             finish(promise, Result<Lock>(Error(ErrorKind::Conflict,
-                                                               QStringLiteral("this lock is no longer held by us"),
+                                                               QStringLiteral("the lock was lost: it expired or another holder took it"),
                                                                lock.name)));
                     });
     return promise->future();

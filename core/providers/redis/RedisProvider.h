@@ -30,7 +30,7 @@ namespace sd {
 //   (KEEPTTL);
 // - locks: `__statedeck:lock:<name>` set with `SET key token NX PX ttl`
 //   (in a script that also INCRs `__statedeck:fence:<name>`, the fencing
-//   token); unlock and extend() check the token in a script.
+//   token); unlock and renew() check the token in a script.
 // Keys starting with `__statedeck:` are reserved: hidden from listings and
 // watches, refused by put.
 //
@@ -72,7 +72,7 @@ public:
     QFuture<Status> unlock(const Lock &lock) override;
     // Pushes the expiry of a held lock to now + ttl; fails if it is no longer
     // held by this token.
-    QFuture<Result<Lock>> extend(const Lock &lock, std::chrono::milliseconds ttl);
+    QFuture<Result<Lock>> renew(const Lock &lock, std::chrono::milliseconds ttl) override;
 
 private:
     redis::ConnectionOptions m_options;

@@ -266,6 +266,7 @@ public:
     Result<PollResult> poll(const QString &prefix, std::optional<qint64> from);
     Result<Lock> lock(const QString &name, const QString &owner, qint64 ttlMs);
     Status unlock(const Lock &lock);
+    Result<Lock> renew(const Lock &lock, qint64 ttlMs);
 
 private:
     enum class Mode { Read, Write };
@@ -1068,6 +1069,32 @@ Status Connection::unlock(const Lock &lock)
     });
 }
 
+Result<Lock> Connection::renew(const Lock &lock, qint64 ttlMs)
+{
+    const QByteArray n = lock.name.toUtf8();
+    return transact(Mode::Write, [&] {
+        Query q = prepare("SELECT owner, token FROM locks WHERE name = ?1");
+        q.bindText(1, n);
+        const bool held = next(q);
+        // An expired lock nobody has taken since is still ours to renew.
+        if (!held || q.text(0) != lock.owner || quint64(q.integer(1)) != lock.fencingToken)
+            throw Failure{Error(ErrorKind::Conflict,
+                                held ? QStringLiteral("the lock was lost: it is held by %1 with fencing token %2 now")
+                                           .arg(q.text(0))
+                                           .arg(q.integer(1))
+                                     : QStringLiteral("the lock was lost: nobody holds it now"),
+                                lockWhere(lock.name))};
+        Lock l = lock;
+        const qint64 expires = nowMs() + ttlMs;
+        Query up = prepare("UPDATE locks SET expires = ?2 WHERE name = ?1");
+        up.bindText(1, n);
+        up.bind(2, expires);
+        run(up);
+        l.expires = QDateTime::fromMSecsSinceEpoch(expires, Qt::UTC);
+        return l;
+    });
+}
+
 // Shown to whoever finds the lock busy, so it says who and where to look:
 // "alice@host pid 4242 #1". The number tells providers of one process apart.
 QString newOwnerId()
@@ -1398,6 +1425,15 @@ QFuture<Status> SqliteProvider::unlock(const Lock &lock)
         return readyFuture(Status(valid.error()));
     sqlite::Shared *s = m_shared.get();
     return sqlite::submit(s, [s, lock] { return s->conn.unlock(lock); });
+}
+
+QFuture<Result<Lock>> SqliteProvider::renew(const Lock &lock, std::chrono::milliseconds ttl)
+{
+    if (ttl.count() <= 0)
+        return readyFuture(Result<Lock>(Error(ErrorKind::Invalid, QStringLiteral("a lock needs a time to live above zero"),
+                                              sqlite::lockWhere(lock.name))));
+    sqlite::Shared *s = m_shared.get();
+    return sqlite::submit(s, [s, lock, ttl = qint64(ttl.count())] { return s->conn.renew(lock, ttl); });
 }
 
 } // namespace sd

@@ -910,4 +910,12 @@ QFuture<Status> YamlProvider::unlock(const Lock &lock)
     return d->worker.run([c, lock] { return unlockJob(c, lock); });
 }
 
+QFuture<Result<Lock>> YamlProvider::renew(const Lock &lock, std::chrono::milliseconds ttl)
+{
+    const Config c = d->config;
+    return d->worker.run([c, lock, ttl] {
+        return LockRecords(c.dir + QLatin1Char('/') + kLocksDir, c.owner).renew(lock, ttl);
+    });
+}
+
 } // namespace sd

@@ -56,6 +56,7 @@ public:
     std::unique_ptr<Watch> watch(const QString &prefix, const QString &fromRevision) override;
     QFuture<Result<Lock>> lock(const QString &name, std::chrono::milliseconds ttl) override;
     QFuture<Status> unlock(const Lock &lock) override;
+    QFuture<Result<Lock>> renew(const Lock &lock, std::chrono::milliseconds ttl) override;
 
     // Key <-> segments ([file name, path...]), with the quoting rule above.
     static Result<QStringList> splitKey(const QString &key);
