@@ -4,6 +4,8 @@
 #include "providers/Backends.h"
 
 #include <QCoreApplication>
+#include <QCryptographicHash>
+#include <QDir>
 
 #include <cstdio>
 
@@ -175,6 +177,17 @@ int runCli(const QStringList &arguments)
     StoreOptions options;
     options.cache = false; // one-shot commands: a watch-backed cache would only cost
     options.rateLimit = RateLimitPolicy::fromEnvironment();
+    // Each run is one process: counts are shared through a file per store,
+    // so the limit holds across runs.
+    {
+        QString stateHome = qEnvironmentVariable("XDG_STATE_HOME");
+        if (stateHome.isEmpty())
+            stateHome = QDir::homePath() + QStringLiteral("/.local/state");
+        const QByteArray store =
+            QCryptographicHash::hash(provider.value()->describe().toUtf8(), QCryptographicHash::Sha256).toHex().left(16);
+        options.rateLimit.journalPath =
+            stateHome + QStringLiteral("/statedeck/rate-limits/") + QString::fromLatin1(store) + QStringLiteral(".json");
+    }
     ctx.store = std::make_unique<StateStore>(std::move(provider).value(), options);
 
     int exitCode = ExitError;

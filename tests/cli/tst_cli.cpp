@@ -21,6 +21,7 @@ class TestCli : public QObject {
         QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
         e.insert(QStringLiteral("XDG_DATA_HOME"), m_home.filePath(QStringLiteral("data")));
         e.insert(QStringLiteral("XDG_CONFIG_HOME"), m_home.filePath(QStringLiteral("config")));
+        e.insert(QStringLiteral("XDG_STATE_HOME"), m_home.filePath(QStringLiteral("state")));
         e.remove(QStringLiteral("RATE_LIMIT_ENABLED"));
         return e;
     }
@@ -230,6 +231,35 @@ private Q_SLOTS:
         QCOMPARE(after.code, 7); // the command's own exit code
         QVERIFY(after.out.trimmed().toULongLong() > 1);
         QCOMPARE(ctl({"lock", "x", "--", "/nonexistent/cmd"}).code, 127);
+    }
+
+    // Seed 000's limits hold across runs: each statedeckctl is a new
+    // process, so the counts are shared through a file.
+    void testRateLimitAcrossRuns()
+    {
+        const QStringList store{QStringLiteral("--store"),
+                                QStringLiteral("sqlite://") + m_home.filePath(QStringLiteral("limited.db"))};
+        auto put = [&](const QString &actor, const QString &enabled) {
+            QProcess p;
+            QProcessEnvironment e = env();
+            e.insert(QStringLiteral("RATE_LIMIT_ENABLED"), enabled);
+            e.insert(QStringLiteral("RATE_LIMIT_KEY_ROTATION"), QStringLiteral("2"));
+            p.setProcessEnvironment(e);
+            p.start(m_ctl, store + QStringList{"--actor", actor, "put", "keys", "-"});
+            p.write("{\"k\": 1}");
+            p.closeWriteChannel();
+            p.waitForFinished(30000);
+            return std::make_pair(p.exitCode(), p.readAllStandardError());
+        };
+        QCOMPARE(put(QStringLiteral("octocat"), QStringLiteral("true")).first, 0);
+        QCOMPARE(put(QStringLiteral("octocat"), QStringLiteral("true")).first, 0);
+        const auto third = put(QStringLiteral("octocat"), QStringLiteral("true"));
+        QCOMPARE(third.first, 1);
+        QVERIFY2(third.second.contains("octocat wrote this key 3 times in the last hour; the limit is 2"),
+                 third.second.constData());
+        QCOMPARE(put(QStringLiteral("hubot"), QStringLiteral("true")).first, 0); // a budget of its own
+        // Tracked but not enforced: the write goes through.
+        QCOMPARE(put(QStringLiteral("octocat"), QStringLiteral("false")).first, 0);
     }
 
     // A command that outlives the TTL keeps the lock (it is renewed), and a
