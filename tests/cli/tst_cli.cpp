@@ -183,6 +183,30 @@ private Q_SLOTS:
         QCOMPARE(few.out.count('\n'), 5);
     }
 
+    // On a terminal a long listing shows a progress line on stderr (and
+    // clears it); `script` gives the command a real pseudo-terminal.
+    void testProgressOnATerminal()
+    {
+        for (int i = 0; i < 3; ++i)
+            QCOMPARE(ctl({QStringLiteral("put"), QStringLiteral("tty/%1").arg(i), QStringLiteral("-")}, "{}").code, 0);
+        QProcess script;
+        script.setProcessEnvironment(env());
+        script.start(QStringLiteral("script"), {QStringLiteral("-qec"),
+                                                QStringLiteral("'%1' ls tty/ --page-size 1 -o value").arg(m_ctl),
+                                                QStringLiteral("/dev/null")});
+        QVERIFY(script.waitForFinished(30000));
+        QCOMPARE(script.exitCode(), 0);
+        const QByteArray tty = script.readAllStandardOutput();
+        QVERIFY2(tty.contains("listed 1 keys...") && tty.contains("\r\033[K"), tty.constData());
+        QVERIFY(tty.contains("tty/2"));
+        // Asked for quiet, it draws nothing.
+        script.start(QStringLiteral("script"), {QStringLiteral("-qec"),
+                                                QStringLiteral("'%1' -q ls tty/ --page-size 1 -o value").arg(m_ctl),
+                                                QStringLiteral("/dev/null")});
+        QVERIFY(script.waitForFinished(30000));
+        QVERIFY(!script.readAllStandardOutput().contains("listed"));
+    }
+
     void testWatchPrintsChanges()
     {
         // Start from a known store revision, so the events are exactly the
