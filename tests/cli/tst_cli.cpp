@@ -18,37 +18,16 @@ class TestCli : public QObject {
 
     QProcessEnvironment env() const
     {
-        QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
-        e.insert(QStringLiteral("XDG_DATA_HOME"), m_home.filePath(QStringLiteral("data")));
-        e.insert(QStringLiteral("XDG_CONFIG_HOME"), m_home.filePath(QStringLiteral("config")));
-        e.insert(QStringLiteral("XDG_STATE_HOME"), m_home.filePath(QStringLiteral("state")));
+        QProcessEnvironment e = sd::test::isolatedEnvironment(m_home.path());
         e.remove(QStringLiteral("RATE_LIMIT_ENABLED"));
         return e;
     }
 
-    struct Run {
-        int code = -1;
-        QByteArray out;
-        QByteArray err;
-    };
+    using Run = sd::test::ProgramRun;
 
     Run ctl(const QStringList &args, const QByteArray &input = {})
     {
-        QProcess p;
-        p.setProcessEnvironment(env());
-        p.start(m_ctl, args);
-        p.write(input);
-        p.closeWriteChannel();
-        Run r;
-        if (!p.waitForFinished(30000)) {
-            p.kill();
-            p.waitForFinished();
-            return r;
-        }
-        r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
-        r.out = p.readAllStandardOutput();
-        r.err = p.readAllStandardError();
-        return r;
+        return sd::test::runProgram(m_ctl, args, env(), input, 30000);
     }
 
     void writeFile(const QString &path, const QByteArray &bytes)
