@@ -100,6 +100,8 @@ void Exporter::listNext()
         m_listing = false;
         if (m_finished)
             return;
+        if (m_cancelled)
+            return fail(Error(ErrorKind::Cancelled, QStringLiteral("cancelled"), m_options.path));
         if (!page.ok())
             return fail(page.error());
         qint64 bytes = 0;
@@ -134,6 +136,8 @@ void Exporter::writePage(QList<Entry> entries, bool last)
                 return fail(written.error());
             m_written += n;
             Q_EMIT progress(m_meter.update(m_written, written.value()));
+            if (m_cancelled)
+                return fail(Error(ErrorKind::Cancelled, QStringLiteral("cancelled"), m_options.path));
             if (!last)
                 return listNext();
             m_worker->run([st]() { return st->writer->commit(); }).then(this, [this](Result<SnapshotSummary> done) {

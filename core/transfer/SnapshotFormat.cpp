@@ -47,18 +47,31 @@ Result<Json> parseJsonLine(const QByteArray &line, const QString &where, const Q
     }
 }
 
+// What encodeValue writes for a JSON value without raw bytes.
+QByteArray prettyJson(const Json &v)
+{
+    Entry e;
+    e.value = v;
+    return encodeValue(e);
+}
+
 // The value part of an entry line: what is sealed when encrypting.
 Json valuePart(const Entry &e)
 {
     Json part = Json::object();
     part["value"] = e.value;
-    // JSON values are kept as values; their exact text travels only when it
-    // is not the compact form the importer writes by default, so a
-    // pretty-printed or hand-formatted value is restored byte for byte.
+    // JSON values are kept as values, and the text they had comes back byte
+    // for byte: the compact form is the default, `"pretty": true` marks the
+    // 2-space form statedeck writes (encodeValue), and any other text (hand
+    // formatting) travels as it is in "text".
     if (e.encoding == Encoding::Json && !e.raw.isNull() && e.raw != compactJson(e.value)) {
-        Result<Json> decoded = decodeValue(e.raw, Encoding::Json, e.key);
-        if (decoded.ok() && decoded.value() == e.value)
-            part["text"] = toStd(e.raw);
+        if (e.raw == prettyJson(e.value)) {
+            part["pretty"] = true;
+        } else {
+            Result<Json> decoded = decodeValue(e.raw, Encoding::Json, e.key);
+            if (decoded.ok() && decoded.value() == e.value)
+                part["text"] = toStd(e.raw);
+        }
     }
     return part;
 }
@@ -88,6 +101,8 @@ Status applyValuePart(const Json &part, Entry *e, const QString &where)
         if (!decoded.ok() || decoded.value() != e->value)
             return invalid(QStringLiteral("\"text\" of key \"%1\" does not hold its value").arg(e->key), where);
         e->raw = text;
+    } else if (part.value("pretty", false) && e->encoding == Encoding::Json) {
+        e->raw = prettyJson(e->value);
     } else if (e->encoding == Encoding::Json) {
         e->raw = compactJson(e->value);
     }
