@@ -1,4 +1,5 @@
 #include "Cli.h"
+#include "TransferCommands.h"
 
 #include "model/Codec.h"
 #include "util/YamlJson.h"
@@ -500,7 +501,8 @@ const QList<Command> &commands()
          },
          runLock, 2, -1},
     };
-    return list;
+    static const QList<Command> all = list + transferCommands();
+    return all;
 }
 
 } // namespace sd::ctl

@@ -131,7 +131,7 @@ int runCli(const QStringList &arguments)
     auto flag = [&](const QString &n) { return local.isSet(n) || global.isSet(n); };
 
     Context ctx;
-    const QString out = option(QStringLiteral("output"));
+    const QString out = command && command->outputIsFile ? QString() : option(QStringLiteral("output"));
     if (out.isEmpty())
         ctx.format = isTerminal(stdout) ? Format::Table : Format::Json;
     else if (out == QLatin1String("table"))
@@ -159,23 +159,26 @@ int runCli(const QStringList &arguments)
     ctx.progress = !flag(QStringLiteral("quiet")) && isTerminal(stderr);
     ctx.loop = QCoreApplication::instance();
 
-    auto spec = storeSpecFor(option(QStringLiteral("store")), option(QStringLiteral("connection")));
-    if (!spec.ok()) {
-        printError(spec.error());
-        // A store the user named wrongly (unknown connection, malformed URL)
-        // is a usage error; a broken file behind a valid name is not.
-        const ErrorKind k = spec.error().kind;
-        return (k == ErrorKind::Invalid || k == ErrorKind::NotFound) ? ExitUsage : ExitError;
+    // Commands between two stores (migrate, verify) name them themselves.
+    if (command->needsStore) {
+        auto spec = storeSpecFor(option(QStringLiteral("store")), option(QStringLiteral("connection")));
+        if (!spec.ok()) {
+            printError(spec.error());
+            // A store the user named wrongly (unknown connection, malformed URL)
+            // is a usage error; a broken file behind a valid name is not.
+            const ErrorKind k = spec.error().kind;
+            return (k == ErrorKind::Invalid || k == ErrorKind::NotFound) ? ExitUsage : ExitError;
+        }
+        auto provider = openProvider(spec.value());
+        if (!provider.ok()) {
+            printError(provider.error());
+            return ExitError;
+        }
+        StoreOptions options;
+        options.cache = false; // one-shot commands: a watch-backed cache would only cost
+        options.rateLimit = RateLimitPolicy::fromEnvironment();
+        ctx.store = std::make_unique<StateStore>(std::move(provider).value(), options);
     }
-    auto provider = openProvider(spec.value());
-    if (!provider.ok()) {
-        printError(provider.error());
-        return ExitError;
-    }
-    StoreOptions options;
-    options.cache = false; // one-shot commands: a watch-backed cache would only cost
-    options.rateLimit = RateLimitPolicy::fromEnvironment();
-    ctx.store = std::make_unique<StateStore>(std::move(provider).value(), options);
 
     int exitCode = ExitError;
     bool finished = false;

@@ -77,7 +77,9 @@ void Migrator::start(std::optional<MigrationCheckpoint> previous)
         // are only there.
         cp.backupPath = previous->backupPath;
         cp.backupPartial = previous->backupPartial;
-        if (!m_options.restart) {
+        // A run that stopped before its first page has nothing to resume.
+        const bool started = previous->counts.read > 0 || !previous->cursor.isEmpty() || previous->complete;
+        if (!m_options.restart && started) {
             cp.cursor = previous->cursor;
             cp.lastKey = previous->lastKey;
             cp.counts = previous->counts;
