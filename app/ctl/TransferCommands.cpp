@@ -2,6 +2,7 @@
 
 #include "StoreOpen.h"
 #include "providers/Backends.h"
+#include "providers/fallback/FallbackProvider.h"
 #include "transfer/EntryForm.h"
 #include "transfer/Exporter.h"
 #include "transfer/Importer.h"
@@ -355,7 +356,10 @@ Result<std::unique_ptr<Provider>> openNamed(const QString &urlOrName, const QStr
     if (!spec.ok())
         return Error(spec.error().kind, spec.error().message,
                      spec.error().where.isEmpty() ? option : spec.error().where);
-    return openProvider(spec.value());
+    auto opened = openProvider(spec.value());
+    if (opened.ok())
+        announceFallback(opened.value().get());
+    return opened;
 }
 
 // ---- export ------------------------------------------------------------------
@@ -629,6 +633,34 @@ void runVerify(Context &ctx, const QCommandLineParser &p, const QStringList &arg
 }
 
 } // namespace
+
+void announceFallback(Provider *provider)
+{
+    auto *fb = qobject_cast<FallbackProvider *>(provider);
+    if (!fb)
+        return;
+    QObject::connect(fb, &FallbackProvider::fallbackChanged, fb, [fb](bool active, const Error &reason) {
+        if (active)
+            printErr(QStringLiteral("statedeckctl: WARNING: %1 cannot be reached (%2); using the fallback %3. Writes "
+                                    "are journaled in %4 and replayed when it is back.")
+                         .arg(fb->primary()->describe(), reason.toString(), fb->fallback()->describe(),
+                              fb->journalPath()));
+        else
+            printErr(QStringLiteral("statedeckctl: %1 is reachable again; back from the fallback")
+                         .arg(fb->primary()->describe()));
+    });
+    QObject::connect(fb, &FallbackProvider::replayed, fb, [fb](const ReplayReport &r) {
+        printErr(QStringLiteral("statedeckctl: replayed the fallback's journal to %1: %2 applied, %3 already there, "
+                                "%4 conflicts")
+                     .arg(fb->primary()->describe())
+                     .arg(r.applied)
+                     .arg(r.alreadyThere)
+                     .arg(r.conflicts.size()));
+        for (const auto &[key, why] : r.conflicts)
+            printErr(QStringLiteral("statedeckctl: WARNING: conflict: %1: %2 (kept in %3)")
+                         .arg(key, why, fb->journalPath().chopped(6) + QStringLiteral(".conflicts.jsonl")));
+    });
+}
 
 QList<Command> transferCommands()
 {

@@ -8,4 +8,8 @@ namespace sd::ctl {
 // docs/migration.md).
 QList<Command> transferCommands();
 
+// When `provider` is a connection with a fallback (seed 004), say on stderr
+// when it switches to the fallback, and what a replay did.
+void announceFallback(Provider *provider);
+
 } // namespace sd::ctl

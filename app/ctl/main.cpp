@@ -1,5 +1,6 @@
 #include "Cli.h"
 #include "StoreOpen.h"
+#include "TransferCommands.h"
 
 #include "providers/Backends.h"
 
@@ -178,6 +179,7 @@ int runCli(const QStringList &arguments)
         options.cache = false; // one-shot commands: a watch-backed cache would only cost
         options.rateLimit = RateLimitPolicy::fromEnvironment();
         ctx.store = std::make_unique<StateStore>(std::move(provider).value(), options);
+        announceFallback(ctx.store->provider());
     }
 
     int exitCode = ExitError;
