@@ -98,6 +98,7 @@ void Importer::write(const SnapshotSummary &summary, std::shared_ptr<const Snaps
     o.total = summary.entries;
     o.form = TargetForm::between(summary.manifest.keySeparator, m_target->scheme(), m_target->capabilities(),
                                  m_options.keys);
+    o.targetPrefix = translatePrefix(summary.manifest.prefix, o.form.sourceSeparator, o.form.targetSeparator, o.form.keys);
     const QString path = summary.path;
     const QString sha = summary.sha256;
     const QString separator = summary.manifest.keySeparator;

@@ -108,6 +108,7 @@ void Migrator::start(std::optional<MigrationCheckpoint> previous)
         m_lastSource = s.get();
         return std::unique_ptr<EntrySource>(std::move(s));
     };
+    o.targetPrefix = translatePrefix(prefix, o.form.sourceSeparator, o.form.targetSeparator, o.form.keys);
     o.backupPath = cp.backupPath;
     o.backupPartialPath = cp.backupPartial;
     o.backupManifest.source = m_target->describe();

@@ -22,12 +22,22 @@ TransferEngine::~TransferEngine() = default;
 QFuture<Result<TransferReport>> TransferEngine::run()
 {
     m_promise.start();
-    if (m_options.dryRun)
+    if (m_options.dryRun) {
         startPass(Pass::DryRun);
-    else if (m_options.policy == ConflictPolicy::Fail)
-        startPass(Pass::Check);
-    else
+    } else if (m_options.policy == ConflictPolicy::Fail) {
+        // An empty target (the usual migration) cannot conflict: skip the
+        // check pass and its lookup of every key.
+        ListOptions probe;
+        probe.prefix = m_options.targetPrefix;
+        probe.limit = 1;
+        probe.keysOnly = true;
+        m_target->list(probe).then(this, [this](Result<ListPage> page) {
+            const bool empty = page.ok() && page->entries.isEmpty();
+            startPass(empty ? Pass::Write : Pass::Check);
+        });
+    } else {
         startPass(Pass::Write);
+    }
     return m_promise.future();
 }
 

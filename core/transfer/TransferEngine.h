@@ -35,6 +35,9 @@ struct EngineOptions {
     // After each page is written and acknowledged: save a checkpoint. The
     // next page is not written until the future finishes.
     std::function<QFuture<Status>(const SourcePage &page, const TransferReport &report)> pageDone;
+    // The source's prefix in the target's form: when the target holds
+    // nothing under it, a Fail policy has nothing to check before writing.
+    QString targetPrefix;
     // Counts carried over from an interrupted run.
     TransferReport carried;
     qint64 total = -1;
