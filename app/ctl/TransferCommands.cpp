@@ -146,12 +146,15 @@ Result<QByteArray> passphrase(const QCommandLineParser &p, bool ask, bool confir
     }
     if (!ask)
         return QByteArray();
-    if (!isTerminal(stdin) && ::access("/dev/tty", R_OK | W_OK) != 0)
-        return Error(ErrorKind::Invalid, QStringLiteral("a passphrase is needed and there is no terminal to ask on; "
-                                                        "give --passphrase-file FILE or --passphrase-env VAR"));
+    const Error noTerminal(ErrorKind::Invalid, QStringLiteral("a passphrase is needed and there is no terminal to ask "
+                                                              "on; give --passphrase-file FILE or --passphrase-env VAR"));
+    // Scripts and pipes never block on a prompt.
+    if (!isTerminal(stdin) && !isTerminal(stderr))
+        return noTerminal;
     const QByteArray first = prompt("Passphrase: ");
     if (first.isEmpty())
-        return Error(ErrorKind::Invalid, QStringLiteral("no passphrase given"));
+        return Error(ErrorKind::Invalid, QStringLiteral("no passphrase given (or no terminal to ask on); give one, or "
+                                                        "--passphrase-file FILE or --passphrase-env VAR"));
     if (confirm && prompt("Passphrase again: ") != first)
         return Error(ErrorKind::Invalid, QStringLiteral("the two passphrases differ"));
     return first;
