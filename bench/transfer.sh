@@ -79,7 +79,7 @@ t0=$(date +%s%N)
 ls "$tmp"/txns/*.json | xargs -P 8 -I{} curl -sf -o /dev/null -X POST "http://$ep/v3/kv/txn" --data-binary @{}
 t1=$(date +%s%N)
 etcd_ref=$(awk "BEGIN{printf \"%d\", $N / (($t1 - $t0) / 1e9)}")
-[ "$(etcdctl --endpoints "$ep" get --prefix /ref/bench/ --count-only -w fields | grep '"Count"' | sed -E 's/.*: //')" -eq "$N" ]
+[ "$(ETCDCTL_API=3 etcdctl --endpoints "$ep" get --prefix /ref/bench/ --keys-only | grep -c .)" -eq "$N" ]
 
 # ---- export and import -----------------------------------------------------------
 rows=()

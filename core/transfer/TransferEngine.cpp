@@ -4,6 +4,7 @@
 #include "transfer/BackupWriter.h"
 #include "transfer/EntrySource.h"
 #include "transfer/Fetch.h"
+#include "transfer/TargetLookup.h"
 
 namespace sd {
 
@@ -61,6 +62,7 @@ void TransferEngine::startPass(Pass pass)
     m_done = m_options.carried.read;
     m_havePrefetch = false;
     m_source = m_options.openSource();
+    m_lookup = pass == Pass::Write ? nullptr : std::make_unique<TargetLookup>(m_target, this, m_options.targetPrefix);
     if (pass == Pass::Write && m_options.policy == ConflictPolicy::Overwrite && !m_backup)
         m_backup = std::make_unique<BackupWriter>(m_options.backupPath, m_options.backupPartialPath,
                                                   m_options.backupManifest);
@@ -156,7 +158,9 @@ void TransferEngine::checkPage(QList<Item> items)
     QStringList keys;
     for (const Item &i : std::as_const(items))
         keys << i.target.key;
-    fetchAll(m_target, this, keys).then(this, [this, items](const QList<Result<Entry>> &found) {
+    // What the target holds, from its listing where it can (a plan does
+    // not need a revision to write with).
+    m_lookup->lookup(keys).then(this, [this, items](const QList<Result<Entry>> &found) {
         for (qsizetype i = 0; i < items.size(); ++i) {
             const Result<Entry> &r = found[i];
             if (!r.ok()) {

@@ -16,6 +16,7 @@
 namespace sd {
 
 class BackupWriter;
+class TargetLookup;
 class Provider;
 
 struct EngineOptions {
@@ -102,6 +103,7 @@ private:
     EngineOptions m_options;
     std::unique_ptr<EntrySource> m_source;
     std::unique_ptr<BackupWriter> m_backup;
+    std::unique_ptr<TargetLookup> m_lookup; // check and dry-run passes
     QPromise<Result<TransferReport>> m_promise;
     TransferReport m_report;
     ProgressMeter m_meter;

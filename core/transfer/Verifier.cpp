@@ -3,6 +3,7 @@
 #include "providers/Provider.h"
 #include "transfer/EntrySource.h"
 #include "transfer/Fetch.h"
+#include "transfer/TargetLookup.h"
 
 namespace sd {
 
@@ -19,6 +20,8 @@ QFuture<Result<VerifyReport>> Verifier::run()
 {
     m_promise.start();
     m_pages = std::make_unique<ProviderSource>(m_source, this, m_options.prefix);
+    m_lookup = std::make_unique<TargetLookup>(
+        m_target, this, translatePrefix(m_options.prefix, m_form.sourceSeparator, m_form.targetSeparator, m_options.keys));
     countKeys(m_source, this, m_options.prefix).then(this, [this](Result<qint64> n) {
         if (n.ok())
             m_meter.setTotal(n.value());
@@ -72,7 +75,7 @@ void Verifier::onPage(Result<SourcePage> page)
         keys << t->key;
         expected << t.value();
     }
-    fetchAll(m_target, this, keys).then(this, [this, shared, expected](const QList<Result<Entry>> &found) {
+    m_lookup->lookup(keys).then(this, [this, shared, expected](const QList<Result<Entry>> &found) {
         for (qsizetype i = 0; i < expected.size(); ++i) {
             ++m_report.compared;
             const Result<Entry> &r = found[i];

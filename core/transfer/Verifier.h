@@ -14,6 +14,7 @@ namespace sd {
 
 class EntrySource;
 class Provider;
+class TargetLookup;
 struct SourcePage;
 
 struct VerifyOptions {
@@ -56,6 +57,7 @@ private:
     VerifyOptions m_options;
     TargetForm m_form;
     std::unique_ptr<EntrySource> m_pages;
+    std::unique_ptr<TargetLookup> m_lookup;
     QPromise<Result<VerifyReport>> m_promise;
     VerifyReport m_report;
     ProgressMeter m_meter{QStringLiteral("compare")};

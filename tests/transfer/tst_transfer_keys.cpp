@@ -5,7 +5,11 @@
 #include "transfer/EntryForm.h"
 #include "transfer/KeyForm.h"
 #include "transfer/ProgressMeter.h"
+#include "transfer/TargetLookup.h"
+#include "TestSupport.h"
+#include "providers/Backends.h"
 
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace sd;
@@ -146,6 +150,52 @@ private Q_SLOTS:
         const QStringList hidden = describeChange(before, after, false);
         QVERIFY(hidden.contains(QStringLiteral("~ /phase: *** -> ***")));
         QVERIFY(!hidden.join(QLatin1Char(' ')).contains(QStringLiteral("install")));
+    }
+
+    // Lookups answered from the store's listing agree with get(), in order,
+    // out of order, and for keys that are not there.
+    void testTargetLookup()
+    {
+        QTemporaryDir dir;
+        StoreSpec spec;
+        spec.backend = QStringLiteral("sqlite");
+        spec.options.insert(QStringLiteral("path"), dir.filePath(QStringLiteral("l.db")));
+        auto store = openProvider(spec).value();
+        QList<BatchItem> items;
+        for (int i = 0; i < 3000; i += 2) {
+            Entry e;
+            e.key = QStringLiteral("k/%1").arg(i, 5, 10, QLatin1Char('0'));
+            e.value = Json{{"i", i}};
+            items << BatchItem{e, {}};
+        }
+        QCOMPARE(test::await(store->putBatch(items)).failed(), 0);
+        TargetLookup lookup(store.get(), this, QStringLiteral("k/"));
+        auto check = [&](QStringList keys) {
+            const QList<Result<Entry>> got = test::await(lookup.lookup(keys));
+            QCOMPARE(got.size(), keys.size());
+            for (qsizetype i = 0; i < keys.size(); ++i) {
+                const int n = keys[i].mid(2).toInt();
+                if (n % 2 == 0) {
+                    QVERIFY2(got[i].ok(), qPrintable(keys[i]));
+                    QCOMPARE(got[i]->key, keys[i]);
+                    QCOMPARE(got[i]->value["i"].get<int>(), n);
+                } else {
+                    QCOMPARE(got[i].error().kind, ErrorKind::NotFound);
+                }
+            }
+        };
+        for (int start = 0; start < 2000; start += 500) {
+            QStringList keys; // every key, present or not, in order
+            for (int i = start; i < start + 500; ++i)
+                keys << QStringLiteral("k/%1").arg(i, 5, 10, QLatin1Char('0'));
+            check(keys);
+        }
+        QVERIFY(lookup.fromListing() >= 900);
+        QStringList back; // out of order, and behind the listing
+        for (int i = 2999; i >= 0; i -= 7)
+            back << QStringLiteral("k/%1").arg(i, 5, 10, QLatin1Char('0'));
+        check(back);
+        QVERIFY(lookup.fromGets() > 0);
     }
 
     void testProgressRateAndEta()
