@@ -6,10 +6,14 @@
 #include "util/Async.h"
 
 namespace sd {
-namespace {
-constexpr qint64 kPageBytes = 8 * 1024 * 1024;
-constexpr int kMaxPage = 2000;
-} // namespace
+int nextPageLimit(int current, qint64 pageBytes, qsizetype entries)
+{
+    if (entries <= 0)
+        return current;
+    const qint64 perEntry = std::max<qint64>(64, pageBytes / entries);
+    const qint64 fit = kPageBytes / perEntry;
+    return int(std::clamp<qint64>(std::min<qint64>(fit, qint64(current) * 8), 1, kMaxPageEntries));
+}
 
 qint64 entryBytes(const Entry &e)
 {
@@ -62,10 +66,7 @@ QFuture<Result<SourcePage>> ProviderSource::next()
         qint64 bytes = 0;
         for (const Entry &e : std::as_const(out.entries))
             bytes += entryBytes(e);
-        if (!out.entries.isEmpty()) {
-            const qint64 perEntry = std::max<qint64>(64, bytes / out.entries.size());
-            m_limit = int(std::clamp<qint64>(kPageBytes / perEntry, 1, kMaxPage));
-        }
+        m_limit = nextPageLimit(m_limit, bytes, out.entries.size());
         return readyFuture(Result<SourcePage>(std::move(out)));
     }).unwrap();
 }
@@ -109,7 +110,7 @@ QFuture<Result<SourcePage>> SnapshotSource::next()
         }
         SourcePage page;
         qint64 bytes = 0;
-        while (page.entries.size() < kMaxPage && bytes < kPageBytes) {
+        while (page.entries.size() < kMaxPageEntries && bytes < kPageBytes) {
             auto next = st->reader->next();
             if (!next.ok())
                 return next.error();

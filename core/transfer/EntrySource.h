@@ -14,6 +14,16 @@ class Provider;
 class SerialWorker;
 class SnapshotCipher;
 
+// Listing pages are sized by bytes as well as entries, so memory does not
+// grow with the size of the values: the first page is tiny (a store of
+// 1 MiB values must not hand over hundreds of MiB at once), and each next
+// one aims at kPageBytes of values, growing at most eightfold a page, up to
+// kMaxPageEntries (small entries reach full pages after four).
+constexpr int kFirstPageEntries = 2;
+constexpr qint64 kPageBytes = 2 * 1024 * 1024;
+constexpr int kMaxPageEntries = 2000;
+int nextPageLimit(int current, qint64 pageBytes, qsizetype entries);
+
 // A page of entries an import or migration reads.
 struct SourcePage {
     QList<Entry> entries;
@@ -37,7 +47,7 @@ public:
 };
 
 // A store's listing under a prefix, page by page, from a cursor (a
-// checkpoint's) or the start. The page size adapts to about 8 MiB of
+// checkpoint's) or the start. The page size adapts to about 2 MiB of
 // values. If the store refuses a resume cursor (an expired Kubernetes
 // continue token), the listing starts over: keys already copied are then
 // found unchanged, so nothing is written twice.
@@ -53,7 +63,7 @@ private:
     QObject *m_context;
     QString m_prefix;
     QString m_cursor;
-    int m_limit = 128;
+    int m_limit = kFirstPageEntries;
     bool m_first = true;
     bool m_restarted = false;
 };
@@ -78,5 +88,7 @@ private:
 
 // An approximate size of an entry's value, for page sizing.
 qint64 entryBytes(const Entry &e);
+
+
 
 } // namespace sd

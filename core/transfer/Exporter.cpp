@@ -8,8 +8,6 @@
 
 namespace sd {
 namespace {
-constexpr qint64 kPageBytes = 8 * 1024 * 1024;
-constexpr int kMaxPage = 2000;
 // Pages handed to the writer and not yet written: the bound on memory.
 constexpr int kMaxWritesInFlight = 2;
 } // namespace
@@ -107,8 +105,7 @@ void Exporter::listNext()
         qint64 bytes = 0;
         for (const Entry &e : std::as_const(page->entries))
             bytes += entryBytes(e);
-        if (!page->entries.isEmpty())
-            m_limit = int(std::clamp<qint64>(kPageBytes / std::max<qint64>(64, bytes / page->entries.size()), 1, kMaxPage));
+        m_limit = nextPageLimit(m_limit, bytes, page->entries.size());
         m_cursor = page->nextCursor;
         m_listedAll = m_cursor.isEmpty();
         m_listed += page->entries.size();

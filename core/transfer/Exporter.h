@@ -59,7 +59,7 @@ private:
     QPromise<Result<SnapshotSummary>> m_promise;
     ProgressMeter m_meter{QStringLiteral("export")};
     QString m_cursor;
-    int m_limit = 128;
+    int m_limit = 2; // kFirstPageEntries
     qint64 m_listed = 0;
     qint64 m_written = 0;
     int m_writesInFlight = 0;

@@ -44,7 +44,10 @@ Result<std::unique_ptr<SnapshotWriter>> SnapshotWriter::create(const QString &pa
     auto file = LineFileWriter::create(w->m_partial, gzip, manifestLine(w->m_manifest));
     if (!file.ok()) {
         w->m_done = true; // nothing of ours to remove
-        return file.error();
+        // Name the file the user asked for, not our hidden temporary one.
+        Error e = file.error();
+        e.where = w->m_path;
+        return e;
     }
     w->m_file = std::move(file).value();
     return w;
@@ -127,7 +130,7 @@ Status SnapshotWriter::append(const QList<Entry> &entries)
         block += line.value();
         ++m_count;
         // Bounded buffering: write out every few MiB.
-        if (block.size() > 4 * 1024 * 1024) {
+        if (block.size() > 1024 * 1024) {
             if (Status s = m_file->write(block); !s.ok())
                 return s;
             block.clear();
