@@ -12,7 +12,7 @@ packages=(
   redis-server redis-tools etcd-server etcd-client tmux procps bsdutils
   openssl curl
   # benchmarks
-  sqlite3 time
+  sqlite3 time perl
 )
 
 # The Kubernetes emulator's interop tests drive the real kubectl. Debian's

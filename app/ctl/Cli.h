@@ -35,6 +35,8 @@ struct Command {
     // How many positional arguments it takes; maxArgs -1: any number.
     int minArgs = 0;
     int maxArgs = 0;
+    // -o/--output names the file the command writes (export), not a format.
+    bool outputIsFile = false;
 };
 
 const QList<Command> &commands();

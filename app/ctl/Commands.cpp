@@ -1,5 +1,6 @@
 #include "Cli.h"
 #include "StoreOpen.h"
+#include "TransferCommands.h"
 
 #include "model/Codec.h"
 #include "util/YamlJson.h"
@@ -569,7 +570,7 @@ const QList<Command> &commands()
          false, nullptr, [](Context &ctx, const QCommandLineParser &, const QStringList &, Done done) {
              done(listConnections(ctx.format));
          }, 0, 0}};
-    static const QList<Command> all = list + taskCommands() + connections;
+    static const QList<Command> all = list + taskCommands() + transferCommands() + connections;
     return all;
 }
 

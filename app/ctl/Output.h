@@ -22,6 +22,10 @@ enum ExitCode {
     ExitMaxIterations = 5, // MaxIterationsReached
     ExitBadState = 6,      // DeserializationError: state.json does not parse
     ExitInvalidState = 7,  // ValidationError: the change is not allowed
+    // verify (and migrate's verify pass): the two stores differ.
+    ExitDiffers = 8,
+    // export, import, migrate or verify stopped by Ctrl-C or SIGTERM, after cleaning up.
+    ExitInterrupted = 130,
 };
 int exitCodeFor(const Error &e);
 

@@ -1,5 +1,6 @@
 #include "Cli.h"
 #include "StoreOpen.h"
+#include "TransferCommands.h"
 
 #include "providers/Backends.h"
 
@@ -51,7 +52,8 @@ QString overview()
                         "  -q, --quiet            no progress output\n\n"
                         "Backends in this build: %1\n"
                         "Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 conflict (or lock busy);\n"
-                        "task also: 5 max iterations reached, 6 state.json unreadable, 7 change not valid\n")
+                        "task also: 5 max iterations reached, 6 state.json unreadable, 7 change not valid;\n"
+                        "verify: 8 stores differ; export/import/migrate/verify: 130 interrupted\n")
              .arg(builtBackends().join(QStringLiteral(", ")));
     return s;
 }
@@ -85,6 +87,16 @@ QString commandHelp(const Command &c)
     return text;
 }
 
+// The journal that shares rate-limit windows between runs against one store.
+QString rateLimitJournalFor(const QString &storeDescription)
+{
+    QString stateHome = qEnvironmentVariable("XDG_STATE_HOME");
+    if (stateHome.isEmpty())
+        stateHome = QDir::homePath() + QStringLiteral("/.local/state");
+    const QByteArray store =
+        QCryptographicHash::hash(storeDescription.toUtf8(), QCryptographicHash::Sha256).toHex().left(16);
+    return stateHome + QStringLiteral("/statedeck/rate-limits/") + QString::fromLatin1(store) + QStringLiteral(".json");
+}
 } // namespace
 
 int runCli(const QStringList &arguments)
@@ -132,7 +144,7 @@ int runCli(const QStringList &arguments)
     auto flag = [&](const QString &n) { return local.isSet(n) || global.isSet(n); };
 
     Context ctx;
-    const QString out = option(QStringLiteral("output"));
+    const QString out = command && command->outputIsFile ? QString() : option(QStringLiteral("output"));
     if (out.isEmpty())
         ctx.format = isTerminal(stdout) ? Format::Table : Format::Json;
     else if (out == QLatin1String("table"))
@@ -160,34 +172,30 @@ int runCli(const QStringList &arguments)
     ctx.progress = !flag(QStringLiteral("quiet")) && isTerminal(stderr);
     ctx.loop = QCoreApplication::instance();
 
-    auto spec = storeSpecFor(option(QStringLiteral("store")), option(QStringLiteral("connection")));
-    if (!spec.ok()) {
-        printError(spec.error());
-        // A store the user named wrongly (unknown connection, malformed URL)
-        // is a usage error; a broken file behind a valid name is not.
-        const ErrorKind k = spec.error().kind;
-        return (k == ErrorKind::Invalid || k == ErrorKind::NotFound) ? ExitUsage : ExitError;
+    // Commands between two stores (migrate, verify) name them themselves.
+    if (command->needsStore) {
+        auto spec = storeSpecFor(option(QStringLiteral("store")), option(QStringLiteral("connection")));
+        if (!spec.ok()) {
+            printError(spec.error());
+            // A store the user named wrongly (unknown connection, malformed URL)
+            // is a usage error; a broken file behind a valid name is not.
+            const ErrorKind k = spec.error().kind;
+            return (k == ErrorKind::Invalid || k == ErrorKind::NotFound) ? ExitUsage : ExitError;
+        }
+        auto provider = openProvider(spec.value());
+        if (!provider.ok()) {
+            printError(provider.error());
+            return ExitError;
+        }
+        StoreOptions options;
+        options.cache = false; // one-shot commands: a watch-backed cache would only cost
+        options.rateLimit = RateLimitPolicy::fromEnvironment();
+        // Each run is one process: counts are shared through a file per store,
+        // so the limit holds across runs.
+        options.rateLimit.journalPath = rateLimitJournalFor(provider.value()->describe());
+        ctx.store = std::make_unique<StateStore>(std::move(provider).value(), options);
+        announceFallback(ctx.store->provider());
     }
-    auto provider = openProvider(spec.value());
-    if (!provider.ok()) {
-        printError(provider.error());
-        return ExitError;
-    }
-    StoreOptions options;
-    options.cache = false; // one-shot commands: a watch-backed cache would only cost
-    options.rateLimit = RateLimitPolicy::fromEnvironment();
-    // Each run is one process: counts are shared through a file per store,
-    // so the limit holds across runs.
-    {
-        QString stateHome = qEnvironmentVariable("XDG_STATE_HOME");
-        if (stateHome.isEmpty())
-            stateHome = QDir::homePath() + QStringLiteral("/.local/state");
-        const QByteArray store =
-            QCryptographicHash::hash(provider.value()->describe().toUtf8(), QCryptographicHash::Sha256).toHex().left(16);
-        options.rateLimit.journalPath =
-            stateHome + QStringLiteral("/statedeck/rate-limits/") + QString::fromLatin1(store) + QStringLiteral(".json");
-    }
-    ctx.store = std::make_unique<StateStore>(std::move(provider).value(), options);
 
     int exitCode = ExitError;
     bool finished = false;

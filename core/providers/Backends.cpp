@@ -1,6 +1,7 @@
 #include "providers/Backends.h"
 
 #include "providers/etcd/EtcdProvider.h"
+#include "providers/fallback/FallbackProvider.h"
 #include "providers/kube/KubeProvider.h"
 #include "providers/local/LocalProvider.h"
 #include "providers/redis/RedisProvider.h"
@@ -191,6 +192,10 @@ QStringList knownBackends()
 
 Result<std::unique_ptr<Provider>> openProvider(const StoreSpec &spec)
 {
+    // seed 004's `fallback:`: the primary, backed by the fallback while it
+    // cannot be reached.
+    if (spec.fallback)
+        return openWithFallback(spec);
     for (const Backend &b : backends()) {
         if (spec.backend == QLatin1String(b.name))
             return b.create(spec);

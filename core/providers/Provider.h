@@ -41,6 +41,11 @@ struct Capabilities {
     // nothing is written. False for every backend in this build: a failed
     // item fails alone and the rest are written.
     bool atomicBatch = false;
+    // The store keeps structured values (JSON or YAML), not bytes: a text
+    // value is stored as a JSON string and a binary one as the JSON string
+    // of its base64 text (files of local and yaml, Kubernetes ConfigMaps).
+    // Migration and verification compare against what it can hold.
+    bool structuredValues = false;
 
     // What a store made of plain files offers (local, yaml): file watching
     // without history, CAS and locks under lock files, file-name keys.
@@ -52,6 +57,7 @@ struct Capabilities {
         c.locks = true;
         c.fileBacked = true;
         c.forbiddenKeyChars = QStringLiteral("/\\");
+        c.structuredValues = true;
         return c;
     }
 };

@@ -1,5 +1,7 @@
 #include "providers/etcd/EtcdProvider.h"
 
+#include "transfer/KeyForm.h"
+
 #include "model/Codec.h"
 
 #include <QCoreApplication>
@@ -1307,7 +1309,10 @@ QString dottedToEtcdKey(const QString &root, const QString &dotted)
     QString base = root;
     while (base.endsWith(QLatin1Char('/')))
         base.chop(1);
-    return base + QLatin1Char('/') + dotted.split(QLatin1Char('.')).join(QLatin1Char('/'));
+    // The mapping itself is translateKey's (core/transfer/KeyForm.h), the one
+    // every migration uses; a key it cannot spell keeps its dots.
+    const Result<QString> key = translateKey(dotted, QStringLiteral("."), QStringLiteral("/"));
+    return base + QLatin1Char('/') + (key.ok() ? key.value() : dotted);
 }
 
 } // namespace sd

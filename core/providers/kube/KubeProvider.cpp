@@ -386,6 +386,13 @@ Capabilities KubeProvider::capabilities() const
     // per-key history, so that shape resyncs instead.
     c.watchHistory = !d->secretMode();
     c.sensitive = d->secretMode();
+    // ConfigMap names are DNS subdomains and a Secret's data keys file
+    // names: neither may hold '/', so their hierarchy is dotted, like seed
+    // 004's keys (translateKey keeps them as they are).
+    c.keySeparator = QStringLiteral(".");
+    // A ConfigMap's value is its data: a text or binary value is kept as
+    // JSON in data["value.json"]. A Secret keeps each key's bytes.
+    c.structuredValues = !d->secretMode();
     return c;
 }
 

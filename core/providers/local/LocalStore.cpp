@@ -234,7 +234,11 @@ Layout Layout::from(const QString &statePath, const QString &keysPath)
 
 Capabilities localCapabilities()
 {
-    return Capabilities::fileStore();
+    Capabilities c = Capabilities::fileStore();
+    // Keys are file names, so '/' cannot split them; a hierarchy is dotted
+    // (translateKey keeps seed 004's keys as they are).
+    c.keySeparator = QStringLiteral(".");
+    return c;
 }
 
 struct LocalStore::Document {

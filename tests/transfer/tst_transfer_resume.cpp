@@ -1,0 +1,223 @@
+// Migrations interrupted by kill -9 resume without duplicating or skipping
+// anything: a helper process (tests/helpers/sd-migrate-crash) migrates and
+// SIGKILLs itself part way through a page; the same migration run again
+// continues from the checkpoint, and the target then holds exactly the
+// source's entries. With --on-conflict overwrite, the backup holds exactly
+// the values that were overwritten, across the crash. The last case kills
+// statedeckctl itself from outside and reruns the command.
+#include "TestSupport.h"
+#include "TransferTestSupport.h"
+#include "ProviderContract.h"
+#include "transfer/Migrator.h"
+#include "transfer/SnapshotReader.h"
+
+#include <QProcess>
+
+#include <csignal>
+#include <QTest>
+
+using namespace sd;
+using namespace sd::test;
+
+class TestTransferResume : public QObject {
+    Q_OBJECT
+
+    TransferStores m_stores;
+    QTemporaryDir m_files;
+    QString m_helper;
+    int m_case = 0;
+
+    // Runs the helper; returns whether it died of SIGKILL.
+    bool crashRun(const QString &checkpoint, int killAfter, const QString &policy, const QString &backups,
+                  const StoreSpec &from, const StoreSpec &to)
+    {
+        QProcess p;
+        p.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        p.start(m_helper, QStringList{checkpoint, QString::number(killAfter), policy, backups, from.backend}
+                              + specArguments(from) + QStringList{QStringLiteral("--"), to.backend}
+                              + specArguments(to));
+        if (!p.waitForFinished(120000)) {
+            p.kill();
+            p.waitForFinished();
+            return false;
+        }
+        return p.exitStatus() == QProcess::CrashExit;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        m_helper = builtProgram(QStringLiteral("sd-migrate-crash"));
+        QVERIFY2(!m_helper.isEmpty(), "sd-migrate-crash was not built");
+    }
+
+    void testResumeAfterKill_data()
+    {
+        QTest::addColumn<QString>("target");
+        QTest::addColumn<QString>("policy");
+        QTest::newRow("into etcd") << "etcd" << "fail";
+        QTest::newRow("into redis") << "redis" << "fail";
+        QTest::newRow("into sqlite") << "sqlite" << "fail";
+        QTest::newRow("into etcd, overwriting") << "etcd" << "overwrite";
+        QTest::newRow("into redis, overwriting") << "redis" << "overwrite";
+    }
+    void testResumeAfterKill()
+    {
+        QFETCH(QString, target);
+        QFETCH(QString, policy);
+        const int n = 12000;
+        const StoreSpec fromSpec = m_stores.fresh(QStringLiteral("sqlite"));
+        const StoreSpec toSpec = m_stores.fresh(target);
+        auto src = m_stores.open(fromSpec);
+        auto dst = m_stores.open(toSpec);
+        const QList<Entry> data = inStoreForm(transferDataset(n, true), src->capabilities());
+        QVERIFY(fillStore(src.get(), data));
+        const TargetForm form = TargetForm::between(src->capabilities().keySeparator, dst->scheme(),
+                                                    dst->capabilities(), KeyTranslation::Auto);
+        // For overwrite: every 100th key already in the target with another value.
+        QMap<QString, Json> old;
+        if (policy == QLatin1String("overwrite")) {
+            QList<Entry> theirs;
+            for (int i = 0; i < n; i += 100) {
+                Entry e = entryForTarget(data[i], form).value();
+                e.raw.clear();
+                e.value = Json{{"old", i}};
+                theirs << e;
+                old.insert(e.key, e.value);
+            }
+            QVERIFY(fillStore(dst.get(), theirs));
+        }
+        const QString checkpoint = m_files.filePath(QStringLiteral("cp%1.json").arg(++m_case));
+        const QString backups = m_files.filePath(QStringLiteral("backups%1").arg(m_case));
+
+        // Two crashes at different points, then a run to the end.
+        QVERIFY(crashRun(checkpoint, 2, policy, backups, fromSpec, toSpec));
+        auto cp1 = loadCheckpoint(checkpoint);
+        QVERIFY(cp1.ok() && cp1.value());
+        const qint64 firstStop = cp1.value()->counts.read;
+        QVERIFY(firstStop > 0 && firstStop < data.size());
+        QVERIFY(crashRun(checkpoint, 3, policy, backups, fromSpec, toSpec));
+        auto cp2 = loadCheckpoint(checkpoint);
+        QVERIFY(cp2.ok() && cp2.value());
+        QVERIFY(cp2.value()->counts.read > firstStop);
+        const qint64 secondStop = cp2.value()->counts.read;
+        QVERIFY(secondStop < data.size());
+
+        MigrationOptions o;
+        parseConflictPolicy(policy, &o.policy);
+        o.checkpointPath = checkpoint;
+        o.backupDirectory = backups;
+        Migrator migrator(src.get(), dst.get(), o);
+        auto done = await(migrator.run(), 300000);
+        QVERIFY2(done.ok(), qPrintable(done.error().toString()));
+        QVERIFY(done->resumed);
+        QCOMPARE(done->resumedAfter, secondStop);
+        QCOMPARE(done->transfer.read, qint64(data.size()));
+        QCOMPARE(done->transfer.failed, qint64(0));
+        QCOMPARE(done->transfer.conflicts, qint64(0));
+        // Every entry arrived once: created, overwritten, or (the pages
+        // written again after a crash) found unchanged.
+        QCOMPARE(done->transfer.created + done->transfer.changed + done->transfer.unchanged, qint64(data.size()));
+        QVERIFY(done->verify);
+        QVERIFY2(done->verify->clean(),
+                 qPrintable(QStringLiteral("%1 missing, %2 differ, %3 extra; first: %4")
+                                .arg(done->verify->missing)
+                                .arg(done->verify->differs)
+                                .arg(done->verify->extra)
+                                .arg(done->verify->problems.isEmpty() ? QString() : done->verify->problems.first().key)));
+        QVERIFY(!QFile::exists(checkpoint));
+
+        // Exactly the source's content.
+        const QMap<QString, Entry> got = readStore(dst.get());
+        QCOMPARE(got.size(), data.size());
+        for (const Entry &e : data) {
+            const Entry expected = entryForTarget(e, form).value();
+            QVERIFY2(got.contains(expected.key), qPrintable(expected.key));
+            QVERIFY2(sameContent(got[expected.key], expected), qPrintable(expected.key));
+        }
+
+        if (policy != QLatin1String("overwrite"))
+            return;
+        // The backup holds each overwritten value exactly once, across the
+        // crashes (a page written again finds its keys unchanged and does
+        // not back them up twice).
+        QCOMPARE(done->transfer.backedUp, qint64(old.size()));
+        auto reader = SnapshotReader::open(done->transfer.backupPath);
+        QVERIFY2(reader.ok(), qPrintable(reader.error().toString()));
+        QMap<QString, Json> backedUp;
+        for (int i = 0; i < 100000; ++i) {
+            auto next = reader.value()->next();
+            QVERIFY2(next.ok(), qPrintable(next.error().toString()));
+            if (!next.value())
+                break;
+            QVERIFY2(!backedUp.contains(next.value()->key), qPrintable(next.value()->key));
+            backedUp.insert(next.value()->key, next.value()->value);
+        }
+        QCOMPARE(backedUp.keys(), old.keys());
+        for (auto it = old.cbegin(); it != old.cend(); ++it)
+            SD_COMPARE_JSON(backedUp[it.key()], it.value());
+    }
+
+    // statedeckctl migrate, killed from outside, then run again.
+    void testCliResumesAfterKill()
+    {
+        const QString ctl = builtProgram(QStringLiteral("statedeckctl"));
+        QVERIFY(!ctl.isEmpty());
+        const StoreSpec fromSpec = m_stores.fresh(QStringLiteral("sqlite"));
+        const StoreSpec toSpec = m_stores.fresh(QStringLiteral("etcd"));
+        auto src = m_stores.open(fromSpec);
+        const QList<Entry> data = inStoreForm(transferDataset(20000, true), src->capabilities());
+        QVERIFY(fillStore(src.get(), data));
+        const QString from = QStringLiteral("sqlite://") + fromSpec.options.value(QStringLiteral("path")).toString();
+        const QString to = QStringLiteral("etcd://127.0.0.1:%1?root=%2")
+                               .arg(QUrl(m_stores.etcd()->endpoint()).port())
+                               .arg(toSpec.options.value(QStringLiteral("root")).toString());
+        QTemporaryDir home;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("XDG_STATE_HOME"), home.filePath(QStringLiteral("state")));
+        env.insert(QStringLiteral("XDG_CONFIG_HOME"), home.filePath(QStringLiteral("config")));
+        const QString migrations = home.filePath(QStringLiteral("state/statedeck/migrations"));
+
+        QProcess first;
+        first.setProcessEnvironment(env);
+        first.start(ctl, {QStringLiteral("migrate"), QStringLiteral("--from"), from, QStringLiteral("--to"), to});
+        QVERIFY(first.waitForStarted());
+        // Kill it once a page is in for good (the checkpoint says so).
+        auto progressed = [&] {
+            const QStringList files = QDir(migrations).entryList({QStringLiteral("*.json")}, QDir::Files);
+            if (files.isEmpty())
+                return false;
+            auto cp = loadCheckpoint(QDir(migrations).filePath(files.first()));
+            return cp.ok() && cp.value() && cp.value()->counts.read > 0;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(progressed() || first.state() == QProcess::NotRunning, 60000);
+        QVERIFY2(first.state() == QProcess::Running, "the migration ended before it could be killed");
+        ::kill(pid_t(first.processId()), SIGKILL);
+        QVERIFY(first.waitForFinished(10000));
+        QCOMPARE(first.exitStatus(), QProcess::CrashExit);
+        auto dst = m_stores.open(toSpec);
+        QVERIFY(readStore(dst.get()).size() < data.size());
+
+        QProcess second;
+        second.setProcessEnvironment(env);
+        second.start(ctl, {QStringLiteral("migrate"), QStringLiteral("--from"), from, QStringLiteral("--to"), to,
+                           QStringLiteral("-o"), QStringLiteral("json")});
+        QVERIFY(second.waitForFinished(180000));
+        const QByteArray err = second.readAllStandardError();
+        QCOMPARE(second.exitCode(), 0);
+        QVERIFY2(err.contains("resuming the interrupted migration"), err.constData());
+        const Json report = Json::parse(second.readAllStandardOutput().toStdString());
+        QCOMPARE(report["resumed"].get<bool>(), true);
+        QCOMPARE(report["verify"]["missing"].get<qint64>(), qint64(0));
+        QCOMPARE(report["verify"]["differs"].get<qint64>(), qint64(0));
+        QCOMPARE(report["verify"]["extra"].get<qint64>(), qint64(0));
+        const QMap<QString, Entry> got = readStore(dst.get());
+        QCOMPARE(got.size(), data.size());
+        for (const Entry &e : data)
+            QVERIFY2(got.contains(e.key) && sameContent(got[e.key], e), qPrintable(e.key));
+        QCOMPARE(QDir(migrations).entryList({QStringLiteral("*.json")}, QDir::Files), QStringList());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestTransferResume)
+#include "tst_transfer_resume.moc"
