@@ -507,16 +507,22 @@ void addFromTo(QCommandLineParser &p)
                  QStringLiteral("URL")});
 }
 
+// Says why --from or --to could not be opened; a store named wrongly is a
+// usage error, one that cannot be reached is not.
+int cannotOpen(const Error &e)
+{
+    printError(e);
+    return e.kind == ErrorKind::Invalid ? ExitUsage : ExitError;
+}
+
 void runMigrate(Context &ctx, const QCommandLineParser &p, const QStringList &args, Done done)
 {
     auto common = commonOptions(p);
     if (!common.ok())
         return done(usage(common.error()));
     auto stores = openBoth(p);
-    if (!stores.ok()) {
-        printError(stores.error());
-        return done(stores.error().kind == ErrorKind::Invalid ? ExitUsage : ExitError);
-    }
+    if (!stores.ok())
+        return done(cannotOpen(stores.error()));
     MigrationOptions o;
     o.prefix = args.value(0);
     o.policy = common->policy;
@@ -595,10 +601,8 @@ void runVerify(Context &ctx, const QCommandLineParser &p, const QStringList &arg
     if (!common.ok())
         return done(usage(common.error()));
     auto stores = openBoth(p);
-    if (!stores.ok()) {
-        printError(stores.error());
-        return done(stores.error().kind == ErrorKind::Invalid ? ExitUsage : ExitError);
-    }
+    if (!stores.ok())
+        return done(cannotOpen(stores.error()));
     VerifyOptions o;
     o.prefix = args.value(0);
     o.keys = common->keys;
