@@ -20,7 +20,7 @@ etcd --name bench --data-dir "$tmp/etcd" \
   --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
   --initial-cluster "bench=http://127.0.0.1:$peer" --quota-backend-bytes 4294967296 > "$tmp/server.log" 2>&1 &
 server=$!
-trap 'rc=$?; kill "$server" 2> /dev/null; wait "$server" 2> /dev/null; rm -rf "$tmp"; exit $rc' EXIT
+trap 'rc=$?; kill "$server" 2> /dev/null; wait "$server" 2> /dev/null || true; rm -rf "$tmp"; exit $rc' EXIT
 wait_port "$port"
 ep="127.0.0.1:$port"
 etcdctl() { command etcdctl --endpoints "$ep" "$@"; }

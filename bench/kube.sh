@@ -32,7 +32,7 @@ plain=$(free_port)
 "$emulator" --port "$plain" --tls-port "$port" --cert "$tmp/server.crt" --key "$tmp/server.key" \
   --token-auth-file "$tmp/tokens.csv" > "$tmp/server.log" 2>&1 &
 server=$!
-trap 'rc=$?; kill "$server" 2> /dev/null; wait "$server" 2> /dev/null; rm -rf "$tmp"; exit $rc' EXIT
+trap 'rc=$?; kill "$server" 2> /dev/null; wait "$server" 2> /dev/null || true; rm -rf "$tmp"; exit $rc' EXIT
 wait_port "$port"
 cat > "$tmp/kubeconfig" <<KC
 apiVersion: v1

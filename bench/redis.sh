@@ -16,7 +16,7 @@ tmp=$(mktemp -d)
 port=$(free_port)
 redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp" > "$tmp/server.log" 2>&1 &
 server=$!
-trap 'rc=$?; kill "$server" 2> /dev/null; wait "$server" 2> /dev/null; rm -rf "$tmp"; exit $rc' EXIT
+trap 'rc=$?; kill "$server" 2> /dev/null; wait "$server" 2> /dev/null || true; rm -rf "$tmp"; exit $rc' EXIT
 wait_port "$port"
 url="redis://127.0.0.1:$port/0"
 

@@ -28,7 +28,7 @@ etcd --name bench --data-dir "$tmp/etcd" \
   --listen-peer-urls "http://127.0.0.1:$epeer" --initial-advertise-peer-urls "http://127.0.0.1:$epeer" \
   --initial-cluster "bench=http://127.0.0.1:$epeer" --quota-backend-bytes 8589934592 > "$tmp/etcd.log" 2>&1 &
 etcd=$!
-trap 'rc=$?; kill "$redis" "$etcd" 2> /dev/null; wait "$redis" "$etcd" 2> /dev/null; rm -rf "$tmp"; exit $rc' EXIT
+trap 'rc=$?; kill "$redis" "$etcd" 2> /dev/null; wait "$redis" "$etcd" 2> /dev/null || true; rm -rf "$tmp"; exit $rc' EXIT
 wait_port "$rport"
 wait_port "$eport"
 ep="127.0.0.1:$eport"
