@@ -7,6 +7,7 @@
 #include "providers/redis/RedisWatch.h"
 
 #include <QProcess>
+#include <QSet>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -417,6 +418,137 @@ private Q_SLOTS:
         QVERIFY(await(provider->remove(QStringLiteral("p:a"), {})).ok());
         QTRY_COMPARE_WITH_TIMEOUT(events.size(), 2, 10000);
         QCOMPARE(events[1].type, Event::Type::Deleted);
+
+        // The server restarts (empty: no persistence). The polling watch
+        // notices, says Resync, and then sees the state written afterwards;
+        // it used to stop polling for good after the first failed round.
+        QSignalSpy failed(watch.get(), &Watch::failed);
+        QVERIFY2(locked.restart(), qPrintable(locked.log()));
+        auto writer = open(locked.spec());
+        Result<Entry> put;
+        auto write = [&] {
+            if (!put.ok())
+                put = await(writer->put(jsonEntry(QStringLiteral("p:final"), Json{{"v", 2}}), {}));
+            return put.ok();
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(write(), 5000);
+        auto indexOf = [&](Event::Type type, qsizetype from = 0) {
+            for (qsizetype i = from; i < events.size(); ++i)
+                if (events[i].type == type)
+                    return i;
+            return qsizetype(-1);
+        };
+        auto lastValue = [&] {
+            for (qsizetype i = events.size() - 1; i >= 2; --i)
+                if (events[i].entry.key == QLatin1String("p:final"))
+                    return events[i].type == Event::Type::Deleted ? QStringLiteral("deleted")
+                                                                  : QString::fromStdString(events[i].entry.value.dump());
+            return QString();
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(indexOf(Event::Type::ResyncDone, 2) > 0, 15000);
+        QVERIFY(indexOf(Event::Type::Resync, 2) > 0);
+        QVERIFY(indexOf(Event::Type::Resync, 2) < indexOf(Event::Type::ResyncDone, 2));
+        QTRY_COMPARE_WITH_TIMEOUT(lastValue(), QStringLiteral("{\"v\":2}"), 15000);
+        QVERIFY(static_cast<redis::RedisWatch *>(watch.get())->polling());
+
+        // And it keeps polling after that.
+        QVERIFY(await(writer->put(jsonEntry(QStringLiteral("p:final"), Json{{"v", 3}}), {})).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(lastValue(), QStringLiteral("{\"v\":3}"), 10000);
+        QCOMPARE(failed.count(), 0);
+    }
+
+    // Which notify-keyspace-events flags a watch adds to the server's: none
+    // when K and every command class are on already.
+    void testMissingKeyspaceFlags_data()
+    {
+        QTest::addColumn<QByteArray>("current");
+        QTest::addColumn<QByteArray>("missing");
+        QTest::newRow("off") << QByteArray() << QByteArray("KA");
+        QTest::newRow("keyevent for expiry only") << QByteArray("xE") << QByteArray("KA");
+        QTest::newRow("keyspace, no classes") << QByteArray("K") << QByteArray("A");
+        QTest::newRow("all classes, keyevent only") << QByteArray("AE") << QByteArray("K");
+        QTest::newRow("on") << QByteArray("AK") << QByteArray();
+        QTest::newRow("on, with more") << QByteArray("AKEmn") << QByteArray();
+        QTest::newRow("classes one by one") << QByteArray("Kg$lshzxet") << QByteArray();
+        QTest::newRow("one class short") << QByteArray("Kg$lshzxt") << QByteArray("A");
+    }
+    void testMissingKeyspaceFlags()
+    {
+        QFETCH(QByteArray, current);
+        QFETCH(QByteArray, missing);
+        QCOMPARE(redis::RedisWatch::missingKeyspaceFlags(current), missing);
+    }
+
+    // A watch leaves the server's notify-keyspace-events flags as they were
+    // and only adds what it needs (other applications rely on theirs), and
+    // does not write them at all when they suffice, so a user without
+    // CONFIG SET still gets notifications there.
+    void testWatchKeepsServerKeyspaceFlags_data()
+    {
+        QTest::addColumn<QByteArray>("before");
+        QTest::addColumn<bool>("configSetAllowed");
+        QTest::addColumn<bool>("polls");
+        QTest::newRow("off") << QByteArray() << true << false;
+        QTest::newRow("another app's xE") << QByteArray("xE") << true << false;
+        QTest::newRow("another app's Kl") << QByteArray("Kl") << true << false;
+        QTest::newRow("already on, CONFIG SET forbidden") << QByteArray("AKE") << false << false;
+        QTest::newRow("off, CONFIG SET forbidden") << QByteArray() << false << true;
+    }
+    void testWatchKeepsServerKeyspaceFlags()
+    {
+        QFETCH(QByteArray, before);
+        QFETCH(bool, configSetAllowed);
+        QFETCH(bool, polls);
+        // Redis's own expansion of a flag string into the events it enables.
+        auto enabled = [](const QByteArray &flags) {
+            QSet<char> out;
+            for (char c : flags) {
+                if (c == 'A')
+                    for (char a : QByteArrayLiteral("g$lshzxetd"))
+                        out.insert(a);
+                else
+                    out.insert(c);
+            }
+            return out;
+        };
+        auto flagsNow = [&] {
+            const auto r = m_server->query({"CONFIG", "GET", "notify-keyspace-events"});
+            return r && r->size() == 2 ? r->at(1) : QByteArray("?");
+        };
+        QCOMPARE(m_server->command({"CONFIG", "SET", "notify-keyspace-events", before}), QByteArray("+OK"));
+        const QByteArray normalised = flagsNow();
+        QList<QByteArray> acl{"ACL", "SETUSER", "watcher", "reset", "on", ">w4tch", "~*", "&*", "+@all"};
+        if (!configSetAllowed)
+            acl << "-config|set";
+        QCOMPARE(m_server->command(acl), QByteArray("+OK"));
+        StoreSpec spec = m_server->spec();
+        spec.options.insert(QStringLiteral("user"), QStringLiteral("watcher"));
+        spec.options.insert(QStringLiteral("password"), QStringLiteral("w4tch"));
+        auto provider = open(spec);
+        auto watch = provider->watch(QStringLiteral("flags:"), QString());
+        QList<Event> events;
+        connect(watch.get(), &Watch::event, this, [&](const Event &e) { events << e; });
+        QSignalSpy ready(watch.get(), &Watch::ready);
+        QVERIFY(ready.wait(10000));
+        QCOMPARE(static_cast<redis::RedisWatch *>(watch.get())->polling(), polls);
+
+        const QByteArray after = flagsNow();
+        if (polls || redis::RedisWatch::missingKeyspaceFlags(normalised).isEmpty()) {
+            QCOMPARE(after, normalised); // untouched
+        } else {
+            const QSet<char> was = enabled(normalised), now = enabled(after);
+            for (char c : was)
+                QVERIFY2(now.contains(c), qPrintable(QStringLiteral("flag %1 was dropped: %2 became %3")
+                                                         .arg(QLatin1Char(c))
+                                                         .arg(QString::fromLatin1(normalised), QString::fromLatin1(after))));
+            QVERIFY2(redis::RedisWatch::missingKeyspaceFlags(after).isEmpty(), after.constData());
+        }
+        // Either way the watch works.
+        QVERIFY(await(provider->put(jsonEntry(QStringLiteral("flags:k"), Json(1)), {})).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(events.size(), 1, 10000);
+        QCOMPARE(events[0].type, Event::Type::Added);
+        watch.reset();
+        QCOMPARE(m_server->command({"ACL", "DELUSER", "watcher"}), QByteArray(":1"));
     }
 
     // issue 4's contention test: 16 processes updating one key through
