@@ -466,7 +466,6 @@ private Q_SLOTS:
     void testBadTtlLabel_data()
     {
         QTest::addColumn<QString>("ttl");
-        QTest::newRow("zero") << QStringLiteral("0");
         QTest::newRow("negative") << QStringLiteral("-5");
         QTest::newRow("words") << QStringLiteral("soon");
     }
@@ -482,6 +481,37 @@ private Q_SLOTS:
         QCOMPARE(put.error().kind, ErrorKind::Invalid);
         QVERIFY2(put.error().message.contains(QLatin1String("milliseconds")), qPrintable(put.error().toString()));
         QCOMPARE(await(p->get(QStringLiteral("bad-ttl"))).error().kind, ErrorKind::NotFound);
+    }
+
+    // ttl=0 takes a key off its lease, as it removes a Redis key's TTL
+    // (PERSIST): the key outlives the lease, even with the read entry's
+    // "lease" label written back.
+    void testTtlZeroDetachesFromLease()
+    {
+        auto p = provider({m_server->endpoint()}, m_root);
+        Entry e = jsonEntry(QStringLiteral("kept"), Json{{"v", 1}});
+        e.labels.insert(QStringLiteral("ttl"), QStringLiteral("2000"));
+        QVERIFY(await(p->put(e, {})).ok());
+        auto got = await(p->get(QStringLiteral("kept")));
+        QVERIFY(got.ok());
+        QVERIFY(got->labels.contains(QStringLiteral("lease")));
+
+        Entry persisted = got.value();
+        persisted.value = Json{{"v", 2}};
+        persisted.labels.insert(QStringLiteral("ttl"), QStringLiteral("0"));
+        auto put = await(p->put(persisted, Precondition::atRevision(got->revision)));
+        QVERIFY2(put.ok(), qPrintable(put.error().toString()));
+        QVERIFY(!put->labels.contains(QStringLiteral("ttl")));
+        QVERIFY(!put->labels.contains(QStringLiteral("lease")));
+        auto after = await(p->get(QStringLiteral("kept")));
+        QVERIFY(after.ok());
+        QVERIFY(!after->labels.contains(QStringLiteral("lease")));
+        QVERIFY(!after->labels.contains(QStringLiteral("ttl")));
+        // Past the old lease's end the key is still there.
+        QTest::qWait(4000);
+        auto later = await(p->get(QStringLiteral("kept")));
+        QVERIFY2(later.ok(), qPrintable(later.error().toString()));
+        SD_COMPARE_JSON(later->value, (Json{{"v", 2}}));
     }
 
     void testHistory()

@@ -329,6 +329,108 @@ private Q_SLOTS:
         auto bad = jsonEntry(QStringLiteral("x"), Json(1));
         bad.labels.insert(QStringLiteral("ttl"), QStringLiteral("soon"));
         QCOMPARE(await(provider->put(bad, {})).error().kind, ErrorKind::Invalid);
+        bad.labels.insert(QStringLiteral("ttl"), QStringLiteral("-5"));
+        QCOMPARE(await(provider->put(bad, {})).error().kind, ErrorKind::Invalid);
+    }
+
+    // ttl=0 removes a key's time to live (as PERSIST does), through put,
+    // through a batch, and from the command line.
+    void testTtlZeroRemovesIt()
+    {
+        auto provider = open(m_server->spec());
+        auto withTtl = [](const QString &key, int v, const QString &ttl) {
+            Entry e = jsonEntry(key, Json{{"v", v}});
+            e.labels.insert(QStringLiteral("ttl"), ttl);
+            return e;
+        };
+        QVERIFY(await(provider->put(withTtl(QStringLiteral("s1"), 1, QStringLiteral("60000")), {})).ok());
+        QVERIFY(m_server->command({"PTTL", "s1"}).mid(1).toLongLong() > 50000);
+        auto persisted = await(provider->put(withTtl(QStringLiteral("s1"), 2, QStringLiteral("0")), {}));
+        QVERIFY2(persisted.ok(), qPrintable(persisted.error().toString()));
+        QVERIFY(!persisted->labels.contains(QStringLiteral("ttl")));
+        QCOMPARE(m_server->command({"PTTL", "s1"}), QByteArray(":-1"));
+        auto got = await(provider->get(QStringLiteral("s1")));
+        QVERIFY(got.ok());
+        SD_COMPARE_JSON(got->value, (Json{{"v", 2}}));
+        QVERIFY(!got->labels.contains(QStringLiteral("ttl")));
+        // ttl=0 on a new key is a key without a TTL.
+        QVERIFY(await(provider->put(withTtl(QStringLiteral("s0"), 1, QStringLiteral("0")), {})).ok());
+        QCOMPARE(m_server->command({"PTTL", "s0"}), QByteArray(":-1"));
+
+        // In a batch: an existing key with a TTL, and a key another tool set.
+        QVERIFY(await(provider->put(withTtl(QStringLiteral("s2"), 1, QStringLiteral("60000")), {})).ok());
+        QCOMPARE(m_server->command({"SET", "s3", "x", "PX", "60000"}), QByteArray("+OK"));
+        const BatchResult batch = await(provider->putBatch(
+            {{withTtl(QStringLiteral("s2"), 2, QStringLiteral("0")), {}},
+             {withTtl(QStringLiteral("s3"), 2, QStringLiteral("0")), Precondition::atRevision(QStringLiteral("0"))},
+             {withTtl(QStringLiteral("s4"), 2, QStringLiteral("60000")), {}}}));
+        QCOMPARE(batch.failed(), 0);
+        QVERIFY(!batch.results[0]->labels.contains(QStringLiteral("ttl")));
+        QVERIFY(!batch.results[1]->labels.contains(QStringLiteral("ttl")));
+        QCOMPARE(m_server->command({"PTTL", "s2"}), QByteArray(":-1"));
+        QCOMPARE(m_server->command({"PTTL", "s3"}), QByteArray(":-1"));
+        QVERIFY(m_server->command({"PTTL", "s4"}).mid(1).toLongLong() > 50000);
+
+        // statedeckctl put --label ttl=0, as docs/cli.md shows it.
+        const QString ctl = sd::test::builtProgram(QStringLiteral("statedeckctl"));
+        QVERIFY2(!ctl.isEmpty(), "statedeckctl was not built");
+        const QString url = QStringLiteral("redis://127.0.0.1:%1/0").arg(m_server->port());
+        auto run = [&](const QString &ttl) {
+            QProcess p;
+            p.start(ctl, {QStringLiteral("--store"), url, QStringLiteral("put"), QStringLiteral("s5"), QStringLiteral("-"),
+                          QStringLiteral("--label"), QStringLiteral("ttl=") + ttl});
+            p.write("{\"v\":1}");
+            p.closeWriteChannel();
+            if (!p.waitForFinished(30000)) {
+                p.kill();
+                p.waitForFinished();
+                return -1;
+            }
+            return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
+        };
+        QCOMPARE(run(QStringLiteral("60000")), 0);
+        QVERIFY(m_server->command({"PTTL", "s5"}).mid(1).toLongLong() > 50000);
+        QCOMPARE(run(QStringLiteral("0")), 0);
+        QCOMPARE(m_server->command({"PTTL", "s5"}), QByteArray(":-1"));
+        QCOMPARE(run(QStringLiteral("-1")), 1);
+    }
+
+    // __statedeck:rev holds a field per key statedeck wrote. Keys that go
+    // away without statedeck (expired, deleted by another client) leave a
+    // field behind; listings sweep them away a bounded step at a time.
+    void testStaleRevisionFieldsAreSwept()
+    {
+        auto provider = open(m_server->spec());
+        constexpr int kExpiring = 1500; // more than one sweep step
+        QList<BatchItem> items;
+        for (int i = 0; i < kExpiring; ++i) {
+            Entry e = jsonEntry(QStringLiteral("gone:%1").arg(i), Json(i));
+            e.labels.insert(QStringLiteral("ttl"), QStringLiteral("1"));
+            items.append({e, {}});
+        }
+        QCOMPARE(await(provider->putBatch(items)).failed(), 0);
+        auto keep = await(provider->put(jsonEntry(QStringLiteral("keep"), Json(1)), {}));
+        QVERIFY(keep.ok());
+        QVERIFY(await(provider->put(jsonEntry(QStringLiteral("dropped"), Json(1)), {})).ok());
+        QCOMPARE(m_server->command({"DEL", "dropped"}), QByteArray(":1")); // another client
+        const QByteArray all = ":" + QByteArray::number(kExpiring + 2);
+        QCOMPARE(m_server->command({"HLEN", "__statedeck:rev"}), all);
+        QTRY_COMPARE_WITH_TIMEOUT(m_server->command({"EXISTS", "gone:0", "gone:1499"}), QByteArray(":0"), 5000);
+
+        // Each listing sweeps one step; a bounded number of listings clean
+        // the whole hash, and the live key keeps its field and revision.
+        QByteArray left = all;
+        for (int listing = 0; listing < 10 && left != ":1"; ++listing) {
+            auto page = await(provider->list({}));
+            QVERIFY2(page.ok(), qPrintable(page.error().toString()));
+            QCOMPARE(page->entries.size(), 1);
+            const QByteArray now = m_server->command({"HLEN", "__statedeck:rev"});
+            QVERIFY2(now.mid(1).toInt() < left.mid(1).toInt() || now == ":1", now.constData());
+            left = now;
+        }
+        QCOMPARE(left, QByteArray(":1"));
+        QCOMPARE(m_server->command({"HEXISTS", "__statedeck:rev", "keep"}), QByteArray(":1"));
+        QCOMPARE(await(provider->get(QStringLiteral("keep")))->revision, keep->revision);
     }
 
     void testWatchSeesOtherTools()

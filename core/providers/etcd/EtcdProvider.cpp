@@ -767,20 +767,24 @@ QFuture<Result<Entry>> EtcdProvider::put(const Entry &entry, const Precondition 
     // Label "ttl" (milliseconds, as Redis's) puts the key on a new lease of
     // that many seconds, rounded up; label "lease" (as read) keeps the key on
     // its lease; neither detaches it, as etcd's put does.
+    // "ttl" = 0 writes the key without a lease, as for Redis.
     qint64 ttlSeconds = 0;
+    bool noLease = false;
     if (entry.labels.contains(QStringLiteral("ttl"))) {
         bool ok = false;
         const qint64 ms = entry.labels.value(QStringLiteral("ttl")).toLongLong(&ok);
-        if (!ok || ms <= 0) {
+        if (!ok || ms < 0) {
             done(Error(ErrorKind::Invalid,
-                       QStringLiteral("label \"ttl\" must be a positive number of milliseconds, not \"%1\"")
+                       QStringLiteral("label \"ttl\" must be a number of milliseconds (the time to live, or 0 for "
+                                      "none), not \"%1\"")
                            .arg(entry.labels.value(QStringLiteral("ttl"))),
                        entry.key));
             return done.future();
         }
         ttlSeconds = (ms + 999) / 1000;
+        noLease = ms == 0;
     }
-    const qint64 keptLease = ttlSeconds ? 0 : entry.labels.value(QStringLiteral("lease")).toLongLong();
+    const qint64 keptLease = ttlSeconds || noLease ? 0 : entry.labels.value(QStringLiteral("lease")).toLongLong();
     Json compare = Json::array();
     if (pre.kind == Precondition::Kind::Revision) {
         Result<Json> cmp = revisionCompare(key, pre.revision, entry.key);
@@ -794,6 +798,9 @@ QFuture<Result<Entry>> EtcdProvider::put(const Entry &entry, const Precondition 
     }
     Entry stored = entry;
     stored.raw = bytes;
+    stored.labels.remove(QStringLiteral("lease"));
+    if (noLease)
+        stored.labels.remove(QStringLiteral("ttl"));
     auto write = [c, key, bytes, compare, done, stored, pre](qint64 lease) mutable {
         Json request{{"key", etcd::b64(key)}, {"value", etcd::b64(bytes)}};
         if (lease)
