@@ -42,8 +42,12 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
-        m_server = std::make_unique<RedisTestServer>();
+        // KEYS renamed away, as on hardened servers: every test below would
+        // fail with "unknown command" if statedeck sent it.
+        m_server = std::make_unique<RedisTestServer>(
+            QStringList{QStringLiteral("--rename-command"), QStringLiteral("KEYS"), QString()});
         QVERIFY2(m_server->start(), qPrintable(m_server->log()));
+        QVERIFY2(!m_server->query({"KEYS", "*"}), "the server still answers KEYS");
     }
     void init() { QCOMPARE(m_server->command({"FLUSHALL"}), QByteArray("+OK")); }
     void cleanupTestCase() { m_server.reset(); }
@@ -306,6 +310,42 @@ private Q_SLOTS:
         QVERIFY(page.ok());
         QCOMPARE(page->entries.size(), 1);
         QCOMPARE(page->entries[0].key, QStringLiteral("a*b:1"));
+    }
+
+    // Listing walks the keyspace with SCAN, a page at a time, and never
+    // sends KEYS (which blocks Redis for the whole keyspace): the server
+    // here has KEYS renamed away, and its command statistics show what a
+    // paged listing really sent.
+    void testListUsesScanOnly()
+    {
+        auto provider = open(m_server->spec());
+        QList<BatchItem> items;
+        for (int i = 0; i < 250; ++i)
+            items.append({jsonEntry(QStringLiteral("scan:%1").arg(i, 3, 10, QLatin1Char('0')), Json(i)), {}});
+        QCOMPARE(await(provider->putBatch(items)).failed(), 0);
+        QCOMPARE(m_server->command({"CONFIG", "RESETSTAT"}), QByteArray("+OK"));
+
+        ListOptions options;
+        options.prefix = QStringLiteral("scan:");
+        options.limit = 100;
+        QSet<QString> seen;
+        int pages = 0;
+        do {
+            auto page = await(provider->list(options));
+            QVERIFY2(page.ok(), qPrintable(page.error().toString()));
+            for (const Entry &e : page->entries)
+                seen.insert(e.key);
+            options.cursor = page->nextCursor;
+            ++pages;
+        } while (!options.cursor.isEmpty() && pages < 10);
+        QCOMPARE(seen.size(), 250);
+        QVERIFY2(pages >= 3, qPrintable(QString::number(pages)));
+
+        const auto stats = m_server->query({"INFO", "commandstats"});
+        QVERIFY(stats && !stats->isEmpty());
+        const QByteArray text = stats->first();
+        QVERIFY2(text.contains("cmdstat_scan:"), text.constData());
+        QVERIFY2(!text.contains("cmdstat_keys:"), text.constData());
     }
 
     void testTtl()
