@@ -51,9 +51,11 @@ QString shortTime(const QDateTime &t)
     return t.isValid() ? t.toUTC().toString(Qt::ISODate) : QStringLiteral("-");
 }
 
+} // namespace
+
 // A Secret store's values stay hidden unless the user asked for them: a
 // terminal scrollback or a CI log is no place for keys and tokens.
-bool masking(const Context &ctx)
+static bool masking(const Context &ctx)
 {
     return !ctx.reveal && ctx.store && ctx.store->provider()->capabilities().sensitive;
 }
@@ -72,6 +74,8 @@ void addRevealOption(QCommandLineParser &p)
 {
     p.addOption({QStringLiteral("reveal"), QStringLiteral("Show the values of a Secret store (masked otherwise).")});
 }
+
+namespace {
 
 void printEntry(Context &ctx, const Entry &shownEntry)
 {
@@ -540,7 +544,7 @@ const QList<Command> &commands()
          },
          runLock, 2, -1},
     };
-    static const QList<Command> all = list + taskCommands();
+    static const QList<Command> all = list + historyCommands() + taskCommands();
     return all;
 }
 

@@ -662,6 +662,52 @@ private Q_SLOTS:
         QCOMPARE(proxy.answersCut(), 1);
     }
 
+    // statedeckctl history over etcd: the values newest first, json and
+    // table, and --limit.
+    void testHistoryFromTheCommandLine()
+    {
+        const QString ctl = builtProgram(QStringLiteral("statedeckctl"));
+        QVERIFY2(!ctl.isEmpty(), "statedeckctl was not built");
+        auto p = provider({m_server->endpoint()}, m_root);
+        QStringList revisions;
+        for (int v = 1; v <= 3; ++v) {
+            auto put = await(p->put(jsonEntry(QStringLiteral("cli/h"), Json{{"v", v}}), {}));
+            QVERIFY(put.ok());
+            revisions.prepend(put->revision);
+        }
+        const QString url = QStringLiteral("etcd://127.0.0.1:%1?root=%2").arg(m_server->port()).arg(m_root);
+        auto run = [&](const QStringList &args, QByteArray *out) {
+            QProcess proc;
+            proc.start(ctl, QStringList{QStringLiteral("--store"), url} + args);
+            if (!proc.waitForFinished(30000)) {
+                proc.kill();
+                proc.waitForFinished();
+                return -1;
+            }
+            *out = proc.readAllStandardOutput();
+            return proc.exitStatus() == QProcess::NormalExit ? proc.exitCode() : -2;
+        };
+        QByteArray out;
+        QCOMPARE(run({QStringLiteral("history"), QStringLiteral("cli/h"), QStringLiteral("-o"), QStringLiteral("json")},
+                     &out),
+                 0);
+        const Json list = Json::parse(out.constData(), nullptr, false);
+        QVERIFY2(list.is_array() && list.size() == 3, out.constData());
+        for (int i = 0; i < 3; ++i) {
+            SD_COMPARE_JSON(list[i]["value"], (Json{{"v", 3 - i}}));
+            QCOMPARE(QString::fromStdString(list[i]["revision"].get<std::string>()), revisions[i]);
+        }
+        QCOMPARE(run({QStringLiteral("history"), QStringLiteral("cli/h"), QStringLiteral("--limit"), QStringLiteral("2"),
+                      QStringLiteral("-o"), QStringLiteral("table")},
+                     &out),
+                 0);
+        const QList<QByteArray> lines = out.trimmed().split('\n');
+        QCOMPARE(lines.size(), 3);
+        QVERIFY2(lines[0].startsWith("REVISION"), out.constData());
+        QVERIFY2(lines[1].startsWith(revisions[0].toUtf8()) && lines[1].contains("{\"v\":3}"), out.constData());
+        QCOMPARE(run({QStringLiteral("history"), QStringLiteral("cli/none")}, &out), 3);
+    }
+
     // The fault test: three members on loopback; the member the
     // client uses is killed during a stream of writes. Every acknowledged
     // write is still readable afterwards and the client carries on against

@@ -739,6 +739,7 @@ Capabilities EtcdProvider::capabilities() const
     caps.locks = true;
     caps.transactions = true;
     caps.watchHistory = true;
+    caps.keyHistory = true;
     return caps;
 }
 

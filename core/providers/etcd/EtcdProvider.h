@@ -111,7 +111,7 @@ public:
     // at the compaction point, at a revision where the key did not exist
     // (history before a delete is not followed), or at `limit`. Each entry's
     // revision is its mod_revision. NotFound if the key does not exist now.
-    QFuture<Result<QList<Entry>>> history(const QString &key, int limit);
+    QFuture<Result<QList<Entry>>> history(const QString &key, int limit) override;
 
     // The endpoint requests go to first (the one that answered last).
     QString currentEndpoint() const;
