@@ -9,7 +9,7 @@ packages=(
   qt6-base-dev libqt6sql6-sqlite
   libyaml-cpp-dev nlohmann-json3-dev libhiredis-dev libsqlite3-dev libssl-dev zlib1g-dev
   # tests
-  redis-server redis-tools etcd-server etcd-client tmux procps
+  redis-server redis-tools etcd-server etcd-client tmux procps bsdutils
   openssl curl
   # benchmarks
   sqlite3 time

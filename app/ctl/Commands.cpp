@@ -1,4 +1,5 @@
 #include "Cli.h"
+#include "StoreOpen.h"
 
 #include "model/Codec.h"
 #include "util/YamlJson.h"
@@ -120,6 +121,7 @@ struct Lister {
     ListOptions options;
     qint64 max = -1;
     qint64 seen = 0;
+    qint64 unreadable = 0; // entries a store listed with an "error" label
     bool firstJson = true;
     Table table{{QStringLiteral("KEY"), QStringLiteral("REVISION"), QStringLiteral("ENCODING"),
                  QStringLiteral("UPDATED")}};
@@ -132,7 +134,7 @@ struct Lister {
             if (!page.ok()) {
                 progress.done();
                 printError(page.error());
-                finish(exitCodeFor(page.error()));
+                finish(exitCodeFor(page.error()), true);
                 return;
             }
             for (const Entry &e : std::as_const(page->entries)) {
@@ -146,7 +148,12 @@ struct Lister {
             progress.update(QStringLiteral("listed %1 keys...").arg(seen));
             if (page->nextCursor.isEmpty() || (max >= 0 && seen >= max)) {
                 progress.done();
-                finish(ExitOk);
+                if (unreadable > 0)
+                    printErr(QStringLiteral("statedeckctl: error: %1 of %2 entries could not be read (see the warnings "
+                                            "above)")
+                                 .arg(unreadable)
+                                 .arg(seen));
+                finish(unreadable > 0 ? ExitError : ExitOk);
                 return;
             }
             options.cursor = page->nextCursor;
@@ -156,6 +163,12 @@ struct Lister {
 
     void emitEntry(const Entry &unmasked)
     {
+        // A file that does not parse is listed (so it can be found and
+        // fixed) but said loudly, whatever the output format.
+        if (const QString problem = unmasked.labels.value(QStringLiteral("error")); !problem.isEmpty()) {
+            ++unreadable;
+            printErr(QStringLiteral("statedeckctl: warning: %1 cannot be read: %2").arg(unmasked.key, problem));
+        }
         const Entry e = shown(*ctx, unmasked);
         if (ctx->valueOnly) {
             printOut(e.key.toUtf8() + '\n');
@@ -176,11 +189,13 @@ struct Lister {
         }
     }
 
-    void finish(int code)
+    // `failed`: the listing broke off; an empty result is then not printed,
+    // since nothing was listed, not an empty store.
+    void finish(int code, bool failed = false)
     {
-        if (ctx->format == Format::Json && !ctx->valueOnly)
+        if (ctx->format == Format::Json && !ctx->valueOnly && !(failed && firstJson))
             printOut(firstJson ? QByteArray("[]\n") : QByteArray("\n]\n"));
-        else if (ctx->format == Format::Yaml && seen == 0)
+        else if (ctx->format == Format::Yaml && seen == 0 && !failed)
             printOut("[]\n");
         Done d = done;
         delete this;
@@ -360,15 +375,21 @@ void runWatch(Context &ctx, const QCommandLineParser &p, const QStringList &args
         printOut(QByteArray("EVENT      KEY   REVISION\n"));
     std::fflush(stdout);
     QObject::connect(watch.get(), &Watch::event, ctx.loop, [&ctx, watch, count, maxEvents, finish, table](const Event &e) mutable {
+        // The store's revision where it has one (for --from-revision), else
+        // the entry's own (file stores; what --if-revision takes).
+        const QString revision = e.revision.isEmpty() ? e.entry.revision : e.revision;
         if (table) {
             printOut(QStringLiteral("%1 %2   %3\n")
-                         .arg(eventTypeName(e.type).leftJustified(10), e.entry.key, e.revision)
+                         .arg(eventTypeName(e.type).leftJustified(10), e.entry.key, revision)
                          .toUtf8());
         } else {
-            Json j{{"type", toStd(eventTypeName(e.type))}, {"key", toStd(e.entry.key)}, {"revision", toStd(e.revision)}};
+            Json j{{"type", toStd(eventTypeName(e.type))}, {"key", toStd(e.entry.key)}, {"revision", toStd(revision)}};
             if (e.type == Event::Type::Added || e.type == Event::Type::Modified)
                 j["value"] = shown(ctx, e.entry).value;
-            printOut(toBytes(j.dump(-1, ' ', false, Json::error_handler_t::replace)) + '\n');
+            if (ctx.format == Format::Yaml)
+                printOut("---\n" + jsonToYaml(j)); // one YAML document an event
+            else
+                printOut(toBytes(j.dump(-1, ' ', false, Json::error_handler_t::replace)) + '\n');
         }
         std::fflush(stdout);
         if (e.type != Event::Type::Resync && e.type != Event::Type::ResyncDone && maxEvents >= 0
@@ -544,7 +565,15 @@ const QList<Command> &commands()
          },
          runLock, 2, -1},
     };
-    static const QList<Command> all = list + historyCommands() + taskCommands();
+    static const QList<Command> connections = {
+        {QStringLiteral("connections"), QStringLiteral("connections"),
+         QStringLiteral("List the connections in connections.yaml ($XDG_CONFIG_HOME/statedeck/): name, backend and "
+                        "where each points (never a password or token); * marks the current one. A connection that "
+                        "cannot be resolved (an unset ${VAR}, an unknown backend) is listed with its error."),
+         false, nullptr, [](Context &ctx, const QCommandLineParser &, const QStringList &, Done done) {
+             done(listConnections(ctx.format));
+         }, 0, 0}};
+    static const QList<Command> all = list + historyCommands() + taskCommands() + connections;
     return all;
 }
 

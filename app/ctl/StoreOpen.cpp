@@ -2,6 +2,7 @@
 
 #include "Output.h"
 #include "config/ConnectionsFile.h"
+#include "util/YamlJson.h"
 
 namespace sd::ctl {
 
@@ -14,7 +15,7 @@ Result<StoreSpec> storeSpecFor(const QString &store, const QString &connection)
     return resolveStore(connection.isEmpty() ? store : connection);
 }
 
-int listConnections(bool json)
+int listConnections(Format format)
 {
     auto file = ConnectionsFile::load();
     if (!file.ok()) {
@@ -22,7 +23,7 @@ int listConnections(bool json)
         return ExitError;
     }
     const QList<ConnectionInfo> list = file->list(EnvExpander());
-    if (json) {
+    if (format == Format::Json || format == Format::Yaml) {
         Json out = Json::array();
         for (const ConnectionInfo &c : list) {
             Json j{{"name", toStd(c.name)},
@@ -34,7 +35,7 @@ int listConnections(bool json)
                 j["error"] = toStd(c.error);
             out.push_back(j);
         }
-        printOut(toBytes(out.dump(2)) + '\n');
+        printOut(format == Format::Yaml ? jsonToYaml(out) : toBytes(out.dump(2)) + '\n');
         return ExitOk;
     }
     if (list.isEmpty()) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "config/StoreSpec.h"
+#include "Output.h"
 #include "model/Result.h"
 
 namespace sd::ctl {
@@ -10,6 +11,6 @@ namespace sd::ctl {
 Result<StoreSpec> storeSpecFor(const QString &store, const QString &connection);
 
 // `statedeckctl connections`
-int listConnections(bool json);
+int listConnections(Format format);
 
 } // namespace sd::ctl

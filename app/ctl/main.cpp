@@ -4,6 +4,8 @@
 #include "providers/Backends.h"
 
 #include <QCoreApplication>
+#include <QCryptographicHash>
+#include <QDir>
 
 #include <cstdio>
 
@@ -36,8 +38,6 @@ QString overview()
         "Commands:\n");
     for (const Command &c : commands())
         s += QStringLiteral("  %1%2\n").arg(c.synopsis.leftJustified(28), c.description.section(QLatin1Char('.'), 0, 0));
-    s += QStringLiteral("  %1%2\n").arg(QStringLiteral("connections").leftJustified(28),
-                                        QStringLiteral("List the connections in connections.yaml"));
     s += QStringLiteral("  %1%2\n").arg(QStringLiteral("help [COMMAND]").leftJustified(28),
                                         QStringLiteral("Show help for a command"));
     s += QStringLiteral("\nGlobal options:\n"
@@ -50,7 +50,8 @@ QString overview()
                         "  -y, --yes              do not ask before deleting\n"
                         "  -q, --quiet            no progress output\n\n"
                         "Backends in this build: %1\n"
-                        "Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 conflict (or lock busy)\n")
+                        "Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 conflict (or lock busy);\n"
+                        "task also: 5 max iterations reached, 6 state.json unreadable, 7 change not valid\n")
              .arg(builtBackends().join(QStringLiteral(", ")));
     return s;
 }
@@ -105,7 +106,7 @@ int runCli(const QStringList &arguments)
             printOut(commandHelp(*c).toUtf8());
             return ExitOk;
         }
-        if (!topic.isEmpty() && topic != QLatin1String("connections"))
+        if (!topic.isEmpty())
             return usageError(QStringLiteral("unknown command \"%1\"").arg(topic));
         printOut(overview().toUtf8());
         return ExitOk;
@@ -118,7 +119,7 @@ int runCli(const QStringList &arguments)
     const Command *command = findCommand(name);
     if (command && command->addOptions)
         command->addOptions(local);
-    if (!command && name != QLatin1String("connections"))
+    if (!command)
         return usageError(QStringLiteral("unknown command \"%1\"").arg(name));
     if (!local.parse(QStringList{arguments.first()} + rest))
         return usageError(local.errorText(), name);
@@ -146,7 +147,7 @@ int runCli(const QStringList &arguments)
         return usageError(QStringLiteral("--output: expected table, json, yaml or value, got \"%1\"").arg(out), name);
 
     if (name == QLatin1String("connections"))
-        return listConnections(ctx.format == Format::Json);
+        return listConnections(ctx.format);
 
     const QStringList args = local.positionalArguments();
     if (args.size() < command->minArgs || (command->maxArgs >= 0 && args.size() > command->maxArgs))
@@ -175,6 +176,17 @@ int runCli(const QStringList &arguments)
     StoreOptions options;
     options.cache = false; // one-shot commands: a watch-backed cache would only cost
     options.rateLimit = RateLimitPolicy::fromEnvironment();
+    // Each run is one process: counts are shared through a file per store,
+    // so the limit holds across runs.
+    {
+        QString stateHome = qEnvironmentVariable("XDG_STATE_HOME");
+        if (stateHome.isEmpty())
+            stateHome = QDir::homePath() + QStringLiteral("/.local/state");
+        const QByteArray store =
+            QCryptographicHash::hash(provider.value()->describe().toUtf8(), QCryptographicHash::Sha256).toHex().left(16);
+        options.rateLimit.journalPath =
+            stateHome + QStringLiteral("/statedeck/rate-limits/") + QString::fromLatin1(store) + QStringLiteral(".json");
+    }
     ctx.store = std::make_unique<StateStore>(std::move(provider).value(), options);
 
     int exitCode = ExitError;

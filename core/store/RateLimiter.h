@@ -15,6 +15,9 @@ namespace sd {
 struct RateLimitPolicy {
     bool enforced = false;  // RATE_LIMIT_ENABLED
     int writesPerHour = 10; // RATE_LIMIT_KEY_ROTATION: the gate's writes of state are key rotations
+    // A file the windows are shared through, so short-lived processes (each
+    // statedeckctl run) count together; empty: this process alone.
+    QString journalPath;
 
     static RateLimitPolicy fromEnvironment(const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment());
 };
@@ -39,6 +42,10 @@ public:
     const RateLimitPolicy &policy() const { return m_policy; }
 
 private:
+    // Under the journal's lock: the window as every process recorded it.
+    void loadFromJournal(const QString &id);
+    void saveToJournal(const QString &id);
+
     RateLimitPolicy m_policy;
     QHash<QString, QList<qint64>> m_windows; // "actor:key" -> write times (ms)
 };

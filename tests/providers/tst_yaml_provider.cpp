@@ -248,6 +248,21 @@ private Q_SLOTS:
         QVERIFY(!e.ok());
         QCOMPARE(int(e.error().kind), kind);
         QCOMPARE(e.error().where, where);
+        // A malformed key is refused the same way by writes, and nothing changes.
+        if (kind != int(ErrorKind::Invalid))
+            return;
+        const QByteArray before = copy.read(QStringLiteral("deployment-state.yaml"));
+        Entry w;
+        w.key = key;
+        w.value = "x";
+        auto put = await(p->put(w, {}));
+        QVERIFY(!put.ok());
+        QCOMPARE(int(put.error().kind), kind);
+        QCOMPARE(put.error().where, where);
+        auto rm = await(p->remove(key, {}));
+        QVERIFY(!rm.ok());
+        QCOMPARE(int(rm.error().kind), kind);
+        QCOMPARE(copy.read(QStringLiteral("deployment-state.yaml")), before);
     }
 
     void testKeySyntax_data()

@@ -137,6 +137,28 @@ private Q_SLOTS:
         QCOMPARE(stats["octocat:keys"]["user"].get<std::string>(), std::string("octocat"));
     }
 
+    // Two limiters sharing a journal count as one, as two CLI runs must.
+    void testRateLimitJournal()
+    {
+        QTemporaryDir dir;
+        RateLimitPolicy policy;
+        policy.enforced = true;
+        policy.writesPerHour = 2;
+        policy.journalPath = dir.filePath(QStringLiteral("state/limits.json"));
+        const QDateTime now = QDateTime::currentDateTimeUtc();
+        QVERIFY(!RateLimiter(policy).record(QStringLiteral("a"), QStringLiteral("k"), now).overLimit);
+        QVERIFY(!RateLimiter(policy).record(QStringLiteral("a"), QStringLiteral("k"), now).overLimit);
+        const auto third = RateLimiter(policy).record(QStringLiteral("a"), QStringLiteral("k"), now);
+        QVERIFY(third.refused);
+        QCOMPARE(third.attempts, 3);
+        QVERIFY(!RateLimiter(policy).record(QStringLiteral("b"), QStringLiteral("k"), now).overLimit);
+        // An hour later the window is empty again.
+        QVERIFY(!RateLimiter(policy).record(QStringLiteral("a"), QStringLiteral("k"), now.addSecs(3601)).overLimit);
+        // Without a journal, each limiter counts alone.
+        policy.journalPath.clear();
+        QVERIFY(!RateLimiter(policy).record(QStringLiteral("a"), QStringLiteral("k"), now).overLimit);
+    }
+
     void testRateLimitPolicyFromEnvironment_data()
     {
         QTest::addColumn<QString>("enabled");

@@ -3,6 +3,7 @@
 #include <QEventLoop>
 #include <QFuture>
 #include <QFutureWatcher>
+#include <QProcessEnvironment>
 #include <QString>
 #include <QTest>
 #include <QTimer>
@@ -35,6 +36,23 @@ T await(QFuture<T> future, int timeoutMs = 20000)
 
 // The path of a program built beside the tests (helpers, statedeckctl).
 QString builtProgram(const QString &name);
+
+// What a program run to its end said.
+struct ProgramRun {
+    int code = -1; // -1: did not start or did not finish in time; -2: crashed
+    QByteArray out;
+    QByteArray err;
+    QString describe() const;
+};
+
+// Runs `program` with `input` on stdin until it exits; kills it after
+// `timeoutMs`.
+ProgramRun runProgram(const QString &program, const QStringList &args, const QProcessEnvironment &env,
+                      const QByteArray &input = {}, int timeoutMs = 60000);
+
+// The system environment with the XDG homes (data, config, state) under
+// `home`, so a test neither reads nor writes the user's.
+QProcessEnvironment isolatedEnvironment(const QString &home);
 
 // A fixture file from ../shared/fixtures.
 QString fixturePath(const QString &relative);
