@@ -42,6 +42,13 @@ struct Command {
 const QList<Command> &commands();
 // Command groups defined in their own files.
 QList<Command> taskCommands();
+QList<Command> historyCommands();
+
+// The entry as a command may print it: on a sensitive store (a Kubernetes
+// Secret) the value is masked unless --reveal was given (ctx.reveal).
+Entry shown(const Context &ctx, const Entry &e);
+// Adds --reveal.
+void addRevealOption(QCommandLineParser &p);
 
 // The whole program, minus QCoreApplication: returns the exit code.
 int runCli(const QStringList &arguments);

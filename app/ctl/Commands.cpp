@@ -53,9 +53,11 @@ QString shortTime(const QDateTime &t)
     return t.isValid() ? t.toUTC().toString(Qt::ISODate) : QStringLiteral("-");
 }
 
+} // namespace
+
 // A Secret store's values stay hidden unless the user asked for them: a
 // terminal scrollback or a CI log is no place for keys and tokens.
-bool masking(const Context &ctx)
+static bool masking(const Context &ctx)
 {
     return !ctx.reveal && ctx.store && ctx.store->provider()->capabilities().sensitive;
 }
@@ -74,6 +76,8 @@ void addRevealOption(QCommandLineParser &p)
 {
     p.addOption({QStringLiteral("reveal"), QStringLiteral("Show the values of a Secret store (masked otherwise).")});
 }
+
+namespace {
 
 void printEntry(Context &ctx, const Entry &shownEntry)
 {
@@ -570,7 +574,7 @@ const QList<Command> &commands()
          false, nullptr, [](Context &ctx, const QCommandLineParser &, const QStringList &, Done done) {
              done(listConnections(ctx.format));
          }, 0, 0}};
-    static const QList<Command> all = list + taskCommands() + transferCommands() + connections;
+    static const QList<Command> all = list + historyCommands() + taskCommands() + transferCommands() + connections;
     return all;
 }
 

@@ -53,6 +53,15 @@ Status validateBatchItem(const Entry &entry, const Capabilities &caps)
     return {};
 }
 
+QFuture<Result<QList<Entry>>> Provider::history(const QString &key, int)
+{
+    return QtFuture::makeReadyFuture(Result<QList<Entry>>(
+        Error(ErrorKind::Unsupported,
+              QStringLiteral("this %1 store keeps no history of a key's values (etcd and sqlite stores do)")
+                  .arg(scheme()),
+              key)));
+}
+
 QFuture<Result<Lock>> Provider::renew(const Lock &lock, std::chrono::milliseconds)
 {
     return QtFuture::makeReadyFuture(Result<Lock>(

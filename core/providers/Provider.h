@@ -36,6 +36,9 @@ struct Capabilities {
     // Values are secrets (Kubernetes Secrets): front ends mask them until the
     // user asks to reveal them, and nothing logs them.
     bool sensitive = false;
+    // history() gives a key's earlier values (etcd's MVCC revisions,
+    // SQLite's change log); elsewhere it answers Unsupported.
+    bool keyHistory = false;
     // putBatch() writes all or nothing: when any item fails, every item of
     // the call fails (the others with Conflict naming the item that did) and
     // nothing is written. False for every backend in this build: a failed
@@ -169,6 +172,16 @@ public:
     // The largest batch the backend takes in one call (e.g. etcd's max txn ops,
     // 128 by default); callers split bigger work. 0 = no limit.
     virtual int maxBatchSize() const;
+
+    // The values `key` has held, newest first, starting with the current
+    // one, at most `limit` (at least 1). Each entry's revision is the one it
+    // was written at. The history ends where the store stopped keeping it
+    // (etcd's compaction, the end of SQLite's change log) and at the key's
+    // last deletion: a key deleted and created again shows only its life
+    // since. NotFound if the key does not exist now. Stores that keep no
+    // history (capabilities().keyHistory false) answer Unsupported; that
+    // is the default.
+    virtual QFuture<Result<QList<Entry>>> history(const QString &key, int limit);
 };
 
 // The rules every backend shares: not empty, no NUL or other control

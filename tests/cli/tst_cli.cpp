@@ -493,10 +493,101 @@ private Q_SLOTS:
         QCOMPARE(still.readAll(), broken);
     }
 
+    // `history` on the default (SQLite) store: values newest first in every
+    // output format, --limit, and the errors a user can make.
+    void testHistory_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<int>("code");
+        QTest::addColumn<QByteArray>("out");
+        QTest::addColumn<QString>("stderrHas");
+        QTest::newRow("json") << QStringList{"history", "hk", "-o", "json"} << 0
+                              << QByteArray("[{\"key\":\"hk\",\"value\":{\"v\":3},\"encoding\":\"json\",\"revision\":\"R3\"},"
+                                            "{\"key\":\"hk\",\"value\":\"two\",\"encoding\":\"text\",\"revision\":\"R2\"},"
+                                            "{\"key\":\"hk\",\"value\":{\"v\":1},\"encoding\":\"json\",\"revision\":\"R1\"}]")
+                              << QString();
+        QTest::newRow("limit") << QStringList{"history", "hk", "--limit", "2", "-o", "value"} << 0
+                               << QByteArray("{\"v\":3}\ntwo\n") << QString();
+        QTest::newRow("table") << QStringList{"history", "hk", "-o", "table"} << 0
+                               << QByteArray("REVISION|R3|{\"v\":3}|R2|two|R1|{\"v\":1}") << QString();
+        QTest::newRow("yaml") << QStringList{"history", "hk", "-o", "yaml", "--limit", "1"} << 0
+                              << QByteArray("- key: hk|value:|v: 3|revision: \"R3\"") << QString();
+        QTest::newRow("no such key") << QStringList{"history", "nope"} << 3 << QByteArray() << "nope";
+        QTest::newRow("limit 0") << QStringList{"history", "hk", "--limit", "0"} << 2 << QByteArray() << "--limit 0";
+        QTest::newRow("limit not a number") << QStringList{"history", "hk", "--limit", "x"} << 2 << QByteArray()
+                                            << "1 or more";
+        QTest::newRow("no key") << QStringList{"history"} << 2 << QByteArray() << "usage: statedeckctl history";
+        QTest::newRow("two keys") << QStringList{"history", "a", "b"} << 2 << QByteArray() << "usage";
+    }
+    void testHistory()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(int, code);
+        QFETCH(QByteArray, out);
+        QFETCH(QString, stderrHas);
+        // hk: {"v":1}, then the text "two", then {"v":3}; another key between.
+        // Deleted first: the history starts again with each row.
+        ctl({QStringLiteral("rm"), QStringLiteral("hk"), QStringLiteral("-y")});
+        QStringList revisions;
+        const QList<QPair<QByteArray, QStringList>> writes{
+            {"{\"v\":1}", {}}, {"two", {"--encoding", "text"}}, {"{\"v\":3}", {}}};
+        for (const auto &[bytes, extra] : writes) {
+            const Run put = ctl(QStringList{"put", "hk", "-", "-o", "json"} + extra, bytes);
+            QCOMPARE(put.code, 0);
+            revisions << QString::fromStdString(sd::Json::parse(put.out.constData())["revision"].get<std::string>());
+            QCOMPARE(ctl({QStringLiteral("put"), QStringLiteral("other"), QStringLiteral("-")}, "1").code, 0);
+        }
+        const Run r = ctl(args);
+        QVERIFY2(r.err.contains(stderrHas.toUtf8()), r.err.constData());
+        QCOMPARE(r.code, code);
+        if (out.isEmpty())
+            return;
+        QByteArray expected = out;
+        for (int i = 0; i < 3; ++i)
+            expected.replace(QByteArray("R" + QByteArray::number(i + 1)), revisions[i].toUtf8());
+        if (args.contains(QStringLiteral("json"))) {
+            sd::Json got = sd::Json::parse(r.out.constData(), nullptr, false);
+            QVERIFY2(got.is_array(), r.out.constData());
+            for (sd::Json &e : got)
+                e.erase("updated"); // a time: checked below
+            QCOMPARE(QByteArray::fromStdString(got.dump()), expected);
+            QVERIFY(sd::Json::parse(r.out.constData())[0].contains("updated"));
+        } else if (args.contains(QStringLiteral("value"))) {
+            QCOMPARE(r.out, expected);
+        } else {
+            // Table and yaml: these pieces, in this order.
+            qsizetype at = 0;
+            for (const QByteArray &piece : expected.split('|')) {
+                const qsizetype found = r.out.indexOf(piece, at);
+                QVERIFY2(found >= 0, qPrintable(QStringLiteral("\"%1\" missing after offset %2 in:\n%3")
+                                                    .arg(QString::fromUtf8(piece)).arg(at)
+                                                    .arg(QString::fromUtf8(r.out))));
+                at = found + piece.size();
+            }
+        }
+    }
+
+    // A store that keeps no history says so, with exit code 1.
+    void testHistoryUnsupported()
+    {
+        const QString state = m_home.filePath(QStringLiteral("gate/state.json"));
+        writeFile(state, "{}");
+        const QString store = QStringLiteral("local://") + state;
+        QCOMPARE(ctl({QStringLiteral("--store"), store, QStringLiteral("put"), QStringLiteral("k"), QStringLiteral("-")},
+                     "{\"a\":1}")
+                     .code,
+                 0);
+        const Run r = ctl({QStringLiteral("--store"), store, QStringLiteral("history"), QStringLiteral("k")});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("keeps no history"), r.err.constData());
+        QVERIFY2(r.err.contains("k:"), r.err.constData());
+        QVERIFY(r.out.isEmpty());
+    }
+
     void testHelpForEveryCommand_data()
     {
         QTest::addColumn<QString>("command");
-        for (const char *c : {"ls", "get", "put", "patch", "rm", "watch", "lock", "task", "connections"})
+        for (const char *c : {"ls", "get", "put", "patch", "rm", "watch", "lock", "history", "task", "connections"})
             QTest::newRow(c) << c;
     }
     void testHelpForEveryCommand()

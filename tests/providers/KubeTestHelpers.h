@@ -1,10 +1,11 @@
 #pragma once
 
 // Kubeconfigs for a KubeTestServer written the way a test needs them, an
-// admin client, and a TCP proxy that can cut connections the way a flaky
-// network or a restarted load balancer does.
+// admin client, and (from TcpProxy.h) a TCP proxy that can cut connections
+// the way a flaky network or a restarted load balancer does.
 
 #include "KubeTestServer.h"
+#include "TcpProxy.h"
 #include "TestSupport.h"
 #include "kube/KubeClient.h"
 
@@ -65,78 +66,6 @@ inline bool createNamespace(const KubeTestServer &kube, const QString &ns)
     if (!made.ok())
         qWarning("cannot create namespace %s: %s", qPrintable(ns), qPrintable(made.error().toString()));
     return made.ok();
-}
-
-// Forwards loopback TCP connections to a target port. setUp(false) resets
-// every open connection and refuses new ones until setUp(true).
-class TcpProxy {
-public:
-    explicit TcpProxy(quint16 target) : m_target(target)
-    {
-        QObject::connect(&m_server, &QTcpServer::newConnection, &m_server, [this] { accept(); });
-    }
-    ~TcpProxy() { cut(); }
-
-    bool listen() { return m_server.listen(QHostAddress::LocalHost, 0); }
-    QString url() const { return QStringLiteral("http://127.0.0.1:%1").arg(m_server.serverPort()); }
-    int connectionsAccepted() const { return m_accepted; }
-
-    void setUp(bool up)
-    {
-        m_up = up;
-        if (!up)
-            cut();
-    }
-
-private:
-    void accept()
-    {
-        while (QTcpSocket *client = m_server.nextPendingConnection()) {
-            if (!m_up) {
-                client->abort();
-                client->deleteLater();
-                continue;
-            }
-            ++m_accepted;
-            auto *upstream = new QTcpSocket(client);
-            m_clients << client;
-            QObject::connect(upstream, &QTcpSocket::connected, client, [client, upstream] {
-                QObject::connect(client, &QTcpSocket::readyRead, upstream, [client, upstream] { upstream->write(client->readAll()); });
-                QObject::connect(upstream, &QTcpSocket::readyRead, client, [client, upstream] { client->write(upstream->readAll()); });
-                if (client->bytesAvailable())
-                    upstream->write(client->readAll());
-            });
-            QObject::connect(upstream, &QTcpSocket::disconnected, client, [client] { client->disconnectFromHost(); });
-            QObject::connect(client, &QTcpSocket::disconnected, client, [this, client, upstream] {
-                upstream->disconnectFromHost();
-                m_clients.removeAll(client);
-                client->deleteLater();
-            });
-            upstream->connectToHost(QHostAddress::LocalHost, m_target);
-        }
-    }
-
-    void cut()
-    {
-        const auto clients = m_clients;
-        m_clients.clear();
-        for (QTcpSocket *c : clients) {
-            c->disconnect();
-            c->abort(); // RST: the client sees the connection drop mid-stream
-            c->deleteLater();
-        }
-    }
-
-    QTcpServer m_server;
-    quint16 m_target;
-    bool m_up = true;
-    int m_accepted = 0;
-    QList<QTcpSocket *> m_clients;
-};
-
-inline quint16 portOf(const QString &url)
-{
-    return quint16(QUrl(url).port());
 }
 
 } // namespace sd::test

@@ -4,6 +4,7 @@
 #include "TestSupport.h"
 #include "config/StoreUrl.h"
 #include "providers/Backends.h"
+#include "TcpProxy.h"
 #include "providers/EtcdTestFixture.h"
 #include "providers/etcd/EtcdProvider.h"
 
@@ -466,7 +467,6 @@ private Q_SLOTS:
     void testBadTtlLabel_data()
     {
         QTest::addColumn<QString>("ttl");
-        QTest::newRow("zero") << QStringLiteral("0");
         QTest::newRow("negative") << QStringLiteral("-5");
         QTest::newRow("words") << QStringLiteral("soon");
     }
@@ -482,6 +482,37 @@ private Q_SLOTS:
         QCOMPARE(put.error().kind, ErrorKind::Invalid);
         QVERIFY2(put.error().message.contains(QLatin1String("milliseconds")), qPrintable(put.error().toString()));
         QCOMPARE(await(p->get(QStringLiteral("bad-ttl"))).error().kind, ErrorKind::NotFound);
+    }
+
+    // ttl=0 takes a key off its lease, as it removes a Redis key's TTL
+    // (PERSIST): the key outlives the lease, even with the read entry's
+    // "lease" label written back.
+    void testTtlZeroDetachesFromLease()
+    {
+        auto p = provider({m_server->endpoint()}, m_root);
+        Entry e = jsonEntry(QStringLiteral("kept"), Json{{"v", 1}});
+        e.labels.insert(QStringLiteral("ttl"), QStringLiteral("2000"));
+        QVERIFY(await(p->put(e, {})).ok());
+        auto got = await(p->get(QStringLiteral("kept")));
+        QVERIFY(got.ok());
+        QVERIFY(got->labels.contains(QStringLiteral("lease")));
+
+        Entry persisted = got.value();
+        persisted.value = Json{{"v", 2}};
+        persisted.labels.insert(QStringLiteral("ttl"), QStringLiteral("0"));
+        auto put = await(p->put(persisted, Precondition::atRevision(got->revision)));
+        QVERIFY2(put.ok(), qPrintable(put.error().toString()));
+        QVERIFY(!put->labels.contains(QStringLiteral("ttl")));
+        QVERIFY(!put->labels.contains(QStringLiteral("lease")));
+        auto after = await(p->get(QStringLiteral("kept")));
+        QVERIFY(after.ok());
+        QVERIFY(!after->labels.contains(QStringLiteral("lease")));
+        QVERIFY(!after->labels.contains(QStringLiteral("ttl")));
+        // Past the old lease's end the key is still there.
+        QTest::qWait(4000);
+        auto later = await(p->get(QStringLiteral("kept")));
+        QVERIFY2(later.ok(), qPrintable(later.error().toString()));
+        SD_COMPARE_JSON(later->value, (Json{{"v", 2}}));
     }
 
     void testHistory()
@@ -516,6 +547,165 @@ private Q_SLOTS:
         auto missing = await(p->history(QStringLiteral("nope"), 10));
         QVERIFY(!missing.ok());
         QCOMPARE(missing.error().kind, ErrorKind::NotFound);
+    }
+
+    // A write whose answer is lost after etcd carried it out: a proxy in
+    // front of etcd forwards the txn and then, instead of the answer, either
+    // refuses connections from then on (a member dying right after applying
+    // it: the provider fails over) or resets the connection and stays up
+    // (where QtNetwork would send the request again by itself). Sending the
+    // write again made a guarded write report Conflict against itself and
+    // applied an unguarded one twice. Now it is read back and reported as
+    // written, and etcd applied it once (the key's version counts writes).
+    void testLostAnswerToAppliedWrite_data()
+    {
+        QTest::addColumn<QString>("write");
+        QTest::addColumn<bool>("goDown");
+        for (const char *write : {"revision", "absent", "none", "remove", "batch", "lock", "unlock"}) {
+            QTest::addRow("%s, endpoint dies", write) << QString::fromLatin1(write) << true;
+            QTest::addRow("%s, connection reset", write) << QString::fromLatin1(write) << false;
+        }
+    }
+    void testLostAnswerToAppliedWrite()
+    {
+        QFETCH(QString, write);
+        QFETCH(bool, goDown);
+        TcpProxy proxy(m_server->port());
+        QVERIFY(proxy.listen());
+        auto p = provider({proxy.url(), m_server->endpoint()}, m_root);
+        auto direct = provider({m_server->endpoint()}, m_root);
+        const QString k = QStringLiteral("lost"), k2 = QStringLiteral("lost2");
+        auto version = [&](const QString &key) {
+            auto got = await(direct->get(key));
+            return got.ok() ? got->labels.value(QStringLiteral("version")) : got.error().toString();
+        };
+        QString before;
+        if (write != QLatin1String("absent") && !write.contains(QLatin1String("lock"))) {
+            auto first = await(direct->put(jsonEntry(k, Json{{"v", 1}}), {}));
+            QVERIFY(first.ok());
+            before = first->revision;
+        }
+        Lock held;
+        if (write == QLatin1String("unlock")) {
+            auto l = await(p->lock(QStringLiteral("lost-lock"), std::chrono::seconds(30)));
+            QVERIFY2(l.ok(), qPrintable(l.error().toString()));
+            held = l.value();
+        }
+        proxy.cutAnswerTo("POST /v3/kv/txn", goDown);
+
+        if (write == QLatin1String("revision") || write == QLatin1String("none")) {
+            const Precondition pre = write == QLatin1String("none") ? Precondition() : Precondition::atRevision(before);
+            auto put = await(p->put(jsonEntry(k, Json{{"v", 2}}), pre));
+            QVERIFY2(put.ok(), qPrintable(put.error().toString()));
+            auto got = await(direct->get(k));
+            QVERIFY(got.ok());
+            SD_COMPARE_JSON(got->value, (Json{{"v", 2}}));
+            QCOMPARE(got->revision, put->revision);
+            QCOMPARE(version(k), QStringLiteral("2"));
+        } else if (write == QLatin1String("absent")) {
+            auto put = await(p->put(jsonEntry(k, Json{{"v", 2}}), Precondition::mustNotExist()));
+            QVERIFY2(put.ok(), qPrintable(put.error().toString()));
+            QCOMPARE(version(k), QStringLiteral("1"));
+        } else if (write == QLatin1String("remove")) {
+            const Status removed = await(p->remove(k, Precondition::atRevision(before)));
+            QVERIFY2(removed.ok(), qPrintable(removed.error().toString()));
+            QCOMPARE(await(direct->get(k)).error().kind, ErrorKind::NotFound);
+        } else if (write == QLatin1String("batch")) {
+            const BatchResult batch = await(p->putBatch({{jsonEntry(k, Json{{"v", 2}}), Precondition::atRevision(before)},
+                                                         {jsonEntry(k2, Json{{"v", 2}}), Precondition::mustNotExist()}}));
+            QCOMPARE(batch.results.size(), 2);
+            for (const Result<Entry> &r : batch.results)
+                QVERIFY2(r.ok(), qPrintable(r.error().toString()));
+            QCOMPARE(version(k), QStringLiteral("2"));
+            QCOMPARE(version(k2), QStringLiteral("1"));
+            QCOMPARE(batch.results[0]->revision, await(direct->get(k))->revision);
+        } else if (write == QLatin1String("lock")) {
+            auto l = await(p->lock(QStringLiteral("lost-lock"), std::chrono::seconds(30)));
+            QVERIFY2(l.ok(), qPrintable(l.error().toString()));
+            // It is really held, by this lock, whose token is the right one.
+            QCOMPARE(await(direct->lock(QStringLiteral("lost-lock"), std::chrono::seconds(30))).error().kind,
+                     ErrorKind::Busy);
+            QVERIFY(await(direct->unlock(l.value())).ok());
+        } else if (write == QLatin1String("unlock")) {
+            const Status released = await(p->unlock(held));
+            QVERIFY2(released.ok(), qPrintable(released.error().toString()));
+            auto next = await(direct->lock(QStringLiteral("lost-lock"), std::chrono::seconds(30)));
+            QVERIFY2(next.ok(), qPrintable(next.error().toString()));
+            QVERIFY(next->fencingToken > held.fencingToken);
+            QVERIFY(await(direct->unlock(next.value())).ok());
+        }
+        QCOMPARE(proxy.answersCut(), 1);
+    }
+
+    // When the key read back does not hold what the write would have left
+    // (someone changed it right after), the provider cannot tell whether the
+    // write took effect, and says so instead of guessing.
+    void testLostAnswerThenChangedByOthers()
+    {
+        TcpProxy proxy(m_server->port());
+        QVERIFY(proxy.listen());
+        auto p = provider({proxy.url(), m_server->endpoint()}, m_root);
+        auto first = await(p->put(jsonEntry(QStringLiteral("contested"), Json{{"v", 1}}), {}));
+        QVERIFY(first.ok());
+        proxy.cutAnswerTo("POST /v3/kv/txn", false, [this] {
+            QVERIFY(m_server->etcdctl({QStringLiteral("put"), m_root + QStringLiteral("/contested"),
+                                       QStringLiteral("{\"v\":\"theirs\"}")}));
+        });
+        auto put = await(p->put(jsonEntry(QStringLiteral("contested"), Json{{"v", 2}}),
+                                Precondition::atRevision(first->revision)));
+        QVERIFY(!put.ok());
+        QCOMPARE(put.error().kind, ErrorKind::Unavailable);
+        QCOMPARE(put.error().reason, QStringLiteral("OutcomeUnknown"));
+        QCOMPARE(put.error().where, QStringLiteral("contested"));
+        QVERIFY2(put.error().message.contains(QLatin1String("may or may not")), qPrintable(put.error().toString()));
+        QVERIFY2(put.error().message.contains(proxy.url()), qPrintable(put.error().toString()));
+        QCOMPARE(proxy.answersCut(), 1);
+    }
+
+    // statedeckctl history over etcd: the values newest first, json and
+    // table, and --limit.
+    void testHistoryFromTheCommandLine()
+    {
+        const QString ctl = builtProgram(QStringLiteral("statedeckctl"));
+        QVERIFY2(!ctl.isEmpty(), "statedeckctl was not built");
+        auto p = provider({m_server->endpoint()}, m_root);
+        QStringList revisions;
+        for (int v = 1; v <= 3; ++v) {
+            auto put = await(p->put(jsonEntry(QStringLiteral("cli/h"), Json{{"v", v}}), {}));
+            QVERIFY(put.ok());
+            revisions.prepend(put->revision);
+        }
+        const QString url = QStringLiteral("etcd://127.0.0.1:%1?root=%2").arg(m_server->port()).arg(m_root);
+        auto run = [&](const QStringList &args, QByteArray *out) {
+            QProcess proc;
+            proc.start(ctl, QStringList{QStringLiteral("--store"), url} + args);
+            if (!proc.waitForFinished(30000)) {
+                proc.kill();
+                proc.waitForFinished();
+                return -1;
+            }
+            *out = proc.readAllStandardOutput();
+            return proc.exitStatus() == QProcess::NormalExit ? proc.exitCode() : -2;
+        };
+        QByteArray out;
+        QCOMPARE(run({QStringLiteral("history"), QStringLiteral("cli/h"), QStringLiteral("-o"), QStringLiteral("json")},
+                     &out),
+                 0);
+        const Json list = Json::parse(out.constData(), nullptr, false);
+        QVERIFY2(list.is_array() && list.size() == 3, out.constData());
+        for (int i = 0; i < 3; ++i) {
+            SD_COMPARE_JSON(list[i]["value"], (Json{{"v", 3 - i}}));
+            QCOMPARE(QString::fromStdString(list[i]["revision"].get<std::string>()), revisions[i]);
+        }
+        QCOMPARE(run({QStringLiteral("history"), QStringLiteral("cli/h"), QStringLiteral("--limit"), QStringLiteral("2"),
+                      QStringLiteral("-o"), QStringLiteral("table")},
+                     &out),
+                 0);
+        const QList<QByteArray> lines = out.trimmed().split('\n');
+        QCOMPARE(lines.size(), 3);
+        QVERIFY2(lines[0].startsWith("REVISION"), out.constData());
+        QVERIFY2(lines[1].startsWith(revisions[0].toUtf8()) && lines[1].contains("{\"v\":3}"), out.constData());
+        QCOMPARE(run({QStringLiteral("history"), QStringLiteral("cli/none")}, &out), 3);
     }
 
     // The fault test: three members on loopback; the member the
@@ -553,7 +743,9 @@ private Q_SLOTS:
         budget.start();
         QString killedEndpoint;
         for (int i = 0; i < kWrites && budget.elapsed() < 45000; ++i) {
-            auto pending = p->put(jsonEntry(QStringLiteral("w/%1").arg(i), Json{{"i", i}}), {});
+            // Guarded writes: one sent again after etcd applied it would
+            // answer Conflict against itself.
+            auto pending = p->put(jsonEntry(QStringLiteral("w/%1").arg(i), Json{{"i", i}}), Precondition::mustNotExist());
             if (i == kKillAt) {
                 // Killed while this write is in flight to it.
                 killedEndpoint = p->currentEndpoint();
@@ -562,10 +754,13 @@ private Q_SLOTS:
                         m->kill();
             }
             auto r = await(pending, 15000);
-            if (r.ok())
+            if (r.ok()) {
                 acknowledged << i;
-            else
+            } else {
+                // A lost answer is Unavailable, never a Conflict with itself.
+                QVERIFY2(r.error().kind == ErrorKind::Unavailable, qPrintable(r.error().toString()));
                 ++failedWrites;
+            }
         }
         QVERIFY(!killedEndpoint.isEmpty());
         QVERIFY(p->currentEndpoint() != killedEndpoint);
@@ -582,6 +777,8 @@ private Q_SLOTS:
             auto got = await(reader->get(QStringLiteral("w/%1").arg(i)));
             QVERIFY2(got.ok(), qPrintable(QStringLiteral("write %1: ").arg(i) + got.error().toString()));
             SD_COMPARE_JSON(got->value, (Json{{"i", i}}));
+            // Written once: no write was applied twice.
+            QCOMPARE(got->labels.value(QStringLiteral("version")), QStringLiteral("1"));
         }
         // The watch reconnected and saw every acknowledged write.
         auto seenAll = [&] {

@@ -7,6 +7,7 @@
 #include "providers/redis/RedisWatch.h"
 
 #include <QProcess>
+#include <QSet>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -41,8 +42,12 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
-        m_server = std::make_unique<RedisTestServer>();
+        // KEYS renamed away, as on hardened servers: every test below would
+        // fail with "unknown command" if statedeck sent it.
+        m_server = std::make_unique<RedisTestServer>(
+            QStringList{QStringLiteral("--rename-command"), QStringLiteral("KEYS"), QString()});
         QVERIFY2(m_server->start(), qPrintable(m_server->log()));
+        QVERIFY2(!m_server->query({"KEYS", "*"}), "the server still answers KEYS");
     }
     void init() { QCOMPARE(m_server->command({"FLUSHALL"}), QByteArray("+OK")); }
     void cleanupTestCase() { m_server.reset(); }
@@ -307,6 +312,42 @@ private Q_SLOTS:
         QCOMPARE(page->entries[0].key, QStringLiteral("a*b:1"));
     }
 
+    // Listing walks the keyspace with SCAN, a page at a time, and never
+    // sends KEYS (which blocks Redis for the whole keyspace): the server
+    // here has KEYS renamed away, and its command statistics show what a
+    // paged listing really sent.
+    void testListUsesScanOnly()
+    {
+        auto provider = open(m_server->spec());
+        QList<BatchItem> items;
+        for (int i = 0; i < 250; ++i)
+            items.append({jsonEntry(QStringLiteral("scan:%1").arg(i, 3, 10, QLatin1Char('0')), Json(i)), {}});
+        QCOMPARE(await(provider->putBatch(items)).failed(), 0);
+        QCOMPARE(m_server->command({"CONFIG", "RESETSTAT"}), QByteArray("+OK"));
+
+        ListOptions options;
+        options.prefix = QStringLiteral("scan:");
+        options.limit = 100;
+        QSet<QString> seen;
+        int pages = 0;
+        do {
+            auto page = await(provider->list(options));
+            QVERIFY2(page.ok(), qPrintable(page.error().toString()));
+            for (const Entry &e : page->entries)
+                seen.insert(e.key);
+            options.cursor = page->nextCursor;
+            ++pages;
+        } while (!options.cursor.isEmpty() && pages < 10);
+        QCOMPARE(seen.size(), 250);
+        QVERIFY2(pages >= 3, qPrintable(QString::number(pages)));
+
+        const auto stats = m_server->query({"INFO", "commandstats"});
+        QVERIFY(stats && !stats->isEmpty());
+        const QByteArray text = stats->first();
+        QVERIFY2(text.contains("cmdstat_scan:"), text.constData());
+        QVERIFY2(!text.contains("cmdstat_keys:"), text.constData());
+    }
+
     void testTtl()
     {
         auto provider = open(m_server->spec());
@@ -328,6 +369,108 @@ private Q_SLOTS:
         auto bad = jsonEntry(QStringLiteral("x"), Json(1));
         bad.labels.insert(QStringLiteral("ttl"), QStringLiteral("soon"));
         QCOMPARE(await(provider->put(bad, {})).error().kind, ErrorKind::Invalid);
+        bad.labels.insert(QStringLiteral("ttl"), QStringLiteral("-5"));
+        QCOMPARE(await(provider->put(bad, {})).error().kind, ErrorKind::Invalid);
+    }
+
+    // ttl=0 removes a key's time to live (as PERSIST does), through put,
+    // through a batch, and from the command line.
+    void testTtlZeroRemovesIt()
+    {
+        auto provider = open(m_server->spec());
+        auto withTtl = [](const QString &key, int v, const QString &ttl) {
+            Entry e = jsonEntry(key, Json{{"v", v}});
+            e.labels.insert(QStringLiteral("ttl"), ttl);
+            return e;
+        };
+        QVERIFY(await(provider->put(withTtl(QStringLiteral("s1"), 1, QStringLiteral("60000")), {})).ok());
+        QVERIFY(m_server->command({"PTTL", "s1"}).mid(1).toLongLong() > 50000);
+        auto persisted = await(provider->put(withTtl(QStringLiteral("s1"), 2, QStringLiteral("0")), {}));
+        QVERIFY2(persisted.ok(), qPrintable(persisted.error().toString()));
+        QVERIFY(!persisted->labels.contains(QStringLiteral("ttl")));
+        QCOMPARE(m_server->command({"PTTL", "s1"}), QByteArray(":-1"));
+        auto got = await(provider->get(QStringLiteral("s1")));
+        QVERIFY(got.ok());
+        SD_COMPARE_JSON(got->value, (Json{{"v", 2}}));
+        QVERIFY(!got->labels.contains(QStringLiteral("ttl")));
+        // ttl=0 on a new key is a key without a TTL.
+        QVERIFY(await(provider->put(withTtl(QStringLiteral("s0"), 1, QStringLiteral("0")), {})).ok());
+        QCOMPARE(m_server->command({"PTTL", "s0"}), QByteArray(":-1"));
+
+        // In a batch: an existing key with a TTL, and a key another tool set.
+        QVERIFY(await(provider->put(withTtl(QStringLiteral("s2"), 1, QStringLiteral("60000")), {})).ok());
+        QCOMPARE(m_server->command({"SET", "s3", "x", "PX", "60000"}), QByteArray("+OK"));
+        const BatchResult batch = await(provider->putBatch(
+            {{withTtl(QStringLiteral("s2"), 2, QStringLiteral("0")), {}},
+             {withTtl(QStringLiteral("s3"), 2, QStringLiteral("0")), Precondition::atRevision(QStringLiteral("0"))},
+             {withTtl(QStringLiteral("s4"), 2, QStringLiteral("60000")), {}}}));
+        QCOMPARE(batch.failed(), 0);
+        QVERIFY(!batch.results[0]->labels.contains(QStringLiteral("ttl")));
+        QVERIFY(!batch.results[1]->labels.contains(QStringLiteral("ttl")));
+        QCOMPARE(m_server->command({"PTTL", "s2"}), QByteArray(":-1"));
+        QCOMPARE(m_server->command({"PTTL", "s3"}), QByteArray(":-1"));
+        QVERIFY(m_server->command({"PTTL", "s4"}).mid(1).toLongLong() > 50000);
+
+        // statedeckctl put --label ttl=0, as docs/cli.md shows it.
+        const QString ctl = sd::test::builtProgram(QStringLiteral("statedeckctl"));
+        QVERIFY2(!ctl.isEmpty(), "statedeckctl was not built");
+        const QString url = QStringLiteral("redis://127.0.0.1:%1/0").arg(m_server->port());
+        auto run = [&](const QString &ttl) {
+            QProcess p;
+            p.start(ctl, {QStringLiteral("--store"), url, QStringLiteral("put"), QStringLiteral("s5"), QStringLiteral("-"),
+                          QStringLiteral("--label"), QStringLiteral("ttl=") + ttl});
+            p.write("{\"v\":1}");
+            p.closeWriteChannel();
+            if (!p.waitForFinished(30000)) {
+                p.kill();
+                p.waitForFinished();
+                return -1;
+            }
+            return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
+        };
+        QCOMPARE(run(QStringLiteral("60000")), 0);
+        QVERIFY(m_server->command({"PTTL", "s5"}).mid(1).toLongLong() > 50000);
+        QCOMPARE(run(QStringLiteral("0")), 0);
+        QCOMPARE(m_server->command({"PTTL", "s5"}), QByteArray(":-1"));
+        QCOMPARE(run(QStringLiteral("-1")), 1);
+    }
+
+    // __statedeck:rev holds a field per key statedeck wrote. Keys that go
+    // away without statedeck (expired, deleted by another client) leave a
+    // field behind; listings sweep them away a bounded step at a time.
+    void testStaleRevisionFieldsAreSwept()
+    {
+        auto provider = open(m_server->spec());
+        constexpr int kExpiring = 1500; // more than one sweep step
+        QList<BatchItem> items;
+        for (int i = 0; i < kExpiring; ++i) {
+            Entry e = jsonEntry(QStringLiteral("gone:%1").arg(i), Json(i));
+            e.labels.insert(QStringLiteral("ttl"), QStringLiteral("1"));
+            items.append({e, {}});
+        }
+        QCOMPARE(await(provider->putBatch(items)).failed(), 0);
+        auto keep = await(provider->put(jsonEntry(QStringLiteral("keep"), Json(1)), {}));
+        QVERIFY(keep.ok());
+        QVERIFY(await(provider->put(jsonEntry(QStringLiteral("dropped"), Json(1)), {})).ok());
+        QCOMPARE(m_server->command({"DEL", "dropped"}), QByteArray(":1")); // another client
+        const QByteArray all = ":" + QByteArray::number(kExpiring + 2);
+        QCOMPARE(m_server->command({"HLEN", "__statedeck:rev"}), all);
+        QTRY_COMPARE_WITH_TIMEOUT(m_server->command({"EXISTS", "gone:0", "gone:1499"}), QByteArray(":0"), 5000);
+
+        // Each listing sweeps one step; a bounded number of listings clean
+        // the whole hash, and the live key keeps its field and revision.
+        QByteArray left = all;
+        for (int listing = 0; listing < 10 && left != ":1"; ++listing) {
+            auto page = await(provider->list({}));
+            QVERIFY2(page.ok(), qPrintable(page.error().toString()));
+            QCOMPARE(page->entries.size(), 1);
+            const QByteArray now = m_server->command({"HLEN", "__statedeck:rev"});
+            QVERIFY2(now.mid(1).toInt() < left.mid(1).toInt() || now == ":1", now.constData());
+            left = now;
+        }
+        QCOMPARE(left, QByteArray(":1"));
+        QCOMPARE(m_server->command({"HEXISTS", "__statedeck:rev", "keep"}), QByteArray(":1"));
+        QCOMPARE(await(provider->get(QStringLiteral("keep")))->revision, keep->revision);
     }
 
     void testWatchSeesOtherTools()
@@ -417,6 +560,137 @@ private Q_SLOTS:
         QVERIFY(await(provider->remove(QStringLiteral("p:a"), {})).ok());
         QTRY_COMPARE_WITH_TIMEOUT(events.size(), 2, 10000);
         QCOMPARE(events[1].type, Event::Type::Deleted);
+
+        // The server restarts (empty: no persistence). The polling watch
+        // notices, says Resync, and then sees the state written afterwards;
+        // it used to stop polling for good after the first failed round.
+        QSignalSpy failed(watch.get(), &Watch::failed);
+        QVERIFY2(locked.restart(), qPrintable(locked.log()));
+        auto writer = open(locked.spec());
+        Result<Entry> put;
+        auto write = [&] {
+            if (!put.ok())
+                put = await(writer->put(jsonEntry(QStringLiteral("p:final"), Json{{"v", 2}}), {}));
+            return put.ok();
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(write(), 5000);
+        auto indexOf = [&](Event::Type type, qsizetype from = 0) {
+            for (qsizetype i = from; i < events.size(); ++i)
+                if (events[i].type == type)
+                    return i;
+            return qsizetype(-1);
+        };
+        auto lastValue = [&] {
+            for (qsizetype i = events.size() - 1; i >= 2; --i)
+                if (events[i].entry.key == QLatin1String("p:final"))
+                    return events[i].type == Event::Type::Deleted ? QStringLiteral("deleted")
+                                                                  : QString::fromStdString(events[i].entry.value.dump());
+            return QString();
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(indexOf(Event::Type::ResyncDone, 2) > 0, 15000);
+        QVERIFY(indexOf(Event::Type::Resync, 2) > 0);
+        QVERIFY(indexOf(Event::Type::Resync, 2) < indexOf(Event::Type::ResyncDone, 2));
+        QTRY_COMPARE_WITH_TIMEOUT(lastValue(), QStringLiteral("{\"v\":2}"), 15000);
+        QVERIFY(static_cast<redis::RedisWatch *>(watch.get())->polling());
+
+        // And it keeps polling after that.
+        QVERIFY(await(writer->put(jsonEntry(QStringLiteral("p:final"), Json{{"v", 3}}), {})).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(lastValue(), QStringLiteral("{\"v\":3}"), 10000);
+        QCOMPARE(failed.count(), 0);
+    }
+
+    // Which notify-keyspace-events flags a watch adds to the server's: none
+    // when K and every command class are on already.
+    void testMissingKeyspaceFlags_data()
+    {
+        QTest::addColumn<QByteArray>("current");
+        QTest::addColumn<QByteArray>("missing");
+        QTest::newRow("off") << QByteArray() << QByteArray("KA");
+        QTest::newRow("keyevent for expiry only") << QByteArray("xE") << QByteArray("KA");
+        QTest::newRow("keyspace, no classes") << QByteArray("K") << QByteArray("A");
+        QTest::newRow("all classes, keyevent only") << QByteArray("AE") << QByteArray("K");
+        QTest::newRow("on") << QByteArray("AK") << QByteArray();
+        QTest::newRow("on, with more") << QByteArray("AKEmn") << QByteArray();
+        QTest::newRow("classes one by one") << QByteArray("Kg$lshzxet") << QByteArray();
+        QTest::newRow("one class short") << QByteArray("Kg$lshzxt") << QByteArray("A");
+    }
+    void testMissingKeyspaceFlags()
+    {
+        QFETCH(QByteArray, current);
+        QFETCH(QByteArray, missing);
+        QCOMPARE(redis::RedisWatch::missingKeyspaceFlags(current), missing);
+    }
+
+    // A watch leaves the server's notify-keyspace-events flags as they were
+    // and only adds what it needs (other applications rely on theirs), and
+    // does not write them at all when they suffice, so a user without
+    // CONFIG SET still gets notifications there.
+    void testWatchKeepsServerKeyspaceFlags_data()
+    {
+        QTest::addColumn<QByteArray>("before");
+        QTest::addColumn<bool>("configSetAllowed");
+        QTest::addColumn<bool>("polls");
+        QTest::newRow("off") << QByteArray() << true << false;
+        QTest::newRow("another app's xE") << QByteArray("xE") << true << false;
+        QTest::newRow("another app's Kl") << QByteArray("Kl") << true << false;
+        QTest::newRow("already on, CONFIG SET forbidden") << QByteArray("AKE") << false << false;
+        QTest::newRow("off, CONFIG SET forbidden") << QByteArray() << false << true;
+    }
+    void testWatchKeepsServerKeyspaceFlags()
+    {
+        QFETCH(QByteArray, before);
+        QFETCH(bool, configSetAllowed);
+        QFETCH(bool, polls);
+        // Redis's own expansion of a flag string into the events it enables.
+        auto enabled = [](const QByteArray &flags) {
+            QSet<char> out;
+            for (char c : flags) {
+                if (c == 'A')
+                    for (char a : QByteArrayLiteral("g$lshzxetd"))
+                        out.insert(a);
+                else
+                    out.insert(c);
+            }
+            return out;
+        };
+        auto flagsNow = [&] {
+            const auto r = m_server->query({"CONFIG", "GET", "notify-keyspace-events"});
+            return r && r->size() == 2 ? r->at(1) : QByteArray("?");
+        };
+        QCOMPARE(m_server->command({"CONFIG", "SET", "notify-keyspace-events", before}), QByteArray("+OK"));
+        const QByteArray normalised = flagsNow();
+        QList<QByteArray> acl{"ACL", "SETUSER", "watcher", "reset", "on", ">w4tch", "~*", "&*", "+@all"};
+        if (!configSetAllowed)
+            acl << "-config|set";
+        QCOMPARE(m_server->command(acl), QByteArray("+OK"));
+        StoreSpec spec = m_server->spec();
+        spec.options.insert(QStringLiteral("user"), QStringLiteral("watcher"));
+        spec.options.insert(QStringLiteral("password"), QStringLiteral("w4tch"));
+        auto provider = open(spec);
+        auto watch = provider->watch(QStringLiteral("flags:"), QString());
+        QList<Event> events;
+        connect(watch.get(), &Watch::event, this, [&](const Event &e) { events << e; });
+        QSignalSpy ready(watch.get(), &Watch::ready);
+        QVERIFY(ready.wait(10000));
+        QCOMPARE(static_cast<redis::RedisWatch *>(watch.get())->polling(), polls);
+
+        const QByteArray after = flagsNow();
+        if (polls || redis::RedisWatch::missingKeyspaceFlags(normalised).isEmpty()) {
+            QCOMPARE(after, normalised); // untouched
+        } else {
+            const QSet<char> was = enabled(normalised), now = enabled(after);
+            for (char c : was)
+                QVERIFY2(now.contains(c), qPrintable(QStringLiteral("flag %1 was dropped: %2 became %3")
+                                                         .arg(QLatin1Char(c))
+                                                         .arg(QString::fromLatin1(normalised), QString::fromLatin1(after))));
+            QVERIFY2(redis::RedisWatch::missingKeyspaceFlags(after).isEmpty(), after.constData());
+        }
+        // Either way the watch works.
+        QVERIFY(await(provider->put(jsonEntry(QStringLiteral("flags:k"), Json(1)), {})).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(events.size(), 1, 10000);
+        QCOMPARE(events[0].type, Event::Type::Added);
+        watch.reset();
+        QCOMPARE(m_server->command({"ACL", "DELUSER", "watcher"}), QByteArray(":1"));
     }
 
     // issue 4's contention test: 16 processes updating one key through

@@ -694,6 +694,50 @@ private Q_SLOTS:
         }
     }
 
+    // history() reads the change log: it reaches back as far as the log
+    // does (the current value always comes from the entry itself, even when
+    // its change-log row is gone), keeps each value's encoding, labels and
+    // update time, and stops at the key's last deletion.
+    void testHistoryFromTheChangeLog()
+    {
+        SqliteProvider p(dbPath());
+        p.setHistoryLimit(5);
+        QCOMPARE(p.capabilities().keyHistory, true);
+        // h at revisions 1..4 (text at 3), then six writes of others.
+        Entry text = makeEntry(QStringLiteral("h"), Json("plain words"));
+        text.encoding = Encoding::Text;
+        text.labels.insert(QStringLiteral("owner"), QStringLiteral("ops"));
+        SD_VERIFY_OK(await(p.put(makeEntry(QStringLiteral("h"), Json{{"v", 1}}), Precondition::none())));
+        SD_VERIFY_OK(await(p.put(makeEntry(QStringLiteral("h"), Json{{"v", 2}}), Precondition::none())));
+        SD_VERIFY_OK(await(p.put(text, Precondition::none())));
+        SD_VERIFY_OK(await(p.put(makeEntry(QStringLiteral("h"), Json{{"v", 4}}), Precondition::none())));
+        auto all = await(p.history(QStringLiteral("h"), 10));
+        SD_VERIFY_OK(all);
+        QCOMPARE(all->size(), 4);
+        QCOMPARE(all->at(1).revision, QStringLiteral("3"));
+        QCOMPARE(all->at(1).encoding, Encoding::Text);
+        SD_COMPARE_JSON(all->at(1).value, Json("plain words"));
+        QCOMPARE(all->at(1).labels.value(QStringLiteral("owner")), QStringLiteral("ops"));
+        QVERIFY(all->at(1).updated.isValid());
+
+        // The log keeps the last 5 changes: after 6 more writes elsewhere,
+        // only h's current value is left.
+        for (int i = 0; i < 3; ++i)
+            SD_VERIFY_OK(await(p.put(makeEntry(QStringLiteral("o/%1").arg(i), Json(i)), Precondition::none())));
+        auto partial = await(p.history(QStringLiteral("h"), 10));
+        SD_VERIFY_OK(partial);
+        QCOMPARE(partial->size(), 2); // revisions 4 and 3 (changes 3..7 kept)
+        for (int i = 3; i < 6; ++i)
+            SD_VERIFY_OK(await(p.put(makeEntry(QStringLiteral("o/%1").arg(i), Json(i)), Precondition::none())));
+        auto current = await(p.history(QStringLiteral("h"), 10));
+        SD_VERIFY_OK(current);
+        QCOMPARE(current->size(), 1);
+        SD_COMPARE_JSON(current->at(0).value, (Json{{"v", 4}}));
+
+        auto bad = await(p.history(QStringLiteral(""), 10));
+        QCOMPARE(bad.error().kind, ErrorKind::Invalid);
+    }
+
     void testChangeLogStaysBounded()
     {
         SqliteProvider p(dbPath());

@@ -714,4 +714,56 @@ void ProviderContract::testBatchEmpty()
     QVERIFY(all->isEmpty());
 }
 
+// history(): a key's values newest first where the store keeps them
+// (capabilities().keyHistory), a clean Unsupported naming the key where it
+// does not.
+void ProviderContract::testKeyHistory()
+{
+    auto p = open();
+    QVERIFY(p);
+    const QString k = key(QStringLiteral("hist")), other = key(QStringLiteral("histother"));
+    QList<QString> revisions;
+    for (int v = 1; v <= 3; ++v) {
+        auto put = await(p->put(jsonEntry(k, Json{{"v", v}}), {}));
+        QVERIFY2(put.ok(), qPrintable(put.error().toString()));
+        revisions << put->revision;
+        // Writes to another key in between are not part of it.
+        QVERIFY(await(p->put(jsonEntry(other, Json{{"v", v}}), {})).ok());
+    }
+    auto all = await(p->history(k, 10));
+    if (!p->capabilities().keyHistory) {
+        QVERIFY(!all.ok());
+        QCOMPARE(all.error().kind, ErrorKind::Unsupported);
+        QCOMPARE(all.error().where, k);
+        return;
+    }
+    QVERIFY2(all.ok(), qPrintable(all.error().toString()));
+    QCOMPARE(all->size(), 3);
+    for (int i = 0; i < 3; ++i) {
+        QCOMPARE(all->at(i).key, k);
+        SD_COMPARE_JSON(all->at(i).value, (Json{{"v", 3 - i}}));
+        QCOMPARE(all->at(i).revision, revisions[2 - i]);
+    }
+    auto two = await(p->history(k, 2));
+    QVERIFY(two.ok());
+    QCOMPARE(two->size(), 2);
+    QCOMPARE(two->at(1).revision, revisions[1]);
+    auto one = await(p->history(k, 0)); // at least the current value
+    QVERIFY(one.ok());
+    QCOMPARE(one->size(), 1);
+
+    // A key deleted and created again shows its new life only.
+    QVERIFY(await(p->remove(k, {})).ok());
+    auto again = await(p->put(jsonEntry(k, Json{{"v", 9}}), {}));
+    QVERIFY(again.ok());
+    auto since = await(p->history(k, 10));
+    QVERIFY2(since.ok(), qPrintable(since.error().toString()));
+    QCOMPARE(since->size(), 1);
+    QCOMPARE(since->at(0).revision, again->revision);
+
+    auto missing = await(p->history(key(QStringLiteral("histnone")), 10));
+    QVERIFY(!missing.ok());
+    QCOMPARE(missing.error().kind, ErrorKind::NotFound);
+}
+
 } // namespace sd::test

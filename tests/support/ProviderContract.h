@@ -65,6 +65,7 @@ private Q_SLOTS:
     void testBatchBadItemFailsAlone_data();
     void testBatchBadItemFailsAlone();
     void testBatchEmpty();
+    void testKeyHistory();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;

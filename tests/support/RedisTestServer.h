@@ -7,6 +7,7 @@
 #include <QTcpSocket>
 
 #include <memory>
+#include <optional>
 
 namespace sd::test {
 
@@ -33,6 +34,7 @@ public:
     void kill() { m_server->kill(); }
     void stop() { m_server->stop(); }
     quint16 port() const { return m_port; }
+    qint64 processId() const { return m_server ? m_server->processId() : 0; }
     QString log() const { return m_server ? m_server->log() : QString(); }
 
     StoreSpec spec(int database = 0) const
@@ -71,6 +73,42 @@ public:
         return s.readLine().trimmed();
     }
 
+    // Runs one command synchronously and returns its whole reply: a bulk or
+    // simple string or an integer as one element, an array (of strings or
+    // integers) as its elements; nullopt on an error reply or no answer.
+    std::optional<QList<QByteArray>> query(const QList<QByteArray> &argv, const QByteArray &password = {}) const
+    {
+        QTcpSocket s;
+        s.connectToHost(QStringLiteral("127.0.0.1"), m_port);
+        if (!s.waitForConnected(5000))
+            return std::nullopt;
+        QList<QList<QByteArray>> commands;
+        if (!password.isEmpty())
+            commands << QList<QByteArray>{"AUTH", password};
+        commands << argv;
+        QByteArray out;
+        for (const QList<QByteArray> &a : commands) {
+            out += "*" + QByteArray::number(a.size()) + "\r\n";
+            for (const QByteArray &x : a)
+                out += "$" + QByteArray::number(x.size()) + "\r\n" + x + "\r\n";
+        }
+        s.write(out);
+        QByteArray buf;
+        for (int i = 0; i < 100; ++i) {
+            qsizetype pos = 0;
+            std::optional<QList<QByteArray>> reply;
+            bool complete = true;
+            for (qsizetype c = 0; c < commands.size() && complete; ++c)
+                complete = parseReply(buf, pos, &reply);
+            if (complete)
+                return reply;
+            if (!s.waitForReadyRead(5000))
+                return std::nullopt;
+            buf += s.readAll();
+        }
+        return std::nullopt;
+    }
+
     // GET through a plain socket: the bytes exactly as Redis holds them.
     QByteArray rawGet(const QByteArray &key) const
     {
@@ -93,6 +131,68 @@ public:
     }
 
 private:
+    // One RESP2 reply at `pos` in `buf`; false if it is not all there yet.
+    static bool parseReply(const QByteArray &buf, qsizetype &pos, std::optional<QList<QByteArray>> *out)
+    {
+        auto line = [&](QByteArray *text) {
+            const qsizetype eol = buf.indexOf("\r\n", pos);
+            if (eol < 0)
+                return false;
+            *text = buf.mid(pos, eol - pos);
+            pos = eol + 2;
+            return true;
+        };
+        auto bulk = [&](const QByteArray &header, QByteArray *text) {
+            const int len = header.mid(1).toInt();
+            if (len < 0) {
+                *text = QByteArray();
+                return true;
+            }
+            if (buf.size() < pos + len + 2)
+                return false;
+            *text = buf.mid(pos, len);
+            pos += len + 2;
+            return true;
+        };
+        QByteArray head;
+        if (!line(&head) || head.isEmpty())
+            return false;
+        switch (head[0]) {
+        case '+':
+        case ':':
+            *out = QList<QByteArray>{head.mid(1)};
+            return true;
+        case '-':
+            *out = std::nullopt;
+            return true;
+        case '$': {
+            QByteArray text;
+            if (!bulk(head, &text))
+                return false;
+            *out = QList<QByteArray>{text};
+            return true;
+        }
+        case '*': {
+            QList<QByteArray> items;
+            for (int i = 0, n = head.mid(1).toInt(); i < n; ++i) {
+                QByteArray header, item;
+                if (!line(&header) || header.isEmpty())
+                    return false;
+                if (header[0] == '$') {
+                    if (!bulk(header, &item))
+                        return false;
+                } else {
+                    item = header.mid(1);
+                }
+                items << item;
+            }
+            *out = items;
+            return true;
+        }
+        }
+        return false;
+    }
+
     QStringList arguments() const
     {
         return QStringList{QStringLiteral("--port"), QString::number(m_port), QStringLiteral("--bind"),

@@ -6,6 +6,11 @@
 #include <QTcpSocket>
 #include <QThread>
 
+#include <csignal>
+
+#include <sys/prctl.h>
+#include <unistd.h>
+
 namespace sd::test {
 
 quint16 freeLoopbackPort()
@@ -40,6 +45,17 @@ bool ServerProcess::start(quint16 port, int timeoutMs)
     m_process->setWorkingDirectory(m_dir.path());
     m_process->setStandardOutputFile(m_dir.filePath(QStringLiteral("server.log")), QIODevice::Append);
     m_process->setStandardErrorFile(m_dir.filePath(QStringLiteral("server.log")), QIODevice::Append);
+    // The destructor stops the server, but a test that dies (qFatal, a
+    // crash, ctest's --timeout kill) runs no destructor. The kernel then
+    // kills the server with the test: SIGKILL when the thread that started
+    // it exits, which for these fixtures is the test's main thread.
+    const pid_t parent = ::getpid();
+    m_process->setChildProcessModifier([parent] {
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        // The parent may have died between fork() and prctl().
+        if (::getppid() != parent)
+            ::_exit(127);
+    });
     m_process->start(m_program, m_arguments);
     if (!m_process->waitForStarted(timeoutMs)) {
         qWarning("cannot start %s: %s", qPrintable(m_program), qPrintable(m_process->errorString()));
@@ -82,6 +98,11 @@ void ServerProcess::kill()
     m_process->kill();
     m_process->waitForFinished(5000);
     m_process.reset();
+}
+
+qint64 ServerProcess::processId() const
+{
+    return m_process ? m_process->processId() : 0;
 }
 
 bool ServerProcess::isRunning() const

@@ -14,8 +14,10 @@ quint16 freeLoopbackPort();
 
 // A real server (redis-server, etcd, an emulator) run for a test: in its own
 // temporary directory, on loopback, stopped when this object goes away, also
-// when the test fails halfway. Its output goes to <dir>/server.log, which
-// failure messages quote.
+// when the test fails halfway. If the test process dies without running
+// destructors (qFatal, a crash, a kill by ctest --timeout), the kernel kills
+// the server too (PR_SET_PDEATHSIG). Its output goes to <dir>/server.log,
+// which failure messages quote.
 class ServerProcess {
 public:
     ServerProcess(QString program, QStringList arguments);
@@ -31,6 +33,8 @@ public:
     // SIGKILL at once, as a crash would.
     void kill();
     bool isRunning() const;
+    // The server's process id while it runs, else 0.
+    qint64 processId() const;
 
     QString directory() const { return m_dir.path(); }
     QString log() const;

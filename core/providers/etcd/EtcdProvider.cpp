@@ -19,6 +19,7 @@
 #include <QTimer>
 #include <QUuid>
 
+#include <cstring>
 #include <functional>
 
 namespace sd {
@@ -97,12 +98,84 @@ QByteArray prefixEnd(QByteArray prefix)
 
 } // namespace
 
+// Error::reason of a write whose fate is unknown: the request reached (or
+// may have reached) etcd and no answer came back, so etcd may or may not
+// have applied it. Writers settle it by reading the key back.
+const QString kOutcomeUnknown = QStringLiteral("OutcomeUnknown");
+
+// How a request may be sent again, to the next endpoint, when it got no
+// clear answer.
+enum class Resend {
+    // Reads, and writes whose repetition is harmless (lease grant, revoke and
+    // keepalive, authenticate): any missing answer moves on.
+    Always,
+    // Writes (txns): only when the request provably never reached etcd
+    // (connection refused, host not found or unreachable, TLS handshake
+    // failed, nothing written) or etcd refused it before proposing it.
+    // Otherwise the caller gets Unavailable with reason kOutcomeUnknown.
+    IfNotDelivered,
+};
+
+// Whether a request that got no HTTP answer never reached etcd whole.
+// `sends` counts the times QtNetwork wrote all of it. A refused connection,
+// an unknown or unreachable host, a failed TLS handshake or a connect that
+// timed out write nothing; but a refusal can also end QtNetwork's own
+// second try after a first send that did arrive, so the count decides, not
+// the error code.
+bool neverDelivered(int sends)
+{
+    return sends == 0;
+}
+
+// etcd answers "unavailable" both before proposing a request (nothing
+// happened) and after a proposal timed out (it may still be applied).
+bool refusedBeforeProposal(const QString &message)
+{
+    return message.contains(QLatin1String("no leader")) || message.contains(QLatin1String("too many requests"))
+           || message.contains(QLatin1String("not capable"));
+}
+
+// The body of a write, readable once. QtNetwork sends a request again on
+// its own when the connection closes while it waits for the answer
+// (QHttpNetworkConnectionChannel's reconnectAttempts), which would apply a
+// write twice; to do so it rewinds the body, and this one cannot be
+// rewound, so the reply fails with ContentReSendError instead and the
+// writer settles the write by reading the key back. (With
+// DoNotBufferUploadDataAttribute and a Content-Length QtNetwork reads the
+// device itself rather than a copy.)
+class OnceBody : public QIODevice {
+public:
+    explicit OnceBody(QByteArray data) : m_data(std::move(data)) { open(QIODevice::ReadOnly); }
+    bool isSequential() const override { return true; }
+    qint64 bytesAvailable() const override { return m_data.size() - m_pos + QIODevice::bytesAvailable(); }
+    // Refused quietly (QIODevice's own would warn about a sequential device).
+    bool seek(qint64) override { return false; }
+    bool reset() override { return false; }
+
+protected:
+    qint64 readData(char *out, qint64 max) override
+    {
+        const qint64 n = std::min<qint64>(max, m_data.size() - m_pos);
+        std::memcpy(out, m_data.constData() + m_pos, size_t(n));
+        m_pos += n;
+        return n;
+    }
+    qint64 writeData(const char *, qint64) override { return -1; }
+
+private:
+    QByteArray m_data;
+    qint64 m_pos = 0;
+};
+
 // One HTTP request in flight. Owns its reply and aborts it when destroyed
 // (when its provider goes away), answering its callback with Cancelled so
 // every future finishes.
 class Call : public QObject {
 public:
     using QObject::QObject;
+    // Whether QtNetwork wrote the whole request at least once: from then on
+    // etcd may have it.
+    int sends = 0;
     ~Call() override
     {
         if (reply) {
@@ -222,10 +295,23 @@ public:
     }
 
     // POSTs a gateway call, moving to the next endpoint when one cannot be
-    // reached, fetching a token first when auth is configured.
-    void post(const QString &path, Json body, Callback done)
+    // reached (for writes only when nothing reached etcd; see Resend),
+    // fetching a token first when auth is configured.
+    void post(const QString &path, Json body, Callback done, Resend resend = Resend::Always)
     {
-        send(path, std::make_shared<Json>(std::move(body)), std::move(done), current, 0, false, QString());
+        send(path, std::make_shared<Json>(std::move(body)), std::move(done), current, 0, false, QString(), resend);
+    }
+
+    // The answer to a write whose request may have been applied without
+    // its answer arriving.
+    Error outcomeUnknown(const QString &endpoint, const QString &why) const
+    {
+        return Error(ErrorKind::Unavailable,
+                     QStringLiteral("%1 lost the answer to a write after the request was sent (%2), so etcd may or "
+                                    "may not have applied it")
+                         .arg(endpoint, why),
+                     endpointList())
+            .withReason(kOutcomeUnknown);
     }
 
     void withToken(std::function<void(Status)> then)
@@ -257,7 +343,7 @@ public:
     }
 
     void send(const QString &path, std::shared_ptr<Json> body, Callback done, int idx, int tried, bool authRetried,
-              QString lastError)
+              QString lastError, Resend resend = Resend::Always)
     {
         const bool isAuth = path == QLatin1String("/v3/auth/authenticate");
         if (!isAuth && !opt.user.isEmpty() && token.isEmpty()) {
@@ -265,7 +351,7 @@ public:
                 if (!s.ok())
                     done(s.error());
                 else
-                    send(path, body, done, idx, tried, true, lastError);
+                    send(path, body, done, idx, tried, true, lastError, resend);
             });
             return;
         }
@@ -275,9 +361,27 @@ public:
         }
         auto *call = new Call(this);
         call->done = done;
-        call->reply = nam.post(request(idx, path, opt.requestTimeoutMs), toBytes(body->dump()));
+        QNetworkRequest req = request(idx, path, opt.requestTimeoutMs);
+        // The signal for "all of it written" is never throttled, but ask for
+        // every one so no send goes uncounted.
+        req.setAttribute(QNetworkRequest::EmitAllUploadProgressSignalsAttribute, true);
+        const QByteArray bytes = toBytes(body->dump());
+        if (resend == Resend::IfNotDelivered) {
+            req.setHeader(QNetworkRequest::ContentLengthHeader, bytes.size());
+            req.setAttribute(QNetworkRequest::DoNotBufferUploadDataAttribute, true);
+            auto *once = new OnceBody(bytes);
+            call->reply = nam.post(req, once);
+            once->setParent(call->reply); // read until the reply is done
+        } else {
+            call->reply = nam.post(req, bytes);
+        }
+        QObject::connect(call->reply, &QNetworkReply::uploadProgress, call, [call](qint64 sent, qint64 total) {
+            if (total > 0 && sent == total)
+                ++call->sends;
+        });
         QObject::connect(call->reply, &QNetworkReply::finished, call, [=, this] {
             QNetworkReply *reply = call->reply;
+            const int sends = call->sends;
             call->reply = nullptr;
             call->done = nullptr;
             reply->deleteLater();
@@ -286,10 +390,16 @@ public:
             const QString endpoint = opt.endpoints.value(idx);
             const int n = int(opt.endpoints.size());
             if (!status.isValid()) {
-                // No HTTP answer at all: this endpoint is down; try the next.
+                // No HTTP answer at all: this endpoint is down.
                 const QString why = QStringLiteral("%1: %2").arg(endpoint, reply->errorString());
+                if (resend == Resend::IfNotDelivered && !neverDelivered(sends)) {
+                    // Sending it again could apply it twice: a guarded write
+                    // would then report Conflict against itself.
+                    done(outcomeUnknown(endpoint, reply->errorString()));
+                    return;
+                }
                 if (tried + 1 < n) {
-                    send(path, body, done, (idx + 1) % n, tried + 1, authRetried, why);
+                    send(path, body, done, (idx + 1) % n, tried + 1, authRetried, why, resend);
                     return;
                 }
                 done(Error(ErrorKind::Unavailable,
@@ -309,13 +419,23 @@ public:
             const int code = int(i64(json, "code"));
             if (code == kUnauthenticated && !isAuth && !opt.user.isEmpty() && !authRetried) {
                 // Tokens expire (--auth-token-ttl); fetch a new one once.
+                // etcd checks the token before proposing anything.
                 token.clear();
-                send(path, body, done, idx, tried, true, lastError);
+                send(path, body, done, idx, tried, true, lastError, resend);
                 return;
             }
-            if (code == kUnavailable && tried + 1 < n) {
-                send(path, body, done, (idx + 1) % n, tried + 1, authRetried, endpoint);
-                return;
+            if (code == kUnavailable) {
+                const Error e = gatewayError(json, status.toInt(), endpoint);
+                if (resend == Resend::IfNotDelivered && !refusedBeforeProposal(e.message)) {
+                    // "request timed out", "leader changed": the proposal may
+                    // still be applied.
+                    done(outcomeUnknown(endpoint, e.message));
+                    return;
+                }
+                if (tried + 1 < n) {
+                    send(path, body, done, (idx + 1) % n, tried + 1, authRetried, endpoint, resend);
+                    return;
+                }
             }
             done(gatewayError(json, status.toInt(), endpoint));
         });
@@ -621,6 +741,7 @@ Capabilities EtcdProvider::capabilities() const
     caps.locks = true;
     caps.transactions = true;
     caps.watchHistory = true;
+    caps.keyHistory = true;
     return caps;
 }
 
@@ -756,6 +877,61 @@ Json failedKv(const Json &txn)
 
 } // namespace
 
+namespace etcd {
+
+bool isOutcomeUnknown(const Error &e)
+{
+    return e.reason == kOutcomeUnknown;
+}
+
+// Whether a key read back after a write whose answer was lost holds what
+// that write left: its bytes, on its lease, and a revision other than the
+// one the write started from (the precondition's, or the revision the entry
+// was read at). Someone else writing the very same bytes meanwhile cannot be
+// told apart, and is taken as this write.
+bool holdsWrite(const Json &kv, const QByteArray &bytes, const Precondition &pre, const QString &readAt, qint64 lease)
+{
+    if (kv.is_null() || unb64(member(kv, "value")) != bytes)
+        return false;
+    const QString now = QString::number(i64(kv, "mod_revision"));
+    const QString before = pre.kind == Precondition::Kind::Revision ? pre.revision : readAt;
+    if (!before.isEmpty() && now == before)
+        return false;
+    return lease == 0 || i64(kv, "lease") == lease;
+}
+
+// What a key read back shows, for a message.
+QString describeKv(const Json &kv)
+{
+    return kv.is_null() ? QStringLiteral("no such key")
+                        : QStringLiteral("it at revision %1 with another value").arg(i64(kv, "mod_revision"));
+}
+
+// The answer when reading back did not settle a write's fate.
+Error stillUnknown(const Error &why, const QString &key, const QString &seen)
+{
+    return Error(ErrorKind::Unavailable,
+                 QStringLiteral("%1; reading the key back found %2, so whether this write took effect is unknown: "
+                                "read the key and decide before writing it again")
+                     .arg(why.message, seen),
+                 key)
+        .withReason(kOutcomeUnknown);
+}
+
+// Reads `key` (at the latest revision, failing over freely: a read is safe
+// to repeat) and hands its kv (null: absent) or the read's error on.
+void readBack(Client *c, const QByteArray &key, std::function<void(Result<Json>)> then)
+{
+    c->post(QStringLiteral("/v3/kv/range"), Json{{"key", b64(key)}}, [then](Result<Json> r) {
+        if (!r.ok())
+            return then(r.error());
+        const Json &kvs = member(r.value(), "kvs");
+        then(kvs.is_array() && !kvs.empty() ? kvs[0] : Json());
+    });
+}
+
+} // namespace etcd
+
 QFuture<Result<Entry>> EtcdProvider::put(const Entry &entry, const Precondition &pre)
 {
     Promise<Result<Entry>> done;
@@ -769,20 +945,24 @@ QFuture<Result<Entry>> EtcdProvider::put(const Entry &entry, const Precondition 
     // Label "ttl" (milliseconds, as Redis's) puts the key on a new lease of
     // that many seconds, rounded up; label "lease" (as read) keeps the key on
     // its lease; neither detaches it, as etcd's put does.
+    // "ttl" = 0 writes the key without a lease, as for Redis.
     qint64 ttlSeconds = 0;
+    bool noLease = false;
     if (entry.labels.contains(QStringLiteral("ttl"))) {
         bool ok = false;
         const qint64 ms = entry.labels.value(QStringLiteral("ttl")).toLongLong(&ok);
-        if (!ok || ms <= 0) {
+        if (!ok || ms < 0) {
             done(Error(ErrorKind::Invalid,
-                       QStringLiteral("label \"ttl\" must be a positive number of milliseconds, not \"%1\"")
+                       QStringLiteral("label \"ttl\" must be a number of milliseconds (the time to live, or 0 for "
+                                      "none), not \"%1\"")
                            .arg(entry.labels.value(QStringLiteral("ttl"))),
                        entry.key));
             return done.future();
         }
         ttlSeconds = (ms + 999) / 1000;
+        noLease = ms == 0;
     }
-    const qint64 keptLease = ttlSeconds ? 0 : entry.labels.value(QStringLiteral("lease")).toLongLong();
+    const qint64 keptLease = ttlSeconds || noLease ? 0 : entry.labels.value(QStringLiteral("lease")).toLongLong();
     Json compare = Json::array();
     if (pre.kind == Precondition::Kind::Revision) {
         Result<Json> cmp = revisionCompare(key, pre.revision, entry.key);
@@ -796,6 +976,9 @@ QFuture<Result<Entry>> EtcdProvider::put(const Entry &entry, const Precondition 
     }
     Entry stored = entry;
     stored.raw = bytes;
+    stored.labels.remove(QStringLiteral("lease"));
+    if (noLease)
+        stored.labels.remove(QStringLiteral("ttl"));
     auto write = [c, key, bytes, compare, done, stored, pre](qint64 lease) mutable {
         Json request{{"key", etcd::b64(key)}, {"value", etcd::b64(bytes)}};
         if (lease)
@@ -803,12 +986,38 @@ QFuture<Result<Entry>> EtcdProvider::put(const Entry &entry, const Precondition 
         const Json body{{"compare", compare},
                         {"success", Json::array({Json{{"request_put", request}}})},
                         {"failure", Json::array({Json{{"request_range", Json{{"key", etcd::b64(key)}}}}})}};
-        c->post(QStringLiteral("/v3/kv/txn"), body, [c, done, stored, pre, lease](Result<Json> r) mutable {
-        if (!r.ok() || !etcd::flag(r.value(), "succeeded")) {
-            // A lease granted for this write alone goes back at once.
-            if (lease && stored.labels.contains(QStringLiteral("ttl")))
+        // A lease granted for this write alone goes back at once when the
+        // write did not happen (a late txn on a revoked lease fails, too).
+        const bool ownLease = lease && stored.labels.contains(QStringLiteral("ttl"));
+        auto revokeOwnLease = [c, lease, ownLease] {
+            if (ownLease)
                 c->post(QStringLiteral("/v3/lease/revoke"), Json{{"ID", std::to_string(lease)}}, [](Result<Json>) {});
+        };
+        auto written = [done, stored, lease](const QString &revision) mutable {
+            stored.revision = revision;
+            stored.updated = QDateTime::currentDateTimeUtc();
+            if (lease)
+                stored.labels.insert(QStringLiteral("lease"), QString::number(lease));
+            done(std::move(stored));
+        };
+        c->post(QStringLiteral("/v3/kv/txn"), body, [c, key, bytes, done, stored, pre, lease, revokeOwnLease,
+                                                     written](Result<Json> r) mutable {
+        if (!r.ok() && etcd::isOutcomeUnknown(r.error())) {
+            // Sending it again could apply it twice (and a guarded write
+            // would report Conflict against itself): read what etcd holds.
+            const QString readAt = stored.revision;
+            etcd::readBack(c, key, [=](Result<Json> kv) mutable {
+                if (kv.ok() && etcd::holdsWrite(kv.value(), bytes, pre, readAt, lease))
+                    return written(QString::number(etcd::i64(kv.value(), "mod_revision")));
+                revokeOwnLease();
+                done(etcd::stillUnknown(r.error(), stored.key,
+                                        kv.ok() ? etcd::describeKv(kv.value())
+                                                : QStringLiteral("nothing (%1)").arg(kv.error().message)));
+            });
+            return;
         }
+        if (!r.ok() || !etcd::flag(r.value(), "succeeded"))
+            revokeOwnLease();
         if (!r.ok()) {
             if (lease && r.error().message.contains(QLatin1String("lease not found")))
                 return done(Error(ErrorKind::Conflict,
@@ -820,12 +1029,8 @@ QFuture<Result<Entry>> EtcdProvider::put(const Entry &entry, const Precondition 
         }
         if (!etcd::flag(r.value(), "succeeded"))
             return done(preconditionError(stored.key, pre, failedKv(r.value())));
-        stored.revision = QString::number(etcd::i64(etcd::member(r.value(), "header"), "revision"));
-        stored.updated = QDateTime::currentDateTimeUtc();
-        if (lease)
-            stored.labels.insert(QStringLiteral("lease"), QString::number(lease));
-        done(std::move(stored));
-        });
+        written(QString::number(etcd::i64(etcd::member(r.value(), "header"), "revision")));
+        }, etcd::Resend::IfNotDelivered);
     };
     if (!ttlSeconds) {
         write(keptLease);
@@ -924,11 +1129,61 @@ struct BatchRun : std::enable_shared_from_this<BatchRun> {
         client->post(QStringLiteral("/v3/kv/txn"), body,
                      [self = shared_from_this(), idx, checked, round](Result<Json> r) {
                          self->answered(idx, checked, round, r);
+                     },
+                     Resend::IfNotDelivered);
+    }
+
+    // A txn whose answer was lost: read its keys back in one read-only txn.
+    // A txn applies all or nothing, so it was applied if every key holds its
+    // item's value (each answered with the revision it holds); otherwise its
+    // items are reported as of unknown outcome.
+    void readBack(const QList<qsizetype> &idx, const Error &why)
+    {
+        Json ranges = Json::array();
+        for (qsizetype i : idx)
+            ranges.push_back(Json{{"request_range", Json{{"key", etcd::b64(keys[i])}}}});
+        client->post(QStringLiteral("/v3/kv/txn"), Json{{"success", std::move(ranges)}},
+                     [self = shared_from_this(), idx, why](Result<Json> r) {
+                         QList<Json> kvs;
+                         bool applied = r.ok();
+                         for (qsizetype j = 0; applied && j < idx.size(); ++j) {
+                             const Json &responses = member(r.value(), "responses");
+                             Json kv;
+                             if (responses.is_array() && size_t(j) < responses.size()) {
+                                 const Json &found = member(member(responses[j], "response_range"), "kvs");
+                                 if (found.is_array() && !found.empty())
+                                     kv = found[0];
+                             }
+                             const BatchItem &item = self->items[idx[j]];
+                             applied = holdsWrite(kv, self->values[idx[j]], item.precondition, item.entry.revision, 0);
+                             kvs << kv;
+                         }
+                         const QDateTime now = QDateTime::currentDateTimeUtc();
+                         for (qsizetype j = 0; j < idx.size(); ++j) {
+                             const qsizetype i = idx[j];
+                             if (applied) {
+                                 Entry stored = self->items[i].entry;
+                                 stored.raw = self->values[i];
+                                 stored.revision = QString::number(i64(kvs[j], "mod_revision"));
+                                 stored.updated = now;
+                                 self->answer.results[i] = std::move(stored);
+                             } else {
+                                 self->answer.results[i] = stillUnknown(
+                                     why, self->items[i].entry.key,
+                                     r.ok() ? QStringLiteral("the batch's keys not all holding its values")
+                                            : QStringLiteral("nothing (%1)").arg(r.error().message));
+                             }
+                         }
+                         self->ended();
                      });
     }
 
     void answered(const QList<qsizetype> &idx, const QList<qsizetype> &checked, int round, const Result<Json> &r)
     {
+        if (!r.ok() && isOutcomeUnknown(r.error())) {
+            readBack(idx, r.error());
+            return;
+        }
         if (!r.ok()) {
             // A txn etcd finds too big (a lower --max-request-bytes, or a
             // lower --max-txn-ops than the option says) is split until it
@@ -1102,7 +1357,19 @@ QFuture<Status> EtcdProvider::remove(const QString &userKey, const Precondition 
     const Json body{{"compare", compare},
                     {"success", Json::array({Json{{"request_delete_range", Json{{"key", etcd::b64(key)}}}}})},
                     {"failure", Json::array({Json{{"request_range", Json{{"key", etcd::b64(key)}}}}})}};
-    c->post(QStringLiteral("/v3/kv/txn"), body, [done, userKey, pre](Result<Json> r) {
+    c->post(QStringLiteral("/v3/kv/txn"), body, [c, key, done, userKey, pre](Result<Json> r) {
+        if (!r.ok() && etcd::isOutcomeUnknown(r.error())) {
+            // The key gone is what this delete leaves.
+            etcd::readBack(c, key, [=](Result<Json> kv) {
+                if (kv.ok() && kv.value().is_null())
+                    return done(Status());
+                done(etcd::stillUnknown(r.error(), userKey,
+                                        kv.ok() ? QStringLiteral("it still there at revision %1")
+                                                      .arg(etcd::i64(kv.value(), "mod_revision"))
+                                                : QStringLiteral("nothing (%1)").arg(kv.error().message)));
+            });
+            return;
+        }
         if (!r.ok())
             return done(r.error());
         const Error missing(ErrorKind::NotFound, QStringLiteral("no key \"%1\"").arg(userKey), userKey);
@@ -1120,7 +1387,7 @@ QFuture<Status> EtcdProvider::remove(const QString &userKey, const Precondition 
                    QStringLiteral("\"%1\" changed: expected revision %2, found revision %3; read it again and retry")
                        .arg(userKey, pre.revision, QString::number(etcd::i64(kv, "mod_revision"))),
                    userKey));
-    });
+    }, etcd::Resend::IfNotDelivered);
     return done.future();
 }
 
@@ -1158,7 +1425,32 @@ QFuture<Result<Lock>> EtcdProvider::lock(const QString &name, std::chrono::milli
                                                                        {"value", etcd::b64(owner.toUtf8())},
                                                                        {"lease", std::to_string(lease)}}}}})},
                     {"failure", Json::array({Json{{"request_range", Json{{"key", etcd::b64(key)}}}}})}};
-                c->post(QStringLiteral("/v3/kv/txn"), body, [c, done, name, owner, lease, seconds](Result<Json> r) {
+                c->post(QStringLiteral("/v3/kv/txn"), body, [c, done, name, owner, key, lease, seconds](Result<Json> r) {
+                    auto held = [done, name, owner, seconds](quint64 token) {
+                        Lock l;
+                        l.name = name;
+                        l.owner = owner;
+                        l.fencingToken = token;
+                        l.expires = QDateTime::currentDateTimeUtc().addSecs(seconds);
+                        done(std::move(l));
+                    };
+                    if (!r.ok() && etcd::isOutcomeUnknown(r.error())) {
+                        // Ours if the key holds our name on our lease; the
+                        // revision that created it is the fencing token.
+                        etcd::readBack(c, key, [=](Result<Json> kv) {
+                            if (kv.ok() && !kv.value().is_null() && etcd::i64(kv.value(), "lease") == lease
+                                && etcd::unb64(etcd::member(kv.value(), "value")) == owner.toUtf8())
+                                return held(quint64(etcd::i64(kv.value(), "create_revision")));
+                            // Revoking the lease settles it: a txn still on
+                            // its way fails, a key already made goes away.
+                            c->post(QStringLiteral("/v3/lease/revoke"), Json{{"ID", std::to_string(lease)}},
+                                    [](Result<Json>) {});
+                            done(Error(ErrorKind::Unavailable,
+                                       QStringLiteral("%1; the lock was not taken; try again").arg(r.error().message),
+                                       name));
+                        });
+                        return;
+                    }
                     if (!r.ok() || !etcd::flag(r.value(), "succeeded")) {
                         // Not ours: give the lease back at once.
                         c->post(QStringLiteral("/v3/lease/revoke"), Json{{"ID", std::to_string(lease)}},
@@ -1173,13 +1465,8 @@ QFuture<Result<Lock>> EtcdProvider::lock(const QString &name, std::chrono::milli
                                               .arg(name, holder.isEmpty() ? QStringLiteral("another client") : holder),
                                           name));
                     }
-                    Lock l;
-                    l.name = name;
-                    l.owner = owner;
-                    l.fencingToken = quint64(etcd::i64(etcd::member(r.value(), "header"), "revision"));
-                    l.expires = QDateTime::currentDateTimeUtc().addSecs(seconds);
-                    done(std::move(l));
-                });
+                    held(quint64(etcd::i64(etcd::member(r.value(), "header"), "revision")));
+                }, etcd::Resend::IfNotDelivered);
             });
     return done.future();
 }
@@ -1199,7 +1486,23 @@ QFuture<Status> EtcdProvider::unlock(const Lock &lock)
                                  Json{{"request_delete_range", Json{{"key", etcd::b64(key)}}}}})},
         {"failure", Json::array({Json{{"request_range", Json{{"key", etcd::b64(key)}}}}})}};
     const QString name = lock.name;
-    c->post(QStringLiteral("/v3/kv/txn"), body, [c, done, name](Result<Json> r) {
+    c->post(QStringLiteral("/v3/kv/txn"), body, [c, done, name, key, lock](Result<Json> r) {
+        if (!r.ok() && etcd::isOutcomeUnknown(r.error())) {
+            // Released if the key is no longer this lock's. Its lease then
+            // holds no key and runs out by itself.
+            etcd::readBack(c, key, [=](Result<Json> kv) {
+                if (kv.ok()
+                    && (kv.value().is_null() || quint64(etcd::i64(kv.value(), "create_revision")) != lock.fencingToken))
+                    return done(Status());
+                done(Error(ErrorKind::Unavailable,
+                           kv.ok() ? QStringLiteral("%1; the lock is still held by this holder: unlock it again")
+                                         .arg(r.error().message)
+                                   : QStringLiteral("%1; reading the lock back failed too (%2)")
+                                         .arg(r.error().message, kv.error().message),
+                           name));
+            });
+            return;
+        }
         if (!r.ok())
             return done(r.error());
         const Json kv = failedKv(r.value());
@@ -1219,7 +1522,7 @@ QFuture<Status> EtcdProvider::unlock(const Lock &lock)
             // The key is gone already; a lease that expired meanwhile is fine.
             done(revoked.ok() || revoked.error().kind == ErrorKind::NotFound ? Status() : Status(revoked.error()));
         });
-    });
+    }, etcd::Resend::IfNotDelivered);
     return done.future();
 }
 

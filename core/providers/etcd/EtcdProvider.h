@@ -68,8 +68,12 @@ struct EtcdOptions {
 // and value (owner) are still ours, then revokes the lease.
 //
 // Endpoints: a connection failure (refused, host not found, timeout, closed)
-// or an etcd "unavailable" answer moves on to the next endpoint; the one that
-// answers is remembered. With user/password, a token from
+// or an etcd "unavailable" answer moves a read on to the next endpoint; the
+// one that answers is remembered. A write (txn) moves on only when it never
+// reached etcd; when its answer is lost after it was sent, the key is read
+// back: if it holds what the write would have left, the write is reported
+// done, else Unavailable with reason "OutcomeUnknown" (sending it again
+// could apply it twice, or report Conflict against itself). With user/password, a token from
 // /v3/auth/authenticate goes in the Authorization header and is fetched again
 // when etcd says it is invalid or expired.
 class EtcdProvider : public Provider {
@@ -107,7 +111,7 @@ public:
     // at the compaction point, at a revision where the key did not exist
     // (history before a delete is not followed), or at `limit`. Each entry's
     // revision is its mod_revision. NotFound if the key does not exist now.
-    QFuture<Result<QList<Entry>>> history(const QString &key, int limit);
+    QFuture<Result<QList<Entry>>> history(const QString &key, int limit) override;
 
     // The endpoint requests go to first (the one that answered last).
     QString currentEndpoint() const;

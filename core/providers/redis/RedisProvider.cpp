@@ -54,7 +54,8 @@ return out
 constexpr qsizetype kGetChunk = 256;
 
 // Checks the precondition and writes, atomically.
-// ARGV: mode (none|absent|rev), expected revision, value, ttl ms or ''.
+// ARGV: mode (none|absent|rev), expected revision, value, ttl: ms, '' to
+// keep the key's TTL, '0' to remove it (a SET without options, like PERSIST).
 const QByteArray kPutScript = QByteArrayLiteral(R"lua(
 local t = redis.call('TYPE', KEYS[1]).ok
 local cur = '0'
@@ -67,10 +68,12 @@ end
 if t ~= 'none' and t ~= 'string' then return {'type', t} end
 local n = redis.call('INCR', KEYS[3])
 redis.call('HSET', KEYS[2], KEYS[1], n)
-if ARGV[4] ~= '' then
-  redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
-else
+if ARGV[4] == '' then
   redis.call('SET', KEYS[1], ARGV[3], 'KEEPTTL')
+elseif ARGV[4] == '0' then
+  redis.call('SET', KEYS[1], ARGV[3])
+else
+  redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
 end
 return {'ok', tostring(n), redis.call('PTTL', KEYS[1])}
 )lua");
@@ -115,13 +118,14 @@ for i = 1, n do
     revs[#revs + 1] = k
     revs[#revs + 1] = rev
     local left = -1
-    if ttl ~= '' then
+    if ttl ~= '' and ttl ~= '0' then
       redis.call('SET', k, ARGV[a + 3], 'PX', ttl)
       left = tonumber(ttl)
-    elseif s == 'string' then
+    elseif s == 'string' and ttl == '' then
       redis.call('SET', k, ARGV[a + 3], 'KEEPTTL')
       left = redis.call('PTTL', k)
     else
+      -- new keys, and ttl '0': MSET, like SET, leaves no TTL
       plain[#plain + 1] = k
       plain[#plain + 1] = ARGV[a + 3]
     end
@@ -151,6 +155,29 @@ redis.call('HDEL', KEYS[2], KEYS[1])
 redis.call('INCR', KEYS[3])
 return {'ok'}
 )lua");
+
+// One bounded step of the sweep that drops fields of __statedeck:rev whose
+// key is gone: expired, evicted or deleted by another client, none of which
+// runs the remove script. KEYS: the revision hash, the sweep's HSCAN cursor
+// (kept in Redis so short-lived processes such as statedeckctl carry it on).
+// ARGV: HSCAN COUNT. Atomic like every script, so a put cannot slip between
+// the EXISTS and the HDEL. Returns how many fields it dropped.
+const QByteArray kSweepScript = QByteArrayLiteral(R"lua(
+local cursor = redis.call('GET', KEYS[2]) or '0'
+local r = redis.call('HSCAN', KEYS[1], cursor, 'COUNT', ARGV[1])
+local fields, dead = r[2], {}
+for i = 1, #fields, 2 do
+  if redis.call('EXISTS', fields[i]) == 0 then dead[#dead + 1] = fields[i] end
+end
+for i = 1, #dead, 500 do
+  redis.call('HDEL', KEYS[1], unpack(dead, i, math.min(i + 499, #dead)))
+end
+if r[1] == '0' then redis.call('DEL', KEYS[2]) else redis.call('SET', KEYS[2], r[1]) end
+return #dead
+)lua");
+const QByteArray kSweepKey = QByteArrayLiteral("__statedeck:sweep");
+// Fields checked per listing: about a millisecond of server time.
+constexpr int kSweepCount = 1000;
 
 // KEYS: lock, fence counter. ARGV: token, ttl ms.
 const QByteArray kLockScript = QByteArrayLiteral(R"lua(
@@ -424,6 +451,13 @@ QFuture<Result<ListPage>> RedisProvider::list(const ListOptions &options)
     const QByteArray prefix = options.prefix.toUtf8();
     const bool withValue = !options.keysOnly;
     Connection *conn = m_conn;
+    if (options.cursor.isEmpty()) {
+        // Every listing advances the sweep of stale revision fields by one
+        // bounded step, pipelined ahead of the SCAN. It is housekeeping: a
+        // user who may not write (a read-only replica, an ACL) still lists.
+        conn->command(eval(kSweepScript, {kRevKey, kSweepKey}, {QByteArray::number(kSweepCount)}),
+                      [](const Result<Reply> &) {});
+    }
     auto step = std::make_shared<std::function<void(QByteArray, int)>>();
     *step = [=](QByteArray cur, int skipHere) {
         scanBatch(conn, cur, prefix, [=](auto r) {
@@ -512,8 +546,11 @@ Result<PutArgs> preparePut(const Entry &entry, const Precondition &pre, const Ca
     if (entry.labels.contains(QStringLiteral("ttl"))) {
         bool ok = false;
         const qint64 ms = entry.labels.value(QStringLiteral("ttl")).toLongLong(&ok);
-        if (!ok || ms <= 0)
-            return Error(ErrorKind::Invalid, QStringLiteral("label \"ttl\" must be a positive number of milliseconds"),
+        if (!ok || ms < 0)
+            return Error(ErrorKind::Invalid,
+                         QStringLiteral("label \"ttl\" must be a number of milliseconds: the time to live, or 0 to "
+                                        "remove it; not \"%1\"")
+                             .arg(entry.labels.value(QStringLiteral("ttl"))),
                          entry.key);
         a.ttl = QByteArray::number(ms);
     }

@@ -25,9 +25,13 @@ namespace sd {
 //   Revisions are never reused, even after a delete and re-create.
 // - put/remove check their precondition and write in one Lua script (EVAL),
 //   so a concurrent writer gets Conflict, never a lost update;
+//   Fields of keys that vanished without statedeck (expired, evicted,
+//   deleted by another client) are dropped by a bounded sweep (HSCAN of
+//   1000 fields, its cursor in `__statedeck:sweep`) at the start of every
+//   listing.
 // - TTL: label `ttl` holds the remaining time to live in milliseconds on
-//   read; a put with label `ttl` sets it (PX), without it keeps the key's TTL
-//   (KEEPTTL);
+//   read; a put with label `ttl` sets it (PX), `ttl` = 0 removes it (like
+//   PERSIST), and a put without the label keeps the key's TTL (KEEPTTL);
 // - locks: `__statedeck:lock:<name>` set with `SET key token NX PX ttl`
 //   (in a script that also INCRs `__statedeck:fence:<name>`, the fencing
 //   token); unlock and renew() check the token in a script.

@@ -20,11 +20,19 @@ public:
     RedisWatch(ConnectionOptions options, QString prefix, bool resync, QObject *parent = nullptr);
     ~RedisWatch() override;
 
-    // For tests: whether the server refused CONFIG SET and we poll.
+    // For tests: whether the server refused CONFIG and we poll.
     bool polling() const { return m_polling; }
+
+    // The notify-keyspace-events flags a watch must add to the server's
+    // `current` ones to see every change: K (keyspace channel) and A (every
+    // command class) if they are missing. Empty when nothing is, so the
+    // server's setting is left alone; else the watch sets current + this.
+    static QByteArray missingKeyspaceFlags(const QByteArray &current);
 
 private:
     void connectSubscriber();
+    void subscribe(int gen);
+    void startPolling(const QByteArray &why);
     void onSubscribed();
     void onLost(const Error &e);
     void onNotification(const QByteArray &key);
@@ -41,6 +49,7 @@ private:
     bool m_readySent = false;
     bool m_syncing = false;
     bool m_polling = false;
+    bool m_failed = false;      // failed() was emitted: nothing more happens
     int m_generation = 0;       // bumped on every reconnect: stale callbacks drop out
     QList<QByteArray> m_queue;  // notifications that came while a snapshot ran
     QHash<QByteArray, QString> m_known; // key -> last revision delivered

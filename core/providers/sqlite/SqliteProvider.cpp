@@ -264,6 +264,7 @@ public:
     Result<QList<Result<Entry>>> putBatch(const QList<BatchItem> &items, int historyLimit);
     Status remove(const QString &key, const Precondition &pre, int historyLimit);
     Result<PollResult> poll(const QString &prefix, std::optional<qint64> from);
+    Result<QList<Entry>> history(const QString &key, int limit);
     Result<Lock> lock(const QString &name, const QString &owner, qint64 ttlMs);
     Status unlock(const Lock &lock);
     Result<Lock> renew(const Lock &lock, qint64 ttlMs);
@@ -999,6 +1000,47 @@ Result<PollResult> Connection::poll(const QString &prefix, std::optional<qint64>
     });
 }
 
+// The current entry, then the change log's earlier rows for the key, newest
+// first, until a deletion or the end of the log. One read transaction, so
+// a write in between cannot splice two histories together.
+Result<QList<Entry>> Connection::history(const QString &key, int limit)
+{
+    const QByteArray k = key.toUtf8();
+    return transact(Mode::Read, [&] {
+        QList<Entry> out;
+        qint64 current = 0;
+        {
+            Query q = prepare("SELECT encoding, revision, updated, labels, value FROM entries WHERE key = ?1");
+            q.bindText(1, k);
+            if (!next(q))
+                throw Failure{Error(ErrorKind::NotFound, QStringLiteral("the key does not exist"), keyWhere(key))};
+            out << entryFromRow(q, 0, key, true);
+            current = q.integer(1);
+        }
+        // The log has no index on key: at most 10,000 rows are walked,
+        // newest first, and the walk stops at the limit.
+        Query q = prepare("SELECT revision, type, encoding, updated, labels, value FROM changes "
+                          "WHERE key = ?1 AND revision < ?2 ORDER BY revision DESC LIMIT ?3");
+        q.bindText(1, k);
+        q.bind(2, current);
+        q.bind(3, limit - 1);
+        while (out.size() < limit && next(q)) {
+            if (q.integer(1) == ChangeDeleted)
+                break;
+            Entry e;
+            e.key = key;
+            e.revision = QString::number(q.integer(0));
+            e.encoding = encodingOf(q.text(2), key);
+            e.updated = QDateTime::fromMSecsSinceEpoch(q.integer(3), Qt::UTC);
+            e.labels = labelsFromJson(q.bytes(4));
+            e.raw = q.bytes(5);
+            e.value = decodeOrThrow(e.raw, e.encoding, key);
+            out << std::move(e);
+        }
+        return out;
+    });
+}
+
 Result<Lock> Connection::lock(const QString &name, const QString &owner, qint64 ttlMs)
 {
     const QByteArray n = name.toUtf8();
@@ -1316,7 +1358,16 @@ Capabilities SqliteProvider::capabilities() const
     caps.locks = true;
     caps.transactions = true;
     caps.watchHistory = true;
+    caps.keyHistory = true;
     return caps;
+}
+
+QFuture<Result<QList<Entry>>> SqliteProvider::history(const QString &key, int limit)
+{
+    if (Status valid = validateKey(key, capabilities()); !valid)
+        return readyFuture(Result<QList<Entry>>(valid.error()));
+    sqlite::Shared *s = m_shared.get();
+    return sqlite::submit(s, [s, key, limit = std::max(1, limit)] { return s->conn.history(key, limit); });
 }
 
 QFuture<Result<ListPage>> SqliteProvider::list(const ListOptions &options)

@@ -65,6 +65,10 @@ public:
     QFuture<Result<Lock>> lock(const QString &name, std::chrono::milliseconds ttl) override;
     QFuture<Status> unlock(const Lock &lock) override;
     QFuture<Result<Lock>> renew(const Lock &lock, std::chrono::milliseconds ttl) override;
+    // From the change log, which keeps values: the current entry and its
+    // earlier values still in the log (the last 10,000 changes of the whole
+    // store, at most 64 MiB), back to the key's last deletion.
+    QFuture<Result<QList<Entry>>> history(const QString &key, int limit) override;
 
 private:
     // Shared with the watches, which may outlive the provider.
