@@ -193,6 +193,46 @@ private Q_SLOTS:
 
     // openProvider builds one from a spec with a fallback (a seed 004
     // state_management block with `fallback: file`).
+    void testLockRenewedOnTheActiveStore_data()
+    {
+        QTest::addColumn<bool>("primaryDown");
+        QTest::newRow("primary up") << false;
+        QTest::newRow("on the fallback") << true;
+    }
+    void testLockRenewedOnTheActiveStore()
+    {
+        QFETCH(bool, primaryDown);
+        const QString journal = m_dir.filePath(QStringLiteral("journal-%1.jsonl").arg(++m_case));
+        auto p = open(m_redis->spec(2), yamlSpec(QStringLiteral("fb%1").arg(m_case)), journal);
+        if (primaryDown)
+            m_redis->stop();
+        auto held = await(p->lock(QStringLiteral("deploy"), std::chrono::seconds(30)));
+        QVERIFY2(held.ok(), qPrintable(held.error().toString()));
+        QCOMPARE(p->onFallback(), primaryDown);
+        auto renewed = await(p->renew(held.value(), std::chrono::seconds(30)));
+        QVERIFY2(renewed.ok(), qPrintable(renewed.error().toString()));
+        QCOMPARE(renewed->fencingToken, held->fencingToken);
+        QVERIFY(await(p->unlock(renewed.value())).ok());
+    }
+
+    void testHistoryFromThePrimary()
+    {
+        const QString journal = m_dir.filePath(QStringLiteral("journal-%1.jsonl").arg(++m_case));
+        StoreSpec sqlite;
+        sqlite.backend = QStringLiteral("sqlite");
+        sqlite.options.insert(QStringLiteral("path"), m_dir.filePath(QStringLiteral("h%1.db").arg(m_case)));
+        auto p = open(sqlite, yamlSpec(QStringLiteral("fb%1").arg(m_case)), journal);
+        QVERIFY(p->capabilities().keyHistory);
+        for (int v = 1; v <= 3; ++v)
+            QVERIFY(await(p->put(json(QStringLiteral("app/a"), Json{{"v", v}}), {})).ok());
+        auto versions = await(p->history(QStringLiteral("app/a"), 10));
+        QVERIFY2(versions.ok(), qPrintable(versions.error().toString()));
+        QCOMPARE(versions->size(), 3);
+        SD_COMPARE_JSON(versions->first().value, (Json{{"v", 3}}));
+        SD_COMPARE_JSON(versions->last().value, (Json{{"v", 1}}));
+        QCOMPARE(versions->first().key, QStringLiteral("app/a"));
+    }
+
     void testOpenedFromSpec()
     {
         StoreSpec spec = m_redis->spec(3);

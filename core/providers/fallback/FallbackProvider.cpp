@@ -422,6 +422,25 @@ QFuture<Result<Entry>> FallbackProvider::get(const QString &key)
     });
 }
 
+// On the fallback, the history is the fallback's (Unsupported where it keeps
+// none), under the primary's key.
+QFuture<Result<QList<Entry>>> FallbackProvider::history(const QString &key, int limit)
+{
+    return route<Result<QList<Entry>>>([this, key, limit](bool fb) -> QFuture<Result<QList<Entry>>> {
+        if (!fb)
+            return m_primary->history(key, limit);
+        Result<QString> k = toFallbackKey(key);
+        if (!k.ok())
+            return readyFuture(Result<QList<Entry>>(k.error()));
+        return m_fallback->history(k.value(), limit).then(this, [key](Result<QList<Entry>> versions) {
+            if (versions.ok())
+                for (Entry &e : versions.value())
+                    e.key = key;
+            return versions;
+        });
+    });
+}
+
 QFuture<Result<Entry>> FallbackProvider::put(const Entry &entry, const Precondition &pre)
 {
     return route<Result<Entry>>([this, entry, pre](bool fb) -> QFuture<Result<Entry>> {

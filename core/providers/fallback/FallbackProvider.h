@@ -81,6 +81,7 @@ public:
     QFuture<Result<Lock>> lock(const QString &name, std::chrono::milliseconds ttl) override;
     QFuture<Status> unlock(const Lock &lock) override;
     QFuture<Result<Lock>> renew(const Lock &lock, std::chrono::milliseconds ttl) override;
+    QFuture<Result<QList<Entry>>> history(const QString &key, int limit) override;
 
     // The journal for a primary and fallback (their describe()):
     // <stateDirectory>/fallback/<first 16 hex of SHA-256(primary, fallback)>.jsonl
