@@ -226,9 +226,15 @@ private Q_SLOTS:
         watch.setProcessEnvironment(env());
         watch.start(m_ctl, store + QStringList{"watch", "--count", "1", "-o", "yaml", "--timeout", "30"});
         QVERIFY(watch.waitForStarted());
-        // The watch reports ready on stderr only on a terminal: write until seen.
+        // The watch reports ready on stderr only on a terminal: write until
+        // seen, a new value each time (a file store reports only changes of
+        // content, and the watch may not have started on the first write).
         Run put;
-        QTRY_VERIFY_WITH_TIMEOUT((put = ctl(store + QStringList{"put", "cfg", "-", "-o", "json"}, "{\"a\":1}")).code == 0
+        int attempt = 0;
+        QTRY_VERIFY_WITH_TIMEOUT((put = ctl(store + QStringList{"put", "cfg", "-", "-o", "json"},
+                                            QByteArray("{\"a\":") + QByteArray::number(++attempt) + '}'))
+                                         .code
+                                     == 0
                                      && (watch.state() == QProcess::NotRunning || watch.waitForFinished(500)),
                                  30000);
         const QByteArray out = watch.readAllStandardOutput();
