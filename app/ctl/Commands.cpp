@@ -174,10 +174,14 @@ struct Lister {
 
     void finish(int code)
     {
-        if (ctx->format == Format::Json && !ctx->valueOnly)
-            printOut(firstJson ? QByteArray("[]\n") : QByteArray("\n]\n"));
-        else if (ctx->format == Format::Yaml && seen == 0)
-            printOut("[]\n");
+        // A listing that failed is not closed: an empty "[]" would read as
+        // "no keys", and a closed partial array as the whole list.
+        if (code == ExitOk) {
+            if (ctx->format == Format::Json && !ctx->valueOnly)
+                printOut(firstJson ? QByteArray("[]\n") : QByteArray("\n]\n"));
+            else if (ctx->format == Format::Yaml && seen == 0)
+                printOut("[]\n");
+        }
         Done d = done;
         delete this;
         d(code);
