@@ -274,7 +274,9 @@ private:
         log::debug(QStringLiteral("kube.retry"), {{QStringLiteral("request"), describeRequest(m_req.info)},
                                                   {QStringLiteral("attempt"), m_attempt},
                                                   {QStringLiteral("waitMs"), qint64(wait.count())}});
-        QTimer::singleShot(wait, this, [this] { start(); });
+        // Precise: Qt's default for waits of 2 s and more is a coarse timer,
+        // which may fire 5% early, before the Retry-After the server asked for.
+        QTimer::singleShot(wait, Qt::PreciseTimer, this, [this] { start(); });
         return true;
     }
 
@@ -802,7 +804,9 @@ struct KubeWatch::Private {
     void handleLine(const QByteArray &line);
     void relist();
     void relistPage(const QString &continueToken, const QString &snapshotRv);
-    void backoff(const Error &why);
+    // Waits before trying again: the server's Retry-After when it gave one,
+    // else an exponential backoff up to 5 s.
+    void backoff(const Error &why, int retryAfterSeconds = -1);
     void fail(const Error &e);
 };
 
@@ -818,6 +822,8 @@ KubeWatch::KubeWatch(KubeClient *client, Resource resource, QString ns, WatchOpt
     d->info = infoFor(QStringLiteral("watch"), d->res, d->ns, QString());
     d->retry = new QTimer(this);
     d->retry->setSingleShot(true);
+    // Never before a Retry-After: a coarse timer may fire 5% early.
+    d->retry->setTimerType(Qt::PreciseTimer);
     // Starting from the event loop lets the caller connect its slots first.
     QTimer::singleShot(0, this, [this] { d->start(); });
 }
@@ -1030,19 +1036,20 @@ void KubeWatch::Private::onFinished()
     }
     if (status == 429 || status >= 500) {
         ++reconnects;
-        return backoff(e.error);
+        return backoff(e.error, e.retryAfterSeconds);
     }
     fail(e.error);
 }
 
-void KubeWatch::Private::backoff(const Error &why)
+void KubeWatch::Private::backoff(const Error &why, int retryAfterSeconds)
 {
     if (!failingSince.isValid())
         failingSince.start();
     // Give up after a minute of failures in a row: the consumer is told, not left waiting.
     if (failingSince.elapsed() > 60000)
         return fail(why);
-    const int ms = std::min(5000, 100 * (1 << std::min(failures, 6)));
+    const int ms = retryAfterSeconds >= 0 ? 1000 * std::min(retryAfterSeconds, 10)
+                                          : std::min(5000, 100 * (1 << std::min(failures, 6)));
     ++failures;
     log::info(QStringLiteral("kube.watch_retry"),
               {{QStringLiteral("resource"), res.resource}, {QStringLiteral("waitMs"), ms}, {QStringLiteral("reason"), why.message}});

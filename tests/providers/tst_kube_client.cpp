@@ -243,21 +243,93 @@ private Q_SLOTS:
         QCOMPARE(pending.result().error().kind, ErrorKind::Cancelled);
     }
 
-    // 429 and 503 wait for Retry-After; other 5xx back off, for idempotent
-    // requests only; the budget is bounded.
+    // 429 (too many requests) and 503 (unavailable, as an API server that
+    // is starting or a proxy in front of it answers) wait for Retry-After,
+    // then try again; when the retries run out the server's reason is kept.
+    void testRetryAfter_data()
+    {
+        QTest::addColumn<int>("status");
+        QTest::addColumn<int>("retryAfter");
+        QTest::addColumn<int>("retries");      // the client's budget
+        QTest::addColumn<bool>("recovers");    // the server answers 200 on the second try
+        QTest::addColumn<int>("kind");         // ErrorKind when it does not
+        QTest::newRow("429, Retry-After: 1") << 429 << 1 << 3 << true << int(ErrorKind::RateLimited);
+        QTest::newRow("503, Retry-After: 1") << 503 << 1 << 3 << true << int(ErrorKind::Unavailable);
+        QTest::newRow("503, Retry-After: 2") << 503 << 2 << 3 << true << int(ErrorKind::Unavailable);
+        QTest::newRow("503 until the budget is spent") << 503 << 1 << 1 << false << int(ErrorKind::Unavailable);
+        QTest::newRow("429 until the budget is spent") << 429 << 1 << 1 << false << int(ErrorKind::RateLimited);
+    }
+
+    void testRetryAfter()
+    {
+        QFETCH(int, status);
+        QFETCH(int, retryAfter);
+        QFETCH(int, retries);
+        QFETCH(bool, recovers);
+        QFETCH(int, kind);
+        const QByteArray reason = status == 429 ? "TooManyRequests" : "ServiceUnavailable";
+        const QByteArray refusal = httpResponse(
+            status, status == 429 ? "Too Many Requests" : "Service Unavailable",
+            R"({"kind":"Status","status":"Failure","message":"the server is busy, try later","reason":")" + reason
+                + R"(","code":)" + QByteArray::number(status) + "}",
+            "Retry-After: " + QByteArray::number(retryAfter) + "\r\n");
+        CannedHttpServer server(recovers ? QList<QByteArray>{refusal, httpResponse(200, "OK", kOkBody)} : QList<QByteArray>{refusal});
+        QVERIFY(server.listen());
+        auto client = plainClient(server.url());
+        client->setRetryPolicy(retries, std::chrono::milliseconds(50));
+        auto r = await(client->get(Resource::configMaps(), QStringLiteral("ns"), QStringLiteral("x")), 30000);
+        QCOMPARE(server.arrivals().size(), recovers ? 2 : retries + 1);
+        const QList<qint64> t = server.arrivals();
+        for (int i = 1; i < t.size(); ++i)
+            QVERIFY2(t[i] - t[i - 1] >= retryAfter * 1000 - 50,
+                     qPrintable(QStringLiteral("retry %1 came %2 ms after the answer that said Retry-After: %3")
+                                    .arg(i)
+                                    .arg(t[i] - t[i - 1])
+                                    .arg(retryAfter)));
+        if (recovers) {
+            QVERIFY2(r.ok(), qPrintable(r.error().toString()));
+            return;
+        }
+        QVERIFY(!r.ok());
+        QCOMPARE(int(r.error().kind), kind);
+        QVERIFY2(r.error().message.contains(QLatin1String("the server is busy, try later")), qPrintable(r.error().toString()));
+    }
+
+    // A watch the server turns away with 429 or 503 reopens no sooner than
+    // its Retry-After, then streams as usual.
+    void testWatchRetryAfter_data()
+    {
+        QTest::addColumn<int>("status");
+        QTest::newRow("429") << 429;
+        QTest::newRow("503") << 503;
+    }
+
+    void testWatchRetryAfter()
+    {
+        QFETCH(int, status);
+        const QByteArray refusal = httpResponse(
+            status, status == 429 ? "Too Many Requests" : "Service Unavailable",
+            R"({"kind":"Status","status":"Failure","message":"the server is busy, try later","code":)"
+                + QByteArray::number(status) + "}",
+            "Retry-After: 2\r\n");
+        const QByteArray added = R"({"type":"ADDED","object":)" + kOkBody + "}\n";
+        CannedHttpServer server({refusal, httpResponse(200, "OK", added)});
+        QVERIFY(server.listen());
+        auto client = plainClient(server.url());
+        WatchOptions wo;
+        wo.resourceVersion = QStringLiteral("5"); // opens the stream at once, no list first
+        auto watch = client->watch(Resource::configMaps(), QStringLiteral("ns"), wo);
+        QSignalSpy events(watch.get(), &KubeWatch::event);
+        QVERIFY(events.wait(10000));
+        const QList<qint64> t = server.arrivals();
+        QVERIFY(t.size() >= 2);
+        QVERIFY2(t[1] - t[0] >= 1950, qPrintable(QStringLiteral("the watch came back %1 ms after Retry-After: 2").arg(t[1] - t[0])));
+        QCOMPARE(events.first().first().value<WatchEvent>().type, WatchEvent::Type::Added);
+    }
+
+    // Other 5xx back off, for idempotent requests only; the budget is bounded.
     void testRetries()
     {
-        const QByteArray busy = httpResponse(429, "Too Many Requests",
-                                             R"({"kind":"Status","message":"slow down","reason":"TooManyRequests","code":429})",
-                                             "Retry-After: 1\r\n");
-        CannedHttpServer throttled({busy, httpResponse(200, "OK", kOkBody)});
-        QVERIFY(throttled.listen());
-        auto client = plainClient(throttled.url());
-        auto r = await(client->get(Resource::configMaps(), QStringLiteral("ns"), QStringLiteral("x")));
-        QVERIFY2(r.ok(), qPrintable(r.error().toString()));
-        QCOMPARE(throttled.arrivals().size(), 2);
-        QVERIFY2(throttled.arrivals().at(1) - throttled.arrivals().at(0) >= 950, "Retry-After: 1 was not honoured");
-
         const QByteArray down = httpResponse(500, "Internal Server Error",
                                              R"({"kind":"Status","message":"etcdserver: leader changed","code":500})");
         CannedHttpServer failing({down});
