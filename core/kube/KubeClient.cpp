@@ -782,6 +782,10 @@ struct KubeWatch::Private {
     QString ns;
     WatchOptions opt;
     QString rv;
+    // A connection pool of the watch's own: a stream holds its connection
+    // for minutes, and six of them would take every HTTP/1.1 connection
+    // Qt opens to a host, stalling the client's other requests.
+    QNetworkAccessManager *nam = nullptr;
     QPointer<QNetworkReply> reply;
     QByteArray buffer;
     QList<QSslError> sslErrors;
@@ -831,6 +835,13 @@ KubeWatch::KubeWatch(KubeClient *client, Resource resource, QString ns, WatchOpt
 KubeWatch::~KubeWatch()
 {
     d->closeReply();
+    if (d->nam) {
+        // Replies still waiting for deleteLater go with their manager, silently.
+        const auto replies = d->nam->findChildren<QNetworkReply *>();
+        for (QNetworkReply *r : replies)
+            r->disconnect(this);
+        delete d->nam;
+    }
 }
 
 QString KubeWatch::lastResourceVersion() const
@@ -906,7 +917,11 @@ void KubeWatch::Private::open()
         buffer.clear();
         errorBody.clear();
         sslErrors.clear();
-        reply = client->d->nam->get(nr);
+        if (!nam) {
+            nam = new QNetworkAccessManager;
+            nam->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
+        }
+        reply = nam->get(nr);
         QObject::connect(reply, &QNetworkReply::sslErrors, q, [this](const QList<QSslError> &e) { sslErrors += e; });
         QObject::connect(reply, &QNetworkReply::metaDataChanged, q, [this] { onHeaders(); });
         QObject::connect(reply, &QNetworkReply::readyRead, q, [this] { onData(); });

@@ -91,8 +91,11 @@ private:
     std::unique_ptr<Private> d;
 };
 
-// A Kubernetes API client over one QNetworkAccessManager. Every call returns
-// at once; results arrive on the thread that owns the client. Cancelling a
+// A Kubernetes API client. Requests share one QNetworkAccessManager (HTTP/2
+// over TLS when the server offers it, else Qt's six HTTP/1.1 connections per
+// host); each watch streams over a QNetworkAccessManager of its own, so open
+// watches never hold the connections requests need (docs/kubernetes-provider.md).
+// Every call returns at once; results arrive on the thread that owns the client. Cancelling a
 // returned future aborts its request; destroying the client finishes every
 // pending call with Cancelled. Rate limits (429) and unavailability (503) are
 // retried after Retry-After, other 5xx and dropped connections of idempotent

@@ -8,6 +8,7 @@
 #include "providers/KubeTestHelpers.h"
 
 #include <QElapsedTimer>
+#include <QSslCertificate>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -397,6 +398,100 @@ private Q_SLOTS:
         QVERIFY2(watch->reconnects() >= 2, qPrintable(QString::number(watch->reconnects())));
         const QString last = watch->lastResourceVersion();
         QVERIFY(!last.isEmpty());
+    }
+
+    // A BOOKMARK carries the collection's newest resourceVersion while
+    // nothing in the watched namespace changes; the watch resumes from it.
+    // Resuming from the older version instead would hit 410 (the history
+    // here keeps five events) and need a relist.
+    void testBookmarkMovesResumeVersion()
+    {
+        KubeTestServer::Options o;
+        o.bookmarkIntervalMs = 200;
+        o.watchHistory = 5;
+        KubeTestServer kube(o);
+        QVERIFY2(kube.start(), qPrintable(kube.log()));
+        QVERIFY(createNamespace(kube, QStringLiteral("quiet")));
+        QVERIFY(createNamespace(kube, QStringLiteral("busy")));
+        TcpProxy proxy(portOf(kube.plainUrl()));
+        QVERIFY(proxy.listen());
+        ClusterAccess a;
+        a.server = proxy.url();
+        a.token = kube.adminToken().toUtf8();
+        KubeClient client(a);
+        auto watch = client.watch(Resource::configMaps(), QStringLiteral("quiet"), WatchOptions{});
+        QList<WatchEvent> events;
+        connect(watch.get(), &KubeWatch::event, this, [&](const WatchEvent &e) { events << e; });
+        QSignalSpy ready(watch.get(), &KubeWatch::ready);
+        QVERIFY(ready.wait(10000));
+        const quint64 start = watch->lastResourceVersion().toULongLong();
+        QVERIFY(start > 0);
+
+        auto admin = adminClient(kube);
+        QString newest;
+        for (int i = 0; i < 20; ++i) {
+            auto made = await(admin->create(Resource::configMaps(), QStringLiteral("busy"),
+                                            configMap(QStringLiteral("b-%1").arg(i), Json{{"n", "1"}})));
+            QVERIFY(made.ok());
+            newest = rvOf(made.value());
+        }
+        QTRY_VERIFY2_WITH_TIMEOUT(watch->lastResourceVersion().toULongLong() >= newest.toULongLong(),
+                                  qPrintable(watch->lastResourceVersion() + QLatin1String(" < ") + newest), 10000);
+        QVERIFY(events.isEmpty()); // bookmarks are not events
+
+        // The connection drops; the watch comes back from the bookmark.
+        proxy.setUp(false);
+        proxy.setUp(true);
+        QTRY_VERIFY_WITH_TIMEOUT(watch->reconnects() >= 1, 10000);
+        auto made = await(admin->create(Resource::configMaps(), QStringLiteral("quiet"),
+                                        configMap(QStringLiteral("after-drop"), Json{{"n", "1"}})));
+        QVERIFY(made.ok());
+        QTRY_VERIFY_WITH_TIMEOUT(!events.isEmpty(), 10000);
+        QCOMPARE(events.first().type, WatchEvent::Type::Added); // no Resync: nothing was lost
+        QCOMPARE(toQString(events.first().object["metadata"]["name"].get<std::string>()), QStringLiteral("after-drop"));
+    }
+
+    // Every open watch streams on its own connection: with more watches than
+    // the six HTTP/1.1 connections Qt opens per host, requests on the same
+    // client still go through at once (the emulator offers no HTTP/2), and
+    // every watch still sees every change.
+    void testManyWatchesLeaveRoomForRequests_data()
+    {
+        QTest::addColumn<bool>("tls");
+        QTest::newRow("https") << true;
+        QTest::newRow("http") << false;
+    }
+
+    void testManyWatchesLeaveRoomForRequests()
+    {
+        QFETCH(bool, tls);
+        constexpr int watches = 8;
+        ClusterAccess a;
+        a.server = tls ? m_kube.baseUrl() : m_kube.plainUrl();
+        a.token = m_kube.adminToken().toUtf8();
+        a.caPem = tls ? QSslCertificate::fromPath(m_kube.caFile()).value(0).toPem() : QByteArray();
+        KubeClient client(a);
+        client.setRequestTimeout(std::chrono::seconds(10));
+        const QString ns = tls ? QStringLiteral("many-tls") : QStringLiteral("many-plain");
+        QVERIFY(createNamespace(m_kube, ns));
+        std::vector<std::unique_ptr<KubeWatch>> open;
+        QList<int> seen(watches, 0);
+        int readyCount = 0;
+        for (int i = 0; i < watches; ++i) {
+            open.push_back(client.watch(Resource::configMaps(), ns, WatchOptions{}));
+            connect(open.back().get(), &KubeWatch::ready, this, [&readyCount] { ++readyCount; });
+            connect(open.back().get(), &KubeWatch::event, this, [&seen, i] { ++seen[i]; });
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(readyCount, watches, 15000);
+        // Every stream is open and holding its connection; a request still goes.
+        QElapsedTimer t;
+        t.start();
+        auto made = await(client.create(Resource::configMaps(), ns, configMap(QStringLiteral("beside-watches"), Json{{"a", "1"}})), 15000);
+        QVERIFY2(made.ok(), qPrintable(made.error().toString()));
+        auto got = await(client.get(Resource::configMaps(), ns, QStringLiteral("beside-watches")), 15000);
+        QVERIFY2(got.ok(), qPrintable(got.error().toString()));
+        QVERIFY2(t.elapsed() < 5000, qPrintable(QStringLiteral("a get beside %1 watches took %2 ms").arg(watches).arg(t.elapsed())));
+        QTRY_VERIFY_WITH_TIMEOUT(std::all_of(seen.begin(), seen.end(), [](int n) { return n == 1; }), 10000);
     }
 
 private:
