@@ -194,10 +194,14 @@ struct Lister {
     // since nothing was listed, not an empty store.
     void finish(int code, bool failed = false)
     {
-        if (ctx->format == Format::Json && !ctx->valueOnly && !(failed && firstJson))
-            printOut(firstJson ? QByteArray("[]\n") : QByteArray("\n]\n"));
-        else if (ctx->format == Format::Yaml && seen == 0 && !failed)
-            printOut("[]\n");
+        // A listing that broke off is not closed: an empty "[]" would read as
+        // "no keys", and a closed partial array as the whole list.
+        if (!failed) {
+            if (ctx->format == Format::Json && !ctx->valueOnly)
+                printOut(firstJson ? QByteArray("[]\n") : QByteArray("\n]\n"));
+            else if (ctx->format == Format::Yaml && seen == 0)
+                printOut("[]\n");
+        }
         Done d = done;
         delete this;
         d(code);

@@ -2,6 +2,7 @@
 
 #include "config/ConfigNode.h"
 #include "config/EnvExpander.h"
+#include "kube/KubeConfig.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -10,7 +11,9 @@
 namespace sd {
 namespace {
 
-enum class Type { Text, Path, Port, Count, Bool, List, Resource };
+// Certificate: a PEM file's path (made absolute like Path), or the PEM
+// itself / base64 of PEM, kept as written.
+enum class Type { Text, Path, Port, Count, Bool, List, Resource, Certificate };
 
 struct Option {
     const char *backend;
@@ -48,6 +51,8 @@ const std::vector<Option> &optionTable()
         {"kubernetes", "secretName", Type::Text},
         {"kubernetes", "endpoint", Type::Text},
         {"kubernetes", "token", Type::Text},
+        {"kubernetes", "certificateAuthority", Type::Certificate},
+        {"kubernetes", "insecureSkipTlsVerify", Type::Bool},
         {"kubernetes", "kubeconfig", Type::Path},
         {"firebase", "projectId", Type::Text},
         {"firebase", "databaseUrl", Type::Text},
@@ -255,6 +260,10 @@ Result<QVariant> storeOptionValue(const QString &backend, const QString &name, c
             items << item.trimmed();
         return QVariant(items);
     }
+    case Type::Certificate:
+        if (value.isEmpty() || kube::isInlinePem(value))
+            return QVariant(value);
+        return QVariant(absolutePath(value, baseDir));
     case Type::Resource:
         if (value != QLatin1String("configmaps") && value != QLatin1String("secrets"))
             return invalid(QStringLiteral("kubernetes option \"resource\" is \"%1\"; expected configmaps or secrets")
@@ -339,9 +348,20 @@ Status finishStoreSpec(StoreSpec &spec, const QString &where)
             o.remove(QStringLiteral("namespace"));
         if (text("context").isEmpty())
             o.remove(QStringLiteral("context"));
-        for (const char *optional : {"endpoint", "token", "kubeconfig"})
+        for (const char *optional : {"endpoint", "token", "kubeconfig", "certificateAuthority"})
             if (text(optional).isEmpty())
                 o.remove(QString::fromLatin1(optional));
+        if (!o.value(QStringLiteral("insecureSkipTlsVerify")).toBool())
+            o.remove(QStringLiteral("insecureSkipTlsVerify"));
+        // A kubeconfig context carries its own CA and TLS settings.
+        if (text("endpoint").isEmpty()) {
+            for (const char *tls : {"certificateAuthority", "insecureSkipTlsVerify"})
+                if (o.contains(QString::fromLatin1(tls)))
+                    return invalid(QStringLiteral("kubernetes option \"%1\" applies only with option \"endpoint\" "
+                                                  "(a kubeconfig context has its own CA and TLS settings)")
+                                       .arg(QString::fromLatin1(tls)),
+                                   where);
+        }
         const QString secret = text("secretName");
         if (!o.contains(QStringLiteral("resource")))
             o.insert(QStringLiteral("resource"), secret.isEmpty() ? QStringLiteral("configmaps") : QStringLiteral("secrets"));
@@ -400,6 +420,8 @@ QString describeStore(const StoreSpec &spec)
         QString value;
         if (isSecretOption(it.key()))
             value = it.value().toString().isEmpty() ? QString() : QStringLiteral("***");
+        else if (it.key() == QLatin1String("certificateAuthority") && kube::isInlinePem(it.value().toString()))
+            value = QStringLiteral("(PEM)"); // a CA is public, but a page of base64 helps nobody
         else if (it.value().typeId() == QMetaType::QStringList)
             value = it.value().toStringList().join(QLatin1Char(','));
         else if (it.value().typeId() == QMetaType::Bool)

@@ -18,7 +18,8 @@ QStringList providerOptions(const QString &provider)
 {
     if (provider == QLatin1String("kubernetes"))
         return {QStringLiteral("secretName"), QStringLiteral("namespace"), QStringLiteral("context"),
-                QStringLiteral("endpoint"), QStringLiteral("token")};
+                QStringLiteral("endpoint"), QStringLiteral("token"), QStringLiteral("certificateAuthority"),
+                QStringLiteral("insecureSkipTlsVerify")};
     if (provider == QLatin1String("firebase"))
         return {QStringLiteral("projectId"), QStringLiteral("databaseUrl")};
     return {QStringLiteral("statePath"), QStringLiteral("keysPath")};
@@ -227,6 +228,12 @@ private:
             };
             for (const auto &[option, variable] : optional)
                 if (Status s = setOption(QString::fromLatin1(option), lenient(QString::fromLatin1(variable))); !s.ok())
+                    return s;
+            // The cluster's CA goes with the endpoint; a kubeconfig context has its own.
+            if (m_out.store.options.contains(QStringLiteral("endpoint")))
+                if (Status s = setOption(QStringLiteral("certificateAuthority"),
+                                         lenient(QStringLiteral("KUBERNETES_CLUSTER_CERTIFICATE")));
+                    !s.ok())
                     return s;
         } else if (provider == QLatin1String("firebase")) {
             for (const auto &[option, variable] : {std::pair{"projectId", "FIREBASE_PROJECT_ID"},

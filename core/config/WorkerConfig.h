@@ -13,7 +13,8 @@ namespace sd {
 // With a `state:` block, `state.provider` (kubernetes | firebase | local)
 // and `state.options.<provider>` decide, as in the seed:
 //   kubernetes: secretName (default k8-container-gate-keys), namespace,
-//               context, endpoint, token
+//               context, endpoint, token, certificateAuthority,
+//               insecureSkipTlsVerify
 //   firebase:   projectId, databaseUrl
 //   local:      statePath (default /var/lib/k8gate/state.json),
 //               keysPath (default /etc/ssh/authorized_keys.d)
@@ -22,7 +23,8 @@ namespace sd {
 // value expanded) and then in the process environment:
 //   STATE_PROVIDER (default kubernetes);
 //   kubernetes: KUBERNETES_CLUSTER_NAMESPACE, and when resolvable
-//               KUBERNETES_CLUSTER_CONTEXT, _ENDPOINT, _USER_TOKEN;
+//               KUBERNETES_CLUSTER_CONTEXT, _ENDPOINT, _USER_TOKEN,
+//               _CERTIFICATE (certificateAuthority);
 //   firebase:   FIREBASE_PROJECT_ID, FIREBASE_DATABASE_URL;
 //   local:      CONTROLLER_KEYS_PATH (statePath), DIRECTORY_KEYS_BASE (keysPath).
 // Only values that build the StoreSpec are expanded: an unset variable in an

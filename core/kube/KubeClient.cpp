@@ -27,15 +27,18 @@ using namespace std::chrono_literals;
 
 // ---- small helpers --------------------------------------------------------
 
-QString Resource::path(const QString &ns, const QString &name) const
+QString Resource::path(const QString &ns, const QString &name, const QString &subresource) const
 {
     QString p = group.isEmpty() ? QStringLiteral("/api/%1").arg(version)
                                 : QStringLiteral("/apis/%1/%2").arg(group, version);
     if (namespaced && !ns.isEmpty())
         p += QStringLiteral("/namespaces/") + QString::fromUtf8(QUrl::toPercentEncoding(ns));
     p += QLatin1Char('/') + resource;
-    if (!name.isEmpty())
+    if (!name.isEmpty()) {
         p += QLatin1Char('/') + QString::fromUtf8(QUrl::toPercentEncoding(name));
+        if (!subresource.isEmpty())
+            p += QLatin1Char('/') + subresource;
+    }
     return p;
 }
 
@@ -274,7 +277,9 @@ private:
         log::debug(QStringLiteral("kube.retry"), {{QStringLiteral("request"), describeRequest(m_req.info)},
                                                   {QStringLiteral("attempt"), m_attempt},
                                                   {QStringLiteral("waitMs"), qint64(wait.count())}});
-        QTimer::singleShot(wait, this, [this] { start(); });
+        // Precise: Qt's default for waits of 2 s and more is a coarse timer,
+        // which may fire 5% early, before the Retry-After the server asked for.
+        QTimer::singleShot(wait, Qt::PreciseTimer, this, [this] { start(); });
         return true;
     }
 
@@ -716,11 +721,11 @@ QFuture<Result<Json>> KubeClient::update(const Resource &res, const QString &ns,
 }
 
 QFuture<Result<Json>> KubeClient::mergePatch(const Resource &res, const QString &ns, const QString &name,
-                                             const Json &patch)
+                                             const Json &patch, const QString &subresource)
 {
     Request r;
     r.method = "PATCH";
-    r.path = res.path(ns, name);
+    r.path = res.path(ns, name, subresource);
     r.body = compact(patch);
     r.contentType = "application/merge-patch+json";
     r.idempotent = false;
@@ -780,6 +785,10 @@ struct KubeWatch::Private {
     QString ns;
     WatchOptions opt;
     QString rv;
+    // A connection pool of the watch's own: a stream holds its connection
+    // for minutes, and six of them would take every HTTP/1.1 connection
+    // Qt opens to a host, stalling the client's other requests.
+    QNetworkAccessManager *nam = nullptr;
     QPointer<QNetworkReply> reply;
     QByteArray buffer;
     QList<QSslError> sslErrors;
@@ -802,7 +811,9 @@ struct KubeWatch::Private {
     void handleLine(const QByteArray &line);
     void relist();
     void relistPage(const QString &continueToken, const QString &snapshotRv);
-    void backoff(const Error &why);
+    // Waits before trying again: the server's Retry-After when it gave one,
+    // else an exponential backoff up to 5 s.
+    void backoff(const Error &why, int retryAfterSeconds = -1);
     void fail(const Error &e);
 };
 
@@ -818,6 +829,8 @@ KubeWatch::KubeWatch(KubeClient *client, Resource resource, QString ns, WatchOpt
     d->info = infoFor(QStringLiteral("watch"), d->res, d->ns, QString());
     d->retry = new QTimer(this);
     d->retry->setSingleShot(true);
+    // Never before a Retry-After: a coarse timer may fire 5% early.
+    d->retry->setTimerType(Qt::PreciseTimer);
     // Starting from the event loop lets the caller connect its slots first.
     QTimer::singleShot(0, this, [this] { d->start(); });
 }
@@ -825,6 +838,13 @@ KubeWatch::KubeWatch(KubeClient *client, Resource resource, QString ns, WatchOpt
 KubeWatch::~KubeWatch()
 {
     d->closeReply();
+    if (d->nam) {
+        // Replies still waiting for deleteLater go with their manager, silently.
+        const auto replies = d->nam->findChildren<QNetworkReply *>();
+        for (QNetworkReply *r : replies)
+            r->disconnect(this);
+        delete d->nam;
+    }
 }
 
 QString KubeWatch::lastResourceVersion() const
@@ -900,7 +920,11 @@ void KubeWatch::Private::open()
         buffer.clear();
         errorBody.clear();
         sslErrors.clear();
-        reply = client->d->nam->get(nr);
+        if (!nam) {
+            nam = new QNetworkAccessManager;
+            nam->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
+        }
+        reply = nam->get(nr);
         QObject::connect(reply, &QNetworkReply::sslErrors, q, [this](const QList<QSslError> &e) { sslErrors += e; });
         QObject::connect(reply, &QNetworkReply::metaDataChanged, q, [this] { onHeaders(); });
         QObject::connect(reply, &QNetworkReply::readyRead, q, [this] { onData(); });
@@ -1030,19 +1054,20 @@ void KubeWatch::Private::onFinished()
     }
     if (status == 429 || status >= 500) {
         ++reconnects;
-        return backoff(e.error);
+        return backoff(e.error, e.retryAfterSeconds);
     }
     fail(e.error);
 }
 
-void KubeWatch::Private::backoff(const Error &why)
+void KubeWatch::Private::backoff(const Error &why, int retryAfterSeconds)
 {
     if (!failingSince.isValid())
         failingSince.start();
     // Give up after a minute of failures in a row: the consumer is told, not left waiting.
     if (failingSince.elapsed() > 60000)
         return fail(why);
-    const int ms = std::min(5000, 100 * (1 << std::min(failures, 6)));
+    const int ms = retryAfterSeconds >= 0 ? 1000 * std::min(retryAfterSeconds, 10)
+                                          : std::min(5000, 100 * (1 << std::min(failures, 6)));
     ++failures;
     log::info(QStringLiteral("kube.watch_retry"),
               {{QStringLiteral("resource"), res.resource}, {QStringLiteral("waitMs"), ms}, {QStringLiteral("reason"), why.message}});
@@ -1126,6 +1151,94 @@ void KubeWatch::Private::fail(const Error &e)
 std::unique_ptr<KubeWatch> KubeClient::watch(const Resource &r, const QString &ns, const WatchOptions &options)
 {
     return std::unique_ptr<KubeWatch>(new KubeWatch(this, r, ns, options));
+}
+
+// ---- discovery --------------------------------------------------------------
+
+QFuture<Result<QList<Resource>>> KubeClient::discover(const QString &group, const QString &version)
+{
+    auto promise = std::make_shared<QPromise<Result<QList<Resource>>>>();
+    promise->start();
+    auto answer = [promise](Result<QList<Resource>> r) {
+        promise->addResult(std::move(r));
+        promise->finish();
+    };
+    QPointer<KubeClient> self(this);
+    auto fetch = [self, group, answer](const QString &v) {
+        if (!self)
+            return answer(Error(ErrorKind::Cancelled, QStringLiteral("the client was closed")));
+        const QString path = group.isEmpty() ? QStringLiteral("/api/") + v : QStringLiteral("/apis/%1/%2").arg(group, v);
+        self->getPath(path).then(self, [group, v, path, answer](Result<Json> doc) {
+            if (!doc.ok()) {
+                if (doc.error().kind == ErrorKind::NotFound)
+                    return answer(Error(ErrorKind::NotFound,
+                                        QStringLiteral("the API server does not serve %1")
+                                            .arg(group.isEmpty() ? v : group + QLatin1Char('/') + v),
+                                        path));
+                return answer(doc.error());
+            }
+            QList<Resource> out;
+            if (auto list = doc->find("resources"); list != doc->end() && list->is_array())
+                for (const Json &r : *list) {
+                    const QString name = jsonString(r, "name");
+                    if (name.isEmpty() || name.contains(QLatin1Char('/')))
+                        continue; // configmaps/status and the like are subresources
+                    auto ns = r.find("namespaced");
+                    out << Resource{group, v, name, jsonString(r, "kind"), ns != r.end() && ns->is_boolean() && ns->get<bool>()};
+                }
+            answer(out);
+        });
+    };
+    if (!version.isEmpty())
+        fetch(version);
+    else if (group.isEmpty())
+        fetch(QStringLiteral("v1")); // the core group has had one version since 1.0
+    else
+        getPath(QStringLiteral("/apis")).then(this, [group, fetch, answer](Result<Json> groups) {
+            if (!groups.ok())
+                return answer(groups.error());
+            QStringList served;
+            if (auto list = groups->find("groups"); list != groups->end() && list->is_array())
+                for (const Json &g : *list) {
+                    const QString name = jsonString(g, "name");
+                    served << name;
+                    if (name != group)
+                        continue;
+                    QString v = jsonString(g.value("preferredVersion", Json::object()), "version");
+                    if (v.isEmpty() && g.contains("versions") && g["versions"].is_array() && !g["versions"].empty())
+                        v = jsonString(g["versions"][0], "version");
+                    if (!v.isEmpty())
+                        return fetch(v);
+                }
+            answer(Error(ErrorKind::NotFound,
+                         QStringLiteral("the API server serves no API group \"%1\" (is its CRD installed?); it serves: %2")
+                             .arg(group, served.join(QStringLiteral(", "))),
+                         QStringLiteral("/apis")));
+        });
+    return promise->future();
+}
+
+QFuture<Result<Resource>> KubeClient::resourceForKind(const QString &group, const QString &kind, const QString &version)
+{
+    return discover(group, version).then(this, [group, kind](Result<QList<Resource>> resources) -> Result<Resource> {
+        if (!resources.ok())
+            return resources.error();
+        QStringList kinds;
+        for (const Resource &r : resources.value()) {
+            if (r.kind == kind)
+                return r;
+            kinds << r.kind;
+        }
+        // As kubectl does, a lower-case kind or the plural name also names it.
+        for (const Resource &r : resources.value())
+            if (r.kind.compare(kind, Qt::CaseInsensitive) == 0 || r.resource == kind)
+                return r;
+        kinds.removeDuplicates();
+        return Error(ErrorKind::NotFound,
+                     QStringLiteral("API group \"%1\" serves no kind \"%2\"; it serves: %3")
+                         .arg(group.isEmpty() ? QStringLiteral("core") : group, kind, kinds.join(QStringLiteral(", "))),
+                     group.isEmpty() ? QStringLiteral("/api/v1") : QStringLiteral("/apis/") + group);
+    });
 }
 
 } // namespace sd::kube

@@ -22,8 +22,8 @@ struct Resource {
     bool namespaced = true;
 
     QString apiVersion() const { return group.isEmpty() ? version : group + QLatin1Char('/') + version; }
-    // /api/v1/namespaces/NS/configmaps[/NAME]
-    QString path(const QString &ns, const QString &name = {}) const;
+    // /api/v1/namespaces/NS/configmaps[/NAME[/SUBRESOURCE]]
+    QString path(const QString &ns, const QString &name = {}, const QString &subresource = {}) const;
 
     static Resource configMaps();
     static Resource secrets();
@@ -91,8 +91,11 @@ private:
     std::unique_ptr<Private> d;
 };
 
-// A Kubernetes API client over one QNetworkAccessManager. Every call returns
-// at once; results arrive on the thread that owns the client. Cancelling a
+// A Kubernetes API client. Requests share one QNetworkAccessManager (HTTP/2
+// over TLS when the server offers it, else Qt's six HTTP/1.1 connections per
+// host); each watch streams over a QNetworkAccessManager of its own, so open
+// watches never hold the connections requests need (docs/kubernetes-provider.md).
+// Every call returns at once; results arrive on the thread that owns the client. Cancelling a
 // returned future aborts its request; destroying the client finishes every
 // pending call with Cancelled. Rate limits (429) and unavailability (503) are
 // retried after Retry-After, other 5xx and dropped connections of idempotent
@@ -122,8 +125,10 @@ public:
     // PUT. metadata.resourceVersion, when set, is the precondition; a
     // conflict names the expected and the current version.
     QFuture<Result<Json>> update(const Resource &r, const QString &ns, const Json &object);
-    // RFC 7386 JSON merge patch.
-    QFuture<Result<Json>> mergePatch(const Resource &r, const QString &ns, const QString &name, const Json &patch);
+    // RFC 7386 JSON merge patch; `subresource` "status" patches a custom
+    // resource's status (the main resource ignores status changes).
+    QFuture<Result<Json>> mergePatch(const Resource &r, const QString &ns, const QString &name, const Json &patch,
+                                     const QString &subresource = {});
     // Server-side apply (application/apply-patch+yaml; JSON is valid YAML).
     QFuture<Result<Json>> apply(const Resource &r, const QString &ns, const QString &name, const Json &object,
                                 const QString &fieldManager, bool force = false);
@@ -132,6 +137,14 @@ public:
                            const QString &resourceVersion = {});
 
     std::unique_ptr<KubeWatch> watch(const Resource &r, const QString &ns, const WatchOptions &options);
+
+    // Discovery: the resources GROUP/VERSION serves ("" is the core group),
+    // subresources left out. An empty version means the group's preferred
+    // version, found through /apis.
+    QFuture<Result<QList<Resource>>> discover(const QString &group, const QString &version = {});
+    // The resource serving `kind` in `group` (e.g. "xstatenet.io",
+    // "StateMachine"), through discover(). NotFound names the kinds served.
+    QFuture<Result<Resource>> resourceForKind(const QString &group, const QString &kind, const QString &version = {});
 
     struct Private;
 

@@ -6,6 +6,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QProcessEnvironment>
+#include <QUrl>
 
 namespace sd::kube {
 namespace {
@@ -309,46 +310,105 @@ Result<ClusterAccess> inClusterAccess(const QString &root)
 
 namespace {
 
-Result<ClusterAccess> seedEnvironmentAccess()
+// base64 of PEM, with any line breaks a tool added; empty when it is not.
+QByteArray base64Pem(const QString &setting)
+{
+    QByteArray compact = setting.toLatin1();
+    compact.replace('\n', QByteArray()).replace('\r', QByteArray()).replace(' ', QByteArray());
+    auto decoded = QByteArray::fromBase64Encoding(compact, QByteArray::AbortOnBase64DecodingErrors);
+    return decoded && decoded.decoded.trimmed().startsWith("-----BEGIN") ? decoded.decoded : QByteArray();
+}
+
+// A certificate authority given as PEM, base64 of PEM, or a PEM file's path.
+// `name` says where the setting came from, for errors and TLS messages.
+Result<QByteArray> certificateFromSetting(const QString &setting, const QString &name, QString *origin)
+{
+    const QString text = setting.trimmed();
+    if (text.startsWith(QLatin1String("-----BEGIN"))) {
+        *origin = name;
+        return QByteArray(text.toLatin1() + '\n');
+    }
+    if (const QByteArray pem = base64Pem(text); !pem.isEmpty()) {
+        *origin = name;
+        return pem;
+    }
+    QFile f(text);
+    if (!f.open(QIODevice::ReadOnly))
+        return Error(ErrorKind::Invalid,
+                     QStringLiteral("%1 is not PEM, not base64 of PEM, and not a readable PEM file (%2)")
+                         .arg(name, f.errorString()),
+                     text);
+    *origin = QStringLiteral("%1 (%2)").arg(text, name);
+    return f.readAll();
+}
+
+// A cluster named directly rather than through a kubeconfig: seed 000's
+// variables and a connection's endpoint options go through here alike.
+Result<ClusterAccess> directAccess(const AccessRequest &request, const QString &source, const QString &caName)
 {
     ClusterAccess a;
-    a.source = QStringLiteral("KUBERNETES_CLUSTER_ENDPOINT");
-    a.server = qEnvironmentVariable("KUBERNETES_CLUSTER_ENDPOINT").trimmed();
+    a.source = source;
+    a.server = request.endpoint.trimmed();
+    // The gate's KUBERNETES_CLUSTER_ENDPOINT is often a bare host:port.
     if (!a.server.contains(QStringLiteral("://")))
         a.server.prepend(QStringLiteral("https://"));
-    a.token = qgetenv("KUBERNETES_CLUSTER_USER_TOKEN").trimmed();
+    while (a.server.endsWith(QLatin1Char('/')))
+        a.server.chop(1);
+    const QUrl url(a.server, QUrl::StrictMode);
+    if (!url.isValid() || url.host().isEmpty()
+        || (url.scheme() != QLatin1String("https") && url.scheme() != QLatin1String("http")))
+        return Error(ErrorKind::Invalid,
+                     QStringLiteral("the API server address \"%1\" is not valid; expected https://HOST[:PORT] or "
+                                    "HOST:PORT (meaning https)")
+                         .arg(request.endpoint),
+                     source);
+    a.token = request.token.trimmed();
+    a.insecureSkipTlsVerify = request.insecureSkipTlsVerify;
+    if (!request.certificateAuthority.trimmed().isEmpty()) {
+        // kubectl refuses the same combination.
+        if (request.insecureSkipTlsVerify)
+            return Error(ErrorKind::Invalid,
+                         QStringLiteral("%1 and insecureSkipTlsVerify exclude each other: give the cluster's CA, or "
+                                        "turn verification off, not both")
+                             .arg(caName),
+                         source);
+        auto ca = certificateFromSetting(request.certificateAuthority, caName, &a.caOrigin);
+        if (!ca.ok())
+            return ca.error();
+        a.caPem = ca.value();
+    }
+    return a;
+}
+
+Result<ClusterAccess> seedEnvironmentAccess()
+{
+    AccessRequest r;
+    r.endpoint = qEnvironmentVariable("KUBERNETES_CLUSTER_ENDPOINT");
+    r.token = qgetenv("KUBERNETES_CLUSTER_USER_TOKEN");
+    // The gate's worker.yml also carries the cluster's CA certificate.
+    r.certificateAuthority = qEnvironmentVariable("KUBERNETES_CLUSTER_CERTIFICATE");
+    auto a = directAccess(r, QStringLiteral("KUBERNETES_CLUSTER_ENDPOINT"), QStringLiteral("KUBERNETES_CLUSTER_CERTIFICATE"));
+    if (!a.ok())
+        return a;
     const QString ns = qEnvironmentVariable("KUBERNETES_CLUSTER_NAMESPACE").trimmed();
     if (!ns.isEmpty())
-        a.defaultNamespace = ns;
-    // The gate's worker.yml also carries the cluster's CA certificate: PEM
-    // as is, or base64 of PEM as kubeconfig's -data fields hold it.
-    const QByteArray cert = qgetenv("KUBERNETES_CLUSTER_CERTIFICATE").trimmed();
-    if (!cert.isEmpty()) {
-        a.caOrigin = QStringLiteral("KUBERNETES_CLUSTER_CERTIFICATE");
-        if (cert.startsWith("-----BEGIN")) {
-            a.caPem = cert;
-        } else {
-            auto decoded = QByteArray::fromBase64Encoding(cert, QByteArray::AbortOnBase64DecodingErrors);
-            if (!decoded)
-                return Error(ErrorKind::Invalid,
-                             QStringLiteral("KUBERNETES_CLUSTER_CERTIFICATE is neither PEM nor base64 of PEM"));
-            a.caPem = *decoded;
-        }
-    }
+        a->defaultNamespace = ns;
     return a;
 }
 
 } // namespace
 
+bool isInlinePem(const QString &setting)
+{
+    const QString text = setting.trimmed();
+    return text.startsWith(QLatin1String("-----BEGIN")) || !base64Pem(text).isEmpty();
+}
+
 Result<ClusterAccess> resolveAccess(const AccessRequest &request)
 {
-    if (!request.endpoint.isEmpty()) {
-        ClusterAccess a;
-        a.server = request.endpoint;
-        a.token = request.token;
-        a.source = QStringLiteral("connection endpoint");
-        return a;
-    }
+    if (!request.endpoint.trimmed().isEmpty())
+        return directAccess(request, QStringLiteral("connection option endpoint"),
+                            QStringLiteral("connection option certificateAuthority"));
     const QStringList files = request.kubeconfig.isEmpty() ? KubeConfig::defaultFiles() : QStringList{request.kubeconfig};
     auto fromKubeconfig = [&]() -> Result<ClusterAccess> {
         auto cfg = KubeConfig::load(files);

@@ -83,15 +83,24 @@ Result<ClusterAccess> inClusterAccess(
 struct AccessRequest {
     QString context;    // a kubeconfig context; empty = current
     QString kubeconfig; // a kubeconfig path instead of KUBECONFIG / ~/.kube/config
-    QString endpoint;   // explicit API server and token (connections.yaml)
+    // An API server named directly (connections.yaml, seed 000): a URL, or
+    // host:port meaning https. The rest apply to it only.
+    QString endpoint;
     QByteArray token;
+    QString certificateAuthority; // a PEM file path, PEM text, or base64 of PEM
+    bool insecureSkipTlsVerify = false;
 };
 
-// Finds credentials in this order: explicit endpoint (+token); a named
+// Finds credentials in this order: explicit endpoint (+token, CA); a named
 // context in kubeconfig; seed 000's KUBERNETES_CLUSTER_ENDPOINT (with
 // KUBERNETES_CLUSTER_USER_TOKEN, KUBERNETES_CLUSTER_NAMESPACE and an optional
 // KUBERNETES_CLUSTER_CERTIFICATE CA); the kubeconfig's current context; the
 // in-cluster service account. The error lists what was tried.
 Result<ClusterAccess> resolveAccess(const AccessRequest &request);
+
+// Whether a certificate setting holds the certificate itself (PEM, or base64
+// of PEM as seed 000's KUBERNETES_CLUSTER_CERTIFICATE does) rather than the
+// path of a PEM file.
+bool isInlinePem(const QString &setting);
 
 } // namespace sd::kube

@@ -124,6 +124,8 @@ Result<std::unique_ptr<Provider>> openKubernetes(const StoreSpec &spec)
     options.access.kubeconfig = text("kubeconfig");
     options.access.endpoint = text("endpoint");
     options.access.token = text("token").toUtf8();
+    options.access.certificateAuthority = text("certificateAuthority");
+    options.access.insecureSkipTlsVerify = spec.options.value(QStringLiteral("insecureSkipTlsVerify")).toBool();
     options.ns = text("namespace");
     if (text("resource") == QLatin1String("secrets") || !text("secretName").isEmpty()) {
         options.secretName = text("secretName");

@@ -24,6 +24,14 @@ struct Capabilities {
     // A watch can resume from an older store revision (etcd, SQLite's change
     // log, Kubernetes); without history a resume is a Resync.
     bool watchHistory = false;
+    // A key's revision changes only when that key is written. False where
+    // one revision covers the whole store (a Kubernetes Secret's
+    // resourceVersion): every write moves every key's revision, so a
+    // compare-and-swap fails when any key changed meanwhile.
+    bool perKeyRevisions = true;
+    // Bytes of values the store holds in all; 0: no limit beyond kMaxValueBytes
+    // per value. A Kubernetes Secret holds at most 1 MiB across its keys.
+    qint64 maxStoreBytes = 0;
     // Keys are file names: '/' and the names '.' and '..' are refused.
     bool fileBacked = false;
     // Characters a key may not contain on this backend, besides the rules
@@ -166,7 +174,9 @@ public:
     // over kMaxValueBytes (1 MiB) is refused with TooLarge: an import must
     // not store what StateStore would refuse. A refused or conflicting item
     // fails alone, its Error naming the key. Watches see one event per
-    // written item, as for put(). Results arrive on the event loop of the
+    // written item, as for put(). Where capabilities().perKeyRevisions is
+    // false, every item's revision precondition is checked against the
+    // store's revision before the batch (a batch is one write there). Results arrive on the event loop of the
     // provider's thread, which must be running.
     virtual QFuture<BatchResult> putBatch(const QList<BatchItem> &items);
     // The largest batch the backend takes in one call (e.g. etcd's max txn ops,

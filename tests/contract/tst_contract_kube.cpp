@@ -1,45 +1,12 @@
-#include "ProviderContract.h"
-#include "providers/KubeTestHelpers.h"
+#include "KubeContract.h"
 
 #include <QTest>
 
-// The provider contract against the Kubernetes ConfigMap store, on the API
-// emulator over HTTPS (tests/servers/kube-emulator, KubeTestServer). Each
-// test gets its own namespace.
-class KubeContract : public sd::test::ProviderContract {
+// The provider contract against the Kubernetes ConfigMap store: one
+// ConfigMap per key.
+class KubeContract : public sd::test::KubeContractBase {
     Q_OBJECT
 public:
-    sd::StoreSpec freshStore(const QString &) override
-    {
-        if (!m_kube) {
-            m_kube = std::make_unique<sd::test::KubeTestServer>();
-            if (!m_kube->start())
-                qFatal("the Kubernetes emulator did not start: %s", qPrintable(m_kube->log()));
-        }
-        const QString ns = QStringLiteral("contract-%1").arg(++m_namespaces);
-        if (!sd::test::createNamespace(*m_kube, ns))
-            qFatal("cannot create namespace %s", qPrintable(ns));
-        sd::StoreSpec spec;
-        spec.backend = QStringLiteral("kubernetes");
-        spec.options.insert(QStringLiteral("kubeconfig"), m_kube->kubeconfigPath());
-        spec.options.insert(QStringLiteral("namespace"), ns);
-        spec.options.insert(QStringLiteral("resource"), QStringLiteral("configmaps"));
-        return spec;
-    }
-
-    sd::StoreSpec unavailableStore(const QString &) override
-    {
-        // Nothing listens there: the answer must be a clean Unavailable.
-        sd::StoreSpec spec;
-        spec.backend = QStringLiteral("kubernetes");
-        spec.options.insert(QStringLiteral("endpoint"),
-                            QStringLiteral("http://127.0.0.1:%1").arg(sd::test::freeLoopbackPort()));
-        spec.options.insert(QStringLiteral("token"), QStringLiteral("x"));
-        spec.options.insert(QStringLiteral("namespace"), QStringLiteral("default"));
-        spec.options.insert(QStringLiteral("resource"), QStringLiteral("configmaps"));
-        return spec;
-    }
-
     // ConfigMap names are RFC 1123 subdomains: other characters are spelled
     // as their code points, so distinct keys stay distinct.
     QString key(const QString &base) const override
@@ -57,10 +24,6 @@ public:
     }
 
     bool preservesKeyOrder() const override { return false; }
-
-private:
-    std::unique_ptr<sd::test::KubeTestServer> m_kube;
-    int m_namespaces = 0;
 };
 
 QTEST_GUILESS_MAIN(KubeContract)

@@ -488,6 +488,48 @@ printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential",
         QCOMPARE(stale.error().kind, ErrorKind::Conflict);
         QVERIFY2(stale.error().message.contains(keys->revision), qPrintable(stale.error().toString()));
     }
+
+    // The API server holds a Secret to 1 MiB across all its keys; a put or a
+    // batch item that would pass that is refused before anything is sent,
+    // naming the key, and the Secret stays as it was.
+    void testSecretStoreLimit_data()
+    {
+        QTest::addColumn<bool>("batch");
+        QTest::newRow("put") << false;
+        QTest::newRow("putBatch") << true;
+    }
+
+    void testSecretStoreLimit()
+    {
+        QFETCH(bool, batch);
+        KubeTestServer kube;
+        QVERIFY2(kube.start(), qPrintable(kube.log()));
+        auto p = providerFor(kube.kubeconfigPath(), QString(), QStringLiteral("default"), QStringLiteral("gate"));
+        QCOMPARE(p->capabilities().maxStoreBytes, qint64(1024 * 1024));
+        QVERIFY(!p->capabilities().perKeyRevisions);
+        const Json half{{"blob", std::string(600 * 1024, 'a')}};
+        auto first = await(p->put(jsonEntry(QStringLiteral("first"), half), {}));
+        QVERIFY2(first.ok(), qPrintable(first.error().toString()));
+        const Json small{{"v", 1}};
+        Result<Entry> refused;
+        if (batch) {
+            const BatchResult r = await(p->putBatch({BatchItem{jsonEntry(QStringLiteral("small"), small), {}},
+                                                     BatchItem{jsonEntry(QStringLiteral("second"), half), {}}}));
+            QCOMPARE(r.results.size(), 2);
+            QVERIFY2(r.results[0].ok(), qPrintable(r.results[0].error().toString())); // fits, so it is written
+            refused = r.results[1];
+        } else {
+            refused = await(p->put(jsonEntry(QStringLiteral("second"), half), {}));
+        }
+        QVERIFY(!refused.ok());
+        QCOMPARE(refused.error().kind, ErrorKind::TooLarge);
+        QVERIFY2(refused.error().where.contains(QLatin1String("second")) && refused.error().message.contains(QLatin1String("1 MiB")),
+                 qPrintable(refused.error().toString()));
+        auto secret = await(adminClient(kube)->get(kube::Resource::secrets(), QStringLiteral("default"), QStringLiteral("gate")));
+        QVERIFY(secret.ok());
+        QVERIFY(!secret.value()["data"].contains("second.json"));
+        QCOMPARE(secret.value()["data"].contains("small.json"), batch);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestKubeProvider)

@@ -52,12 +52,14 @@ private Q_SLOTS:
     void watchSeesOtherWriters();
     void kubectlSeesStatedeckWrites();
     void customResourceDefinition();
+    void clientCertificateUsers();
     void deleteConfigMap();
 
 private:
-    QStringList baseArguments(const QString &context) const;
+    QStringList baseArguments(const QString &context, const QString &kubeconfig = {}) const;
     QProcessEnvironment environment() const;
-    Run kubectl(const QStringList &arguments, const QString &context = QStringLiteral("admin"));
+    Run kubectl(const QStringList &arguments, const QString &context = QStringLiteral("admin"),
+                const QString &kubeconfig = {});
     Run statedeckctl(const QStringList &arguments, const QByteArray &input = {});
     QString writeFile(const QString &name, const QByteArray &data);
 
@@ -66,9 +68,10 @@ private:
     QTemporaryDir m_home; // kubectl's HOME and discovery cache: nothing from the real user leaks in
 };
 
-QStringList KubectlInterop::baseArguments(const QString &context) const
+QStringList KubectlInterop::baseArguments(const QString &context, const QString &kubeconfig) const
 {
-    return {QStringLiteral("--kubeconfig"), m_server.kubeconfigPath(), QStringLiteral("--context"), context,
+    return {QStringLiteral("--kubeconfig"), kubeconfig.isEmpty() ? m_server.kubeconfigPath() : kubeconfig,
+            QStringLiteral("--context"), context,
             QStringLiteral("--cache-dir"), m_home.filePath(QStringLiteral("cache")),
             QStringLiteral("--request-timeout=20s")};
 }
@@ -81,11 +84,11 @@ QProcessEnvironment KubectlInterop::environment() const
     return env;
 }
 
-Run KubectlInterop::kubectl(const QStringList &arguments, const QString &context)
+Run KubectlInterop::kubectl(const QStringList &arguments, const QString &context, const QString &kubeconfig)
 {
     QProcess process;
     process.setProcessEnvironment(environment());
-    process.start(m_kubectl, baseArguments(context) + arguments);
+    process.start(m_kubectl, baseArguments(context, kubeconfig) + arguments);
     Run run;
     if (!process.waitForStarted(10000)) {
         run.err = process.errorString();
@@ -421,6 +424,45 @@ void KubectlInterop::customResourceDefinition()
                    QStringLiteral("-o"), QStringLiteral("jsonpath={.spec.transport} {.spec.replicas} {.metadata.generation}")});
     QVERIFY2(run.exitCode == 0, qPrintable(run.describe()));
     QCOMPARE(run.out, QStringLiteral("rabbitmq 3 2"));
+}
+
+// kubectl (Go's TLS stack) presenting client certificates signed by the
+// emulator's --client-ca: the CN is the user, each O a group, as with
+// kube-apiserver's --client-ca-file.
+void KubectlInterop::clientCertificateUsers()
+{
+    const auto admin = m_server.issueClientCertificate(QStringLiteral("kubectl-admin"), QStringLiteral("cert-admin"),
+                                                       {QStringLiteral("system:masters")});
+    const auto reader = m_server.issueClientCertificate(QStringLiteral("kubectl-reader"), QStringLiteral("cert-reader"),
+                                                        {QStringLiteral("statedeck:readonly"), QStringLiteral("ops")});
+    QVERIFY(admin && reader);
+    const QString kubeconfig = writeFile(
+        QStringLiteral("certs.kubeconfig"),
+        QStringLiteral("apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: %1\n"
+                       "    certificate-authority: %2\nusers:\n"
+                       "- name: a\n  user:\n    client-certificate: %3\n    client-key: %4\n"
+                       "- name: r\n  user:\n    client-certificate: %5\n    client-key: %6\n"
+                       "contexts:\n- name: cert-admin\n  context: {cluster: c, user: a, namespace: default}\n"
+                       "- name: cert-reader\n  context: {cluster: c, user: r, namespace: default}\n")
+            .arg(m_server.baseUrl(), m_server.caFile(), admin->certFile, admin->keyFile, reader->certFile, reader->keyFile)
+            .toUtf8());
+    Run run = kubectl({QStringLiteral("create"), QStringLiteral("configmap"), QStringLiteral("from-cert"),
+                       QStringLiteral("--from-literal=a=b")},
+                      QStringLiteral("cert-admin"), kubeconfig);
+    QVERIFY2(run.exitCode == 0, qPrintable(run.describe()));
+    run = kubectl({QStringLiteral("get"), QStringLiteral("cm"), QStringLiteral("from-cert"), QStringLiteral("-o"),
+                   QStringLiteral("jsonpath={.data.a}")},
+                  QStringLiteral("cert-reader"), kubeconfig);
+    QVERIFY2(run.exitCode == 0, qPrintable(run.describe()));
+    QCOMPARE(run.out, QStringLiteral("b"));
+    run = kubectl({QStringLiteral("delete"), QStringLiteral("cm"), QStringLiteral("from-cert")}, QStringLiteral("cert-reader"),
+                  kubeconfig);
+    QVERIFY2(run.exitCode != 0, qPrintable(run.describe()));
+    QVERIFY2(run.err.contains(QLatin1String("configmaps \"from-cert\" is forbidden: User \"cert-reader\" cannot delete")),
+             qPrintable(run.describe()));
+    run = kubectl({QStringLiteral("delete"), QStringLiteral("cm"), QStringLiteral("from-cert")}, QStringLiteral("cert-admin"),
+                  kubeconfig);
+    QVERIFY2(run.exitCode == 0, qPrintable(run.describe()));
 }
 
 void KubectlInterop::deleteConfigMap()

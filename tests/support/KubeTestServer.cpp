@@ -116,6 +116,38 @@ QSslConfiguration KubeTestServer::sslConfiguration() const
     return config;
 }
 
+QString KubeTestServer::clientCaFile() const
+{
+    return QDir(directory()).filePath(QStringLiteral("client-ca.crt"));
+}
+
+std::optional<KubeTestServer::ClientCertificate>
+KubeTestServer::issueClientCertificate(const QString &name, const QString &user, const QStringList &groups) const
+{
+    const QString dir = directory();
+    // kube-apiserver reads the user from CN and each O as a group; '/' and
+    // '=' would break openssl's -subj syntax, and no test needs them.
+    QString subject = QStringLiteral("/CN=") + user;
+    for (const QString &g : groups)
+        subject += QStringLiteral("/O=") + g;
+    const QString csr = name + QStringLiteral(".csr"), ext = name + QStringLiteral(".ext");
+    ClientCertificate out{QDir(dir).filePath(name + QStringLiteral(".crt")), QDir(dir).filePath(name + QStringLiteral(".key"))};
+    if (!openssl(dir, {QStringLiteral("req"), QStringLiteral("-newkey"), QStringLiteral("ec"), QStringLiteral("-pkeyopt"),
+                       QStringLiteral("ec_paramgen_curve:prime256v1"), QStringLiteral("-nodes"), QStringLiteral("-keyout"),
+                       out.keyFile, QStringLiteral("-out"), csr, QStringLiteral("-subj"), subject}))
+        return std::nullopt;
+    if (!writeFile(QDir(dir).filePath(ext), "extendedKeyUsage=clientAuth\n"
+                                            "keyUsage=critical,digitalSignature\n"
+                                            "basicConstraints=CA:FALSE\n"))
+        return std::nullopt;
+    if (!openssl(dir, {QStringLiteral("x509"), QStringLiteral("-req"), QStringLiteral("-in"), csr, QStringLiteral("-CA"),
+                       QStringLiteral("client-ca.crt"), QStringLiteral("-CAkey"), QStringLiteral("client-ca.key"),
+                       QStringLiteral("-CAcreateserial"), QStringLiteral("-out"), out.certFile, QStringLiteral("-days"),
+                       QStringLiteral("2"), QStringLiteral("-extfile"), ext}))
+        return std::nullopt;
+    return out;
+}
+
 bool KubeTestServer::makeCertificates()
 {
     const QString dir = directory();
@@ -132,6 +164,14 @@ bool KubeTestServer::makeCertificates()
     if (!openssl(dir, QStringList{QStringLiteral("req")} + ec
                           + QStringList{QStringLiteral("-keyout"), QStringLiteral("server.key"), QStringLiteral("-out"),
                                         QStringLiteral("server.csr"), QStringLiteral("-subj"), QStringLiteral("/CN=127.0.0.1")}))
+        return false;
+    // A CA of its own for client certificates, as kube-apiserver's --client-ca-file.
+    if (!openssl(dir, QStringList{QStringLiteral("req"), QStringLiteral("-x509")} + ec
+                          + QStringList{QStringLiteral("-keyout"), QStringLiteral("client-ca.key"), QStringLiteral("-out"),
+                                        QStringLiteral("client-ca.crt"), QStringLiteral("-days"), QStringLiteral("2"),
+                                        QStringLiteral("-subj"), QStringLiteral("/CN=statedeck-test-client-ca"),
+                                        QStringLiteral("-addext"), QStringLiteral("basicConstraints=critical,CA:TRUE"),
+                                        QStringLiteral("-addext"), QStringLiteral("keyUsage=critical,keyCertSign,cRLSign")}))
         return false;
     // Go verifies names only through subjectAltName.
     if (!writeFile(QDir(dir).filePath(QStringLiteral("server.ext")),
@@ -207,7 +247,8 @@ bool KubeTestServer::start()
     m_process->setArguments({QStringLiteral("--port"), QString::number(m_plainPort), QStringLiteral("--tls-port"),
                              QString::number(m_tlsPort), QStringLiteral("--cert"), QDir(dir).filePath(QStringLiteral("server.crt")),
                              QStringLiteral("--key"), QDir(dir).filePath(QStringLiteral("server.key")),
-                             QStringLiteral("--token-auth-file"), tokens, QStringLiteral("--watch-history"),
+                             QStringLiteral("--token-auth-file"), tokens, QStringLiteral("--client-ca"), clientCaFile(),
+                             QStringLiteral("--watch-history"),
                              QString::number(m_options.watchHistory), QStringLiteral("--first-resource-version"),
                              QString::number(m_options.firstResourceVersion), QStringLiteral("--bookmark-interval-ms"),
                              QString::number(m_options.bookmarkIntervalMs)});

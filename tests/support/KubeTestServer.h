@@ -6,6 +6,7 @@
 #include <QString>
 
 #include <memory>
+#include <optional>
 
 namespace sd::test {
 
@@ -25,6 +26,7 @@ namespace sd::test {
 //                         writes get 403 Forbidden
 //   kube.noAccessToken()  authenticated, no permissions (user
 //                         "limited-user"): every resource request is 403
+//   kube.issueClientCertificate(...)  TLS client certificates it accepts
 //
 // The server starts with namespaces default, kube-system, kube-public and
 // kube-node-lease and nothing else. Tokens are random per instance; they
@@ -63,6 +65,18 @@ public:
 
     // A TLS configuration that trusts caFile(), for QNetworkRequest.
     QSslConfiguration sslConfiguration() const;
+
+    // The CA whose client certificates the server accepts (--client-ca): a
+    // certificate it signed authenticates as its CN, groups from its O.
+    QString clientCaFile() const;
+    // Issues a client certificate for `user` in `groups` (system:masters is
+    // admin, statedeck:readonly read-only), signed by this server's client
+    // CA, as `name`.crt and `name`.key (EC, PEM) in directory().
+    struct ClientCertificate {
+        QString certFile, keyFile;
+    };
+    std::optional<ClientCertificate> issueClientCertificate(const QString &name, const QString &user,
+                                                            const QStringList &groups) const;
 
     QString directory() const;
     QString log() const; // the emulator's output, for failure messages

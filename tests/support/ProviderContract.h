@@ -43,6 +43,7 @@ private Q_SLOTS:
     void testRoundTrip_data();
     void testRoundTrip();
     void testRevisionChangesOnWrite();
+    void testRevisionScope();
     void testCompareAndSwapConflict();
     void testMustNotExist();
     void testRemove();

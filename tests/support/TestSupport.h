@@ -34,6 +34,38 @@ T await(QFuture<T> future, int timeoutMs = 20000)
     return future.result();
 }
 
+// Environment variables a test changes: unset on construction, restored
+// (or unset again) when it goes out of scope, also when the test fails.
+class EnvGuard {
+public:
+    explicit EnvGuard(std::initializer_list<const char *> names)
+    {
+        for (const char *n : names) {
+            m_saved.append({n, qgetenv(n), qEnvironmentVariableIsSet(n)});
+            qunsetenv(n);
+        }
+    }
+    ~EnvGuard()
+    {
+        for (const Saved &s : std::as_const(m_saved)) {
+            if (s.was)
+                qputenv(s.name, s.value);
+            else
+                qunsetenv(s.name);
+        }
+    }
+    EnvGuard(const EnvGuard &) = delete;
+    EnvGuard &operator=(const EnvGuard &) = delete;
+
+private:
+    struct Saved {
+        const char *name;
+        QByteArray value;
+        bool was;
+    };
+    QList<Saved> m_saved;
+};
+
 // The path of a program built beside the tests (helpers, statedeckctl).
 QString builtProgram(const QString &name);
 

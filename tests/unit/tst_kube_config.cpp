@@ -2,6 +2,7 @@
 // becomes a Kubernetes provider. Temporary kubeconfigs; no server.
 #include "config/StoreUrl.h"
 #include "kube/KubeConfig.h"
+#include "TestSupport.h"
 #include "providers/Backends.h"
 
 #include <QDir>
@@ -24,31 +25,7 @@ QString writeFile(const QString &path, const QByteArray &text)
     return path;
 }
 
-// Environment variables a test sets, restored afterwards.
-class EnvGuard {
-public:
-    explicit EnvGuard(std::initializer_list<const char *> names)
-    {
-        for (const char *n : names) {
-            m_saved.append({n, qgetenv(n)});
-            m_had.append(qEnvironmentVariableIsSet(n));
-            qunsetenv(n);
-        }
-    }
-    ~EnvGuard()
-    {
-        for (int i = 0; i < m_saved.size(); ++i) {
-            if (m_had.at(i))
-                qputenv(m_saved.at(i).first, m_saved.at(i).second);
-            else
-                qunsetenv(m_saved.at(i).first);
-        }
-    }
-
-private:
-    QList<QPair<const char *, QByteArray>> m_saved;
-    QList<bool> m_had;
-};
+using sd::test::EnvGuard;
 
 const QByteArray kFirst = R"(apiVersion: v1
 kind: Config

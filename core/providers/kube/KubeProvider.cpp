@@ -26,6 +26,8 @@ constexpr const char *kValueAnnotation = "statedeck.io/value";
 constexpr const char *kWrappedKey = "value.json";
 constexpr const char *kFencingAnnotation = "statedeck.io/fencing-token";
 constexpr int kMaxWriteAttempts = 8;
+// What the API server accepts across a Secret's data (decoded bytes).
+constexpr qint64 kSecretMaxBytes = 1024 * 1024;
 
 template <typename T>
 using PromisePtr = std::shared_ptr<QPromise<T>>;
@@ -222,12 +224,16 @@ Result<Json> configMapFor(const Entry &e, const Json *current)
 
 // ---- the Secret shape (seed 000) -----------------------------------------
 
-QString secretDataKey(const Json &secret, const QString &key)
+QString dataKeyIn(const Json &data, const QString &key)
 {
-    const Json &data = member(secret, "data");
-    if (data.contains(toStd(key)) && !key.endsWith(QLatin1String(".json")))
+    if (data.is_object() && data.contains(toStd(key)) && !key.endsWith(QLatin1String(".json")))
         return key; // a plain key of someone else's Secret, kept by its own name
     return key + QStringLiteral(".json");
+}
+
+QString secretDataKey(const Json &secret, const QString &key)
+{
+    return dataKeyIn(member(secret, "data"), key);
 }
 
 QString entryKeyFor(const QString &dataKey)
@@ -272,6 +278,45 @@ QList<Entry> entriesOfSecret(const Json &secret)
             out << entryFromSecretData(secret, toQString(it.key()), toQString(it.value().get<std::string>()));
     std::sort(out.begin(), out.end(), [](const Entry &a, const Entry &b) { return a.key < b.key; });
     return out;
+}
+
+// Decoded bytes of one base64 data value, from its length.
+qint64 base64Bytes(const Json &value)
+{
+    if (!value.is_string())
+        return 0;
+    const std::string &b64 = value.get_ref<const std::string &>();
+    const qint64 padding = std::count(b64.end() - std::min<qsizetype>(2, qsizetype(b64.size())), b64.end(), '=');
+    return qint64(b64.size()) / 4 * 3 - padding;
+}
+
+qint64 secretDataBytes(const Json &data)
+{
+    qint64 total = 0;
+    for (auto it = data.begin(); it != data.end(); ++it)
+        total += base64Bytes(it.value());
+    return total;
+}
+
+Error secretTooLarge(qint64 total, const QString &secretName, const QString &key)
+{
+    return Error(ErrorKind::TooLarge,
+                 QStringLiteral("Secret \"%1\" would hold %2 bytes with this value; a Secret holds at most %3 bytes "
+                                "(1 MiB) across all its keys")
+                     .arg(secretName)
+                     .arg(total)
+                     .arg(kSecretMaxBytes),
+                 QStringLiteral("key \"%1\"").arg(key));
+}
+
+// Refuses a write that would take the Secret over what the API server
+// accepts, before anything is sent, naming the key that did it.
+Status checkSecretSize(const Json &data, const QString &secretName, const QString &key)
+{
+    const qint64 total = secretDataBytes(data);
+    if (total <= kSecretMaxBytes)
+        return {};
+    return secretTooLarge(total, secretName, key);
 }
 
 QByteArray secretBytes(const Entry &e)
@@ -346,6 +391,10 @@ struct KubeProvider::Private {
     // Secret writes: `edit` changes the Secret's data, or fails.
     using SecretEdit = std::function<Status(Json &data, const QString &revision, bool exists)>;
     void editSecret(SecretEdit edit, Precondition pre, QString key, PromisePtr<Result<Json>> p, int attempt);
+    // A batch as one update of the Secret; `refused` holds the items that
+    // failed their checks before any I/O.
+    void secretBatch(QList<BatchItem> items, QList<std::optional<Error>> refused, PromisePtr<BatchResult> p,
+                     int attempt);
     // Locks.
     void acquire(QString name, std::chrono::milliseconds ttl, PromisePtr<Result<Lock>> p, int attempt);
 };
@@ -393,6 +442,8 @@ Capabilities KubeProvider::capabilities() const
     // A ConfigMap's value is its data: a text or binary value is kept as
     // JSON in data["value.json"]. A Secret keeps each key's bytes.
     c.structuredValues = !d->secretMode();
+    c.perKeyRevisions = !d->secretMode();
+    c.maxStoreBytes = d->secretMode() ? kSecretMaxBytes : 0;
     return c;
 }
 
@@ -613,14 +664,15 @@ QFuture<Result<Entry>> KubeProvider::put(const Entry &entry, const Precondition 
     }
     const QByteArray encoded = secretBytes(entry).toBase64();
     const QString key = entry.key;
-    auto edit = [key, pre, encoded](Json &data, const QString &, bool) -> Status {
+    const QString name = d->opt.secretName;
+    auto edit = [key, pre, encoded, name](Json &data, const QString &, bool) -> Status {
         const Json probe{{"data", data}};
         const QString dataKey = secretDataKey(probe, key);
         if (pre.kind == Precondition::Kind::MustNotExist && data.contains(toStd(dataKey)))
             return Error(ErrorKind::AlreadyExists, QStringLiteral("the key already exists in the Secret"),
                          QStringLiteral("key \"%1\"").arg(key));
         data[toStd(dataKey)] = toStd(encoded);
-        return {};
+        return checkSecretSize(data, name, key);
     };
     auto p = newPromise<Result<Json>>();
     d->editSecret(edit, pre, key, p, 0);
@@ -630,6 +682,117 @@ QFuture<Result<Entry>> KubeProvider::put(const Entry &entry, const Precondition 
         const QString dataKey = secretDataKey(secret.value(), key);
         return entryFromSecretData(secret.value(), dataKey, str(member(secret.value(), "data"), dataKey.toUtf8().constData()));
     });
+}
+
+void KubeProvider::Private::secretBatch(QList<BatchItem> items, QList<std::optional<Error>> refused,
+                                        PromisePtr<BatchResult> p, int attempt)
+{
+    auto answer = [p](const QList<std::optional<Error>> &outcome, const std::function<Result<Entry>(int)> &written) {
+        BatchResult out;
+        for (int i = 0; i < outcome.size(); ++i)
+            out.results << (outcome[i] ? Result<Entry>(*outcome[i]) : written(i));
+        fulfil(p, out);
+    };
+    auto keyed = [](const Error &e, const QString &key) {
+        Error out = e;
+        out.where = QStringLiteral("key \"%1\"").arg(key) + (e.where.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(e.where));
+        return out;
+    };
+    client->get(Resource::secrets(), ns, opt.secretName).then(q, [=, this](Result<Json> current) {
+        const bool exists = current.ok();
+        if (!exists && current.error().kind != ErrorKind::NotFound)
+            return answer(refused, [&](int i) { return Result<Entry>(keyed(current.error(), items[i].entry.key)); });
+        Json secret = exists ? current.value() : Json{{"metadata", {{"name", toStd(opt.secretName)}}}, {"type", "Opaque"}};
+        const QString rv = exists ? resourceVersionOf(secret) : QString();
+        Json data = member(secret, "data");
+        qint64 total = secretDataBytes(data);
+        QList<std::optional<Error>> outcome = refused;
+        QStringList dataKeys;
+        QList<QByteArray> values;
+        bool any = false;
+        // In order, each against the Secret as read: one revision covers
+        // every key, so a batch's preconditions all meet the same one.
+        for (int i = 0; i < items.size(); ++i) {
+            dataKeys << QString();
+            values << QByteArray();
+            if (outcome[i])
+                continue;
+            const Entry &e = items[i].entry;
+            const Precondition &pre = items[i].precondition;
+            const QString where = QStringLiteral("key \"%1\"").arg(e.key);
+            const QString dataKey = dataKeyIn(data, e.key);
+            const std::string dk = toStd(dataKey);
+            if (pre.kind == Precondition::Kind::Revision && pre.revision != rv) {
+                outcome[i] = Error(ErrorKind::Conflict,
+                                   exists ? QStringLiteral("Secret \"%1\" was modified: expected revision %2, current is %3")
+                                                .arg(opt.secretName, pre.revision, rv)
+                                          : QStringLiteral("Secret \"%1\" does not exist: expected revision %2")
+                                                .arg(opt.secretName, pre.revision),
+                                   where);
+                continue;
+            }
+            if (pre.kind == Precondition::Kind::MustNotExist && data.contains(dk)) {
+                outcome[i] = Error(ErrorKind::AlreadyExists, QStringLiteral("the key already exists in the Secret"), where);
+                continue;
+            }
+            const QByteArray b64 = secretBytes(e).toBase64();
+            const Json value = toStd(b64);
+            const qint64 after = total - (data.contains(dk) ? base64Bytes(data[dk]) : 0) + base64Bytes(value);
+            if (after > kSecretMaxBytes) {
+                outcome[i] = secretTooLarge(after, opt.secretName, e.key);
+                continue;
+            }
+            total = after;
+            data[dk] = value;
+            dataKeys[i] = dataKey;
+            values[i] = b64;
+            any = true;
+        }
+        if (!any)
+            return answer(outcome, [](int) { return Result<Entry>(Error(ErrorKind::Internal, QStringLiteral("unreachable"))); });
+        secret["data"] = data;
+        if (auto m = secret.find("metadata"); m != secret.end())
+            m->erase("managedFields");
+        auto write = exists ? client->update(Resource::secrets(), ns, secret) : client->create(Resource::secrets(), ns, secret);
+        write.then(q, [=, this](Result<Json> w) {
+            if (w.ok())
+                return answer(outcome, [&](int i) {
+                    return Result<Entry>(entryFromSecretData(w.value(), dataKeys[i], QString::fromLatin1(values[i])));
+                });
+            const ErrorKind k = w.error().kind;
+            // Someone else wrote the Secret meanwhile: read it again and
+            // redo the batch, its preconditions against the new revision.
+            if ((k == ErrorKind::Conflict || k == ErrorKind::AlreadyExists) && attempt + 1 < kMaxWriteAttempts)
+                return secretBatch(items, refused, p, attempt + 1);
+            answer(outcome, [&](int i) { return Result<Entry>(keyed(w.error(), items[i].entry.key)); });
+        });
+    });
+}
+
+QFuture<BatchResult> KubeProvider::putBatch(const QList<BatchItem> &items)
+{
+    if (!d->secretMode())
+        return Provider::putBatch(items);
+    const Capabilities caps = capabilities();
+    QList<std::optional<Error>> refused;
+    bool anyValid = false;
+    for (const BatchItem &item : items) {
+        Status s = d->checkKey(item.entry.key);
+        if (s.ok())
+            s = validateBatchItem(item.entry, caps);
+        refused << (s.ok() ? std::nullopt : std::optional<Error>(s.error()));
+        anyValid = anyValid || s.ok();
+    }
+    const Error *unavailable = anyValid ? d->ensureClient() : nullptr;
+    if (!anyValid || unavailable) {
+        BatchResult out;
+        for (const auto &r : std::as_const(refused))
+            out.results << Result<Entry>(r ? *r : *unavailable);
+        return readyFuture(out);
+    }
+    auto p = newPromise<BatchResult>();
+    d->secretBatch(items, refused, p, 0);
+    return p->future();
 }
 
 QFuture<Status> KubeProvider::remove(const QString &key, const Precondition &pre)

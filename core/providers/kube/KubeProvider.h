@@ -25,8 +25,9 @@ struct KubeProviderOptions {
 // Secret: one Secret holds every key as data["<key>.json"] = base64(JSON),
 // as seed 000's gate writes it. Values are decoded for editing and encoded
 // back; capabilities().sensitive tells front ends to mask them. Every entry's
-// revision is the Secret's resourceVersion, so a compare-and-swap fails when
-// any key of the Secret changed.
+// revision is the Secret's resourceVersion (perKeyRevisions false), so a
+// compare-and-swap fails when any key of the Secret changed; the Secret holds
+// at most 1 MiB in all (maxStoreBytes), checked before anything is sent.
 //
 // Locks are coordination.k8s.io Leases in the same namespace; the fencing
 // token is the annotation statedeck.io/fencing-token, raised by one on every
@@ -50,6 +51,8 @@ public:
     QFuture<Result<Lock>> lock(const QString &name, std::chrono::milliseconds ttl) override;
     QFuture<Status> unlock(const Lock &lock) override;
     QFuture<Result<Lock>> renew(const Lock &lock, std::chrono::milliseconds ttl) override;
+    // The Secret store writes a batch as one update of its Secret.
+    QFuture<BatchResult> putBatch(const QList<BatchItem> &items) override;
 
     struct Private;
 

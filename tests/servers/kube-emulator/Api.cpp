@@ -467,6 +467,15 @@ void Watch::finish()
 // ---------------------------------------------------------------------------
 // Api: types and storage
 
+Role roleFor(const QStringList &groups)
+{
+    if (groups.contains(QStringLiteral("system:masters")))
+        return Role::Admin;
+    if (groups.contains(QStringLiteral("statedeck:readonly")))
+        return Role::ReadOnly;
+    return Role::None;
+}
+
 Api::Api(Options options, QObject *parent)
     : QObject(parent), m_options(std::move(options)), m_rv(m_options.firstResourceVersion),
       m_floor(m_options.firstResourceVersion), m_flowSchemaUid(newUid())
@@ -1026,16 +1035,28 @@ void Api::handle(const HttpRequest &request, HttpExchange *exchange)
         exchange->send(200, "text/plain; charset=utf-8", "ok");
         return;
     }
-    const QByteArray authorization = request.header("authorization");
-    const auto found = authorization.left(7).toLower() == "bearer "
-        ? m_options.tokens.find(authorization.mid(7).trimmed().toStdString())
-        : m_options.tokens.end();
-    if (found == m_options.tokens.end()) {
+    // kube-apiserver tries the client certificate before bearer tokens.
+    std::optional<User> user;
+    if (!request.clientCertificate.isNull()) {
+        const QStringList cn = request.clientCertificate.subjectInfo(QSslCertificate::CommonName);
+        if (!cn.isEmpty() && !cn.first().isEmpty())
+            user = User{cn.first().toStdString(),
+                        roleFor(request.clientCertificate.subjectInfo(QSslCertificate::Organization))};
+    }
+    if (!user) {
+        const QByteArray authorization = request.header("authorization");
+        const auto found = authorization.left(7).toLower() == "bearer "
+            ? m_options.tokens.find(authorization.mid(7).trimmed().toStdString())
+            : m_options.tokens.end();
+        if (found != m_options.tokens.end())
+            user = found->second;
+    }
+    if (!user) {
         sendError(exchange, {401, "Unauthorized", "Unauthorized", OJson::object()});
         return;
     }
     try {
-        serve(request, exchange, found->second);
+        serve(request, exchange, *user);
     } catch (const ApiError &error) {
         sendError(exchange, error);
     } catch (const std::exception &e) {

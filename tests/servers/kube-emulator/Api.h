@@ -9,6 +9,7 @@
 
 #include <QObject>
 #include <QPointer>
+#include <QStringList>
 #include <QTimer>
 
 #include <deque>
@@ -81,6 +82,10 @@ struct User {
     std::string name;
     Role role = Role::None;
 };
+
+// The only roles there are: group system:masters may do everything,
+// statedeck:readonly may get, list and watch; other groups nothing.
+Role roleFor(const QStringList &groups);
 
 struct Options {
     std::map<std::string, User> tokens;

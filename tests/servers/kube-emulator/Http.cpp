@@ -322,6 +322,12 @@ void HttpConnection::processBuffer()
                 fail(400, "malformed HTTP request");
             return;
         }
+        if (auto *ssl = qobject_cast<QSslSocket *>(m_socket)) {
+            // QueryPeer lets a certificate that failed verification through
+            // the handshake; such a certificate authenticates nobody.
+            if (!ssl->peerCertificate().isNull() && ssl->sslHandshakeErrors().isEmpty())
+                request.clientCertificate = ssl->peerCertificate();
+        }
         m_current = new HttpExchange(this);
         m_handler(request, m_current);
     }

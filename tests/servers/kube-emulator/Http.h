@@ -9,6 +9,7 @@
 #include <QHash>
 #include <QObject>
 #include <QPointer>
+#include <QSslCertificate>
 #include <QSslConfiguration>
 #include <QTcpServer>
 #include <QUrlQuery>
@@ -25,6 +26,9 @@ struct HttpRequest {
     QUrlQuery query;
     QHash<QByteArray, QByteArray> headers; // names lower-cased
     QByteArray body;
+    // The TLS client certificate, only when it verified against the CAs of
+    // the server's TLS configuration (null otherwise, or over plain HTTP).
+    QSslCertificate clientCertificate;
 
     QByteArray header(const QByteArray &lowerName) const { return headers.value(lowerName); }
     QString queryValue(const QString &name) const
@@ -101,6 +105,8 @@ private:
 
 // Listens on one address; with a TLS configuration every connection is
 // QSslSocket (ALPN offers only http/1.1, so Go clients never try HTTP/2).
+// With peer verify mode QueryPeer, clients are asked for a certificate but
+// need not send one, as kube-apiserver's tls.RequestClientCert.
 class HttpServer : public QObject {
     Q_OBJECT
 public:

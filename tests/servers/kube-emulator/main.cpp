@@ -39,13 +39,14 @@ bool readTokenFile(const QString &path, std::map<std::string, kemu::User> &token
             *error = QStringLiteral("%1:%2: expected token,user,uid[,\"groups\"]").arg(path).arg(lineNumber);
             return false;
         }
-        const QByteArray groups = line.mid(fields[0].size() + fields[1].size() + fields[2].size() + 3);
-        kemu::User user{fields[1].trimmed().toStdString(), kemu::Role::None};
-        if (groups.contains("system:masters"))
-            user.role = kemu::Role::Admin;
-        else if (groups.contains("statedeck:readonly"))
-            user.role = kemu::Role::ReadOnly;
-        tokens[fields[0].trimmed().toStdString()] = user;
+        QByteArray groups = line.mid(fields[0].size() + fields[1].size() + fields[2].size() + 3).trimmed();
+        if (groups.startsWith('"') && groups.endsWith('"'))
+            groups = groups.mid(1, groups.size() - 2);
+        QStringList groupList;
+        for (const QByteArray &g : groups.split(','))
+            if (!g.trimmed().isEmpty())
+                groupList << QString::fromUtf8(g.trimmed());
+        tokens[fields[0].trimmed().toStdString()] = {fields[1].trimmed().toStdString(), kemu::roleFor(groupList)};
     }
     return true;
 }
@@ -89,7 +90,12 @@ int main(int argc, char **argv)
     const QCommandLineOption bookmark(QStringLiteral("bookmark-interval-ms"),
                                       QStringLiteral("How often watches with allowWatchBookmarks get a BOOKMARK."),
                                       QStringLiteral("ms"), QStringLiteral("5000"));
-    parser.addOptions({port, tlsPort, cert, key, tokenFile, adminToken, readonlyToken, history, firstRv, bookmark});
+    const QCommandLineOption clientCa(QStringLiteral("client-ca"),
+                                      QStringLiteral("PEM CA(s) for TLS client certificates: a certificate they "
+                                                     "signed authenticates as its CN, with its O values as groups."),
+                                      QStringLiteral("file"));
+    parser.addOptions({port, tlsPort, cert, key, tokenFile, adminToken, readonlyToken, history, firstRv, bookmark,
+                       clientCa});
     parser.process(app);
 
     kemu::Options options;
@@ -102,8 +108,8 @@ int main(int argc, char **argv)
         options.tokens[parser.value(adminToken).toStdString()] = {"admin", kemu::Role::Admin};
     if (parser.isSet(readonlyToken))
         options.tokens[parser.value(readonlyToken).toStdString()] = {"readonly", kemu::Role::ReadOnly};
-    if (options.tokens.empty()) {
-        std::fprintf(stderr, "sd-kube-emulator: no tokens: give --token-auth-file or --admin-token\n");
+    if (options.tokens.empty() && !parser.isSet(clientCa)) {
+        std::fprintf(stderr, "sd-kube-emulator: no users: give --token-auth-file, --admin-token or --client-ca\n");
         return 2;
     }
     bool ok = false;
@@ -156,6 +162,19 @@ int main(int argc, char **argv)
         tls.setPrivateKey(privateKey);
         tls.setPeerVerifyMode(QSslSocket::VerifyNone);
         tls.setAllowedNextProtocols({QByteArrayLiteral("http/1.1")});
+        if (parser.isSet(clientCa)) {
+            const QList<QSslCertificate> cas = QSslCertificate::fromPath(parser.value(clientCa), QSsl::Pem);
+            if (cas.isEmpty()) {
+                std::fprintf(stderr, "sd-kube-emulator: --client-ca %s holds no PEM certificate\n",
+                             qPrintable(parser.value(clientCa)));
+                return 2;
+            }
+            // Ask for a certificate, require none (kube-apiserver's
+            // tls.RequestClientCert); HttpConnection passes on only those
+            // that verify against these CAs.
+            tls.setCaCertificates(cas);
+            tls.setPeerVerifyMode(QSslSocket::QueryPeer);
+        }
         if (!secure.listen(QHostAddress::LocalHost, securePort, &tls, &error)) {
             std::fprintf(stderr, "sd-kube-emulator: cannot listen on 127.0.0.1:%u: %s\n", securePort, qPrintable(error));
             return 1;
