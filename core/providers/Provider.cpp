@@ -1,6 +1,7 @@
 #include "providers/Provider.h"
 
 #include "model/Codec.h"
+#include "util/ReentrantPump.h"
 
 #include <QSet>
 #include <QPointer>
@@ -95,20 +96,11 @@ struct BatchRun : std::enable_shared_from_this<BatchRun> {
     qsizetype next = 0;
     qsizetype answered = 0;
     int inFlight = 0;
-    bool pumping = false;
-    bool pumpAgain = false;
+    ReentrantPump pumping;
 
     void pump()
     {
-        // A put() whose future is already finished may answer from inside
-        // this loop; re-entering would recurse once per item.
-        if (pumping) {
-            pumpAgain = true;
-            return;
-        }
-        pumping = true;
-        do {
-            pumpAgain = false;
+        const bool outermost = pumping.run([this] {
             while (provider && inFlight < kBatchWindow && next < items.size()
                    && !busy.contains(items[next].entry.key)) {
                 const qsizetype i = next++;
@@ -126,9 +118,8 @@ struct BatchRun : std::enable_shared_from_this<BatchRun> {
                         self->pump();
                     });
             }
-        } while (pumpAgain);
-        pumping = false;
-        if (answered == items.size() && !promise.future().isFinished()) {
+        });
+        if (outermost && answered == items.size() && !promise.future().isFinished()) {
             promise.addResult(std::move(result));
             promise.finish();
         }

@@ -1,5 +1,7 @@
 #include "transfer/Fetch.h"
 
+#include "util/ReentrantPump.h"
+
 #include <QPointer>
 
 namespace sd {
@@ -15,20 +17,11 @@ struct FetchRun : std::enable_shared_from_this<FetchRun> {
     qsizetype answered = 0;
     int inFlight = 0;
     int window = 64;
-    bool pumping = false;
-    bool pumpAgain = false;
+    ReentrantPump pumping;
 
     void pump()
     {
-        // An already finished get() may answer from inside the loop;
-        // re-entering would recurse once per key.
-        if (pumping) {
-            pumpAgain = true;
-            return;
-        }
-        pumping = true;
-        do {
-            pumpAgain = false;
+        const bool outermost = pumping.run([this] {
             while (provider && inFlight < window && next < keys.size()) {
                 const qsizetype i = next++;
                 ++inFlight;
@@ -44,9 +37,8 @@ struct FetchRun : std::enable_shared_from_this<FetchRun> {
                 for (; next < keys.size(); ++next, ++answered)
                     results[next] = Error(ErrorKind::Cancelled, QStringLiteral("the store went away"), keys[next]);
             }
-        } while (pumpAgain);
-        pumping = false;
-        if (answered == keys.size() && !promise.future().isFinished()) {
+        });
+        if (outermost && answered == keys.size() && !promise.future().isFinished()) {
             promise.addResult(std::move(results));
             promise.finish();
         }
