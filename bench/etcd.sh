@@ -14,11 +14,7 @@ RUNS=${RUNS:-3}
 tmp=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
 port=$(free_port)
-peer=$(free_port)
-etcd --name bench --data-dir "$tmp/etcd" \
-  --listen-client-urls "http://127.0.0.1:$port" --advertise-client-urls "http://127.0.0.1:$port" \
-  --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
-  --initial-cluster "bench=http://127.0.0.1:$peer" --quota-backend-bytes 4294967296 > "$tmp/server.log" 2>&1 &
+start_etcd "$port" 4294967296 "$tmp/server.log"
 server=$!
 trap 'rc=$?; kill "$server" 2> /dev/null; wait "$server" 2> /dev/null || true; rm -rf "$tmp"; exit $rc' EXIT
 wait_port "$port"

@@ -40,3 +40,21 @@ wait_port() {
 
 # The rate sd-bench-fill printed ("... : 12345 puts/s ..." or "entries/s").
 rate_of() { sed -E 's/.*: ([0-9]+) (puts|entries)\/s.*/\1/'; }
+
+# Starts redis-server on 127.0.0.1:$1 without persistence, its files in
+# $tmp, logging to $2. Its pid is in $! afterwards.
+start_redis() {
+  redis-server --port "$1" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp" > "$2" 2>&1 &
+}
+
+# Starts a one-member etcd serving clients on 127.0.0.1:$1, its data in
+# $tmp/etcd, a backend quota of $2 bytes, logging to $3. Its pid is in $!
+# afterwards.
+start_etcd() {
+  local peer
+  peer=$(free_port)
+  etcd --name bench --data-dir "$tmp/etcd" \
+    --listen-client-urls "http://127.0.0.1:$1" --advertise-client-urls "http://127.0.0.1:$1" \
+    --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
+    --initial-cluster "bench=http://127.0.0.1:$peer" --quota-backend-bytes "$2" > "$3" 2>&1 &
+}

@@ -14,7 +14,7 @@ RUNS=${RUNS:-3}
 tmp=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
 port=$(free_port)
-redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp" > "$tmp/server.log" 2>&1 &
+start_redis "$port" "$tmp/server.log"
 server=$!
 trap 'rc=$?; kill "$server" 2> /dev/null; wait "$server" 2> /dev/null || true; rm -rf "$tmp"; exit $rc' EXIT
 wait_port "$port"

@@ -19,14 +19,10 @@ tmp=$(mktemp -d)
 export XDG_STATE_HOME="$tmp/state" XDG_CONFIG_HOME="$tmp/config" XDG_DATA_HOME="$tmp/data"
 
 rport=$(free_port)
-redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp" > "$tmp/redis.log" 2>&1 &
+start_redis "$rport" "$tmp/redis.log"
 redis=$!
 eport=$(free_port)
-epeer=$(free_port)
-etcd --name bench --data-dir "$tmp/etcd" \
-  --listen-client-urls "http://127.0.0.1:$eport" --advertise-client-urls "http://127.0.0.1:$eport" \
-  --listen-peer-urls "http://127.0.0.1:$epeer" --initial-advertise-peer-urls "http://127.0.0.1:$epeer" \
-  --initial-cluster "bench=http://127.0.0.1:$epeer" --quota-backend-bytes 8589934592 > "$tmp/etcd.log" 2>&1 &
+start_etcd "$eport" 8589934592 "$tmp/etcd.log"
 etcd=$!
 trap 'rc=$?; kill "$redis" "$etcd" 2> /dev/null; wait "$redis" "$etcd" 2> /dev/null || true; rm -rf "$tmp"; exit $rc' EXIT
 wait_port "$rport"
