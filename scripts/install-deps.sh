@@ -12,7 +12,7 @@ packages=(
   redis-server redis-tools etcd-server etcd-client tmux procps bsdutils
   openssl curl
   # benchmarks
-  sqlite3 time perl
+  sqlite3 time perl jq
 )
 
 # The Kubernetes emulator's interop tests drive the real kubectl. Debian's

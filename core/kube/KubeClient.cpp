@@ -99,9 +99,9 @@ QString metaString(const Json &obj, const char *key)
     return m == obj.end() ? QString() : jsonString(*m, key);
 }
 
-Result<Json> parseJson(const QByteArray &body, const QString &where)
+Result<Json> parseJsonBody(const QByteArray &body, const QString &where)
 {
-    Json j = Json::parse(body.constBegin(), body.constEnd(), nullptr, false);
+    Json j = parseJsonOrDiscarded(body.constBegin(), body.constEnd());
     if (j.is_discarded())
         return Error(ErrorKind::Internal, QStringLiteral("the API server sent a body that is not JSON"), where);
     return j;
@@ -483,7 +483,7 @@ void KubeClient::Private::runExecPlugin()
             return;
         }
         const QByteArray out = proc->readAllStandardOutput();
-        const Json cred = Json::parse(out.constBegin(), out.constEnd(), nullptr, false);
+        const Json cred = parseJsonOrDiscarded(out.constBegin(), out.constEnd());
         if (!cred.is_object() || jsonString(cred, "kind") != QLatin1String("ExecCredential")) {
             fail(QStringLiteral("did not print an ExecCredential JSON object"));
             return;
@@ -594,7 +594,7 @@ RequestInfo infoFor(const QString &verb, const Resource &r, const QString &ns, c
 
 std::function<Result<Json>(const Response &)> asJson(const QString &where)
 {
-    return [where](const Response &r) { return parseJson(r.body, where); };
+    return [where](const Response &r) { return parseJsonBody(r.body, where); };
 }
 
 QByteArray compact(const Json &j)
@@ -640,7 +640,7 @@ QFuture<Result<ObjectList>> KubeClient::list(const Resource &res, const QString 
     r.info = infoFor(QStringLiteral("list"), res, ns, QString());
     const QString where = r.path;
     return d->call<ObjectList>(std::move(r), [where](const Response &resp) -> Result<ObjectList> {
-        auto j = parseJson(resp.body, where);
+        auto j = parseJsonBody(resp.body, where);
         if (!j.ok())
             return j.error();
         ObjectList out;
@@ -695,7 +695,7 @@ QFuture<Result<Json>> KubeClient::update(const Resource &res, const QString &ns,
     const QString where = r.path;
     d->send(std::move(r), [self, promise, res, ns, name, expected, where](Result<Response> resp) {
         if (resp.ok()) {
-            promise->addResult(parseJson(resp->body, where));
+            promise->addResult(parseJsonBody(resp->body, where));
             promise->finish();
             return;
         }
@@ -979,7 +979,7 @@ void KubeWatch::Private::onData()
 
 void KubeWatch::Private::handleLine(const QByteArray &line)
 {
-    Json ev = Json::parse(line.constBegin(), line.constEnd(), nullptr, false);
+    Json ev = parseJsonOrDiscarded(line.constBegin(), line.constEnd());
     if (!ev.is_object()) {
         log::warn(QStringLiteral("kube.watch_bad_line"), {{QStringLiteral("resource"), res.resource}});
         return;

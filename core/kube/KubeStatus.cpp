@@ -35,7 +35,7 @@ ApiError errorFromResponse(int httpStatus, const QByteArray &body, const Request
     ApiError out;
     out.httpStatus = httpStatus;
     out.retryAfterSeconds = retryAfterSeconds;
-    const Json status = Json::parse(body.constBegin(), body.constEnd(), nullptr, false);
+    const Json status = parseJsonOrDiscarded(body.constBegin(), body.constEnd());
     const bool isStatus = status.is_object() && str(status, "kind") == QLatin1String("Status");
     QString message = isStatus ? str(status, "message") : QString();
     out.reason = isStatus ? str(status, "reason") : QString();

@@ -77,7 +77,7 @@ Result<Json> decodeValue(const QByteArray &bytes, Encoding encoding, const QStri
     switch (encoding) {
     case Encoding::Json:
         try {
-            return Json::parse(bytes.constBegin(), bytes.constEnd());
+            return parseJson(bytes.constBegin(), bytes.constEnd());
         } catch (const Json::parse_error &e) {
             // nlohmann reports the 1-based byte where parsing stopped.
             const qsizetype at = e.byte > 0 ? qsizetype(e.byte) - 1 : 0;

@@ -110,7 +110,7 @@ Result<RemediationTask> RemediationTask::fromEntry(const Entry &entry)
         t.m_stateText = toQString(stateJson.get<std::string>());
         const QByteArray bytes = t.m_stateText.toUtf8();
         try {
-            t.m_state = Json::parse(bytes.constBegin(), bytes.constEnd());
+            t.m_state = parseJson(bytes.constBegin(), bytes.constEnd());
             if (!t.m_state.is_object())
                 t.m_stateError = Error(ErrorKind::Invalid,
                                        QStringLiteral("state.json holds %1, expected an object").arg(jsonTypeName(t.m_state)),

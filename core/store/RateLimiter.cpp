@@ -28,7 +28,7 @@ void RateLimiter::loadFromJournal(const QString &id)
     auto bytes = readWholeFile(m_policy.journalPath);
     if (!bytes.ok())
         return; // none yet
-    const Json all = Json::parse(bytes.value().constBegin(), bytes.value().constEnd(), nullptr, false);
+    const Json all = parseJsonOrDiscarded(bytes.value().constBegin(), bytes.value().constEnd());
     const auto it = all.is_object() ? all.find(toStd(id)) : all.end();
     if (it == all.end() || !it->is_array())
         return;
@@ -43,7 +43,7 @@ void RateLimiter::loadFromJournal(const QString &id)
 void RateLimiter::saveToJournal(const QString &id)
 {
     auto bytes = readWholeFile(m_policy.journalPath);
-    Json all = bytes.ok() ? Json::parse(bytes.value().constBegin(), bytes.value().constEnd(), nullptr, false) : Json();
+    Json all = bytes.ok() ? parseJsonOrDiscarded(bytes.value().constBegin(), bytes.value().constEnd()) : Json();
     if (!all.is_object())
         all = Json::object();
     // Windows that ended an hour ago go, so the file stays small.

@@ -81,7 +81,7 @@ Result<std::optional<MigrationCheckpoint>> loadCheckpoint(const QString &path)
     }
     Json j;
     try {
-        j = Json::parse(bytes->constBegin(), bytes->constEnd());
+        j = parseJson(bytes->constBegin(), bytes->constEnd());
     } catch (const Json::parse_error &e) {
         return Error(ErrorKind::Invalid,
                      QStringLiteral("the migration checkpoint is damaged (%1); delete it or pass --restart")

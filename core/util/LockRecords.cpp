@@ -155,7 +155,7 @@ Result<Lock> LockRecords::renew(const Lock &lock, std::chrono::milliseconds ttl)
     auto bytes = readWholeFile(path);
     if (!bytes.ok())
         return bytes.error();
-    Json written = Json::parse(bytes.value().constBegin(), bytes.value().constEnd(), nullptr, false);
+    Json written = parseJsonOrDiscarded(bytes.value().constBegin(), bytes.value().constEnd());
     if (!written.is_object())
         written = Json::object();
     written["owner"] = toStd(lock.owner);

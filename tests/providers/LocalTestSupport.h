@@ -42,11 +42,6 @@ inline bool writeBytes(const QString &path, const QByteArray &bytes)
     return f.write(bytes) == bytes.size();
 }
 
-inline Json parseJson(const QByteArray &bytes)
-{
-    return Json::parse(bytes.constBegin(), bytes.constEnd());
-}
-
 struct GateLayout {
     QTemporaryDir tmp;
     QString stateDir = tmp.filePath(QStringLiteral("state"));

@@ -410,7 +410,7 @@ public:
                 return;
             }
             const QByteArray bytes = reply->readAll();
-            Json json = Json::parse(bytes.constBegin(), bytes.constEnd(), nullptr, false);
+            Json json = parseJsonOrDiscarded(bytes.constBegin(), bytes.constEnd());
             if (status.toInt() == 200 && !json.is_discarded()) {
                 current = idx;
                 done(std::move(json));
@@ -553,7 +553,7 @@ private:
                 if (depth++ == 0)
                     start = int(i);
             } else if (c == '}' && depth > 0 && --depth == 0) {
-                const Json msg = Json::parse(m_buffer.constBegin() + start, m_buffer.constBegin() + i + 1, nullptr, false);
+                const Json msg = parseJsonOrDiscarded(m_buffer.constBegin() + start, m_buffer.constBegin() + i + 1);
                 consumed = i + 1;
                 if (!msg.is_discarded() && !handle(msg))
                     return; // the stream was replaced
@@ -737,6 +737,7 @@ Capabilities EtcdProvider::capabilities() const
     Capabilities caps;
     caps.watch = WatchKind::Native;
     caps.compareAndSwap = true;
+    caps.numericRevisions = true;
     caps.ttl = true;
     caps.locks = true;
     caps.transactions = true;

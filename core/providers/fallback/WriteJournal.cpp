@@ -20,7 +20,7 @@ Json entryJson(const Entry &e)
     Result<QByteArray> line = entryLine(e, nullptr);
     if (!line.ok())
         return Json();
-    return Json::parse(line->constBegin(), line->constEnd() - 1, nullptr, false);
+    return parseJsonOrDiscarded(line->constBegin(), line->constEnd() - 1);
 }
 
 std::optional<Entry> entryFrom(const Json &j, const QString &where)
@@ -111,7 +111,7 @@ Result<QList<JournalRecord>> WriteJournal::readAll() const
         if (line.trimmed().isEmpty())
             continue;
         const QString where = QStringLiteral("%1:%2").arg(m_path).arg(n);
-        const Json j = Json::parse(line.constBegin(), line.constEnd(), nullptr, false);
+        const Json j = parseJsonOrDiscarded(line.constBegin(), line.constEnd());
         if (!j.is_object() || !j.value("key", Json()).is_string())
             return Error(ErrorKind::Invalid, QStringLiteral("a journal line is damaged; fix or remove it"), where);
         JournalRecord r;

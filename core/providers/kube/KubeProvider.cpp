@@ -133,7 +133,7 @@ Entry entryFromConfigMap(const Json &obj)
     if (str(member(meta, "annotations"), kValueAnnotation) == QLatin1String("json") && data.contains(kWrappedKey)
         && data.size() == 1 && binary.empty()) {
         const std::string text = data[kWrappedKey].is_string() ? data[kWrappedKey].get<std::string>() : std::string();
-        Json v = Json::parse(text, nullptr, false);
+        Json v = parseJsonOrDiscarded(text);
         if (!v.is_discarded()) {
             e.value = std::move(v);
             e.encoding = Encoding::Json;

@@ -109,7 +109,7 @@ std::optional<ObjectText> scanObjectText(const QByteArray &t)
             return std::nullopt;
         try {
             // Let the JSON library undo escapes in the name.
-            m.key = toQString(Json::parse(t.constData() + m.keyStart, t.constData() + keyEnd).get<std::string>());
+            m.key = toQString(parseJson(t.constData() + m.keyStart, t.constData() + keyEnd).get<std::string>());
         } catch (const Json::exception &) {
             return std::nullopt;
         }

@@ -724,7 +724,7 @@ Result<Entry> LocalStore::writeMember(const Entry &in, const Precondition &pre, 
     // not reproduce the expected document, rewrite the whole document.
     Json reread;
     try {
-        reread = Json::parse(bytes.constBegin(), bytes.constEnd());
+        reread = parseJson(bytes.constBegin(), bytes.constEnd());
     } catch (const Json::exception &) {
         reread = Json();
     }
@@ -808,7 +808,7 @@ Status LocalStore::removeMember(const QString &key, const Precondition &pre, con
     }
     bool same = false;
     try {
-        same = !bytes.isEmpty() && Json::parse(bytes.constBegin(), bytes.constEnd()) == expected;
+        same = !bytes.isEmpty() && parseJson(bytes.constBegin(), bytes.constEnd()) == expected;
     } catch (const Json::exception &) {
     }
     if (!same)
