@@ -10,6 +10,7 @@
 #include <QNetworkReply>
 #include <QPointer>
 #include <QProcess>
+#include <QSet>
 #include <QPromise>
 #include <QSslCertificate>
 #include <QSslConfiguration>
@@ -160,6 +161,9 @@ struct KubeClient::Private {
     bool execValid = false;
     QPointer<QProcess> execProcess;
     QList<std::function<void(Result<Auth>)>> execWaiters;
+    // The calls in flight, so the destructor cancels exactly these (Call has
+    // no Q_OBJECT, so findChildren<Call *> would match every child).
+    QSet<Call *> calls;
 
     void credentials(bool refresh, std::function<void(Result<Auth>)> done);
     void runExecPlugin();
@@ -180,9 +184,11 @@ public:
     Call(KubeClient::Private *d, Request r, std::function<void(Result<Response>)> done)
         : QObject(d->q), m_d(d), m_req(std::move(r)), m_done(std::move(done))
     {
+        m_d->calls.insert(this);
     }
     ~Call() override
     {
+        m_d->calls.remove(this);
         if (m_reply) {
             m_reply->disconnect(this);
             m_reply->abort();
@@ -551,9 +557,9 @@ KubeClient::KubeClient(ClusterAccess access, QObject *parent) : QObject(parent),
 KubeClient::~KubeClient()
 {
     // Calls answer Cancelled while the private part is still whole.
-    const auto calls = findChildren<Call *>(Qt::FindDirectChildrenOnly);
-    for (Call *c : calls)
-        delete c;
+    // One at a time: a caller's callback may finish other calls.
+    while (!d->calls.isEmpty())
+        delete *d->calls.begin();
     d->execWaiters.clear();
     // A plugin still running must not report into a destroyed client.
     if (QProcess *p = d->execProcess) {
