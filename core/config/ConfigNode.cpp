@@ -1,5 +1,7 @@
 #include "config/ConfigNode.h"
 
+#include "util/YamlJson.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <QFile>
@@ -137,8 +139,7 @@ Result<ConfigNode> parseConfigYaml(const QByteArray &text, const QString &file)
     } catch (const ConversionError &e) {
         return e.error;
     } catch (const YAML::Exception &e) {
-        return Error(ErrorKind::Invalid, QStringLiteral("invalid YAML: %1").arg(QString::fromStdString(e.msg)),
-                     at(file, e.mark.line + 1, e.mark.column + 1));
+        return yamlError(e, file);
     }
 }
 

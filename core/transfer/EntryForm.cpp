@@ -59,6 +59,11 @@ TargetForm TargetForm::between(const QString &sourceSeparator, const QString &ta
 
 Result<Entry> entryForTarget(const Entry &source, const TargetForm &form)
 {
+    // A value the source could not read (a file that does not parse, a
+    // value nested too deep) is never copied as the null it is listed with.
+    if (const QString problem = source.labels.value(QStringLiteral("error")); !problem.isEmpty())
+        return Error(ErrorKind::Invalid, QStringLiteral("the source cannot read this value: %1").arg(problem),
+                     source.key);
     Result<QString> key = translateKey(source.key, form.sourceSeparator, form.targetSeparator, form.keys);
     if (!key.ok())
         return key.error();

@@ -33,6 +33,8 @@ struct TargetForm {
 //     dropped: yaml's "file" and "kind", etcd's "lease", Redis's "type",
 //     local's "error" and "shadows". Others ("ttl", user labels) travel.
 // The revision and update time are the source's; writers ignore them.
+// An entry the source lists as unreadable (an "error" label) is Invalid,
+// naming the key and the source's problem.
 Result<Entry> entryForTarget(const Entry &source, const TargetForm &form);
 
 // The reverse of the key part, to name a target key in the source's form.

@@ -103,8 +103,17 @@ void Exporter::listNext()
         if (!page.ok())
             return fail(page.error());
         qint64 bytes = 0;
-        for (const Entry &e : std::as_const(page->entries))
+        for (const Entry &e : std::as_const(page->entries)) {
+            // A snapshot holding null where the store has a value it cannot
+            // read would restore as data loss: the export stops instead.
+            if (const QString problem = e.labels.value(QStringLiteral("error")); !problem.isEmpty())
+                return fail(Error(ErrorKind::Invalid,
+                                  QStringLiteral("the store cannot read this value (%1); fix or remove it, or export "
+                                                 "a prefix that leaves it out")
+                                      .arg(problem),
+                                  e.key));
             bytes += entryBytes(e);
+        }
         m_limit = nextPageLimit(m_limit, bytes, page->entries.size());
         m_cursor = page->nextCursor;
         m_listedAll = m_cursor.isEmpty();

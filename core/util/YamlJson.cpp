@@ -1,5 +1,6 @@
 #include "util/YamlJson.h"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
@@ -39,8 +40,42 @@ Json scalarToJson(const YAML::Node &node)
     return s;
 }
 
-Json nodeToJson(const YAML::Node &node)
+bool isMergeKey(const YAML::Node &key)
 {
+    // `<<` is a merge only as a plain scalar; a quoted "<<" is an ordinary key.
+    return key.IsScalar() && key.Tag() != "!" && key.Scalar() == "<<";
+}
+
+Json nodeToJson(const YAML::Node &node, int depth);
+
+// YAML merge keys (`<<: *base` or `<<: [*a, *b]`): the merged maps' members
+// are added where the `<<` stands, except keys the map sets itself, which
+// win wherever they appear; of several merged maps, the first wins.
+void mergeInto(Json &obj, const YAML::Node &merged, const YAML::Node &owner, int depth)
+{
+    auto mergeOne = [&](const YAML::Node &source) {
+        if (!source.IsMap())
+            throw YAML::ParserException(source.Mark(), "a merge key (<<) takes a map or a list of maps");
+        for (const auto &kv : source) {
+            const std::string key = kv.first.as<std::string>();
+            if (obj.contains(key) || owner[key])
+                continue;
+            obj[key] = nodeToJson(kv.second, depth + 1);
+        }
+    };
+    if (merged.IsSequence()) {
+        for (const auto &m : merged)
+            mergeOne(m);
+    } else {
+        mergeOne(merged);
+    }
+}
+
+Json nodeToJson(const YAML::Node &node, int depth)
+{
+    if (depth > kMaxJsonDepth)
+        throw YAML::ParserException(node.Mark(), "values are nested more than "
+                                                     + std::to_string(kMaxJsonDepth) + " levels deep");
     switch (node.Type()) {
     case YAML::NodeType::Null:
     case YAML::NodeType::Undefined:
@@ -50,13 +85,17 @@ Json nodeToJson(const YAML::Node &node)
     case YAML::NodeType::Sequence: {
         Json arr = Json::array();
         for (const auto &child : node)
-            arr.push_back(nodeToJson(child));
+            arr.push_back(nodeToJson(child, depth + 1));
         return arr;
     }
     case YAML::NodeType::Map: {
         Json obj = Json::object();
-        for (const auto &kv : node)
-            obj[kv.first.as<std::string>()] = nodeToJson(kv.second);
+        for (const auto &kv : node) {
+            if (isMergeKey(kv.first))
+                mergeInto(obj, kv.second, node, depth);
+            else
+                obj[kv.first.as<std::string>()] = nodeToJson(kv.second, depth + 1);
+        }
         return obj;
     }
     }
@@ -121,17 +160,26 @@ Result<Json> yamlToJson(const QByteArray &yaml, const QString &where)
 {
     try {
         const YAML::Node root = YAML::Load(toStd(yaml));
-        return nodeToJson(root);
+        return nodeToJson(root, 1);
     } catch (const YAML::Exception &e) {
-        return Error(ErrorKind::Invalid,
-                     QStringLiteral("invalid YAML: %1").arg(toQString(e.msg)),
-                     QStringLiteral("%1:%2:%3").arg(where).arg(e.mark.line + 1).arg(e.mark.column + 1));
+        return yamlError(e, where);
     }
+}
+
+Error yamlError(const YAML::Exception &e, const QString &where)
+{
+    const QString at = QStringLiteral("%1:%2:%3").arg(where).arg(e.mark.line + 1).arg(e.mark.column + 1);
+    if (dynamic_cast<const YAML::DeepRecursion *>(&e))
+        return Error(ErrorKind::Invalid,
+                     QStringLiteral("invalid YAML: the document is nested too deep (more than %1 levels)")
+                         .arg(static_cast<const YAML::DeepRecursion &>(e).depth() - 1),
+                     at);
+    return Error(ErrorKind::Invalid, QStringLiteral("invalid YAML: %1").arg(toQString(e.msg)), at);
 }
 
 Json yamlNodeToJson(const YAML::Node &node)
 {
-    return nodeToJson(node);
+    return nodeToJson(node, 1);
 }
 
 QByteArray jsonToYaml(const Json &value)

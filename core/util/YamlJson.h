@@ -5,6 +5,7 @@
 
 namespace YAML {
 class Node;
+class Exception;
 }
 
 namespace sd {
@@ -18,6 +19,11 @@ Result<Json> yamlToJson(const QByteArray &yaml, const QString &where);
 // needed both as nodes and as JSON is parsed once. Callers include yaml-cpp
 // themselves (only .cpp files of core do); this header does not.
 Json yamlNodeToJson(const YAML::Node &node);
+
+// The error a yaml-cpp exception stands for, as "file:line:column" and a
+// message a person can act on (yaml-cpp calls a document nested too deep a
+// "bad file").
+Error yamlError(const YAML::Exception &e, const QString &where);
 
 // JSON -> block-style YAML text. Strings are double-quoted unless they are
 // plain words, so a value never changes type on the way back.

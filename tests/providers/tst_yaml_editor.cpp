@@ -446,8 +446,11 @@ private Q_SLOTS:
                                           << "doc";
         QTest::newRow("remove missing") << QByteArray("a: 1\n") << "b" << kRemove << int(ErrorKind::NotFound)
                                         << "doc";
+        // Named where the key appears the second time, not where the map starts.
         QTest::newRow("duplicate keys") << QByteArray("a:\n  b: 1\n  b: 2\n") << "a.c" << "1"
-                                        << int(ErrorKind::Unsupported) << "doc:2:3";
+                                        << int(ErrorKind::Unsupported) << "doc:3:3";
+        QTest::newRow("duplicate top-level keys") << QByteArray("x: 1\ny: 2\nx: 3\n") << "y" << "5"
+                                                  << int(ErrorKind::Unsupported) << "doc:3:1";
         QTest::newRow("top level is a list") << QByteArray("- a\n- b\n") << "a" << "1"
                                              << int(ErrorKind::Unsupported) << "doc";
     }

@@ -98,6 +98,114 @@ private Q_SLOTS:
         if (!valid)
             QCOMPARE(s.error().kind, ErrorKind::Invalid);
     }
+
+    // Deeper nesting than kMaxJsonDepth is refused where it is parsed,
+    // naming the source and the position of the first bracket too deep;
+    // strings that look deep are only strings.
+    void testNestingLimit_data()
+    {
+        QTest::addColumn<QByteArray>("text");
+        QTest::addColumn<bool>("ok");
+        QTest::addColumn<QString>("where");
+        auto deep = [](int n, char open, char close) -> QByteArray { return QByteArray(n, open) + QByteArray(n, close); };
+        QTest::newRow("512 arrays") << deep(512, '[', ']') << true << QString();
+        QTest::newRow("513 arrays") << deep(513, '[', ']') << false << "k:1:513";
+        QTest::newRow("100,000 arrays") << deep(100000, '[', ']') << false << "k:1:513";
+        QByteArray objects;
+        for (int i = 0; i < 600; ++i)
+            objects += "{\"a\":";
+        objects += "1" + QByteArray(600, '}');
+        QTest::newRow("600 objects") << objects << false << "k:1:2561";
+        QTest::newRow("brackets in a string") << QByteArray("[\"" + QByteArray(5000, '[') + "\\\"\"]") << true << QString();
+    }
+    void testNestingLimit()
+    {
+        QFETCH(QByteArray, text);
+        QFETCH(bool, ok);
+        QFETCH(QString, where);
+        const auto r = sd::decodeValue(text, sd::Encoding::Json, QStringLiteral("k"));
+        QCOMPARE(r.ok(), ok);
+        QCOMPARE(sd::parseJsonOrDiscarded(text).is_discarded(), !ok);
+        if (!ok) {
+            QCOMPARE(r.error().where, where);
+            QVERIFY2(r.error().message.contains(QLatin1String("nested more than 512 levels")),
+                     qPrintable(r.error().message));
+        } else {
+            QCOMPARE(sd::compactJson(r.value()), text); // prints without trouble
+        }
+    }
+
+    void testYamlNestingAndMergeKeys_data()
+    {
+        QTest::addColumn<QByteArray>("yaml");
+        QTest::addColumn<QByteArray>("json"); // empty: refused
+        QTest::newRow("merge one map")
+            << QByteArray("base: &b {x: 1, y: 2}\nderived:\n  <<: *b\n  y: 3\n")
+            << QByteArray(R"({"base":{"x":1,"y":2},"derived":{"x":1,"y":3}})");
+        QTest::newRow("merge a list of maps, the first wins")
+            << QByteArray("a: &a {x: 1}\nb: &b {x: 2, z: 3}\nc:\n  <<: [*a, *b]\n")
+            << QByteArray(R"({"a":{"x":1},"b":{"x":2,"z":3},"c":{"x":1,"z":3}})");
+        QTest::newRow("a quoted << is a key") << QByteArray("m:\n  \"<<\": 1\n") << QByteArray(R"({"m":{"<<":1}})");
+        QTest::newRow("merge of a scalar") << QByteArray("m:\n  <<: 1\n") << QByteArray();
+        QByteArray flow(600, '[');
+        flow += QByteArray(600, ']');
+        QTest::newRow("600 levels") << flow << QByteArray();
+    }
+    void testYamlNestingAndMergeKeys()
+    {
+        QFETCH(QByteArray, yaml);
+        QFETCH(QByteArray, json);
+        const auto r = sd::decodeValue(yaml, sd::Encoding::Yaml, QStringLiteral("f.yaml"));
+        QCOMPARE(r.ok(), !json.isEmpty());
+        if (r.ok())
+            QCOMPARE(sd::compactJson(r.value()), json);
+        else
+            QVERIFY2(r.error().where.startsWith(QLatin1String("f.yaml:")), qPrintable(r.error().where));
+    }
+
+    // Objects keep insertion order while members are found through an index
+    // (large objects parse in linear time, issue 18): every operation must
+    // agree with a plain ordered scan, across the size where the index starts.
+    void testIndexedObjects_data()
+    {
+        QTest::addColumn<int>("members");
+        for (int n : {0, 1, 15, 16, 17, 100, 5000})
+            QTest::newRow(qPrintable(QString::number(n))) << n;
+    }
+    void testIndexedObjects()
+    {
+        QFETCH(int, members);
+        auto name = [](int i) { return "m" + std::to_string((i * 7919) % 100003); };
+        QByteArray text = "{";
+        for (int i = 0; i < members; ++i)
+            text += (i ? ",\"" : "\"") + QByteArray::fromStdString(name(i)) + "\":" + QByteArray::number(i);
+        text += "}";
+        sd::Json j = sd::parseJson(text);
+        QCOMPARE(int(j.size()), members);
+        QCOMPARE(sd::compactJson(j), text); // order kept
+        for (int i = 0; i < members; ++i)
+            QCOMPARE(j.at(name(i)).get<int>(), i);
+        QVERIFY(!j.contains("absent"));
+        // Erase every third member, add new ones, copy: look-ups stay right.
+        for (int i = 0; i < members; i += 3)
+            QCOMPARE(j.erase(name(i)), size_t(1));
+        j["added"] = true;
+        j["m1"] = "replaced";
+        sd::Json copy = j;
+        for (int i = 0; i < members; ++i) {
+            const std::string k = name(i);
+            QCOMPARE(copy.contains(k), i % 3 != 0 || k == "m1");
+        }
+        QCOMPARE(copy.value("added", false), true);
+        QCOMPARE(copy["m1"].get<std::string>(), std::string("replaced"));
+        QCOMPARE(copy, j);
+        // merge_patch and diff go through the same map.
+        sd::Json patched = j;
+        patched.merge_patch(sd::Json{{"added", nullptr}, {"new", 1}});
+        QVERIFY(!patched.contains("added"));
+        QCOMPARE(patched["new"].get<int>(), 1);
+        QCOMPARE(sd::Json::diff(j, patched).size(), size_t(2));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestCodec)

@@ -148,7 +148,7 @@ QMap<QString, QString> labelsFromJson(const QByteArray &text)
     QMap<QString, QString> labels;
     if (text.isEmpty())
         return labels;
-    const Json object = Json::parse(text.constBegin(), text.constEnd(), nullptr, false);
+    const Json object = parseJsonOrDiscarded(text.constBegin(), text.constEnd());
     if (!object.is_object())
         return labels;
     for (const auto &[k, v] : object.items()) {
@@ -310,7 +310,10 @@ private:
     // `current` is the key's revision before (none: it is new).
     Entry writeEntry(Entry out, std::optional<qint64> current, qint64 revision);
     // Reads encoding, revision, updated, labels[, value] from column `first`.
-    Entry entryFromRow(const Query &q, int first, const QString &key, bool withValue);
+    // `listing`: a value that does not decode (written by another program,
+    // or nested too deep) does not end the listing: the entry is listed
+    // with an "error" label, as every store lists what it cannot read.
+    Entry entryFromRow(const Query &q, int first, const QString &key, bool withValue, bool listing = false);
 
     const QString m_path;
     sqlite3 *m_db = nullptr;
@@ -741,7 +744,7 @@ void Connection::compact(qint64 revision, qsizetype written, int historyLimit)
     setMeta("compacted", cutoff);
 }
 
-Entry Connection::entryFromRow(const Query &q, int first, const QString &key, bool withValue)
+Entry Connection::entryFromRow(const Query &q, int first, const QString &key, bool withValue, bool listing)
 {
     Entry e;
     e.key = key;
@@ -751,7 +754,17 @@ Entry Connection::entryFromRow(const Query &q, int first, const QString &key, bo
     e.labels = labelsFromJson(q.bytes(first + 3));
     if (withValue) {
         e.raw = q.bytes(first + 4);
-        e.value = decodeOrThrow(e.raw, e.encoding, key);
+        if (!listing) {
+            e.value = decodeOrThrow(e.raw, e.encoding, key);
+        } else if (Result<Json> value = decodeValue(e.raw, e.encoding, keyWhere(key))) {
+            e.value = std::move(value).value();
+        } else {
+            // Listed as the text it is, and said loudly.
+            const Entry asBytes = entryFromBytes(key, e.raw);
+            e.value = asBytes.value;
+            e.encoding = asBytes.encoding;
+            e.labels.insert(QStringLiteral("error"), value.error().toString());
+        }
     }
     return e;
 }
@@ -808,7 +821,7 @@ Result<ListPage> Connection::list(const ListOptions &options)
                 break;
             }
             lastKey = q.bytes(0);
-            page.entries.append(entryFromRow(q, 1, QString::fromUtf8(lastKey), !options.keysOnly));
+            page.entries.append(entryFromRow(q, 1, QString::fromUtf8(lastKey), !options.keysOnly, true));
         }
         return page;
     });

@@ -29,6 +29,8 @@ struct TNode {
     // since the text does not show everything the value means.
     bool opaque = false;
     bool duplicateKeys = false;
+    size_t duplicateAt = 0;   // where the key appears the second time
+    std::string duplicateKey;
     const Json *json = nullptr;
 
     struct Pair {
@@ -393,8 +395,11 @@ private:
             pair.colon = colon;
             const size_t ls = t.lineStart(pair.keyStart);
             pair.sharesDashLine = t.skipBlanks(ls) != pair.keyStart && s[t.skipBlanks(ls)] != '\t';
-            if (!seen.insert(pair.key).second)
+            if (!seen.insert(pair.key).second && !n->duplicateKeys) {
                 n->duplicateKeys = true;
+                n->duplicateAt = pair.keyStart;
+                n->duplicateKey = pair.key;
+            }
             const Json *child = nullptr;
             if (n->json && n->json->is_object()) {
                 const auto it = n->json->find(pair.key);
@@ -867,7 +872,10 @@ private:
     void editMap(const TNode &n, const Json &nv, const Slot &slot, const TNode *example)
     {
         if (n.duplicateKeys) {
-            fail(ErrorKind::Unsupported, QStringLiteral("this map has a key twice; fix that by hand first"), n.start);
+            fail(ErrorKind::Unsupported,
+                 QStringLiteral("the key \"%1\" appears twice in this map; fix that by hand first")
+                     .arg(toQString(n.duplicateKey)),
+                 n.duplicateAt);
             return;
         }
         const TNode *sibling = (example && example != &n && example->kind == TNode::Kind::BlockMap) ? example : nullptr;
@@ -1044,11 +1052,13 @@ Result<YamlDocumentEditor> YamlDocumentEditor::open(const QByteArray &document, 
     try {
         node = YAML::Load(impl->text);
     } catch (const YAML::Exception &e) {
-        // The same error yamlToJson gives.
-        return Error(ErrorKind::Invalid, QStringLiteral("invalid YAML: %1").arg(toQString(e.msg)),
-                     QStringLiteral("%1:%2:%3").arg(where).arg(e.mark.line + 1).arg(e.mark.column + 1));
+        return yamlError(e, where); // the same error yamlToJson gives
     }
-    impl->root = yamlNodeToJson(node);
+    try {
+        impl->root = yamlNodeToJson(node);
+    } catch (const YAML::Exception &e) {
+        return yamlError(e, where);
+    }
     if (impl->root.is_null())
         impl->root = Json::object();
     impl->view = std::make_unique<Text>(impl->text);
