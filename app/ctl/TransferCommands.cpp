@@ -431,13 +431,19 @@ void runImport(Context &ctx, const QCommandLineParser &p, const QStringList &arg
         return done(ExitError);
     }
     const bool encrypted = peek.value()->encrypted();
+    const bool sensitiveSource = peek.value()->manifest().sensitive;
     peek.value().reset();
-    auto secret = passphrase(p, encrypted, false);
+    Provider *target = ctx.store->provider();
+    // A plain snapshot whose import overwrites secret values needs a
+    // passphrase too: the backup of those values is sealed with it.
+    const bool sealsBackup = !encrypted && common->policy == ConflictPolicy::Overwrite
+                             && !p.isSet(QStringLiteral("dry-run"))
+                             && (sensitiveSource || target->capabilities().sensitive);
+    auto secret = passphrase(p, encrypted || (sealsBackup && isTerminal(stdin)), sealsBackup);
     if (!secret.ok()) {
         printError(secret.error());
         return done(ExitUsage);
     }
-    Provider *target = ctx.store->provider();
     ImportOptions o;
     o.path = file;
     o.passphrase = secret.value();
@@ -445,7 +451,10 @@ void runImport(Context &ctx, const QCommandLineParser &p, const QStringList &arg
     o.keys = common->keys;
     o.dryRun = p.isSet(QStringLiteral("dry-run"));
     o.backupDirectory = p.value(QStringLiteral("backup-dir"));
-    const bool showValues = p.isSet(QStringLiteral("reveal")) || !target->capabilities().sensitive;
+    // Values are masked when they are secret on either side: a Secret store
+    // as target, a snapshot exported from one, or sealed values.
+    const bool showValues = p.isSet(QStringLiteral("reveal"))
+                            || (!target->capabilities().sensitive && !encrypted && !sensitiveSource);
     auto *importer = new Importer(target, o, ctx.loop);
     auto progress = std::make_shared<Progress>(ctx.progress);
     QObject::connect(importer, &Importer::progress, importer,

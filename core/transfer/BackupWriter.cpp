@@ -11,6 +11,7 @@ struct BackupWriter::State {
     QString path;
     QString partial;
     SnapshotManifest manifest;
+    std::shared_ptr<const SnapshotCipher> cipher;
     std::unique_ptr<SnapshotWriter> writer;
     bool detached = false;
 
@@ -23,13 +24,13 @@ struct BackupWriter::State {
                          QFileInfo(path).absolutePath());
         // A run that was interrupted left its backup here: go on with it.
         if (QFileInfo::exists(partial)) {
-            auto resumed = SnapshotWriter::resume(path, partial, nullptr);
+            auto resumed = SnapshotWriter::resume(path, partial, cipher);
             if (!resumed.ok())
                 return resumed.error();
             writer = std::move(resumed).value();
             return {};
         }
-        auto created = SnapshotWriter::create(path, manifest, nullptr, partial);
+        auto created = SnapshotWriter::create(path, manifest, cipher, partial);
         if (!created.ok())
             return created.error();
         writer = std::move(created).value();
@@ -37,13 +38,15 @@ struct BackupWriter::State {
     }
 };
 
-BackupWriter::BackupWriter(QString path, QString partialPath, SnapshotManifest manifest)
+BackupWriter::BackupWriter(QString path, QString partialPath, SnapshotManifest manifest,
+                           std::shared_ptr<const SnapshotCipher> cipher)
     : m_path(std::move(path)), m_partial(std::move(partialPath)), m_state(std::make_shared<State>()),
       m_worker(std::make_unique<SerialWorker>())
 {
     m_state->path = m_path;
     m_state->partial = m_partial;
     m_state->manifest = std::move(manifest);
+    m_state->cipher = std::move(cipher);
 }
 
 BackupWriter::~BackupWriter()

@@ -21,7 +21,10 @@ class SerialWorker;
 // checkpoint names it), and commit() renames it to `path`.
 class BackupWriter {
 public:
-    BackupWriter(QString path, QString partialPath, SnapshotManifest manifest);
+    // `cipher` seals every value (the backup of sensitive values); the
+    // manifest's encryption block must be the one it was derived for.
+    BackupWriter(QString path, QString partialPath, SnapshotManifest manifest,
+                 std::shared_ptr<const SnapshotCipher> cipher = nullptr);
     ~BackupWriter();
 
     QFuture<Status> append(const QList<Entry> &oldEntries);

@@ -37,6 +37,7 @@ QFuture<Result<SnapshotSummary>> Exporter::run()
     manifest.prefix = m_options.prefix;
     manifest.created = QDateTime::currentDateTimeUtc();
     manifest.keySeparator = m_source->capabilities().keySeparator;
+    manifest.sensitive = m_source->capabilities().sensitive;
     QByteArray passphrase = m_options.passphrase;
     m_options.passphrase.fill('\0');
     m_options.passphrase.clear();
@@ -47,19 +48,12 @@ QFuture<Result<SnapshotSummary>> Exporter::run()
     m_worker->run([st, manifest, passphrase, iterations, path]() mutable -> Status {
         std::shared_ptr<const SnapshotCipher> cipher;
         if (!passphrase.isEmpty()) {
-            SnapshotEncryption enc;
-            enc.iterations = iterations;
-            enc.salt = SnapshotCipher::randomSalt();
-            auto derived = SnapshotCipher::derive(passphrase, enc.salt, iterations);
+            auto key = newSnapshotKey(passphrase, iterations);
             passphrase.fill('\0');
-            if (!derived.ok())
-                return derived.error();
-            cipher = derived.value();
-            auto check = cipher->makeCheck(enc.salt);
-            if (!check.ok())
-                return check.error();
-            enc.check = check.value();
-            manifest.encryption = enc;
+            if (!key.ok())
+                return key.error();
+            cipher = key->cipher;
+            manifest.encryption = key->encryption;
         }
         auto writer = SnapshotWriter::create(path, manifest, cipher);
         if (!writer.ok())

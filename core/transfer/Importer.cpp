@@ -57,7 +57,12 @@ QFuture<Result<ImportReport>> Importer::run()
         }, Qt::QueuedConnection);
     };
     using Verified = std::pair<SnapshotSummary, std::shared_ptr<const SnapshotCipher>>;
-    m_worker->run([path, passphrase, cancelled, report]() mutable -> Result<Verified> {
+    // The backup of overwritten values is sealed when they are sensitive: with
+    // the snapshot's own key, or for a plain snapshot with a new key from the
+    // passphrase given for it.
+    const bool mayBackUp = m_options.policy == ConflictPolicy::Overwrite && !m_options.dryRun;
+    auto backupKey = std::make_shared<std::optional<SnapshotKey>>();
+    m_worker->run([path, passphrase, cancelled, report, mayBackUp, backupKey]() mutable -> Result<Verified> {
         auto reader = SnapshotReader::open(path);
         if (!reader.ok())
             return reader.error();
@@ -73,15 +78,23 @@ QFuture<Result<ImportReport>> Importer::run()
             if (!unlocked.ok())
                 return unlocked.error();
             cipher = unlocked.value();
+            *backupKey = SnapshotKey{*reader.value()->manifest().encryption, cipher};
+        } else if (mayBackUp && !passphrase.isEmpty()) {
+            auto key = newSnapshotKey(passphrase, SnapshotCipher::kDefaultIterations);
+            passphrase.fill('\0');
+            if (!key.ok())
+                return key.error();
+            *backupKey = key.value();
         }
         reader.value().reset();
         auto summary = verifySnapshot(path, cipher, report, cancelled.get());
         if (!summary.ok())
             return summary.error();
         return Verified{summary.value(), cipher};
-    }).then(this, [this](Result<Verified> checked) {
+    }).then(this, [this, backupKey](Result<Verified> checked) {
         if (!checked.ok())
             return finish(checked.error());
+        m_backupKey = *backupKey;
         Q_EMIT verified(checked->first);
         write(checked->first, checked->second);
     });
@@ -113,6 +126,22 @@ void Importer::write(const SnapshotSummary &summary, std::shared_ptr<const Snaps
         o.backupManifest.sourceScheme = m_target->scheme();
         o.backupManifest.created = QDateTime::currentDateTimeUtc();
         o.backupManifest.keySeparator = m_target->capabilities().keySeparator;
+        // Values that are secret where they come from or where they go are
+        // never written to a backup in clear.
+        const bool sensitive = m_target->capabilities().sensitive || summary.manifest.sensitive
+                               || summary.manifest.encryption.has_value();
+        if (sensitive) {
+            if (!m_backupKey)
+                return finish(Error(ErrorKind::Invalid,
+                                    QStringLiteral("the values this import would overwrite are secret, and their backup "
+                                                   "would be written in clear; give a passphrase to seal the backup "
+                                                   "with (--passphrase-file FILE or --passphrase-env VAR), or import "
+                                                   "with --on-conflict skip"),
+                                    m_target->describe()));
+            o.backupManifest.sensitive = true;
+            o.backupManifest.encryption = m_backupKey->encryption;
+            o.backupCipher = m_backupKey->cipher;
+        }
     }
     m_engine = std::make_unique<TransferEngine>(m_target, std::move(o));
     connect(m_engine.get(), &TransferEngine::progress, this, &Importer::progress);

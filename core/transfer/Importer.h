@@ -61,6 +61,7 @@ private:
 
     Provider *m_target;
     ImportOptions m_options;
+    std::optional<SnapshotKey> m_backupKey; // seals the backup of sensitive values
     std::unique_ptr<SerialWorker> m_worker;
     std::unique_ptr<TransferEngine> m_engine;
     QPromise<Result<ImportReport>> m_promise;

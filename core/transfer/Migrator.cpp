@@ -90,7 +90,19 @@ void Migrator::start(std::optional<MigrationCheckpoint> previous)
             Q_EMIT resuming(previous->counts.read, previous->lastKey);
         }
     }
-    if (cp.backupPath.isEmpty() && m_options.policy == ConflictPolicy::Overwrite && !m_options.dryRun) {
+    const bool backsUp = m_options.policy == ConflictPolicy::Overwrite && !m_options.dryRun;
+    if (backsUp && (m_source->capabilities().sensitive || m_target->capabilities().sensitive)) {
+        // A migration has no passphrase to seal a backup with, and secret
+        // values are never backed up in clear.
+        return finish(Error(ErrorKind::Invalid,
+                            QStringLiteral("the values this migration would overwrite are secret, and their backup "
+                                           "would be written in clear; to overwrite them, export the source with "
+                                           "`statedeckctl export --encrypt` and import that snapshot with "
+                                           "--on-conflict overwrite (the backup is sealed with its passphrase), or "
+                                           "migrate with --on-conflict skip"),
+                            m_target->describe()));
+    }
+    if (cp.backupPath.isEmpty() && backsUp) {
         const QString dir = m_options.backupDirectory.isEmpty() ? defaultBackupDirectory() : m_options.backupDirectory;
         cp.backupPath = backupPathFor(dir, QStringLiteral("migrate"), m_target->scheme());
         cp.backupPartial = partialPathFor(cp.backupPath);

@@ -37,7 +37,7 @@ std::optional<QByteArray> unb64(const Json &j)
 Result<Json> parseJsonLine(const QByteArray &line, const QString &where, const QString &what)
 {
     try {
-        return Json::parse(line.constBegin(), line.constEnd());
+        return parseJson(line.constBegin(), line.constEnd());
     } catch (const Json::parse_error &e) {
         QString msg = toQString(e.what());
         const auto cut = msg.indexOf(QStringLiteral(": "), msg.indexOf(QStringLiteral("parse error")));
@@ -147,6 +147,8 @@ QByteArray manifestLine(const SnapshotManifest &m)
     j["version"] = kSnapshotVersion;
     j["created"] = toStd(isoTime(m.created));
     j["source"] = Json{{"store", toStd(m.source)}, {"scheme", toStd(m.sourceScheme)}, {"prefix", toStd(m.prefix)}};
+    if (m.sensitive)
+        j["source"]["sensitive"] = true;
     j["keys"] = Json{{"encoding", toStd(m.keyEncoding)}, {"separator", toStd(m.keySeparator)}};
     if (m.encryption) {
         const SnapshotEncryption &e = *m.encryption;
@@ -197,6 +199,7 @@ Result<SnapshotManifest> parseManifest(const QByteArray &line, const QString &wh
     m.source = text(source, "store");
     m.sourceScheme = text(source, "scheme");
     m.prefix = text(source, "prefix");
+    m.sensitive = source.is_object() && source.value("sensitive", Json(false)) == Json(true);
     const Json keys = j.value("keys", Json::object());
     m.keyEncoding = text(keys, "encoding");
     m.keySeparator = text(keys, "separator");
@@ -233,6 +236,22 @@ Result<SnapshotManifest> parseManifest(const QByteArray &line, const QString &wh
         m.encryption = e;
     }
     return m;
+}
+
+Result<SnapshotKey> newSnapshotKey(const QByteArray &passphrase, int iterations)
+{
+    SnapshotKey key;
+    key.encryption.iterations = iterations;
+    key.encryption.salt = SnapshotCipher::randomSalt();
+    auto derived = SnapshotCipher::derive(passphrase, key.encryption.salt, iterations);
+    if (!derived.ok())
+        return derived.error();
+    key.cipher = derived.value();
+    auto check = key.cipher->makeCheck(key.encryption.salt);
+    if (!check.ok())
+        return check.error();
+    key.encryption.check = check.value();
+    return key;
 }
 
 QByteArray trailerLine(const SnapshotTrailer &t)

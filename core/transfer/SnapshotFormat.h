@@ -40,7 +40,21 @@ struct SnapshotManifest {
     QString keyEncoding = QStringLiteral("utf-8");
     QString keySeparator; // the source's form of hierarchical keys (translateKey)
     std::optional<SnapshotEncryption> encryption;
+    // The source held secrets (a Kubernetes Secret store): whoever shows the
+    // entries masks them, even when they are not sealed.
+    bool sensitive = false;
 };
+
+class SnapshotCipher;
+
+// A fresh key for sealing a snapshot: a random salt, the key derived from
+// the passphrase (slow on purpose: call it off the event loop's thread), and
+// the manifest's encryption block that lets a reader derive it again.
+struct SnapshotKey {
+    SnapshotEncryption encryption;
+    std::shared_ptr<const SnapshotCipher> cipher;
+};
+Result<SnapshotKey> newSnapshotKey(const QByteArray &passphrase, int iterations);
 
 // The manifest as its line (with '\n'). Its length does not depend on the
 // entry count, so the count can be filled in when the export ends.

@@ -65,7 +65,7 @@ void TransferEngine::startPass(Pass pass)
     m_lookup = pass == Pass::Write ? nullptr : std::make_unique<TargetLookup>(m_target, this, m_options.targetPrefix);
     if (pass == Pass::Write && m_options.policy == ConflictPolicy::Overwrite && !m_backup)
         m_backup = std::make_unique<BackupWriter>(m_options.backupPath, m_options.backupPartialPath,
-                                                  m_options.backupManifest);
+                                                  m_options.backupManifest, m_options.backupCipher);
     readNext();
 }
 

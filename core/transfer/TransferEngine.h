@@ -30,6 +30,8 @@ struct EngineOptions {
     QString backupPath;
     QString backupPartialPath;
     SnapshotManifest backupManifest;
+    // Seals the backup's values (set with backupManifest.encryption).
+    std::shared_ptr<const SnapshotCipher> backupCipher;
     // When the run fails, leave the backup's partial file for a resumed run
     // (a migration with a checkpoint) instead of finishing it.
     bool resumable = false;

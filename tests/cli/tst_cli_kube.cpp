@@ -6,6 +6,8 @@
 #include "TestSupport.h"
 #include "providers/KubeTestHelpers.h"
 
+#include <QDir>
+#include <QFile>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QScopeGuard>
@@ -311,6 +313,79 @@ private Q_SLOTS:
 
     // A connections.yaml entry with seed 000's endpoint, token and the
     // cluster's CA reaches the gate's Secret over verified TLS.
+    // Secret values never reach a terminal or a backup in clear (issue 18):
+    // a dry run of an encrypted snapshot masks its diff, and the values an
+    // import overwrites in a Secret are backed up sealed with the snapshot's
+    // passphrase, or not overwritten at all.
+    void testSecretValuesStayMaskedAndSealed()
+    {
+        const QString store = QStringLiteral("k8s://admin/%1/secrets/hardening-keys").arg(kNamespace);
+        const QString local = QStringLiteral("sqlite://") + m_home.filePath(QStringLiteral("hardening.db"));
+        const QString pass = m_home.filePath(QStringLiteral("hardening-pass.txt"));
+        QFile pf(pass);
+        QVERIFY(pf.open(QIODevice::WriteOnly));
+        pf.write("correct horse\n");
+        pf.close();
+        Run r = ctl({"--store", store, "put", "a", "-"}, R"({"token":"SecretInJsonAAA"})");
+        QVERIFY2(r.code == 0, r.describe().constData());
+        const QString snap = m_home.filePath(QStringLiteral("hardening.snap"));
+        r = ctl({"--store", store, "export", "-o", snap, "--passphrase-file", pass});
+        QVERIFY2(r.code == 0, r.describe().constData());
+        r = ctl({"--store", local, "put", "a", "-"}, R"({"token":"DifferentLocalCCC"})");
+        QVERIFY2(r.code == 0, r.describe().constData());
+
+        // The dry run into a store that is not secret still masks both sides.
+        r = ctl({"--store", local, "import", snap, "--dry-run", "--on-conflict", "overwrite", "--passphrase-file", pass});
+        QVERIFY2(r.code == 0, r.describe().constData());
+        QVERIFY2(r.out.contains("a"), r.describe().constData());
+        QVERIFY2(!r.out.contains("SecretInJsonAAA") && !r.err.contains("SecretInJsonAAA"), r.describe().constData());
+        QVERIFY2(!r.out.contains("DifferentLocalCCC") && !r.err.contains("DifferentLocalCCC"), r.describe().constData());
+        // A plain export of a Secret is marked so, and masked the same way.
+        const QString plain = m_home.filePath(QStringLiteral("hardening-plain.snap"));
+        r = ctl({"--store", store, "export", "-o", plain});
+        QVERIFY2(r.code == 0, r.describe().constData());
+        r = ctl({"--store", local, "import", plain, "--dry-run", "--on-conflict", "overwrite"});
+        QVERIFY2(r.code == 0, r.describe().constData());
+        QVERIFY2(!r.out.contains("SecretInJsonAAA") && !r.out.contains("DifferentLocalCCC"), r.describe().constData());
+
+        // Overwriting the Secret: the backup is sealed with the passphrase.
+        r = ctl({"--store", store, "put", "a", "-"}, R"({"token":"OldSecretBBB"})");
+        QVERIFY2(r.code == 0, r.describe().constData());
+        const QString backups = m_home.filePath(QStringLiteral("hardening-backups"));
+        r = ctl({"--store", store, "import", snap, "--on-conflict", "overwrite", "--passphrase-file", pass,
+                 "--backup-dir", backups});
+        QVERIFY2(r.code == 0, r.describe().constData());
+        const QStringList files = QDir(backups).entryList(QDir::Files);
+        QCOMPARE(files.size(), 1);
+        QFile backup(QDir(backups).filePath(files.first()));
+        QVERIFY(backup.open(QIODevice::ReadOnly));
+        const QByteArray sealed = backup.readAll();
+        QVERIFY2(!sealed.contains("OldSecretBBB"), sealed.constData());
+        QVERIFY(sealed.contains("aes-256-gcm"));
+        // ... and opens with the same passphrase.
+        const QString restored = QStringLiteral("sqlite://") + m_home.filePath(QStringLiteral("restored.db"));
+        r = ctl({"--store", restored, "import", backup.fileName(), "--passphrase-file", pass});
+        QVERIFY2(r.code == 0, r.describe().constData());
+        r = ctl({"--store", restored, "get", "a", "-o", "value"});
+        QVERIFY2(r.out.contains("OldSecretBBB"), r.describe().constData());
+
+        // A plain snapshot and no passphrase: refused, and nothing changes.
+        const QString clear = m_home.filePath(QStringLiteral("hardening-clear.snap"));
+        r = ctl({"--store", local, "export", "-o", clear});
+        QVERIFY2(r.code == 0, r.describe().constData());
+        r = ctl({"--store", store, "import", clear, "--on-conflict", "overwrite", "--backup-dir", backups});
+        QVERIFY2(r.code != 0, r.describe().constData());
+        QVERIFY2(r.err.contains("written in clear") && r.err.contains("--passphrase-file"), r.describe().constData());
+        r = ctl({"--store", store, "get", "a", "--reveal", "-o", "value"});
+        QVERIFY2(r.out.contains("SecretInJsonAAA"), r.describe().constData());
+        QCOMPARE(QDir(backups).entryList(QDir::Files).size(), 1);
+
+        // A migration has no passphrase: it refuses to overwrite secrets.
+        r = ctl({"migrate", "--from", local, "--to", store, "--on-conflict", "overwrite"});
+        QVERIFY2(r.code != 0, r.describe().constData());
+        QVERIFY2(r.err.contains("written in clear"), r.describe().constData());
+    }
+
     void testEndpointConnection()
     {
         const QString config = m_home.filePath(QStringLiteral("config/statedeck/connections.yaml"));
