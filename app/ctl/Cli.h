@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace sd::ctl {
 
@@ -49,6 +50,16 @@ QList<Command> historyCommands();
 Entry shown(const Context &ctx, const Entry &e);
 // Adds --reveal.
 void addRevealOption(QCommandLineParser &p);
+
+// The value of a whole-number option, checked to lie in [min, max]; the
+// fallback when it is not given. On a bad value it prints a usage error that
+// names the option and the range, and answers nothing: the caller exits 2.
+std::optional<qint64> integerOption(const QCommandLineParser &p, const QString &name, qint64 min, qint64 max,
+                                    qint64 fallback);
+
+// The same for a number of seconds that may have a fraction ("0.5").
+std::optional<double> secondsOption(const QCommandLineParser &p, const QString &name, double min, double max,
+                                    double fallback);
 
 // The whole program, minus QCoreApplication: returns the exit code.
 int runCli(const QStringList &arguments);

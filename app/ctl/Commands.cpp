@@ -11,6 +11,8 @@
 #include <QTextStream>
 #include <QTimer>
 
+#include <cmath>
+#include <limits>
 #include <cstdio>
 
 namespace sd::ctl {
@@ -32,13 +34,64 @@ Result<QByteArray> readInput(const QString &source)
     return f.readAll();
 }
 
-Precondition preconditionFrom(const QCommandLineParser &p, bool hasCreateOption = false)
+} // namespace
+
+std::optional<qint64> integerOption(const QCommandLineParser &p, const QString &name, qint64 min, qint64 max,
+                                    qint64 fallback)
 {
-    if (p.isSet(QStringLiteral("if-revision")))
-        return Precondition::atRevision(p.value(QStringLiteral("if-revision")));
+    if (!p.isSet(name))
+        return fallback;
+    const QString text = p.value(name);
+    bool ok = false;
+    const qint64 n = text.trimmed().toLongLong(&ok);
+    if (ok && n >= min && n <= max)
+        return n;
+    printError(Error(ErrorKind::Invalid, QStringLiteral("expected a whole number from %1 to %2").arg(min).arg(max),
+                     QStringLiteral("--%1 %2").arg(name, text)),
+               false);
+    return std::nullopt;
+}
+
+std::optional<double> secondsOption(const QCommandLineParser &p, const QString &name, double min, double max,
+                                    double fallback)
+{
+    if (!p.isSet(name))
+        return fallback;
+    const QString text = p.value(name);
+    bool ok = false;
+    const double s = text.trimmed().toDouble(&ok);
+    if (ok && std::isfinite(s) && s >= min && s <= max)
+        return s;
+    printError(Error(ErrorKind::Invalid, QStringLiteral("expected a number of seconds from %1 to %2").arg(min).arg(max),
+                     QStringLiteral("--%1 %2").arg(name, text)),
+               false);
+    return std::nullopt;
+}
+
+namespace {
+
+// The write's precondition from --if-revision or --create; nothing (after a
+// usage error) for a revision this store could never have, which is a typo,
+// not a conflict.
+std::optional<Precondition> preconditionFrom(const Context &ctx, const QCommandLineParser &p,
+                                             bool hasCreateOption = false)
+{
+    if (p.isSet(QStringLiteral("if-revision"))) {
+        const QString rev = p.value(QStringLiteral("if-revision"));
+        bool numeric = false;
+        rev.toULongLong(&numeric);
+        if (rev.isEmpty() || (ctx.store->provider()->capabilities().numericRevisions && !numeric)) {
+            printError(Error(ErrorKind::Invalid,
+                             QStringLiteral("expected a revision as `get` shows it (a whole number on this store)"),
+                             QStringLiteral("--if-revision %1").arg(rev)),
+                       false);
+            return std::nullopt;
+        }
+        return Precondition::atRevision(rev);
+    }
     if (hasCreateOption && p.isSet(QStringLiteral("create")))
         return Precondition::mustNotExist();
-    return {};
+    return Precondition::none();
 }
 
 void addWriteOptions(QCommandLineParser &p)
@@ -210,15 +263,19 @@ struct Lister {
 
 void runLs(Context &ctx, const QCommandLineParser &p, const QStringList &args, Done done)
 {
+    const auto pageSize = integerOption(p, QStringLiteral("page-size"), 1, 100000, 500);
+    const auto max = integerOption(p, QStringLiteral("max"), 1, std::numeric_limits<qint64>::max(), -1);
+    if (!pageSize || !max)
+        return done(ExitUsage);
     auto *l = new Lister;
     l->ctx = &ctx;
     l->done = std::move(done);
     l->options.prefix = args.value(0);
-    l->options.limit = p.value(QStringLiteral("page-size")).toInt();
+    l->options.limit = int(*pageSize);
     l->options.keysOnly = !p.isSet(QStringLiteral("values"));
     ctx.reveal = p.isSet(QStringLiteral("reveal"));
-    if (p.isSet(QStringLiteral("max")))
-        l->max = p.value(QStringLiteral("max")).toLongLong();
+    if (*max > 0)
+        l->max = *max;
     l->progress = Progress(ctx.progress);
     l->next();
 }
@@ -291,7 +348,10 @@ void runPut(Context &ctx, const QCommandLineParser &p, const QStringList &args, 
         }
         entry.labels.insert(label.left(eq), label.mid(eq + 1));
     }
-    ctx.store->put(entry, preconditionFrom(p, true), ctx.actor).then(ctx.loop, [&ctx, done](Result<Entry> r) {
+    const auto precondition = preconditionFrom(ctx, p, true);
+    if (!precondition)
+        return done(ExitUsage);
+    ctx.store->put(entry, *precondition, ctx.actor).then(ctx.loop, [&ctx, done](Result<Entry> r) {
         if (!r.ok()) {
             printError(r.error());
             done(exitCodeFor(r.error()));
@@ -315,7 +375,10 @@ void runPatch(Context &ctx, const QCommandLineParser &p, const QStringList &args
         printError(patch.error());
         return done(ExitError);
     }
-    ctx.store->update(args.at(0), patch.value(), preconditionFrom(p), ctx.actor)
+    const auto precondition = preconditionFrom(ctx, p);
+    if (!precondition)
+        return done(ExitUsage);
+    ctx.store->update(args.at(0), patch.value(), *precondition, ctx.actor)
         .then(ctx.loop, [&ctx, done](Result<Entry> r) {
             if (!r.ok()) {
                 printError(r.error());
@@ -342,7 +405,10 @@ void runRm(Context &ctx, const QCommandLineParser &p, const QStringList &args, D
             return done(ExitError);
         }
     }
-    ctx.store->remove(key, preconditionFrom(p), ctx.actor).then(ctx.loop, [key, done](Status s) {
+    const auto precondition = preconditionFrom(ctx, p);
+    if (!precondition)
+        return done(ExitUsage);
+    ctx.store->remove(key, *precondition, ctx.actor).then(ctx.loop, [key, done](Status s) {
         if (!s.ok()) {
             printError(s.error());
             done(exitCodeFor(s.error()));
@@ -357,7 +423,12 @@ void runRm(Context &ctx, const QCommandLineParser &p, const QStringList &args, D
 
 void runWatch(Context &ctx, const QCommandLineParser &p, const QStringList &args, Done done)
 {
-    const qint64 maxEvents = p.isSet(QStringLiteral("count")) ? p.value(QStringLiteral("count")).toLongLong() : -1;
+    const auto maxEventsOption = integerOption(p, QStringLiteral("count"), 1, std::numeric_limits<qint64>::max(), -1);
+    // A timer counts milliseconds in 32 bits: 24 days at most.
+    const auto timeout = secondsOption(p, QStringLiteral("timeout"), 0.001, 24 * 86400.0, -1);
+    if (!maxEventsOption || !timeout)
+        return done(ExitUsage);
+    const qint64 maxEvents = *maxEventsOption;
     ctx.reveal = p.isSet(QStringLiteral("reveal"));
     std::shared_ptr<Watch> watch(
         ctx.store->provider()->watch(args.value(0), p.value(QStringLiteral("from-revision"))).release());
@@ -411,8 +482,8 @@ void runWatch(Context &ctx, const QCommandLineParser &p, const QStringList &args
         printError(e);
         finish(exitCodeFor(e));
     });
-    if (p.isSet(QStringLiteral("timeout"))) {
-        QTimer::singleShot(int(p.value(QStringLiteral("timeout")).toDouble() * 1000), ctx.loop,
+    if (*timeout > 0) {
+        QTimer::singleShot(std::max(1, int(*timeout * 1000)), ctx.loop,
                            [finish]() mutable { finish(ExitOk); });
     }
 }
@@ -423,7 +494,10 @@ void runLock(Context &ctx, const QCommandLineParser &p, const QStringList &args,
 {
     const QString name = args.at(0);
     const QStringList command = args.mid(1);
-    const auto ttl = std::chrono::milliseconds(qint64(p.value(QStringLiteral("ttl")).toDouble() * 1000));
+    const auto ttlSeconds = secondsOption(p, QStringLiteral("ttl"), 1, 24 * 86400.0, 300);
+    if (!ttlSeconds)
+        return done(ExitUsage);
+    const auto ttl = std::chrono::milliseconds(qint64(*ttlSeconds * 1000));
     Provider *provider = ctx.store->provider();
     provider->lock(name, ttl).then(ctx.loop, [&ctx, provider, command, ttl, done](Result<Lock> held) {
         if (!held.ok()) {

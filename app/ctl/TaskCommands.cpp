@@ -2,6 +2,7 @@
 #include "Cli.h"
 
 #include "remediation/RemediationManager.h"
+#include "util/Duration.h"
 #include "util/YamlJson.h"
 
 #include <QCoreApplication>
@@ -38,23 +39,6 @@ QString usageText()
         "ID is a task id (42, task-2), or a ConfigMap name. A task id used by several PRs needs --pr N.\n"
         "Exit codes: 3 no such task, 4 another writer won every retry, 5 MaxIterationsReached, 6 state.json does "
         "not parse, 7 the change is not valid for the task.");
-}
-
-// "7d", "6h", "30m", "45s", "2w", or plain seconds.
-std::optional<qint64> parseDuration(const QString &text)
-{
-    static const QRegularExpression re(QStringLiteral("^(\\d+)([smhdw]?)$"));
-    const auto m = re.match(text.trimmed());
-    if (!m.hasMatch())
-        return std::nullopt;
-    const qint64 n = m.captured(1).toLongLong();
-    const QString unit = m.captured(2);
-    const qint64 scale = unit == QLatin1String("w")   ? 7 * 86400
-                         : unit == QLatin1String("d") ? 86400
-                         : unit == QLatin1String("h") ? 3600
-                         : unit == QLatin1String("m") ? 60
-                                                      : 1;
-    return n * scale;
 }
 
 QString age(const std::optional<UtcTime> &t)
@@ -339,10 +323,12 @@ void runCreate(Context &ctx, const QCommandLineParser &p, const TaskRef &ref, Do
     if (p.isSet(QStringLiteral("max-iterations"))) {
         bool ok = false;
         maxIterations = p.value(QStringLiteral("max-iterations")).toInt(&ok);
-        if (!ok || maxIterations <= 0)
-            return fail(Error(ErrorKind::Invalid, QStringLiteral("expected a positive number"),
-                              QStringLiteral("--max-iterations %1").arg(p.value(QStringLiteral("max-iterations")))),
-                        done);
+        if (!ok || maxIterations <= 0) {
+            printError(Error(ErrorKind::Invalid, QStringLiteral("expected a positive number"),
+                             QStringLiteral("--max-iterations %1").arg(p.value(QStringLiteral("max-iterations")))),
+                       false);
+            return done(ExitUsage);
+        }
         if (schema == Schema::Seed)
             return fail(Error(ErrorKind::Invalid,
                               QStringLiteral("the seed's schema has a fixed cap of 10 iterations; --max-iterations "
@@ -480,28 +466,34 @@ void runCleanup(Context &ctx, const QCommandLineParser &p, Done done)
     CleanupOptions options;
     const QString retention = p.isSet(QStringLiteral("retention")) ? p.value(QStringLiteral("retention"))
                                                                   : QStringLiteral("7d");
-    const auto seconds = parseDuration(retention);
-    if (!seconds)
-        return fail(Error(ErrorKind::Invalid, QStringLiteral("expected a duration such as 7d, 12h or 90m"),
-                          QStringLiteral("--retention %1").arg(retention)),
-                    done);
-    options.retentionSeconds = *seconds;
+    const Result<qint64> seconds = parseDuration(retention, QStringLiteral("--retention %1").arg(retention));
+    if (!seconds) {
+        printError(seconds.error(), false);
+        return done(ExitUsage);
+    }
+    options.retentionSeconds = seconds.value();
     options.dryRun = p.isSet(QStringLiteral("dry-run"));
     RemediationManager *manager = managerFor(ctx);
 
     if (p.isSet(QStringLiteral("every"))) {
-        const auto every = parseDuration(p.value(QStringLiteral("every")));
-        if (!every || *every <= 0)
-            return fail(Error(ErrorKind::Invalid, QStringLiteral("expected a duration such as 6h"),
-                              QStringLiteral("--every %1").arg(p.value(QStringLiteral("every")))),
-                        done);
+        const QString everyText = p.value(QStringLiteral("every"));
+        const Result<qint64> every = parseDuration(everyText, QStringLiteral("--every %1").arg(everyText));
+        // A timer's interval is a 32-bit count of milliseconds: 24 days.
+        const qint64 maxEvery = 24 * 86400;
+        if (!every || every.value() <= 0 || every.value() > maxEvery) {
+            printError(every ? Error(ErrorKind::Invalid, QStringLiteral("expected a duration between 1s and 24d"),
+                                     QStringLiteral("--every %1").arg(everyText))
+                             : every.error(),
+                       false);
+            return done(ExitUsage);
+        }
         // A long-running cleaner: one report per run, until interrupted.
         QObject::connect(manager, &RemediationManager::cleanupFinished, ctx.loop,
                          [&ctx, options](const CleanupReport &report) {
                              printCleanup(ctx, report, options.dryRun);
                              std::fflush(stdout);
                          });
-        manager->startPeriodicCleanup(options, std::chrono::seconds(*every));
+        manager->startPeriodicCleanup(options, std::chrono::seconds(every.value()));
         printErr(QStringLiteral("cleaning up every %1 (Ctrl-C to stop)").arg(p.value(QStringLiteral("every"))));
         return;
     }
@@ -623,9 +615,9 @@ void addTaskOptions(QCommandLineParser &p)
     opt("resolved", "history: only resolved feedback.");
     opt("unresolved", "history: only unresolved feedback.");
     opt("reset", "recover: replace a state.json that does not parse (the old content is saved to a file first).");
-    opt("retention", "cleanup: delete tasks not updated for this long (default 7d).", "DURATION");
+    opt("retention", "cleanup: delete tasks not updated for this long (default 7d; units s, m, h, d, w).", "DURATION");
     opt("dry-run", "cleanup: list what would be deleted, change nothing.");
-    opt("every", "cleanup: keep running, cleaning up at this interval (e.g. 6h).", "DURATION");
+    opt("every", "cleanup: keep running, cleaning up at this interval (e.g. 6h; units s, m, h, d, w).", "DURATION");
 }
 
 } // namespace

@@ -2,6 +2,7 @@
 #include "StoreOpen.h"
 #include "TransferCommands.h"
 
+#include "config/StoreUrl.h"
 #include "providers/Backends.h"
 
 #include <QCoreApplication>
@@ -179,8 +180,13 @@ int runCli(const QStringList &arguments)
             printError(spec.error());
             // A store the user named wrongly (unknown connection, malformed URL)
             // is a usage error; a broken file behind a valid name is not.
+            // A broken connections.yaml (read when no URL is given) is the
+            // latter, whichever option led to it.
             const ErrorKind k = spec.error().kind;
-            return (k == ErrorKind::Invalid || k == ErrorKind::NotFound) ? ExitUsage : ExitError;
+            const QString store = option(QStringLiteral("store"));
+            const bool bothGiven = !store.isEmpty() && !option(QStringLiteral("connection")).isEmpty();
+            const bool misused = k == ErrorKind::Invalid && (looksLikeStoreUrl(store) || bothGiven);
+            return (misused || k == ErrorKind::NotFound) ? ExitUsage : ExitError;
         }
         auto provider = openProvider(spec.value());
         if (!provider.ok()) {

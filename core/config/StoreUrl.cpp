@@ -460,10 +460,14 @@ bool looksLikeStoreUrl(const QString &text)
 
 QString maskUrlPassword(const QString &url)
 {
-    const qsizetype sep = url.indexOf(QStringLiteral("://"));
-    if (sep < 0 || !hasUserInfo(url.left(sep).toLower()))
+    // Any number of slashes after the scheme: a malformed "redis:/u:PASS@h"
+    // is echoed in its error, and its password must not be.
+    const qsizetype sep = url.indexOf(QLatin1Char(':'));
+    if (sep <= 0 || !hasUserInfo(url.left(sep).toLower()))
         return url;
-    const qsizetype start = sep + 3;
+    qsizetype start = sep + 1;
+    while (start < url.size() && url.at(start) == QLatin1Char('/'))
+        ++start;
     const qsizetype at = userInfoEnd(url, start);
     if (at < 0)
         return url;

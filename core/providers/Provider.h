@@ -57,6 +57,11 @@ struct Capabilities {
     // of its base64 text (files of local and yaml, Kubernetes ConfigMaps).
     // Migration and verification compare against what it can hold.
     bool structuredValues = false;
+    // Revisions are whole numbers (SQLite and Redis counters, etcd's
+    // mod_revision), so one that is not can never match: front ends refuse
+    // it as a typo instead of reporting a conflict. Kubernetes
+    // resourceVersions are opaque, and file stores use content hashes.
+    bool numericRevisions = false;
 
     // What a store made of plain files offers (local, yaml): file watching
     // without history, CAS and locks under lock files, file-name keys.

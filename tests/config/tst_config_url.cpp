@@ -259,6 +259,8 @@ private Q_SLOTS:
         QTest::newRow("unknown scheme too") << "postgres://u:hunter2@h/db" << "postgres://u:***@h/db";
         QTest::newRow("k8s context kept") << "k8s://a:b@c/ns/configmaps" << "k8s://a:b@c/ns/configmaps";
         QTest::newRow("path with @ kept") << "sqlite:///me@host:x.db" << "sqlite:///me@host:x.db";
+        QTest::newRow("one slash") << "redis:/u:PASS@127.0.0.1:16391/0" << "redis:/u:***@127.0.0.1:16391/0";
+        QTest::newRow("no slash") << "redis:u:PASS@h/0" << "redis:u:***@h/0";
     }
     void testMask()
     {

@@ -519,7 +519,7 @@ private Q_SLOTS:
                                      << "remediation-state-pr-9-task-t-5";
         QTest::newRow("unknown subcommand") << QStringList{"task", "explode"} << 2 << "unknown task subcommand";
         QTest::newRow("missing id") << QStringList{"task", "inc"} << 2 << "usage: statedeckctl task inc ID";
-        QTest::newRow("bad retention") << QStringList{"task", "cleanup", "--retention", "soon"} << 1
+        QTest::newRow("bad retention") << QStringList{"task", "cleanup", "--retention", "soon"} << 2
                                        << "expected a duration";
         QTest::newRow("bad pr") << QStringList{"task", "get", "x", "--pr", "abc"} << 2 << "expected a PR number";
     }

@@ -84,7 +84,11 @@ QString FallbackProvider::describe() const
 
 Capabilities FallbackProvider::capabilities() const
 {
-    return m_primary->capabilities();
+    Capabilities caps = m_primary->capabilities();
+    // While the fallback serves, revisions are the fallback's (content hashes
+    // of a file store): only a revision both stores could have is numeric.
+    caps.numericRevisions = caps.numericRevisions && m_fallback->capabilities().numericRevisions;
+    return caps;
 }
 
 Result<QString> FallbackProvider::toFallbackKey(const QString &key) const

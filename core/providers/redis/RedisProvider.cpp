@@ -415,6 +415,7 @@ Capabilities RedisProvider::capabilities() const
     Capabilities c;
     c.watch = WatchKind::Native;
     c.compareAndSwap = true;
+    c.numericRevisions = true;
     c.ttl = true;
     c.locks = true;
     c.keySeparator = m_options.separator;

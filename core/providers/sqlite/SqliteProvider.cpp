@@ -1367,6 +1367,7 @@ Capabilities SqliteProvider::capabilities() const
     Capabilities caps;
     caps.watch = WatchKind::Poll;
     caps.compareAndSwap = true;
+    caps.numericRevisions = true;
     caps.ttl = false;
     caps.locks = true;
     caps.transactions = true;
