@@ -62,6 +62,26 @@ QString scalar(const Json &obj, const char *name)
     return {};
 }
 
+// scalar() reads a list or map as nothing; a field that must be one value
+// but is not is an error naming it, not a silent "unset" (a `token: [x]`
+// would otherwise turn into an anonymous request and a puzzling 401).
+Status expectScalars(const Json &obj, std::initializer_list<const char *> names, const QString &what,
+                     const QString &file)
+{
+    if (!obj.is_object())
+        return {};
+    for (const char *name : names) {
+        auto it = obj.find(name);
+        if (it != obj.end() && (it->is_array() || it->is_object()))
+            return Error(ErrorKind::Invalid,
+                         QStringLiteral("%1: \"%2\" must be a single value, found %3")
+                             .arg(what, QLatin1String(name),
+                                  it->is_array() ? QStringLiteral("a list") : QStringLiteral("a map")),
+                         file);
+    }
+    return {};
+}
+
 bool flag(const Json &obj, const char *name)
 {
     const QString v = scalar(obj, name).toLower();
@@ -198,6 +218,10 @@ Result<ClusterAccess> KubeConfig::access(const QString &context) const
                          .arg(name, contextNames().isEmpty() ? QStringLiteral("(none)")
                                                              : contextNames().join(QStringLiteral(", "))),
                      filesText);
+    if (Status s = expectScalars(ctx->value, {"cluster", "user", "namespace"},
+                                 QStringLiteral("context \"%1\"").arg(name), ctx->file);
+        !s.ok())
+        return s.error();
     const QString clusterName = scalar(ctx->value, "cluster");
     const QString userName = scalar(ctx->value, "user");
     auto cluster = m_clusters.constFind(clusterName);
@@ -213,6 +237,12 @@ Result<ClusterAccess> KubeConfig::access(const QString &context) const
     const QString ns = scalar(ctx->value, "namespace");
     if (!ns.isEmpty())
         a.defaultNamespace = ns;
+    if (Status s = expectScalars(cluster->value,
+                                 {"server", "certificate-authority", "certificate-authority-data",
+                                  "insecure-skip-tls-verify", "tls-server-name", "proxy-url"},
+                                 QStringLiteral("cluster \"%1\"").arg(clusterName), cluster->file);
+        !s.ok())
+        return s.error();
     a.server = scalar(cluster->value, "server");
     if (a.server.isEmpty())
         return Error(ErrorKind::Invalid, QStringLiteral("cluster \"%1\" has no server").arg(clusterName), cluster->file);
@@ -233,6 +263,12 @@ Result<ClusterAccess> KubeConfig::access(const QString &context) const
                          .arg(name, userName),
                      ctx->file);
     const Json &u = user->value;
+    if (Status s = expectScalars(u,
+                                 {"token", "tokenFile", "client-certificate", "client-certificate-data", "client-key",
+                                  "client-key-data", "username", "password"},
+                                 QStringLiteral("user \"%1\"").arg(userName), user->file);
+        !s.ok())
+        return s.error();
     a.token = scalar(u, "token").toUtf8();
     a.tokenFile = resolvePath(scalar(u, "tokenFile"), user->dir);
     auto cert = pemField(u, "client-certificate", "client-certificate-data", user->dir,

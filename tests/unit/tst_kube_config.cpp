@@ -210,6 +210,14 @@ private Q_SLOTS:
             << QByteArray("clusters:\n- name: c\n  cluster: {server: https://x, certificate-authority: /nonexistent/ca}\n"
                           "contexts:\n- name: x\n  context: {cluster: c}\ncurrent-context: x\n")
             << "" << "cannot read the certificate authority";
+        QTest::newRow("token a list")
+            << QByteArray("clusters:\n- name: c\n  cluster: {server: https://x}\ncontexts:\n- name: x\n  context: "
+                          "{cluster: c, user: u}\nusers:\n- name: u\n  user: {token: [x]}\ncurrent-context: x\n")
+            << "" << "user \"u\": \"token\" must be a single value, found a list";
+        QTest::newRow("server a map")
+            << QByteArray("clusters:\n- name: c\n  cluster: {server: {a: 1}}\ncontexts:\n- name: x\n  context: "
+                          "{cluster: c}\ncurrent-context: x\n")
+            << "" << "cluster \"c\": \"server\" must be a single value, found a map";
     }
 
     void testErrorsNameTheProblem()
