@@ -42,7 +42,6 @@ public:
     enum ExtraRole {
         IsPrefixRole = FirstCustomRole, // bool: an inner row of the tree
         HasValueRole,                   // bool: the row is a key (a prefix may be one too)
-        LabelsRole,                     // QVariantMap of the entry's labels
         RevisionRole,                   // QString
         LeafCountRole,                  // int: keys at or under this row
     };
