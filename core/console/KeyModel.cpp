@@ -14,6 +14,8 @@ struct KeyModel::Node {
     Node *parent = nullptr;
     int row = 0;            // its index among its parent's children
     std::vector<std::unique_ptr<Node>> children;
+    // Inner rows of a tree by name. Flat rows are found through m_leaves
+    // instead: a second hash of every key would cost ~50 bytes a row.
     QHash<QString, Node *> childByName;
     bool hasValue = false;  // a key of the store (not only a prefix)
     QString revision;
@@ -193,6 +195,12 @@ void KeyModel::applyPage(quint64 generation, quint64 issuedAt, Result<ListPage> 
         return;
     }
     ListPage &p = page.value();
+    m_cursor = p.nextCursor;
+    m_complete = p.nextCursor.isEmpty();
+    // Reading everything: the next page is on its way while this one is
+    // taken in, so the store and the model work at the same time.
+    if (m_fetchAll && !m_complete && !m_stopped)
+        requestPage();
     // Flat rows that are new go in as one block.
     QList<Entry> fresh;
     for (Entry &e : p.entries) {
@@ -227,22 +235,17 @@ void KeyModel::applyPage(quint64 generation, quint64 issuedAt, Result<ListPage> 
             node->labels = e.labels;
             node->leaves = 1;
             m_leaves.insert(e.key, node.get());
-            m_root->childByName.insert(e.key, node.get());
             m_root->children.push_back(std::move(node));
         }
         m_root->leaves += int(fresh.size());
         m_keys += fresh.size();
         endInsertRows();
     }
-    m_cursor = p.nextCursor;
-    m_complete = p.nextCursor.isEmpty();
-    if (m_complete)
+    if (m_complete) {
         m_deletedAt.clear();
-    Q_EMIT listingChanged();
-    if (m_fetchAll && !m_complete && !m_stopped)
-        requestPage();
-    else if (m_complete)
         m_fetchAll = false;
+    }
+    Q_EMIT listingChanged();
 }
 
 QStringList KeyModel::segmentsOf(const QString &key) const
@@ -271,7 +274,8 @@ KeyModel::Node *KeyModel::upsert(const Entry &e, Tone tone)
             // An inner row is named with its separator ("app/"), so a key
             // "app" and the keys under "app/" are two rows.
             const QString name = m_mode == Flat ? e.key : segment + (last ? QString() : sep);
-            Node *child = at->childByName.value(name);
+            // Flat: the key is new (m_leaves said so), so is its row.
+            Node *child = m_mode == Flat ? nullptr : at->childByName.value(name);
             if (!child) {
                 auto node = std::make_unique<Node>();
                 node->name = name;
@@ -280,7 +284,8 @@ KeyModel::Node *KeyModel::upsert(const Entry &e, Tone tone)
                 node->row = int(at->children.size());
                 child = node.get();
                 beginInsertRows(indexOf(at), node->row, node->row);
-                at->childByName.insert(name, child);
+                if (m_mode == Tree)
+                    at->childByName.insert(name, child);
                 at->children.push_back(std::move(node));
                 endInsertRows();
             }

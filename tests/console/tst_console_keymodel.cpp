@@ -140,10 +140,9 @@ private Q_SLOTS:
             names << QStringLiteral("app/k%1").arg(i, 5, 10, QLatin1Char('0'));
         fill(session->provider(), names);
         KeyModel model(session.get());
-        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         model.setPageSize(pageSize);
-        model.reload(); // the tester fetched a page already, at the default size
-        QCOMPARE(model.rowCount(), 0);
+        QVERIFY(model.canFetchMore({}) || keys == 0);
+        model.fetchMore({});
         QVERIFY(model.listingInFlight());
         QVERIFY(!model.canFetchMore({})); // one page at a time
         QTRY_VERIFY(!model.listingInFlight());
@@ -152,6 +151,8 @@ private Q_SLOTS:
         QVERIFY2(model.statusText().contains(model.listingComplete() ? QLatin1String("listing complete")
                                                                      : QLatin1String("still listing")),
                  qPrintable(model.statusText()));
+        // The rest under the tester (which fetches more itself, as views do).
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         model.fetchAll();
         QTRY_VERIFY_WITH_TIMEOUT(model.listingComplete(), 30000);
         QCOMPARE(model.loadedCount(), qint64(keys));
