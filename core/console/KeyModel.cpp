@@ -8,24 +8,47 @@
 
 namespace sd::console {
 
+// A store's revision, kept as a number when it is one (SQLite, Redis, etcd):
+// 8 bytes instead of a string on the heap, for each of a million rows.
+class CompactRevision {
+public:
+    void set(const QString &text)
+    {
+        bool ok = false;
+        const qint64 n = text.toLongLong(&ok);
+        if (ok && n >= 0 && QString::number(n) == text) {
+            m_number = n;
+            m_text.clear();
+        } else {
+            m_number = -1;
+            m_text = text;
+        }
+    }
+    QString text() const { return m_number >= 0 ? QString::number(m_number) : m_text; }
+    bool operator==(const QString &other) const { return text() == other; }
+    bool operator!=(const QString &other) const { return !(*this == other); }
+
+private:
+    qint64 m_number = -1;
+    QString m_text;
+};
+
 struct KeyModel::Node {
     QString name;           // what the row shows in the key column
     QString path;           // the full key (a key row) or prefix (an inner row)
     Node *parent = nullptr;
-    int row = 0;            // its index among its parent's children
     std::vector<std::unique_ptr<Node>> children;
     // Inner rows of a tree by name. Flat rows are found through m_leaves
     // instead: a second hash of every key would cost ~50 bytes a row.
     QHash<QString, Node *> childByName;
-    bool hasValue = false;  // a key of the store (not only a prefix)
-    QString revision;
+    CompactRevision revision;
     QDateTime updated;
     QMap<QString, QString> labels;
-    Tone tone = Tone::Normal;
-    qint64 toneUntil = 0;   // msecs since epoch
-    bool deleted = false;   // removed from the store, still shown while highlighted
-    quint64 eventSeq = 0;   // the last event that set it (pages read before it do not)
+    int row = 0;            // its index among its parent's children
     int leaves = 0;         // keys at or under this node
+    Tone tone = Tone::Normal; // while highlighted (until: m_highlighted)
+    bool hasValue = false;  // a key of the store (not only a prefix)
+    bool deleted = false;   // removed from the store, still shown while highlighted
 };
 
 namespace {
@@ -96,6 +119,7 @@ void KeyModel::startOver(bool reset)
     m_root->path = m_prefix;
     m_leaves.clear();
     m_highlighted.clear();
+    m_touchedAt.clear();
     m_highlightTimer.stop();
     m_keys = 0;
     m_cursor.clear();
@@ -208,8 +232,8 @@ void KeyModel::applyPage(quint64 generation, quint64 issuedAt, Result<ListPage> 
         if (const auto d = m_deletedAt.constFind(e.key); d != m_deletedAt.cend() && *d > issuedAt)
             continue;
         if (Node *known = m_leaves.value(e.key)) {
-            if (known->eventSeq <= issuedAt && !known->deleted) {
-                known->revision = e.revision;
+            if (m_touchedAt.value(known, 0) <= issuedAt && !known->deleted) {
+                known->revision.set(e.revision);
                 known->updated = e.updated;
                 known->labels = e.labels;
             }
@@ -230,7 +254,7 @@ void KeyModel::applyPage(quint64 generation, quint64 issuedAt, Result<ListPage> 
             node->parent = m_root.get();
             node->row = int(m_root->children.size());
             node->hasValue = true;
-            node->revision = e.revision;
+            node->revision.set(e.revision);
             node->updated = e.updated;
             node->labels = e.labels;
             node->leaves = 1;
@@ -241,8 +265,10 @@ void KeyModel::applyPage(quint64 generation, quint64 issuedAt, Result<ListPage> 
         m_keys += fresh.size();
         endInsertRows();
     }
-    if (m_complete) {
+    if (m_complete && !m_inFlight) {
+        // No page read before an event can come any more.
         m_deletedAt.clear();
+        m_touchedAt.clear();
         m_fetchAll = false;
     }
     Q_EMIT listingChanged();
@@ -301,7 +327,7 @@ KeyModel::Node *KeyModel::upsert(const Entry &e, Tone tone)
         leaf->deleted = false;
         ++m_keys;
     }
-    leaf->revision = e.revision;
+    leaf->revision.set(e.revision);
     leaf->updated = e.updated;
     leaf->labels = e.labels;
     if (tone != Tone::Normal)
@@ -318,8 +344,7 @@ void KeyModel::highlight(Node *node, Tone tone)
         return;
     }
     node->tone = tone;
-    node->toneUntil = QDateTime::currentMSecsSinceEpoch() + m_highlight.count();
-    m_highlighted.insert(node);
+    m_highlighted.insert(node, QDateTime::currentMSecsSinceEpoch() + m_highlight.count());
     if (!m_highlightTimer.isActive())
         m_highlightTimer.start();
     Q_EMIT dataChanged(indexOf(node, 0), indexOf(node, ColumnCount - 1));
@@ -329,14 +354,13 @@ void KeyModel::expireHighlights()
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     QList<Node *> due;
-    for (Node *n : std::as_const(m_highlighted))
-        if (n->toneUntil <= now)
-            due.append(n);
+    for (auto it = m_highlighted.cbegin(); it != m_highlighted.cend(); ++it)
+        if (it.value() <= now)
+            due.append(it.key());
     for (Node *n : std::as_const(due)) {
         if (!m_highlighted.contains(n))
             continue; // removed with an earlier one's subtree
         m_highlighted.remove(n);
-        n->toneUntil = 0;
         n->tone = Tone::Normal;
         if (n->deleted)
             removeKey(n);
@@ -363,6 +387,7 @@ void KeyModel::markDeleted(Node *leaf)
 void KeyModel::forget(Node *subtree)
 {
     m_highlighted.remove(subtree);
+    m_touchedAt.remove(subtree);
     if (subtree->hasValue && m_leaves.value(subtree->path) == subtree)
         m_leaves.remove(subtree->path);
     for (const auto &c : subtree->children)
@@ -377,6 +402,7 @@ void KeyModel::removeKey(Node *leaf)
     leaf->hasValue = false;
     m_leaves.remove(leaf->path);
     m_highlighted.remove(leaf);
+    m_touchedAt.remove(leaf);
     for (Node *n = leaf; n; n = n->parent)
         --n->leaves;
     if (!leaf->children.empty()) {
@@ -449,15 +475,23 @@ void KeyModel::onEvent(const Event &e)
         Node *leaf = m_leaves.value(key);
         const bool changed = !leaf || leaf->deleted || leaf->revision != e.entry.revision;
         if (changed)
-            upsert(e.entry, leaf && !leaf->deleted ? Tone::Modified : Tone::Added)->eventSeq = m_eventSeq;
+            touched(upsert(e.entry, leaf && !leaf->deleted ? Tone::Modified : Tone::Added));
         return;
     }
     m_deletedAt.remove(key);
     const bool known = m_leaves.contains(key) && !m_leaves.value(key)->deleted;
     const qint64 before = m_keys;
-    upsert(e.entry, known ? Tone::Modified : Tone::Added)->eventSeq = m_eventSeq;
+    touched(upsert(e.entry, known ? Tone::Modified : Tone::Added));
     if (m_keys != before)
         Q_EMIT listingChanged();
+}
+
+// Remembers which event last set a row, while a page read before it may
+// still arrive (and must not undo it).
+void KeyModel::touched(Node *node)
+{
+    if (!m_complete || m_inFlight)
+        m_touchedAt.insert(node, m_eventSeq);
 }
 
 void KeyModel::onFreshness(const FreshnessState &state)
@@ -570,7 +604,7 @@ QVariant KeyModel::data(const QModelIndex &index, int role) const
         return m;
     }
     case RevisionRole:
-        return n->revision;
+        return n->revision.text();
     case LeafCountRole:
         return n->leaves;
     case SortRole:
@@ -579,8 +613,9 @@ QVariant KeyModel::data(const QModelIndex &index, int role) const
         case TtlColumn: return n->labels.value(QStringLiteral("ttl"), QStringLiteral("-1")).toLongLong();
         case RevisionColumn: {
             bool ok = false;
-            const qint64 v = n->revision.toLongLong(&ok);
-            return ok ? QVariant(v) : QVariant(n->revision);
+            const QString text = n->revision.text();
+            const qint64 v = text.toLongLong(&ok);
+            return ok ? QVariant(v) : QVariant(text);
         }
         default: return data(index, Qt::DisplayRole);
         }
@@ -598,7 +633,7 @@ QVariant KeyModel::data(const QModelIndex &index, int role) const
                                   : QCoreApplication::translate("KeyModel", "%1 keys").arg(n->leaves);
         return n->labels.value(QStringLiteral("type"), n->labels.value(QStringLiteral("kind")));
     case RevisionColumn:
-        return n->revision;
+        return n->revision.text();
     case UpdatedColumn:
         return n->updated.isValid() ? n->updated.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))
                                     : QString();

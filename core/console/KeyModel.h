@@ -111,6 +111,7 @@ private:
     Node *upsert(const Entry &e, Tone tone);
     void removeKey(Node *leaf);
     void markDeleted(Node *leaf);
+    void touched(Node *node);
     void pruneEmpty(Node *node);
     void highlight(Node *node, Tone tone);
     void expireHighlights();
@@ -141,7 +142,8 @@ private:
     QSet<QString> m_seenInResync;
     bool m_fresh = true;
 
-    QSet<Node *> m_highlighted;
+    QHash<Node *, qint64> m_highlighted; // -> until (msecs since epoch)
+    QHash<Node *, quint64> m_touchedAt;  // -> the last event that set it, while pages may still arrive
     QTimer m_highlightTimer;
 };
 
