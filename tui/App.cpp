@@ -452,7 +452,11 @@ void App::runAction(const Action &a)
         message(QStringLiteral("%1: %2").arg(a.label, *why), Tone::Warning);
         return;
     }
-    const QString &id = a.id;
+    // The entry view's key actions are the key browser's, on the open key.
+    QString id = a.id;
+    if (id.startsWith(QLatin1String("entry.")) && Actions::find(QStringLiteral("keys.") + id.mid(6))
+        && id != QLatin1String("entry.reveal"))
+        id = QStringLiteral("keys.") + id.mid(6);
     if (id == QLatin1String("global.help")) {
         QStringList lines{tr("Keys of this view (%1), then those of every view:").arg(v ? v->actionView() : QString()),
                           QString()};

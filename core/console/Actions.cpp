@@ -132,7 +132,18 @@ QList<Action> buildTable()
     t << make("keys.stop", "keys", "Stop listing", "Stop reading more keys (what is loaded stays).", "Escape", "s");
     t << make("keys.more", "keys", "List all", "Read every remaining page of keys.", "Ctrl+L", "L");
 
-    // The entry editor.
+    // The entry editor: what the key browser does to the selected key, it
+    // does to the open one, with the same keys.
+    t << writing(make("entry.edit", "entry", "Edit", "Edit the value, with a diff before saving.", "F2", "e", "",
+                      needsKey));
+    t << writing(make("entry.delete", "entry", "Delete", "Delete the key (asks first).", "Delete", "Ctrl-D", "",
+                      needsKey),
+                 true);
+    t << make("entry.diff", "entry", "Diff with previous", "Show how the value differs from its previous revision.",
+              "Ctrl+D", "d", "", needsHistory);
+    t << make("entry.history", "entry", "History", "Earlier values of the key.", "Ctrl+H", "h", "", needsHistory);
+    t << make("entry.copy", "entry", "Copy value", "Copy the value to the clipboard (OSC 52 in a terminal).", "Ctrl+C",
+              "y", "", needsKey);
     t << writing(make("entry.save", "entry", "Save", "Show the diff, then write the value at the revision it was read at.",
                       "Ctrl+S", "Ctrl-S", "w"));
     t << make("entry.format", "entry", "JSON or YAML", "Edit the value as JSON or as YAML.", "Ctrl+Shift+Y", "F");

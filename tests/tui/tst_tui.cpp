@@ -1,4 +1,6 @@
+#include "KubeTestServer.h"
 #include "TestSupport.h"
+#include "providers/KubeTestHelpers.h"
 
 #include <QDir>
 #include <QFile>
@@ -327,6 +329,71 @@ private Q_SLOTS:
         QVERIFY(waitFor(s, QStringLiteral("session:1")));
         for (const QString &line : screen(s).split(QLatin1Char('\n')))
             QVERIFY2(line.size() <= 50, qPrintable(line));
+        tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
+    }
+
+    // `y` copies the value through OSC 52; tmux (set-clipboard on) keeps
+    // what a terminal's clipboard would get.
+    void testCopyThroughOsc52()
+    {
+        tmux({QStringLiteral("start-server")});
+        const QString s = start();
+        tmux({QStringLiteral("set-option"), QStringLiteral("-s"), QStringLiteral("set-clipboard"), QStringLiteral("on")});
+        QVERIFY(waitFor(s, QStringLiteral("listing complete")));
+        keys(s, {QStringLiteral("/")});
+        type(s, QStringLiteral("session:2"));
+        keys(s, {QStringLiteral("Enter"), QStringLiteral("y")});
+        QVERIFY(waitFor(s, QStringLiteral("to the clipboard")));
+        QVERIFY(QTest::qWaitFor([&] { return tmux({QStringLiteral("show-buffer")}).contains("\"key\": \"session:2\""); },
+                                10000));
+        tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
+    }
+
+    // A Secret: masked until x, masked again when opened again, and edited
+    // decoded only after the user agrees.
+    void testSecretMaskedAndConsent()
+    {
+        sd::test::KubeTestServer kube;
+        QVERIFY2(kube.start(), qPrintable(kube.log()));
+        QVERIFY(sd::test::createNamespace(kube, QStringLiteral("tui")));
+        const QString store = QStringLiteral("k8s://admin/tui/secrets/gate-keys");
+        QProcessEnvironment e = env();
+        e.insert(QStringLiteral("KUBECONFIG"), kube.kubeconfigPath());
+        QCOMPARE(sd::test::runProgram(m_ctl, {QStringLiteral("--store"), store, QStringLiteral("put"), QStringLiteral("token"),
+                                              QStringLiteral("-"), QStringLiteral("--encoding"), QStringLiteral("text")},
+                                      e, "s3cr3t-XYZ", 30000)
+                     .code,
+                 0);
+        const QString editor = script(QStringLiteral("secret.sh"), QStringLiteral("sed -i 's/XYZ/ABC/' \"$1\""));
+        const QString s = start({QStringLiteral("KUBECONFIG=") + kube.kubeconfigPath(), QStringLiteral("EDITOR=") + editor},
+                                {QStringLiteral("--store"), store});
+        QVERIFY(waitFor(s, QStringLiteral("token")));
+        keys(s, {QStringLiteral("Enter")});
+        QVERIFY(waitFor(s, QStringLiteral("SECRET: x reveals")));
+        QVERIFY(!screen(s).contains(QLatin1String("s3cr3t")));
+        keys(s, {QStringLiteral("x")});
+        QVERIFY(waitFor(s, QStringLiteral("s3cr3t-XYZ")));
+        keys(s, {QStringLiteral("Escape")});
+        QVERIFY(waitFor(s, QStringLiteral("keys")));
+        keys(s, {QStringLiteral("Enter")});
+        QVERIFY(waitFor(s, QStringLiteral("SECRET: x reveals")));
+        QVERIFY(!screen(s).contains(QLatin1String("s3cr3t")));
+        keys(s, {QStringLiteral("e")});
+        QVERIFY(waitFor(s, QStringLiteral("is secret. Edit it decoded")));
+        keys(s, {QStringLiteral("n")});
+        QVERIFY(waitFor(s, QStringLiteral("not edited")));
+        keys(s, {QStringLiteral("e")});
+        QVERIFY(waitFor(s, QStringLiteral("is secret. Edit it decoded")));
+        keys(s, {QStringLiteral("y")});
+        QVERIFY(waitFor(s, QStringLiteral("Save these changes to token")));
+        keys(s, {QStringLiteral("y")});
+        QVERIFY(waitFor(s, QStringLiteral("saved token")));
+        const auto got = sd::test::runProgram(m_ctl, {QStringLiteral("--store"), store, QStringLiteral("get"),
+                                                      QStringLiteral("token"), QStringLiteral("--reveal"),
+                                                      QStringLiteral("-o"), QStringLiteral("value")},
+                                              e, {}, 30000);
+        QVERIFY2(got.out.contains("s3cr3t-ABC"), got.describe().toUtf8().constData());
+        QVERIFY(QDir(QDir::tempPath()).entryList({QStringLiteral("statedeck-edit-*")}).isEmpty());
         tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
     }
 
