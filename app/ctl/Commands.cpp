@@ -36,36 +36,45 @@ Result<QByteArray> readInput(const QString &source)
 
 } // namespace
 
-std::optional<qint64> integerOption(const QCommandLineParser &p, const QString &name, qint64 min, qint64 max,
-                                    qint64 fallback)
+namespace {
+
+// An option's number in [min, max], or nullopt after a usage error that
+// names the option, the range and `what` the number counts.
+template <typename T, typename Parse>
+std::optional<T> numberOption(const QCommandLineParser &p, const QString &name, T min, T max, T fallback,
+                              const QString &what, Parse parse)
 {
     if (!p.isSet(name))
         return fallback;
     const QString text = p.value(name);
     bool ok = false;
-    const qint64 n = text.trimmed().toLongLong(&ok);
+    const T n = parse(text.trimmed(), &ok);
     if (ok && n >= min && n <= max)
         return n;
-    printError(Error(ErrorKind::Invalid, QStringLiteral("expected a whole number from %1 to %2").arg(min).arg(max),
+    printError(Error(ErrorKind::Invalid, QStringLiteral("expected %1 from %2 to %3").arg(what).arg(min).arg(max),
                      QStringLiteral("--%1 %2").arg(name, text)),
                false);
     return std::nullopt;
 }
 
+} // namespace
+
+std::optional<qint64> integerOption(const QCommandLineParser &p, const QString &name, qint64 min, qint64 max,
+                                    qint64 fallback)
+{
+    return numberOption<qint64>(p, name, min, max, fallback, QStringLiteral("a whole number"),
+                                [](const QString &t, bool *ok) { return t.toLongLong(ok); });
+}
+
 std::optional<double> secondsOption(const QCommandLineParser &p, const QString &name, double min, double max,
                                     double fallback)
 {
-    if (!p.isSet(name))
-        return fallback;
-    const QString text = p.value(name);
-    bool ok = false;
-    const double s = text.trimmed().toDouble(&ok);
-    if (ok && std::isfinite(s) && s >= min && s <= max)
-        return s;
-    printError(Error(ErrorKind::Invalid, QStringLiteral("expected a number of seconds from %1 to %2").arg(min).arg(max),
-                     QStringLiteral("--%1 %2").arg(name, text)),
-               false);
-    return std::nullopt;
+    return numberOption<double>(p, name, min, max, fallback, QStringLiteral("a number of seconds"),
+                                [](const QString &t, bool *ok) {
+                                    const double s = t.toDouble(ok);
+                                    *ok = *ok && std::isfinite(s);
+                                    return s;
+                                });
 }
 
 namespace {

@@ -18,6 +18,19 @@ qint64 unitSeconds(QChar unit)
 
 } // namespace
 
+QString shortDuration(qint64 s)
+{
+    if (s < 0)
+        return QStringLiteral("0s");
+    if (s < 120)
+        return QStringLiteral("%1s").arg(s);
+    if (s < 7200)
+        return QStringLiteral("%1m").arg(s / 60);
+    if (s < 2 * 86400)
+        return QStringLiteral("%1h").arg(s / 3600);
+    return QStringLiteral("%1d").arg(s / 86400);
+}
+
 QString durationUnitsHelp()
 {
     return QStringLiteral("s, m, h, d or w, as in 90s, 30m, 12h, 7d, 2w or 1h30m");

@@ -14,6 +14,10 @@ constexpr qint64 kMaxDurationSeconds = 36500LL * 86400;
 // meant. `where` names the option in errors ("--retention 7").
 Result<qint64> parseDuration(const QString &text, const QString &where);
 
+// A duration as a person glances at it in a table column: "45s", "12m",
+// "5h", "3d" (negative reads as "0s").
+QString shortDuration(qint64 seconds);
+
 // The units as help texts name them.
 QString durationUnitsHelp();
 
