@@ -130,6 +130,7 @@ void Migrator::start(std::optional<MigrationCheckpoint> previous)
     o.backupManifest.keySeparator = m_target->capabilities().keySeparator;
     o.resumable = !m_options.dryRun;
     o.carried = cp.counts;
+    o.stepHook = m_options.stepHook;
     if (!m_options.dryRun) {
         o.pageDone = [this](const SourcePage &page, const TransferReport &counts) -> QFuture<Status> {
             m_checkpoint.cursor = page.cursor;
@@ -144,6 +145,8 @@ void Migrator::start(std::optional<MigrationCheckpoint> previous)
             const qint64 done = counts.read;
             return m_worker->run([path, snapshot] { return saveCheckpoint(path, snapshot); })
                 .then(this, [this, done](Status saved) {
+                    if (saved.ok() && m_options.stepHook)
+                        m_options.stepHook(TransferStep::CheckpointSaved);
                     if (saved.ok())
                         Q_EMIT checkpointSaved(done);
                     return saved;

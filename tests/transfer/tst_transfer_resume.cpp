@@ -1,10 +1,12 @@
 // Migrations interrupted by kill -9 resume without duplicating or skipping
 // anything: a helper process (tests/helpers/sd-migrate-crash) migrates and
-// SIGKILLs itself part way through a page; the same migration run again
-// continues from the checkpoint, and the target then holds exactly the
-// source's entries. With --on-conflict overwrite, the backup holds exactly
-// the values that were overwritten, across the crash. The last case kills
-// statedeckctl itself from outside and reruns the command.
+// SIGKILLs itself at a chosen step of the write of a page (after the backup
+// append, after its sync, after the write, after the checkpoint: no
+// timing); the same migration run again continues from the checkpoint, and
+// the target then holds exactly the source's entries. With --on-conflict
+// overwrite, the backup holds each overwritten value exactly once, wherever
+// the kill fell. The last case kills statedeckctl itself from outside and
+// reruns the command.
 #include "TestSupport.h"
 #include "TransferTestSupport.h"
 #include "ProviderContract.h"
@@ -27,13 +29,14 @@ class TestTransferResume : public QObject {
     QString m_helper;
     int m_case = 0;
 
-    // Runs the helper; returns whether it died of SIGKILL.
-    bool crashRun(const QString &checkpoint, int killAfter, const QString &policy, const QString &backups,
+    // Runs the helper, killed at `killAt` (STEP:N); returns whether it died
+    // of SIGKILL.
+    bool crashRun(const QString &checkpoint, const QString &killAt, const QString &policy, const QString &backups,
                   const StoreSpec &from, const StoreSpec &to)
     {
         QProcess p;
         p.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        p.start(m_helper, QStringList{checkpoint, QString::number(killAfter), policy, backups, from.backend}
+        p.start(m_helper, QStringList{checkpoint, killAt, policy, backups, from.backend}
                               + specArguments(from) + QStringList{QStringLiteral("--"), to.backend}
                               + specArguments(to));
         if (!p.waitForFinished(120000)) {
@@ -90,13 +93,14 @@ private Q_SLOTS:
         const QString checkpoint = m_files.filePath(QStringLiteral("cp%1.json").arg(++m_case));
         const QString backups = m_files.filePath(QStringLiteral("backups%1").arg(m_case));
 
-        // Two crashes at different points, then a run to the end.
-        QVERIFY(crashRun(checkpoint, 2, policy, backups, fromSpec, toSpec));
+        // Two crashes, each while a page is written but not checkpointed
+        // (its writes are found unchanged on resume), then a run to the end.
+        QVERIFY(crashRun(checkpoint, QStringLiteral("page-written:3"), policy, backups, fromSpec, toSpec));
         auto cp1 = loadCheckpoint(checkpoint);
         QVERIFY(cp1.ok() && cp1.value());
         const qint64 firstStop = cp1.value()->counts.read;
         QVERIFY(firstStop > 0 && firstStop < data.size());
-        QVERIFY(crashRun(checkpoint, 3, policy, backups, fromSpec, toSpec));
+        QVERIFY(crashRun(checkpoint, QStringLiteral("page-written:4"), policy, backups, fromSpec, toSpec));
         auto cp2 = loadCheckpoint(checkpoint);
         QVERIFY(cp2.ok() && cp2.value());
         QVERIFY(cp2.value()->counts.read > firstStop);
@@ -153,6 +157,107 @@ private Q_SLOTS:
             QVERIFY2(!backedUp.contains(next.value()->key), qPrintable(next.value()->key));
             backedUp.insert(next.value()->key, next.value()->value);
         }
+        QCOMPARE(backedUp.keys(), old.keys());
+        for (auto it = old.cbegin(); it != old.cend(); ++it)
+            SD_COMPARE_JSON(backedUp[it.key()], it.value());
+    }
+
+    // The backup holds each overwritten value exactly once, wherever a kill
+    // falls in the write of a page (issue 12: a kill between backing up a
+    // page and writing it once backed the page up twice on resume). Each
+    // row kills the migration at one step of a page that overwrites values,
+    // some of them twice at the same page, then resumes it to the end.
+    void testBackupHoldsEachValueOnce_data()
+    {
+        QTest::addColumn<QString>("target");
+        QTest::addColumn<QStringList>("kills");
+        for (const char *target : {"redis", "sqlite"}) {
+            for (const char *step : {"backup-appended", "backup-synced", "page-written", "checkpoint-saved"})
+                QTest::addRow("%s, killed at %s", target, step)
+                    << QString::fromLatin1(target) << QStringList{QStringLiteral("%1:2").arg(QLatin1String(step))};
+            // The resumed run is killed again at the same page, before its
+            // write: the page is written a third time.
+            QTest::addRow("%s, killed twice after the backup sync", target)
+                << QString::fromLatin1(target)
+                << QStringList{QStringLiteral("backup-synced:2"), QStringLiteral("backup-synced:1")};
+            QTest::addRow("%s, killed after the backup, then after the write", target)
+                << QString::fromLatin1(target)
+                << QStringList{QStringLiteral("backup-appended:2"), QStringLiteral("page-written:1")};
+        }
+    }
+    void testBackupHoldsEachValueOnce()
+    {
+        QFETCH(QString, target);
+        QFETCH(QStringList, kills);
+        const int n = 3000;
+        const StoreSpec fromSpec = m_stores.fresh(QStringLiteral("sqlite"));
+        const StoreSpec toSpec = m_stores.fresh(target);
+        auto src = m_stores.open(fromSpec);
+        auto dst = m_stores.open(toSpec);
+        const QList<Entry> data = inStoreForm(transferDataset(n, false), src->capabilities());
+        QVERIFY(fillStore(src.get(), data));
+        const TargetForm form = TargetForm::between(src->capabilities().keySeparator, dst->scheme(),
+                                                    dst->capabilities(), KeyTranslation::Auto);
+        // Every 7th key is in the target with another value: every page
+        // overwrites some.
+        QMap<QString, Json> old;
+        QList<Entry> theirs;
+        for (int i = 0; i < n; i += 7) {
+            Entry e = entryForTarget(data[i], form).value();
+            e.raw.clear();
+            e.value = Json{{"old", i}};
+            theirs << e;
+            old.insert(e.key, e.value);
+        }
+        QVERIFY(fillStore(dst.get(), theirs));
+        const QString checkpoint = m_files.filePath(QStringLiteral("cp%1.json").arg(++m_case));
+        const QString backups = m_files.filePath(QStringLiteral("backups%1").arg(m_case));
+        const QString policy = QStringLiteral("overwrite");
+
+        for (const QString &killAt : kills) {
+            QVERIFY2(crashRun(checkpoint, killAt, policy, backups, fromSpec, toSpec),
+                     qPrintable(QStringLiteral("the run was not killed at %1").arg(killAt)));
+            auto cp = loadCheckpoint(checkpoint);
+            QVERIFY(cp.ok() && cp.value());
+            QVERIFY2(cp.value()->counts.read < data.size(), qPrintable(killAt));
+        }
+
+        MigrationOptions o;
+        o.policy = ConflictPolicy::Overwrite;
+        o.checkpointPath = checkpoint;
+        o.backupDirectory = backups;
+        Migrator migrator(src.get(), dst.get(), o);
+        auto done = await(migrator.run(), 300000);
+        QVERIFY2(done.ok(), qPrintable(done.error().toString()));
+        QVERIFY(done->resumed);
+        QCOMPARE(done->transfer.failed, qint64(0));
+        QCOMPARE(done->transfer.conflicts, qint64(0));
+        QVERIFY(done->verify && done->verify->clean());
+
+        // The target holds the source's values.
+        const QMap<QString, Entry> got = readStore(dst.get());
+        QCOMPARE(got.size(), data.size());
+        for (const Entry &e : data) {
+            const Entry expected = entryForTarget(e, form).value();
+            QVERIFY2(got.contains(expected.key) && sameContent(got[expected.key], expected), qPrintable(expected.key));
+        }
+
+        // The backup holds every overwritten value, each exactly once.
+        QCOMPARE(done->transfer.backedUp, qint64(old.size()));
+        auto reader = SnapshotReader::open(done->transfer.backupPath);
+        QVERIFY2(reader.ok(), qPrintable(reader.error().toString()));
+        QMap<QString, int> times;
+        QMap<QString, Json> backedUp;
+        for (int i = 0; i < 100000; ++i) {
+            auto next = reader.value()->next();
+            QVERIFY2(next.ok(), qPrintable(next.error().toString()));
+            if (!next.value())
+                break;
+            ++times[next.value()->key];
+            backedUp.insert(next.value()->key, next.value()->value);
+        }
+        for (auto it = times.cbegin(); it != times.cend(); ++it)
+            QVERIFY2(it.value() == 1, qPrintable(QStringLiteral("%1 backed up %2 times").arg(it.key()).arg(it.value())));
         QCOMPARE(backedUp.keys(), old.keys());
         for (auto it = old.cbegin(); it != old.cend(); ++it)
             SD_COMPARE_JSON(backedUp[it.key()], it.value());
