@@ -20,7 +20,8 @@ namespace sd {
 //   etcd:       endpoints (QStringList of http(s)://host:port), user, password, tls (bool),
 //               root (key prefix), cert, key, cacert (PEM paths for TLS)
 //   kubernetes: context (absent = current), namespace, resource ("configmaps" | "secrets"),
-//               secretName, endpoint, token, kubeconfig (a path),   (seed 000)
+//               secretName (with secrets: seed 000's one Secret; absent: every Secret),
+//               endpoint, token, kubeconfig (a path),   (seed 000)
 //               certificateAuthority (a PEM path, PEM or base64 of PEM) and
 //               insecureSkipTlsVerify (bool), both only with endpoint
 //   firebase:   projectId, databaseUrl

@@ -127,12 +127,10 @@ Result<std::unique_ptr<Provider>> openKubernetes(const StoreSpec &spec)
     options.access.certificateAuthority = text("certificateAuthority");
     options.access.insecureSkipTlsVerify = spec.options.value(QStringLiteral("insecureSkipTlsVerify")).toBool();
     options.ns = text("namespace");
-    if (text("resource") == QLatin1String("secrets") || !text("secretName").isEmpty()) {
-        options.secretName = text("secretName");
-        if (options.secretName.isEmpty())
-            return Error(ErrorKind::Invalid,
-                         QStringLiteral("the kubernetes store of secrets needs option \"secretName\""), spec.origin);
-    }
+    // resource secrets: with secretName seed 000's one Secret, without it
+    // every Secret of the namespace.
+    options.secretName = text("secretName");
+    options.secrets = text("resource") == QLatin1String("secrets");
     return std::unique_ptr<Provider>(std::make_unique<KubeProvider>(std::move(options)));
 }
 
