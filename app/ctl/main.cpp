@@ -26,6 +26,8 @@ void addGlobalOptions(QCommandLineParser &p)
                  QStringLiteral("FORMAT")});
     p.addOption({QStringLiteral("actor"), QStringLiteral("Who is writing, for rate limits and logs (default $USER)."),
                  QStringLiteral("NAME")});
+    p.addOption({QStringLiteral("read-only"),
+                 QStringLiteral("Open every store read-only: writes are refused and nothing reaches the store.")});
     p.addOption({{QStringLiteral("y"), QStringLiteral("yes")}, QStringLiteral("Do not ask before deleting.")});
     p.addOption({{QStringLiteral("q"), QStringLiteral("quiet")}, QStringLiteral("No progress output.")});
     p.addOption({{QStringLiteral("h"), QStringLiteral("help")}, QStringLiteral("Show help.")});
@@ -47,6 +49,7 @@ QString overview()
                         "                         or a path; default: the current connection, else the embedded\n"
                         "                         SQLite store\n"
                         "  -c, --connection NAME  a connection from connections.yaml\n"
+                        "  --read-only            open every store read-only: writes are refused\n"
                         "  -o, --output FORMAT    table | json | yaml | value\n"
                         "  --actor NAME           who is writing (rate limits, logs)\n"
                         "  -y, --yes              do not ask before deleting\n"
@@ -170,6 +173,7 @@ int runCli(const QStringList &arguments)
     if (ctx.actor.isEmpty())
         ctx.actor = qEnvironmentVariable("USER", QStringLiteral("anonymous"));
     ctx.assumeYes = flag(QStringLiteral("yes"));
+    ctx.readOnly = flag(QStringLiteral("read-only"));
     ctx.progress = !flag(QStringLiteral("quiet")) && isTerminal(stderr);
     ctx.loop = QCoreApplication::instance();
 
@@ -188,6 +192,7 @@ int runCli(const QStringList &arguments)
             const bool misused = k == ErrorKind::Invalid && (looksLikeStoreUrl(store) || bothGiven);
             return (misused || k == ErrorKind::NotFound) ? ExitUsage : ExitError;
         }
+        spec->readOnly = spec->readOnly || ctx.readOnly;
         auto provider = openProvider(spec.value());
         if (!provider.ok()) {
             printError(provider.error());

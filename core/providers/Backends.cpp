@@ -4,6 +4,7 @@
 #include "providers/fallback/FallbackProvider.h"
 #include "providers/kube/KubeProvider.h"
 #include "providers/local/LocalProvider.h"
+#include "providers/readonly/ReadOnlyProvider.h"
 #include "providers/redis/RedisProvider.h"
 #include "providers/sqlite/SqliteProvider.h"
 #include "providers/yaml/YamlProvider.h"
@@ -192,6 +193,15 @@ QStringList knownBackends()
 
 Result<std::unique_ptr<Provider>> openProvider(const StoreSpec &spec)
 {
+    if (spec.readOnly) {
+        StoreSpec writable = spec;
+        writable.readOnly = false;
+        auto opened = openProvider(writable);
+        if (!opened.ok())
+            return opened;
+        const QString name = spec.connection.isEmpty() ? opened.value()->describe() : spec.connection;
+        return makeReadOnly(std::move(opened).value(), name);
+    }
     // seed 004's `fallback:`: the primary, backed by the fallback while it
     // cannot be reached.
     if (spec.fallback)

@@ -1,6 +1,7 @@
 #include "transfer/Migrator.h"
 
 #include "providers/Provider.h"
+#include "providers/readonly/ReadOnlyProvider.h"
 #include "transfer/BackupWriter.h"
 #include "transfer/EntrySource.h"
 #include "transfer/Fetch.h"
@@ -37,6 +38,13 @@ QFuture<Result<MigrationReport>> Migrator::run()
 {
     m_promise.start();
     m_report.checkpointPath = m_checkpointPath;
+    if (!m_options.dryRun) {
+        // Before a checkpoint or a backup is made: nothing to resume.
+        if (Status writable = checkWritable(m_target, QStringLiteral("migrate")); !writable.ok()) {
+            finish(writable.error());
+            return m_promise.future();
+        }
+    }
     if (m_options.dryRun) {
         start(std::nullopt);
         return m_promise.future();

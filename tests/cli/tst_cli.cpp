@@ -590,6 +590,88 @@ private Q_SLOTS:
         QVERIFY(r.out.isEmpty());
     }
 
+    // --read-only, and `readOnly: true` on a connection: every write exits
+    // non-zero with `connection "NAME" is read-only`, and the store is as
+    // it was; reads work. For migrate the target is read-only, so it is
+    // refused before anything (a checkpoint, a backup) is made.
+    void testReadOnly_data()
+    {
+        QTest::addColumn<QString>("how"); // "flag" or "connection"
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QByteArray>("input");
+        for (const char *how : {"flag", "connection"}) {
+            QTest::addRow("%s: put", how) << how << QStringList{"put", "k", "-"} << QByteArray(R"({"v":2})");
+            QTest::addRow("%s: put --create", how) << how << QStringList{"put", "new", "-", "--create"} << QByteArray("{}");
+            QTest::addRow("%s: patch", how) << how << QStringList{"patch", "k", "-"} << QByteArray(R"({"w":1})");
+            QTest::addRow("%s: rm", how) << how << QStringList{"rm", "k", "--yes"} << QByteArray();
+            QTest::addRow("%s: lock", how) << how << QStringList{"lock", "job", "--", "true"} << QByteArray();
+            QTest::addRow("%s: import", how) << how << QStringList{"import", "SNAPSHOT", "--on-conflict", "overwrite"}
+                                             << QByteArray();
+            QTest::addRow("%s: migrate into it", how)
+                << how << QStringList{"migrate", "--from", "OTHER", "--to", "STORE", "--on-conflict", "overwrite"}
+                << QByteArray();
+        }
+    }
+    void testReadOnly()
+    {
+        QFETCH(QString, how);
+        QFETCH(QStringList, args);
+        QFETCH(QByteArray, input);
+        QTemporaryDir home;
+        QProcessEnvironment e = sd::test::isolatedEnvironment(home.path());
+        e.remove(QStringLiteral("RATE_LIMIT_ENABLED"));
+        auto run = [&](const QStringList &a, const QByteArray &in = {}) {
+            return sd::test::runProgram(m_ctl, a, e, in, 30000);
+        };
+        const QString url = QStringLiteral("sqlite://") + home.filePath(QStringLiteral("prod.db"));
+        const QString other = QStringLiteral("sqlite://") + home.filePath(QStringLiteral("other.db"));
+        QCOMPARE(run({"--store", url, "put", "k", "-"}, R"({"v":1})").code, 0);
+        QCOMPARE(run({"--store", other, "put", "k", "-"}, R"({"v":"other"})").code, 0);
+        const QString snapshot = home.filePath(QStringLiteral("other.jsonl"));
+        QCOMPARE(run({"--store", other, "export", "-o", snapshot}).code, 0);
+        const QByteArray before = run({"--store", url, "ls", "--values", "-o", "json"}).out;
+        QVERIFY2(before.contains("\"v\":1"), before.constData());
+
+        QString name;
+        if (how == QLatin1String("flag")) {
+            name = url;
+        } else {
+            writeFile(home.filePath(QStringLiteral("config/statedeck/connections.yaml")),
+                      "connections:\n  prod:\n    url: " + url.toUtf8() + "\n    readOnly: true\n");
+            name = QStringLiteral("prod");
+        }
+        const bool flag = how == QLatin1String("flag");
+        const QStringList opened = flag ? QStringList{"--read-only", "--store", url} : QStringList{"--connection", name};
+        QStringList command;
+        for (const QString &a : args)
+            command << (a == QLatin1String("SNAPSHOT") ? snapshot
+                        : a == QLatin1String("OTHER")  ? other
+                        : a == QLatin1String("STORE")  ? (flag ? url : name)
+                                                       : a);
+        const bool twoStores = args.first() == QLatin1String("migrate");
+        const QStringList store = twoStores ? (flag ? QStringList{"--read-only"} : QStringList()) : opened;
+        const Run r = run(store + command, input);
+        QVERIFY2(r.code != 0, qPrintable(r.describe()));
+        const QString refusal = QStringLiteral("connection \"%1\" is read-only").arg(name);
+        QVERIFY2(r.err.contains(refusal.toUtf8()), qPrintable(r.describe()));
+        QVERIFY2(!r.err.contains("resume"), qPrintable(r.describe())); // refused, not interrupted
+
+        // Nothing changed; reads work on the read-only store.
+        QCOMPARE(run({"--store", url, "ls", "--values", "-o", "json"}).out, before);
+        const Run get = run(opened + QStringList{"get", "k", "-o", "value"});
+        QVERIFY2(get.code == 0 && get.out.contains("\"v\": 1"), qPrintable(get.describe()));
+        QVERIFY(!QDir(home.filePath(QStringLiteral("state/statedeck/migrations"))).exists()
+                || QDir(home.filePath(QStringLiteral("state/statedeck/migrations"))).isEmpty());
+        QVERIFY(!QDir(home.filePath(QStringLiteral("state/statedeck/backups"))).exists()
+                || QDir(home.filePath(QStringLiteral("state/statedeck/backups"))).isEmpty());
+
+        // verify only reads: it runs with --read-only (the stores differ: 8).
+        if (flag) {
+            const Run verify = run({"--read-only", "verify", "--from", url, "--to", other});
+            QVERIFY2(verify.code == 8, qPrintable(verify.describe()));
+        }
+    }
+
     void testHelpForEveryCommand_data()
     {
         QTest::addColumn<QString>("command");
