@@ -87,6 +87,22 @@ class TestKubeProvider : public QObject {
     std::unique_ptr<KubeTestServer> m_kube;
     int m_namespaces = 0;
 
+    // A new namespace on the shared emulator (started the first time);
+    // empty when either fails.
+    QString freshNamespace()
+    {
+        if (!m_kube) {
+            m_kube = std::make_unique<KubeTestServer>();
+            if (!m_kube->start()) {
+                qWarning("the Kubernetes emulator did not start: %s", qPrintable(m_kube->log()));
+                m_kube.reset();
+                return {};
+            }
+        }
+        const QString ns = QStringLiteral("secrets-%1").arg(++m_namespaces);
+        return createNamespace(*m_kube, ns) ? ns : QString();
+    }
+
 private Q_SLOTS:
     // A watch whose connection drops (and stays down while changes happen)
     // reopens from the last resourceVersion it saw: nothing is missed and no
@@ -403,12 +419,8 @@ printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential",
         QFETCH(QByteArray, value);
         const Json stored = Json::parse(data.toStdString());
         const Json expected = Json::parse(value.toStdString());
-        if (!m_kube) {
-            m_kube = std::make_unique<KubeTestServer>();
-            QVERIFY2(m_kube->start(), qPrintable(m_kube->log()));
-        }
-        const QString ns = QStringLiteral("secrets-%1").arg(++m_namespaces);
-        QVERIFY(createNamespace(*m_kube, ns));
+        const QString ns = freshNamespace();
+        QVERIFY(!ns.isEmpty());
         auto client = adminClient(*m_kube);
         Json secret{{"metadata", {{"name", "given"}, {"labels", {{"app", "db"}}}, {"annotations", {{"owner", "team-a"}}}}},
                     {"type", "kubernetes.io/basic-auth"}};
@@ -458,12 +470,8 @@ printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential",
     // is a Conflict naming the key; a watch reports Secrets as entries.
     void testSecretsStoreWritesAndWatch()
     {
-        if (!m_kube) {
-            m_kube = std::make_unique<KubeTestServer>();
-            QVERIFY2(m_kube->start(), qPrintable(m_kube->log()));
-        }
-        const QString ns = QStringLiteral("secrets-%1").arg(++m_namespaces);
-        QVERIFY(createNamespace(*m_kube, ns));
+        const QString ns = freshNamespace();
+        QVERIFY(!ns.isEmpty());
         auto client = adminClient(*m_kube);
         auto p = secretsStoreFor(m_kube->kubeconfigPath(), ns);
         auto watch = p->watch(QString(), QString());

@@ -236,6 +236,14 @@ bool isObjectOfStrings(const Json &v)
     return true;
 }
 
+Error badDataKey(const QString &kind, const QString &dataKey, const QString &key)
+{
+    return Error(ErrorKind::Invalid,
+                 QStringLiteral("\"%1\" cannot be a %2 data key: keys consist of letters, digits, '-', '_' and '.'")
+                     .arg(dataKey, kind),
+                 key);
+}
+
 // A ConfigMap's data for `e`: an object of strings as data (and binaryData
 // for the keys that were binary), anything else wrapped. Answers whether it
 // was wrapped.
@@ -250,11 +258,7 @@ Result<bool> fillConfigMapData(const Entry &e, const Json *current, Json &obj)
     Json data = Json::object(), binary = Json::object();
     for (const auto &m : e.value.items()) {
         if (!isDataKey(toQString(m.key())))
-            return Error(ErrorKind::Invalid,
-                         QStringLiteral("\"%1\" cannot be a ConfigMap data key: keys consist of letters, digits, "
-                                        "'-', '_' and '.'")
-                             .arg(toQString(m.key())),
-                         e.key);
+            return badDataKey(QStringLiteral("ConfigMap"), toQString(m.key()), e.key);
         if (wasBinary.contains(m.key())) {
             const QByteArray b64 = toBytes(m.value().get<std::string>());
             if (!QByteArray::fromBase64Encoding(b64, QByteArray::AbortOnBase64DecodingErrors))
@@ -283,11 +287,7 @@ Result<bool> fillSecretData(const Entry &e, Json &obj)
     Json data = Json::object();
     for (const auto &m : e.value.items()) {
         if (!isDataKey(toQString(m.key())))
-            return Error(ErrorKind::Invalid,
-                         QStringLiteral("\"%1\" cannot be a Secret data key: keys consist of letters, digits, "
-                                        "'-', '_' and '.'")
-                             .arg(toQString(m.key())),
-                         e.key);
+            return badDataKey(QStringLiteral("Secret"), toQString(m.key()), e.key);
         const QByteArray bytes =
             m.value().is_string() ? toBytes(m.value().get<std::string>()) : *markedBytes(m.value());
         data[m.key()] = toStd(bytes.toBase64());
