@@ -8,6 +8,7 @@
 #include "TransferTestSupport.h"
 #include "providers/readonly/ReadOnlyProvider.h"
 
+#include <QFile>
 #include <QTest>
 
 using namespace sd;
@@ -126,6 +127,50 @@ private Q_SLOTS:
         QVERIFY2(got.ok(), qPrintable(got.error().toString()));
         QVERIFY(sameContent(got.value(), before.value(key)));
         QCOMPARE(readStore(ro.get()).keys(), before.keys());
+    }
+
+    // A read-only SQLite connection opens its file read-only: a missing
+    // database is NotFound and is not created (a writable one would create
+    // it and its schema), and an existing one's bytes stay as they were.
+    void testSqliteOpenedReadOnly_data()
+    {
+        QTest::addColumn<bool>("exists");
+        QTest::newRow("missing database") << false;
+        QTest::newRow("existing store") << true;
+    }
+    void testSqliteOpenedReadOnly()
+    {
+        QFETCH(bool, exists);
+        StoreSpec spec = m_stores.fresh(QStringLiteral("sqlite"));
+        const QString path = spec.options.value(QStringLiteral("path")).toString();
+        QByteArray before;
+        if (exists) {
+            auto writable = m_stores.open(spec);
+            QVERIFY(fillStore(writable.get(), seed(writable->capabilities())));
+            writable.reset();
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            before = f.readAll();
+        }
+        spec.readOnly = true;
+        auto ro = openProvider(spec).value();
+        auto page = await(ro->list({}));
+        auto got = await(ro->get(QStringLiteral("app/one")));
+        if (!exists) {
+            QCOMPARE(page.error().kind, ErrorKind::NotFound);
+            QVERIFY2(page.error().message.contains(QLatin1String("does not create")), qPrintable(page.error().toString()));
+            QCOMPARE(got.error().kind, ErrorKind::NotFound);
+            QVERIFY(!QFile::exists(path));
+            return;
+        }
+        QVERIFY2(page.ok(), qPrintable(page.error().toString()));
+        QCOMPARE(page->entries.size(), 2);
+        QVERIFY2(got.ok(), qPrintable(got.error().toString()));
+        QCOMPARE(await(ro->put(got.value(), {})).error().kind, ErrorKind::Forbidden);
+        ro.reset();
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QVERIFY(f.readAll() == before);
     }
 
     // makeReadOnly wraps once, and a spec without readOnly is not wrapped.
