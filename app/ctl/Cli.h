@@ -20,6 +20,7 @@ struct Context {
     bool assumeYes = false;
     bool progress = false;
     bool reveal = false; // --reveal: show a Secret store's values
+    bool readOnly = false; // --read-only: every store the command opens refuses writes
     QObject *loop = nullptr; // the application: continuations run on its thread
 };
 

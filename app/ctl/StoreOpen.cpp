@@ -31,6 +31,8 @@ int listConnections(Format format)
                    {"description", toStd(c.description)},
                    {"where", toStd(c.where)},
                    {"current", c.current}};
+            if (c.readOnly)
+                j["readOnly"] = true;
             if (!c.error.isEmpty())
                 j["error"] = toStd(c.error);
             out.push_back(j);
@@ -48,7 +50,8 @@ int listConnections(Format format)
     for (const ConnectionInfo &c : list)
         t.addRow({c.current ? QStringLiteral("*") : QString(), c.name,
                   c.backend.isEmpty() ? QStringLiteral("?") : c.backend,
-                  c.error.isEmpty() ? c.description : QStringLiteral("error: ") + c.error});
+                  c.error.isEmpty() ? c.description + (c.readOnly ? QStringLiteral(" (read-only)") : QString())
+                                    : QStringLiteral("error: ") + c.error});
     t.flush();
     return ExitOk;
 }

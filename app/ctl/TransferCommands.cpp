@@ -3,6 +3,7 @@
 #include "StoreOpen.h"
 #include "providers/Backends.h"
 #include "providers/fallback/FallbackProvider.h"
+#include "providers/readonly/ReadOnlyProvider.h"
 #include "transfer/EntryForm.h"
 #include "transfer/Exporter.h"
 #include "transfer/Importer.h"
@@ -347,7 +348,7 @@ QString verifyText(const VerifyReport &v)
         .arg(v.extrasChecked ? QString() : QStringLiteral(" (extra keys not checked)"));
 }
 
-Result<std::unique_ptr<Provider>> openNamed(const QString &urlOrName, const QString &option)
+Result<std::unique_ptr<Provider>> openNamed(const QString &urlOrName, const QString &option, bool readOnly)
 {
     if (urlOrName.isEmpty())
         return Error(ErrorKind::Invalid, QStringLiteral("is required: a store URL or a connection name"), option);
@@ -355,6 +356,7 @@ Result<std::unique_ptr<Provider>> openNamed(const QString &urlOrName, const QStr
     if (!spec.ok())
         return Error(spec.error().kind, spec.error().message,
                      spec.error().where.isEmpty() ? option : spec.error().where);
+    spec->readOnly = spec->readOnly || readOnly;
     auto opened = openProvider(spec.value());
     if (opened.ok())
         announceFallback(opened.value().get());
@@ -492,13 +494,15 @@ struct TwoStores {
     std::unique_ptr<Provider> to;
 };
 
-Result<std::shared_ptr<TwoStores>> openBoth(const QCommandLineParser &p)
+// --read-only opens both read-only: verify then works as ever, and migrate
+// is refused before it starts (its target is read-only).
+Result<std::shared_ptr<TwoStores>> openBoth(const Context &ctx, const QCommandLineParser &p)
 {
     auto stores = std::make_shared<TwoStores>();
-    auto from = openNamed(p.value(QStringLiteral("from")), QStringLiteral("--from"));
+    auto from = openNamed(p.value(QStringLiteral("from")), QStringLiteral("--from"), ctx.readOnly);
     if (!from.ok())
         return from.error();
-    auto to = openNamed(p.value(QStringLiteral("to")), QStringLiteral("--to"));
+    auto to = openNamed(p.value(QStringLiteral("to")), QStringLiteral("--to"), ctx.readOnly);
     if (!to.ok())
         return to.error();
     stores->from = std::move(from).value();
@@ -529,7 +533,7 @@ void runMigrate(Context &ctx, const QCommandLineParser &p, const QStringList &ar
     auto common = commonOptions(p);
     if (!common.ok())
         return done(usage(common.error()));
-    auto stores = openBoth(p);
+    auto stores = openBoth(ctx, p);
     if (!stores.ok())
         return done(cannotOpen(stores.error()));
     MigrationOptions o;
@@ -609,7 +613,7 @@ void runVerify(Context &ctx, const QCommandLineParser &p, const QStringList &arg
     auto common = commonOptions(p, false);
     if (!common.ok())
         return done(usage(common.error()));
-    auto stores = openBoth(p);
+    auto stores = openBoth(ctx, p);
     if (!stores.ok())
         return done(cannotOpen(stores.error()));
     VerifyOptions o;
@@ -648,7 +652,7 @@ void runVerify(Context &ctx, const QCommandLineParser &p, const QStringList &arg
 
 void announceFallback(Provider *provider)
 {
-    auto *fb = qobject_cast<FallbackProvider *>(provider);
+    auto *fb = qobject_cast<FallbackProvider *>(unwrapReadOnly(provider));
     if (!fb)
         return;
     QObject::connect(fb, &FallbackProvider::fallbackChanged, fb, [fb](bool active, const Error &reason) {

@@ -1,4 +1,5 @@
 #include "Cli.h"
+#include "Help.h"
 #include "StoreOpen.h"
 #include "TransferCommands.h"
 
@@ -14,51 +15,6 @@
 namespace sd::ctl {
 namespace {
 
-void addGlobalOptions(QCommandLineParser &p)
-{
-    p.addOption({{QStringLiteral("s"), QStringLiteral("store")},
-                 QStringLiteral("Store URL or path (sqlite:///x.db, local:///…/state.json, yaml:///…/state, ...)."),
-                 QStringLiteral("URL")});
-    p.addOption({{QStringLiteral("c"), QStringLiteral("connection")},
-                 QStringLiteral("A connection named in connections.yaml."), QStringLiteral("NAME")});
-    p.addOption({{QStringLiteral("o"), QStringLiteral("output")},
-                 QStringLiteral("table, json, yaml or value (table on a terminal, json otherwise)."),
-                 QStringLiteral("FORMAT")});
-    p.addOption({QStringLiteral("actor"), QStringLiteral("Who is writing, for rate limits and logs (default $USER)."),
-                 QStringLiteral("NAME")});
-    p.addOption({{QStringLiteral("y"), QStringLiteral("yes")}, QStringLiteral("Do not ask before deleting.")});
-    p.addOption({{QStringLiteral("q"), QStringLiteral("quiet")}, QStringLiteral("No progress output.")});
-    p.addOption({{QStringLiteral("h"), QStringLiteral("help")}, QStringLiteral("Show help.")});
-    p.addOption({QStringLiteral("version"), QStringLiteral("Show the version.")});
-}
-
-QString overview()
-{
-    QString s = QStringLiteral(
-        "statedeckctl - browse, edit and watch application state\n\n"
-        "Usage: statedeckctl [--store URL | --connection NAME] COMMAND [ARGS] [OPTIONS]\n\n"
-        "Commands:\n");
-    for (const Command &c : commands())
-        s += QStringLiteral("  %1%2\n").arg(c.synopsis.leftJustified(28), c.description.section(QLatin1Char('.'), 0, 0));
-    s += QStringLiteral("  %1%2\n").arg(QStringLiteral("help [COMMAND]").leftJustified(28),
-                                        QStringLiteral("Show help for a command"));
-    s += QStringLiteral("\nGlobal options:\n"
-                        "  -s, --store URL        sqlite:///path.db, local:///path/state.json, yaml:///path/state,\n"
-                        "                         or a path; default: the current connection, else the embedded\n"
-                        "                         SQLite store\n"
-                        "  -c, --connection NAME  a connection from connections.yaml\n"
-                        "  -o, --output FORMAT    table | json | yaml | value\n"
-                        "  --actor NAME           who is writing (rate limits, logs)\n"
-                        "  -y, --yes              do not ask before deleting\n"
-                        "  -q, --quiet            no progress output\n\n"
-                        "Backends in this build: %1\n"
-                        "Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 conflict (or lock busy);\n"
-                        "task also: 5 max iterations reached, 6 state.json unreadable, 7 change not valid;\n"
-                        "verify: 8 stores differ; export/import/migrate/verify: 130 interrupted\n")
-             .arg(builtBackends().join(QStringLiteral(", ")));
-    return s;
-}
-
 int usageError(const QString &message, const QString &command = {})
 {
     printErr(QStringLiteral("statedeckctl: ") + message);
@@ -73,19 +29,6 @@ const Command *findCommand(const QString &name)
         if (c.name == name)
             return &c;
     return nullptr;
-}
-
-QString commandHelp(const Command &c)
-{
-    QCommandLineParser p;
-    addGlobalOptions(p);
-    if (c.addOptions)
-        c.addOptions(p);
-    // Qt formats the option list; we supply the usage line and description.
-    QString options = p.helpText();
-    options = options.mid(options.indexOf(QStringLiteral("Options:")));
-    QString text = QStringLiteral("Usage: statedeckctl %1 [OPTIONS]\n\n%2\n\n%3").arg(c.synopsis, c.description, options);
-    return text;
 }
 
 // The journal that shares rate-limit windows between runs against one store.
@@ -116,12 +59,12 @@ int runCli(const QStringList &arguments)
     if (rest.isEmpty() || rest.first() == QLatin1String("help") || global.isSet(QStringLiteral("help"))) {
         const QString topic = rest.size() > 1 ? rest.at(1) : (rest.isEmpty() || rest.first() == QLatin1String("help") ? QString() : rest.first());
         if (const Command *c = findCommand(topic)) {
-            printOut(commandHelp(*c).toUtf8());
+            printOut(commandHelpText(*c, helpWidth()).toUtf8());
             return ExitOk;
         }
         if (!topic.isEmpty())
             return usageError(QStringLiteral("unknown command \"%1\"").arg(topic));
-        printOut(overview().toUtf8());
+        printOut(overviewText(helpWidth()).toUtf8());
         return ExitOk;
     }
     const QString name = rest.takeFirst();
@@ -138,7 +81,7 @@ int runCli(const QStringList &arguments)
         return usageError(local.errorText(), name);
     if (local.isSet(QStringLiteral("help"))) {
         if (command)
-            printOut(commandHelp(*command).toUtf8());
+            printOut(commandHelpText(*command, helpWidth()).toUtf8());
         return ExitOk;
     }
     auto option = [&](const QString &n) { return local.isSet(n) ? local.value(n) : global.value(n); };
@@ -170,6 +113,7 @@ int runCli(const QStringList &arguments)
     if (ctx.actor.isEmpty())
         ctx.actor = qEnvironmentVariable("USER", QStringLiteral("anonymous"));
     ctx.assumeYes = flag(QStringLiteral("yes"));
+    ctx.readOnly = flag(QStringLiteral("read-only"));
     ctx.progress = !flag(QStringLiteral("quiet")) && isTerminal(stderr);
     ctx.loop = QCoreApplication::instance();
 
@@ -188,6 +132,7 @@ int runCli(const QStringList &arguments)
             const bool misused = k == ErrorKind::Invalid && (looksLikeStoreUrl(store) || bothGiven);
             return (misused || k == ErrorKind::NotFound) ? ExitUsage : ExitError;
         }
+        spec->readOnly = spec->readOnly || ctx.readOnly;
         auto provider = openProvider(spec.value());
         if (!provider.ok()) {
             printError(provider.error());

@@ -11,6 +11,8 @@
 #include <QRegularExpression>
 #include <QStandardPaths>
 
+#include <optional>
+
 namespace sd {
 namespace {
 
@@ -19,7 +21,8 @@ const QStringList kKinds = {QStringLiteral("url"), QStringLiteral("workerConfig"
                             QStringLiteral("backend")};
 const QStringList kConnectionKeys = {QStringLiteral("description"), QStringLiteral("url"),
                                      QStringLiteral("workerConfig"), QStringLiteral("state_management"),
-                                     QStringLiteral("backend"), QStringLiteral("options")};
+                                     QStringLiteral("backend"), QStringLiteral("options"),
+                                     QStringLiteral("readOnly")};
 
 Error invalid(const QString &message, const QString &where)
 {
@@ -37,6 +40,8 @@ bool isValidName(const QString &name)
     static const QRegularExpression re(QStringLiteral("^[A-Za-z0-9][A-Za-z0-9_.-]*$"));
     return re.match(name).hasMatch();
 }
+
+std::optional<bool> readOnlyValue(const ConfigNode &node);
 
 Status checkConnection(const ConfigNode &c)
 {
@@ -67,7 +72,7 @@ Status checkConnection(const ConfigNode &c)
         return invalid(QStringLiteral("%1: \"options\" goes with \"backend\"; with %2 the options are part of it")
                            .arg(what, kinds.first()),
                        options->keyWhere());
-    for (const char *scalar : {"description", "url", "workerConfig", "backend"}) {
+    for (const char *scalar : {"description", "url", "workerConfig", "backend", "readOnly"}) {
         const ConfigNode *n = c.get(QString::fromLatin1(scalar));
         if (n && !n->isScalar())
             return invalid(QStringLiteral("%1: \"%2\" must be a single value, found %3")
@@ -77,6 +82,9 @@ Status checkConnection(const ConfigNode &c)
     if (options && !options->isNull())
         if (Status s = expectMap(*options, QStringLiteral("%1 options").arg(what)); !s.ok())
             return s;
+    if (const ConfigNode *ro = c.get(QStringLiteral("readOnly")); ro && !readOnlyValue(*ro))
+        return invalid(QStringLiteral("%1: \"readOnly\" is \"%2\"; expected true or false").arg(what, ro->scalar),
+                       ro->where());
     const ConfigNode *sm = c.get(QStringLiteral("state_management"));
     if (sm && !sm->isMap() && !sm->isScalar())
         return invalid(QStringLiteral("%1: \"state_management\" must be a block (backend, fallback, ...) or the path "
@@ -84,6 +92,19 @@ Status checkConnection(const ConfigNode &c)
                            .arg(what, sm->kindName()),
                        sm->where());
     return {};
+}
+
+// `readOnly:` as a YAML boolean; nullopt for anything else.
+std::optional<bool> readOnlyValue(const ConfigNode &node)
+{
+    const QString v = node.scalar.trimmed().toLower();
+    if (node.quoted)
+        return std::nullopt;
+    if (v == QLatin1String("true") || v == QLatin1String("yes") || v == QLatin1String("on"))
+        return true;
+    if (v == QLatin1String("false") || v == QLatin1String("no") || v == QLatin1String("off"))
+        return false;
+    return std::nullopt;
 }
 
 // A file named by a connection that cannot be read: say which connection named it.
@@ -177,7 +198,17 @@ Result<StoreSpec> ConnectionsFile::spec(const QString &name, const EnvExpander &
                          .arg(name, known.isEmpty() ? QStringLiteral("none") : known.join(QStringLiteral(", "))),
                      m_path);
     }
+    Result<StoreSpec> spec = storeOf(c, env);
+    if (spec.ok()) {
+        spec->connection = name;
+        const ConfigNode *ro = c->get(QStringLiteral("readOnly"));
+        spec->readOnly = ro && readOnlyValue(*ro).value_or(false);
+    }
+    return spec;
+}
 
+Result<StoreSpec> ConnectionsFile::storeOf(const ConfigNode *c, const EnvExpander &env) const
+{
     if (const ConfigNode *url = c->get(QStringLiteral("url"))) {
         Result<QString> text = env.expand(*url);
         if (!text.ok())
@@ -253,6 +284,7 @@ QList<ConnectionInfo> ConnectionsFile::list(const EnvExpander &env) const
         Result<StoreSpec> spec = this->spec(c.key, env);
         if (spec.ok()) {
             info.backend = spec->backend;
+            info.readOnly = spec->readOnly;
             info.origin = spec->origin;
             if (info.description.isEmpty())
                 info.description = describeStore(spec.value());

@@ -20,6 +20,7 @@ struct ConnectionInfo {
     QString origin;      // where the spec comes from (a URL with *** for the password, file:line:column)
     QString where;       // where the connection is written in connections.yaml
     bool current = false;
+    bool readOnly = false; // `readOnly: true`: every write is refused
     QString error;       // why it cannot be resolved now (missing file, unset variable...)
 };
 
@@ -34,6 +35,7 @@ struct ConnectionInfo {
 //       workerConfig: PATH        # a seed 000 worker.yml
 //       state_management: {...}   # a seed 004 block, or the PATH of a file holding one
 //       backend: NAME             # with options: {...}, as in StoreSpec.h
+//       readOnly: true            # optional: every write is refused (StoreSpec::readOnly)
 //
 // The file's structure is checked when it is loaded; values are expanded
 // (${VAR}) and turned into StoreSpecs only when a connection is used, so an
@@ -64,6 +66,9 @@ public:
 
 private:
     const ConfigNode *find(const QString &name) const;
+    // The store a connection's url, workerConfig, state_management or
+    // backend describes.
+    Result<StoreSpec> storeOf(const ConfigNode *c, const EnvExpander &env) const;
 
     QString m_path;
     QString m_baseDir;

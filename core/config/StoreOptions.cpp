@@ -366,11 +366,8 @@ Status finishStoreSpec(StoreSpec &spec, const QString &where)
         if (!o.contains(QStringLiteral("resource")))
             o.insert(QStringLiteral("resource"), secret.isEmpty() ? QStringLiteral("configmaps") : QStringLiteral("secrets"));
         if (text("resource") == QLatin1String("secrets")) {
-            if (secret.isEmpty())
-                return invalid(QStringLiteral("the kubernetes store of secrets needs option \"secretName\" "
-                                              "(the one Secret that holds the state)"),
-                               where);
-            if (!isDnsSubdomain(secret))
+            // Without secretName: every Secret of the namespace.
+            if (!secret.isEmpty() && !isDnsSubdomain(secret))
                 return invalid(QStringLiteral("kubernetes secret name \"%1\" is not valid; expected lower-case "
                                               "letters, digits, \"-\" and \".\"")
                                    .arg(secret),

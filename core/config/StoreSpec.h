@@ -20,7 +20,8 @@ namespace sd {
 //   etcd:       endpoints (QStringList of http(s)://host:port), user, password, tls (bool),
 //               root (key prefix), cert, key, cacert (PEM paths for TLS)
 //   kubernetes: context (absent = current), namespace, resource ("configmaps" | "secrets"),
-//               secretName, endpoint, token, kubeconfig (a path),   (seed 000)
+//               secretName (with secrets: seed 000's one Secret; absent: every Secret),
+//               endpoint, token, kubeconfig (a path),   (seed 000)
 //               certificateAuthority (a PEM path, PEM or base64 of PEM) and
 //               insecureSkipTlsVerify (bool), both only with endpoint
 //   firebase:   projectId, databaseUrl
@@ -35,6 +36,12 @@ struct StoreSpec {
     QString origin;
     // seed 004's `fallback:` backend, used while the primary is unreachable.
     std::shared_ptr<StoreSpec> fallback;
+    // `readOnly: true` on a connection (or statedeckctl --read-only):
+    // openProvider wraps the provider so that every write is refused.
+    bool readOnly = false;
+    // The connection's name in connections.yaml; empty for a store named by
+    // URL or path. A read-only store's refusals name it.
+    QString connection;
 
     // A spec from a backend name and "option=value" words, as test and
     // benchmark programs take them on their command lines.

@@ -26,9 +26,11 @@ const std::vector<Form> &forms()
         {"rediss", "redis", "rediss://[user:password@]host[:port][/db]"},
         {"etcd", "etcd", "etcd://host[:port][,host2[:port]...]"},
         {"etcds", "etcd", "etcds://host[:port][,host2[:port]...]"},
-        {"k8s", "kubernetes", "k8s://CONTEXT/NAMESPACE/configmaps or k8s://CONTEXT/NAMESPACE/secrets/NAME"},
+        {"k8s", "kubernetes",
+         "k8s://CONTEXT/NAMESPACE/configmaps, k8s://CONTEXT/NAMESPACE/secrets or k8s://CONTEXT/NAMESPACE/secrets/NAME"},
         {"kubernetes", "kubernetes",
-         "kubernetes://CONTEXT/NAMESPACE/configmaps or kubernetes://CONTEXT/NAMESPACE/secrets/NAME"},
+         "kubernetes://CONTEXT/NAMESPACE/configmaps, kubernetes://CONTEXT/NAMESPACE/secrets or "
+         "kubernetes://CONTEXT/NAMESPACE/secrets/NAME"},
         {"firebase", "firebase", "firebase://PROJECT.firebaseio.com (or firebase://localhost:PORT?ns=PROJECT)"},
         {"consul", "consul", "consul://host[:port]"},
         {"consuls", "consul", "consuls://host[:port]"},
@@ -330,11 +332,13 @@ private:
             if (segs.size() != 2)
                 return fail(QStringLiteral("nothing may follow \"configmaps\""));
         } else if (resource == QLatin1String("secrets")) {
-            if (segs.size() < 3 || segs.at(2).isEmpty())
-                return fail(QStringLiteral("the Secret's name is missing after \"secrets/\""));
+            // secrets: every Secret; secrets/NAME: seed 000's one Secret.
             if (segs.size() > 3)
                 return fail(QStringLiteral("nothing may follow the Secret's name"));
-            m_spec.options.insert(QStringLiteral("secretName"), segs.at(2));
+            if (segs.size() == 3 && segs.at(2).isEmpty())
+                return fail(QStringLiteral("the Secret's name is empty after \"secrets/\""));
+            if (segs.size() == 3)
+                m_spec.options.insert(QStringLiteral("secretName"), segs.at(2));
         } else {
             return fail(QStringLiteral("unknown resource \"%1\"").arg(resource));
         }

@@ -15,7 +15,8 @@ namespace sd {
 //   redis://[user:password@]host[:port][/db]        rediss://... (TLS)
 //   etcd://host[:port][,host2[:port]...][?root=/prefix]   etcds://...  (TLS)
 //   k8s://CONTEXT/NAMESPACE/configmaps              (empty CONTEXT = current context)
-//   k8s://CONTEXT/NAMESPACE/secrets/NAME
+//   k8s://CONTEXT/NAMESPACE/secrets                 (every Secret, one entry each)
+//   k8s://CONTEXT/NAMESPACE/secrets/NAME            (seed 000's one Secret)
 //   firebase://PROJECT.firebaseio.com               (firebase://localhost:9000?ns=PROJECT: emulator)
 //   consul://host[:port]                            consuls://... (TLS)
 //

@@ -4,6 +4,7 @@
 #include "providers/fallback/FallbackProvider.h"
 #include "providers/kube/KubeProvider.h"
 #include "providers/local/LocalProvider.h"
+#include "providers/readonly/ReadOnlyProvider.h"
 #include "providers/redis/RedisProvider.h"
 #include "providers/sqlite/SqliteProvider.h"
 #include "providers/yaml/YamlProvider.h"
@@ -127,12 +128,10 @@ Result<std::unique_ptr<Provider>> openKubernetes(const StoreSpec &spec)
     options.access.certificateAuthority = text("certificateAuthority");
     options.access.insecureSkipTlsVerify = spec.options.value(QStringLiteral("insecureSkipTlsVerify")).toBool();
     options.ns = text("namespace");
-    if (text("resource") == QLatin1String("secrets") || !text("secretName").isEmpty()) {
-        options.secretName = text("secretName");
-        if (options.secretName.isEmpty())
-            return Error(ErrorKind::Invalid,
-                         QStringLiteral("the kubernetes store of secrets needs option \"secretName\""), spec.origin);
-    }
+    // resource secrets: with secretName seed 000's one Secret, without it
+    // every Secret of the namespace.
+    options.secretName = text("secretName");
+    options.secrets = text("resource") == QLatin1String("secrets");
     return std::unique_ptr<Provider>(std::make_unique<KubeProvider>(std::move(options)));
 }
 
@@ -147,7 +146,11 @@ const std::vector<Backend> &backends()
                  path = SqliteProvider::defaultPath();
              else if (path == QLatin1String("~") || path.startsWith(QLatin1String("~/")))
                  path = QDir::homePath() + path.mid(1);
-             return std::unique_ptr<Provider>(std::make_unique<SqliteProvider>(path));
+             auto sqlite = std::make_unique<SqliteProvider>(path);
+             // A read-only connection's reads must not create the database.
+             if (spec.readOnly)
+                 sqlite->openReadOnly();
+             return std::unique_ptr<Provider>(std::move(sqlite));
          }},
         {"local", openLocal},
         {"etcd", openEtcd},
@@ -192,12 +195,19 @@ QStringList knownBackends()
             QStringLiteral("etcd"), QStringLiteral("redis"), QStringLiteral("firebase"), QStringLiteral("consul")};
 }
 
-Result<std::unique_ptr<Provider>> openProvider(const StoreSpec &spec)
+namespace {
+
+// The provider a spec describes, not yet wrapped read-only (a backend may
+// still look at spec.readOnly to open its store read-only too).
+Result<std::unique_ptr<Provider>> openBackend(const StoreSpec &spec)
 {
     // seed 004's `fallback:`: the primary, backed by the fallback while it
-    // cannot be reached.
-    if (spec.fallback)
-        return openWithFallback(spec);
+    // cannot be reached; wrapped as a whole.
+    if (spec.fallback) {
+        StoreSpec writable = spec;
+        writable.readOnly = false;
+        return openWithFallback(writable);
+    }
     for (const Backend &b : backends()) {
         if (spec.backend == QLatin1String(b.name))
             return b.create(spec);
@@ -210,6 +220,17 @@ Result<std::unique_ptr<Provider>> openProvider(const StoreSpec &spec)
                      spec.origin);
     return Error(ErrorKind::Invalid,
                  QStringLiteral("unknown backend \"%1\"; available: %2").arg(spec.backend, built), spec.origin);
+}
+
+} // namespace
+
+Result<std::unique_ptr<Provider>> openProvider(const StoreSpec &spec)
+{
+    auto opened = openBackend(spec);
+    if (!opened.ok() || !spec.readOnly)
+        return opened;
+    const QString name = spec.connection.isEmpty() ? opened.value()->describe() : spec.connection;
+    return makeReadOnly(std::move(opened).value(), name);
 }
 
 } // namespace sd

@@ -15,7 +15,9 @@ QStringList knownBackends();
 
 // Creates the provider a spec describes. An unknown or not-yet-built backend
 // is an error that names the ones that exist. No I/O happens here: a store
-// that cannot be opened reports that on its first operation.
+// that cannot be opened reports that on its first operation. A spec with
+// readOnly set is wrapped by makeReadOnly (providers/readonly), its refusals
+// naming spec.connection (or, without one, the store's describe()).
 Result<std::unique_ptr<Provider>> openProvider(const StoreSpec &spec);
 
 } // namespace sd

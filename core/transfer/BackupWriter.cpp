@@ -1,9 +1,11 @@
 #include "transfer/BackupWriter.h"
 
+#include "transfer/EntryForm.h"
 #include "util/Async.h"
 
 #include <QDir>
 #include <QFileInfo>
+#include <QHash>
 
 namespace sd {
 
@@ -13,7 +15,11 @@ struct BackupWriter::State {
     SnapshotManifest manifest;
     std::shared_ptr<const SnapshotCipher> cipher;
     std::unique_ptr<SnapshotWriter> writer;
-    bool detached = false;
+    qint64 acknowledged = 0;
+    // Entries of a continued partial file past `acknowledged`, by key: the
+    // page a crash interrupted, which the resumed run writes again.
+    QHash<QString, QList<Entry>> unacknowledged;
+    std::function<void(TransferStep)> hook;
 
     Status ensureOpen()
     {
@@ -24,7 +30,10 @@ struct BackupWriter::State {
                          QFileInfo(path).absolutePath());
         // A run that was interrupted left its backup here: go on with it.
         if (QFileInfo::exists(partial)) {
-            auto resumed = SnapshotWriter::resume(path, partial, cipher);
+            auto resumed = SnapshotWriter::resume(path, partial, cipher, [this](qint64 index, const Entry &e) {
+                if (index >= acknowledged)
+                    unacknowledged[e.key] << e;
+            });
             if (!resumed.ok())
                 return resumed.error();
             writer = std::move(resumed).value();
@@ -36,10 +45,35 @@ struct BackupWriter::State {
         writer = std::move(created).value();
         return {};
     }
+
+    // Whether the file holds this old value already (from a page an
+    // earlier run backed up but did not get acknowledged); each line
+    // answers for one value.
+    bool alreadyHeld(const Entry &old)
+    {
+        auto it = unacknowledged.find(old.key);
+        if (it == unacknowledged.end())
+            return false;
+        for (qsizetype i = 0; i < it->size(); ++i) {
+            if (sameContent(it->at(i), old)) {
+                it->removeAt(i);
+                if (it->isEmpty())
+                    unacknowledged.erase(it);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    void step(TransferStep s) const
+    {
+        if (hook)
+            hook(s);
+    }
 };
 
 BackupWriter::BackupWriter(QString path, QString partialPath, SnapshotManifest manifest,
-                           std::shared_ptr<const SnapshotCipher> cipher)
+                           std::shared_ptr<const SnapshotCipher> cipher, qint64 acknowledged)
     : m_path(std::move(path)), m_partial(std::move(partialPath)), m_state(std::make_shared<State>()),
       m_worker(std::make_unique<SerialWorker>())
 {
@@ -47,6 +81,7 @@ BackupWriter::BackupWriter(QString path, QString partialPath, SnapshotManifest m
     m_state->partial = m_partial;
     m_state->manifest = std::move(manifest);
     m_state->cipher = std::move(cipher);
+    m_state->acknowledged = acknowledged;
 }
 
 BackupWriter::~BackupWriter()
@@ -60,16 +95,31 @@ BackupWriter::~BackupWriter()
     }
 }
 
-QFuture<Status> BackupWriter::append(const QList<Entry> &oldEntries)
+void BackupWriter::setStepHook(std::function<void(TransferStep)> hook)
+{
+    auto st = m_state;
+    m_worker->run([st, hook = std::move(hook)] { st->hook = hook; });
+}
+
+QFuture<Result<qint64>> BackupWriter::append(const QList<Entry> &oldEntries)
 {
     m_appended += oldEntries.size();
     auto st = m_state;
-    return m_worker->run([st, oldEntries]() -> Status {
+    return m_worker->run([st, oldEntries]() -> Result<qint64> {
         if (Status s = st->ensureOpen(); !s.ok())
-            return s;
-        if (Status s = st->writer->append(oldEntries); !s.ok())
-            return s;
-        return st->writer->sync();
+            return s.error();
+        QList<Entry> fresh;
+        fresh.reserve(oldEntries.size());
+        for (const Entry &e : oldEntries)
+            if (!st->alreadyHeld(e))
+                fresh << e;
+        if (Status s = st->writer->append(fresh); !s.ok())
+            return s.error();
+        st->step(TransferStep::BackupAppended);
+        if (Status s = st->writer->sync(); !s.ok())
+            return s.error();
+        st->step(TransferStep::BackupSynced);
+        return st->writer->entries();
     });
 }
 

@@ -1,9 +1,11 @@
 #pragma once
 
 #include "transfer/SnapshotWriter.h"
+#include "transfer/TransferTypes.h"
 
 #include <QFuture>
 
+#include <functional>
 #include <memory>
 
 namespace sd {
@@ -19,20 +21,36 @@ class SerialWorker;
 // Until commit() the lines live in `partialPath`; a migration that is
 // interrupted continues the same partial file when it resumes (the
 // checkpoint names it), and commit() renames it to `path`.
+//
+// Each overwritten value is held once, however a crash falls. A page is
+// backed up, synced, written, then checkpointed; a run killed after the
+// backup of a page but before its checkpoint writes that page again when it
+// resumes, and finds the same old values to back up. So the entries of the
+// partial file past `acknowledged` (what the last checkpoint counted, see
+// TransferReport::backedUp) are read back when it is continued, and an
+// append() skips an old value the file holds already for the same key (one
+// skip per line). Entries up to `acknowledged` belong to pages the target
+// acknowledged, which a resumed run does not write again; they are not
+// kept in memory.
 class BackupWriter {
 public:
     // `cipher` seals every value (the backup of sensitive values); the
     // manifest's encryption block must be the one it was derived for.
     BackupWriter(QString path, QString partialPath, SnapshotManifest manifest,
-                 std::shared_ptr<const SnapshotCipher> cipher = nullptr);
+                 std::shared_ptr<const SnapshotCipher> cipher = nullptr, qint64 acknowledged = 0);
     ~BackupWriter();
 
-    QFuture<Status> append(const QList<Entry> &oldEntries);
+    // Appends the old values the backup does not hold yet and syncs. Answers
+    // how many entries the backup holds then (all runs together).
+    QFuture<Result<qint64>> append(const QList<Entry> &oldEntries);
     // Finishes the snapshot; NotFound-free: with nothing appended it
     // returns an empty path.
     QFuture<Result<SnapshotSummary>> commit();
     // Leaves the partial file for a later run to continue.
     void detach();
+    // Tests: called on the worker thread after each append, before its
+    // sync (BackupAppended), and after the sync (BackupSynced).
+    void setStepHook(std::function<void(TransferStep)> hook);
 
     QString path() const { return m_path; }
     QString partialPath() const { return m_partial; }

@@ -37,6 +37,9 @@ struct MigrationCheckpoint {
     QString cursor;   // the source listing's cursor after the last acknowledged page
     QString lastKey;  // the last key of that page, for people
     bool complete = false; // every page is in; only the checkpoint's removal was left
+    // counts.backedUp: the entries of the backup's partial file that belong
+    // to the pages counted here; a resumed run knows the ones past it may be
+    // backed up again by the page it writes again (BackupWriter).
     TransferReport counts;
     QString backupPath;
     QString backupPartial;

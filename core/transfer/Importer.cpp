@@ -1,6 +1,7 @@
 #include "transfer/Importer.h"
 
 #include "providers/Provider.h"
+#include "providers/readonly/ReadOnlyProvider.h"
 #include "transfer/Checkpoint.h"
 #include "transfer/EntrySource.h"
 #include "transfer/SnapshotCipher.h"
@@ -33,6 +34,12 @@ void Importer::cancel()
 QFuture<Result<ImportReport>> Importer::run()
 {
     m_promise.start();
+    if (!m_options.dryRun) {
+        if (Status writable = checkWritable(m_target, QStringLiteral("import")); !writable.ok()) {
+            finish(writable.error());
+            return m_promise.future();
+        }
+    }
     QByteArray passphrase = m_options.passphrase;
     m_options.passphrase.fill('\0');
     m_options.passphrase.clear();

@@ -1,6 +1,7 @@
 #include "transfer/Migrator.h"
 
 #include "providers/Provider.h"
+#include "providers/readonly/ReadOnlyProvider.h"
 #include "transfer/BackupWriter.h"
 #include "transfer/EntrySource.h"
 #include "transfer/Fetch.h"
@@ -37,6 +38,13 @@ QFuture<Result<MigrationReport>> Migrator::run()
 {
     m_promise.start();
     m_report.checkpointPath = m_checkpointPath;
+    if (!m_options.dryRun) {
+        // Before a checkpoint or a backup is made: nothing to resume.
+        if (Status writable = checkWritable(m_target, QStringLiteral("migrate")); !writable.ok()) {
+            finish(writable.error());
+            return m_promise.future();
+        }
+    }
     if (m_options.dryRun) {
         start(std::nullopt);
         return m_promise.future();
@@ -130,6 +138,7 @@ void Migrator::start(std::optional<MigrationCheckpoint> previous)
     o.backupManifest.keySeparator = m_target->capabilities().keySeparator;
     o.resumable = !m_options.dryRun;
     o.carried = cp.counts;
+    o.stepHook = m_options.stepHook;
     if (!m_options.dryRun) {
         o.pageDone = [this](const SourcePage &page, const TransferReport &counts) -> QFuture<Status> {
             m_checkpoint.cursor = page.cursor;
@@ -144,6 +153,8 @@ void Migrator::start(std::optional<MigrationCheckpoint> previous)
             const qint64 done = counts.read;
             return m_worker->run([path, snapshot] { return saveCheckpoint(path, snapshot); })
                 .then(this, [this, done](Status saved) {
+                    if (saved.ok() && m_options.stepHook)
+                        m_options.stepHook(TransferStep::CheckpointSaved);
                     if (saved.ok())
                         Q_EMIT checkpointSaved(done);
                     return saved;

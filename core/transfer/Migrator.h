@@ -8,6 +8,7 @@
 #include <QObject>
 #include <QPromise>
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -29,6 +30,9 @@ struct MigrationOptions {
     bool restart = false;
     QString checkpointPath;  // empty: migrationCheckpointPath(from, to, prefix)
     QString backupDirectory; // empty: defaultBackupDirectory()
+    // Tests: EngineOptions::stepHook, and CheckpointSaved after each
+    // checkpoint is on disk.
+    std::function<void(TransferStep)> stepHook;
 };
 
 struct MigrationReport {

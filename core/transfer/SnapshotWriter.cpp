@@ -53,8 +53,9 @@ Result<std::unique_ptr<SnapshotWriter>> SnapshotWriter::create(const QString &pa
     return w;
 }
 
-Result<std::unique_ptr<SnapshotWriter>> SnapshotWriter::resume(const QString &path, const QString &partialPath,
-                                                               std::shared_ptr<const SnapshotCipher> cipher)
+Result<std::unique_ptr<SnapshotWriter>> SnapshotWriter::resume(
+    const QString &path, const QString &partialPath, std::shared_ptr<const SnapshotCipher> cipher,
+    const std::function<void(qint64 index, const Entry &entry)> &onEntry)
 {
     auto reader = LineFileReader::open(partialPath);
     if (!reader.ok())
@@ -102,6 +103,8 @@ Result<std::unique_ptr<SnapshotWriter>> SnapshotWriter::resume(const QString &pa
         }
         if (record->trailer)
             break; // finished but not renamed: append after the last entry again
+        if (onEntry && record->entry)
+            onEntry(w->m_count, *record->entry);
         w->m_hash.addData(line);
         w->m_hash.addData(QByteArrayView("\n"));
         ++w->m_count;

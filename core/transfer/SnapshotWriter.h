@@ -4,6 +4,7 @@
 
 #include <QCryptographicHash>
 
+#include <functional>
 #include <memory>
 
 namespace sd {
@@ -44,9 +45,11 @@ public:
     // Continues a partial file an interrupted run left (plain files only:
     // backups). Its lines are read back and checked, the hash and count
     // recomputed, and a torn last line (or a trailer not yet renamed) cut
-    // off. NotFound when there is no such file.
-    static Result<std::unique_ptr<SnapshotWriter>> resume(const QString &path, const QString &partialPath,
-                                                          std::shared_ptr<const SnapshotCipher> cipher);
+    // off. NotFound when there is no such file. `onEntry` sees every entry
+    // kept, with its index (0 for the first).
+    static Result<std::unique_ptr<SnapshotWriter>> resume(
+        const QString &path, const QString &partialPath, std::shared_ptr<const SnapshotCipher> cipher,
+        const std::function<void(qint64 index, const Entry &entry)> &onEntry = {});
 
     Status append(const QList<Entry> &entries);
     // Makes everything appended so far durable (fdatasync): a backup is

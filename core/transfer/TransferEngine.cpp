@@ -63,9 +63,13 @@ void TransferEngine::startPass(Pass pass)
     m_havePrefetch = false;
     m_source = m_options.openSource();
     m_lookup = pass == Pass::Write ? nullptr : std::make_unique<TargetLookup>(m_target, this, m_options.targetPrefix);
-    if (pass == Pass::Write && m_options.policy == ConflictPolicy::Overwrite && !m_backup)
+    if (pass == Pass::Write && m_options.policy == ConflictPolicy::Overwrite && !m_backup) {
         m_backup = std::make_unique<BackupWriter>(m_options.backupPath, m_options.backupPartialPath,
-                                                  m_options.backupManifest, m_options.backupCipher);
+                                                  m_options.backupManifest, m_options.backupCipher,
+                                                  m_options.carried.backedUp);
+        if (m_options.stepHook)
+            m_backup->setStepHook(m_options.stepHook);
+    }
     readNext();
 }
 
@@ -263,7 +267,9 @@ void TransferEngine::overwrite(QList<std::pair<Item, Entry>> changes)
     for (const auto &c : std::as_const(changes))
         old << c.second;
     // The old values reach the disk before anything replaces them.
-    m_backup->append(old).then(this, [this, changes](Status saved) {
+    m_backup->append(old).then(this, [this, changes](Result<qint64> saved) {
+        if (saved.ok())
+            m_report.backedUp = saved.value();
         if (!saved.ok()) {
             m_fatal = Error(saved.error().kind,
                             QStringLiteral("cannot save the values about to be overwritten, so none was: %1")
@@ -354,6 +360,8 @@ void TransferEngine::pageFinished()
         }
         finish(std::nullopt);
     };
+    if (m_pass == Pass::Write && m_options.stepHook)
+        m_options.stepHook(TransferStep::PageWritten);
     if (m_pass == Pass::Write && m_options.pageDone) {
         m_options.pageDone(*m_page, m_report).then(this, [this, proceed](Status saved) {
             if (!saved.ok())

@@ -41,9 +41,15 @@ struct EngineOptions {
     // The source's prefix in the target's form: when the target holds
     // nothing under it, a Fail policy has nothing to check before writing.
     QString targetPrefix;
-    // Counts carried over from an interrupted run.
+    // Counts carried over from an interrupted run. Its backedUp is how many
+    // entries of the backup's partial file belong to pages the target
+    // acknowledged (see BackupWriter).
     TransferReport carried;
     qint64 total = -1;
+    // Tests: called at each step of writing a page (TransferStep), on the
+    // thread that does it; a test that kills the process there shows what a
+    // crash at that moment leaves. Never set in production.
+    std::function<void(TransferStep)> stepHook;
 };
 
 // Copies entries from a source to a target store: the one write path of
@@ -53,7 +59,9 @@ struct EngineOptions {
 //   - a key new to the target is written with mustNotExist;
 //   - a key the target holds is read; the same value is "unchanged"; a
 //     different one is skipped, refused or (Overwrite) saved to the backup,
-//     synced, and then written with atRevision(the revision read).
+//     synced, and then written with atRevision(the revision read); an old
+//     value the backup holds already (a page written again after a crash)
+//     is not backed up twice.
 // So a concurrent writer's change is a Conflict, never silently lost, and a
 // re-run after a crash writes nothing twice: what it already wrote is found
 // unchanged. Errors of one key (a name the target refuses, a value too

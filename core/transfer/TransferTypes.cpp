@@ -25,6 +25,29 @@ QString conflictPolicyName(ConflictPolicy p)
     return QStringLiteral("fail");
 }
 
+QString transferStepName(TransferStep step)
+{
+    switch (step) {
+    case TransferStep::BackupAppended: return QStringLiteral("backup-appended");
+    case TransferStep::BackupSynced: return QStringLiteral("backup-synced");
+    case TransferStep::PageWritten: return QStringLiteral("page-written");
+    case TransferStep::CheckpointSaved: return QStringLiteral("checkpoint-saved");
+    }
+    return {};
+}
+
+bool parseTransferStep(const QString &name, TransferStep *out)
+{
+    for (TransferStep s : {TransferStep::BackupAppended, TransferStep::BackupSynced, TransferStep::PageWritten,
+                           TransferStep::CheckpointSaved}) {
+        if (transferStepName(s) == name) {
+            *out = s;
+            return true;
+        }
+    }
+    return false;
+}
+
 QString outcomeKindName(KeyOutcome::Kind k)
 {
     switch (k) {

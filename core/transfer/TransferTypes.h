@@ -20,6 +20,16 @@ enum class ConflictPolicy {
 bool parseConflictPolicy(const QString &name, ConflictPolicy *out);
 QString conflictPolicyName(ConflictPolicy p);
 
+// The steps of writing one page of an import or migration, in the order
+// they happen, each durable before the next starts: the target's old values
+// are appended to the backup, the backup is synced (fdatasync), the page is
+// written to the target, the checkpoint is saved. Tests stop a migration at
+// each (EngineOptions::stepHook) to show that a resumed run neither loses
+// nor duplicates anything, wherever a crash falls.
+enum class TransferStep { BackupAppended, BackupSynced, PageWritten, CheckpointSaved };
+QString transferStepName(TransferStep step); // "backup-appended", ...
+bool parseTransferStep(const QString &name, TransferStep *out);
+
 // A progress event: what front ends draw as a bar with rate and ETA.
 struct TransferProgress {
     QString phase;     // "count", "verify-file", "plan", "write", "export", "compare"

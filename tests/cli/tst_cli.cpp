@@ -5,6 +5,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -588,6 +589,174 @@ private Q_SLOTS:
         QVERIFY2(r.err.contains("keeps no history"), r.err.constData());
         QVERIFY2(r.err.contains("k:"), r.err.constData());
         QVERIFY(r.out.isEmpty());
+    }
+
+    // `statedeckctl help` shows every command's one-line summary whole (the
+    // first sentence of its description, never cut at a "." inside a word
+    // such as ".gz" or "connections.yaml"), synopsis and summary never run
+    // together, and no line is wider than the terminal ($COLUMNS here; 80
+    // when stdout is no terminal).
+    void testOverviewShowsWholeSummaries_data()
+    {
+        QTest::addColumn<QString>("command");
+        QTest::addColumn<int>("columns"); // 0: not set, so 80
+        for (const char *c : {"ls", "get", "put", "patch", "rm", "watch", "lock", "history", "task", "export", "import",
+                              "migrate", "verify", "connections"})
+            for (int columns : {0, 40, 120})
+                QTest::addRow("%s, %d columns", c, columns ? columns : 80) << QString::fromLatin1(c) << columns;
+    }
+    void testOverviewShowsWholeSummaries()
+    {
+        QFETCH(QString, command);
+        QFETCH(int, columns);
+        // The command's synopsis and description, from its own help, in one
+        // line per paragraph.
+        QProcessEnvironment wide = env();
+        wide.insert(QStringLiteral("COLUMNS"), QStringLiteral("100000"));
+        const Run help = sd::test::runProgram(m_ctl, {QStringLiteral("help"), command}, wide, {}, 30000);
+        QCOMPARE(help.code, 0);
+        const QStringList helpLines = QString::fromUtf8(help.out).split(QLatin1Char('\n'));
+        QVERIFY(helpLines.size() > 3 && helpLines.at(0).startsWith(QLatin1String("Usage: statedeckctl ")));
+        const QString synopsis = helpLines.at(0).mid(20).chopped(10);
+        QVERIFY2(helpLines.at(0).endsWith(QLatin1String(" [OPTIONS]")), qPrintable(helpLines.at(0)));
+        const QString description = helpLines.at(2);
+        static const QRegularExpression firstSentence(QStringLiteral("^(.*?)\\.(\\s|$)"));
+        const auto m = firstSentence.match(description);
+        QVERIFY2(m.hasMatch(), qPrintable(description));
+        const QString summary = m.captured(1);
+
+        QProcessEnvironment e = env();
+        e.remove(QStringLiteral("COLUMNS"));
+        if (columns)
+            e.insert(QStringLiteral("COLUMNS"), QString::number(columns));
+        const int width = columns ? columns : 80;
+        const Run overview = sd::test::runProgram(m_ctl, {QStringLiteral("help")}, e, {}, 30000);
+        QCOMPARE(overview.code, 0);
+        const QStringList lines = QString::fromUtf8(overview.out).split(QLatin1Char('\n'));
+        for (const QString &line : lines)
+            QVERIFY2(line.size() <= width, qPrintable(QStringLiteral("%1 columns: \"%2\"").arg(line.size()).arg(line)));
+        // The rows under "Commands:": a row starts at column 2, its
+        // continuation lines further in.
+        QStringList rows;
+        bool inCommands = false;
+        for (const QString &line : lines) {
+            if (line == QLatin1String("Commands:")) {
+                inCommands = true;
+                continue;
+            }
+            if (!inCommands)
+                continue;
+            if (line.isEmpty())
+                break;
+            if (line.startsWith(QLatin1String("  ")) && !line.at(2).isSpace())
+                rows << line.simplified();
+            else if (!rows.isEmpty())
+                rows.last() += QLatin1Char(' ') + line.simplified();
+        }
+        QCOMPARE(rows.size(), 15); // the 14 commands and help
+        const QString expected = QString(synopsis + QLatin1Char(' ') + summary).simplified();
+        QVERIFY2(rows.contains(expected),
+                 qPrintable(QStringLiteral("expected the row \"%1\" in:\n%2").arg(expected, rows.join(QLatin1Char('\n')))));
+    }
+
+    // `help COMMAND` wraps its description to the width as well.
+    void testCommandHelpFitsTheWidth_data()
+    {
+        QTest::addColumn<QString>("command");
+        for (const char *c : {"export", "task", "connections", "lock", "migrate"})
+            QTest::newRow(c) << c;
+    }
+    void testCommandHelpFitsTheWidth()
+    {
+        QFETCH(QString, command);
+        QProcessEnvironment e = env();
+        e.remove(QStringLiteral("COLUMNS"));
+        const Run r = sd::test::runProgram(m_ctl, {QStringLiteral("help"), command}, e, {}, 30000);
+        QCOMPARE(r.code, 0);
+        for (const QString &line : QString::fromUtf8(r.out).split(QLatin1Char('\n')))
+            QVERIFY2(line.size() <= 80, qPrintable(QStringLiteral("%1 columns: \"%2\"").arg(line.size()).arg(line)));
+    }
+
+    // --read-only, and `readOnly: true` on a connection: every write exits
+    // non-zero with `connection "NAME" is read-only`, and the store is as
+    // it was; reads work. For migrate the target is read-only, so it is
+    // refused before anything (a checkpoint, a backup) is made.
+    void testReadOnly_data()
+    {
+        QTest::addColumn<QString>("how"); // "flag" or "connection"
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QByteArray>("input");
+        for (const char *how : {"flag", "connection"}) {
+            QTest::addRow("%s: put", how) << how << QStringList{"put", "k", "-"} << QByteArray(R"({"v":2})");
+            QTest::addRow("%s: put --create", how) << how << QStringList{"put", "new", "-", "--create"} << QByteArray("{}");
+            QTest::addRow("%s: patch", how) << how << QStringList{"patch", "k", "-"} << QByteArray(R"({"w":1})");
+            QTest::addRow("%s: rm", how) << how << QStringList{"rm", "k", "--yes"} << QByteArray();
+            QTest::addRow("%s: lock", how) << how << QStringList{"lock", "job", "--", "true"} << QByteArray();
+            QTest::addRow("%s: import", how) << how << QStringList{"import", "SNAPSHOT", "--on-conflict", "overwrite"}
+                                             << QByteArray();
+            QTest::addRow("%s: migrate into it", how)
+                << how << QStringList{"migrate", "--from", "OTHER", "--to", "STORE", "--on-conflict", "overwrite"}
+                << QByteArray();
+        }
+    }
+    void testReadOnly()
+    {
+        QFETCH(QString, how);
+        QFETCH(QStringList, args);
+        QFETCH(QByteArray, input);
+        QTemporaryDir home;
+        QProcessEnvironment e = sd::test::isolatedEnvironment(home.path());
+        e.remove(QStringLiteral("RATE_LIMIT_ENABLED"));
+        auto run = [&](const QStringList &a, const QByteArray &in = {}) {
+            return sd::test::runProgram(m_ctl, a, e, in, 30000);
+        };
+        const QString url = QStringLiteral("sqlite://") + home.filePath(QStringLiteral("prod.db"));
+        const QString other = QStringLiteral("sqlite://") + home.filePath(QStringLiteral("other.db"));
+        QCOMPARE(run({"--store", url, "put", "k", "-"}, R"({"v":1})").code, 0);
+        QCOMPARE(run({"--store", other, "put", "k", "-"}, R"({"v":"other"})").code, 0);
+        const QString snapshot = home.filePath(QStringLiteral("other.jsonl"));
+        QCOMPARE(run({"--store", other, "export", "-o", snapshot}).code, 0);
+        const QByteArray before = run({"--store", url, "ls", "--values", "-o", "json"}).out;
+        QVERIFY2(before.contains("\"v\":1"), before.constData());
+
+        QString name;
+        if (how == QLatin1String("flag")) {
+            name = url;
+        } else {
+            writeFile(home.filePath(QStringLiteral("config/statedeck/connections.yaml")),
+                      "connections:\n  prod:\n    url: " + url.toUtf8() + "\n    readOnly: true\n");
+            name = QStringLiteral("prod");
+        }
+        const bool flag = how == QLatin1String("flag");
+        const QStringList opened = flag ? QStringList{"--read-only", "--store", url} : QStringList{"--connection", name};
+        QStringList command;
+        for (const QString &a : args)
+            command << (a == QLatin1String("SNAPSHOT") ? snapshot
+                        : a == QLatin1String("OTHER")  ? other
+                        : a == QLatin1String("STORE")  ? (flag ? url : name)
+                                                       : a);
+        const bool twoStores = args.first() == QLatin1String("migrate");
+        const QStringList store = twoStores ? (flag ? QStringList{"--read-only"} : QStringList()) : opened;
+        const Run r = run(store + command, input);
+        QVERIFY2(r.code != 0, qPrintable(r.describe()));
+        const QString refusal = QStringLiteral("connection \"%1\" is read-only").arg(name);
+        QVERIFY2(r.err.contains(refusal.toUtf8()), qPrintable(r.describe()));
+        QVERIFY2(!r.err.contains("resume"), qPrintable(r.describe())); // refused, not interrupted
+
+        // Nothing changed; reads work on the read-only store.
+        QCOMPARE(run({"--store", url, "ls", "--values", "-o", "json"}).out, before);
+        const Run get = run(opened + QStringList{"get", "k", "-o", "value"});
+        QVERIFY2(get.code == 0 && get.out.contains("\"v\": 1"), qPrintable(get.describe()));
+        QVERIFY(!QDir(home.filePath(QStringLiteral("state/statedeck/migrations"))).exists()
+                || QDir(home.filePath(QStringLiteral("state/statedeck/migrations"))).isEmpty());
+        QVERIFY(!QDir(home.filePath(QStringLiteral("state/statedeck/backups"))).exists()
+                || QDir(home.filePath(QStringLiteral("state/statedeck/backups"))).isEmpty());
+
+        // verify only reads: it runs with --read-only (the stores differ: 8).
+        if (flag) {
+            const Run verify = run({"--read-only", "verify", "--from", url, "--to", other});
+            QVERIFY2(verify.code == 8, qPrintable(verify.describe()));
+        }
     }
 
     void testHelpForEveryCommand_data()

@@ -21,6 +21,7 @@ namespace {
 
 const QString kSecretName = QStringLiteral("k8-container-gate-keys");
 const QString kNamespace = QStringLiteral("cli");
+const QString kSecretsNamespace = QStringLiteral("cli-secrets");
 
 QList<Json> jsonLines(const QByteArray &out)
 {
@@ -29,6 +30,11 @@ QList<Json> jsonLines(const QByteArray &out)
         if (!line.trimmed().isEmpty())
             lines << Json::parse(line.toStdString(), nullptr, false);
     return lines;
+}
+
+std::string b64(const QByteArray &bytes)
+{
+    return bytes.toBase64().toStdString();
 }
 
 QString str(const Json &j, const char *key)
@@ -80,8 +86,33 @@ class TestCliKube : public QObject {
         return r;
     }
 
+    // A namespace of Secrets as others left them: text, bytes that are no
+    // text, a label, a type.
+    bool seedSecretsNamespace()
+    {
+        if (m_secretsSeeded)
+            return true;
+        if (!createNamespace(m_kube, kSecretsNamespace))
+            return false;
+        auto admin = adminClient(m_kube);
+        const Json creds{{"metadata", {{"name", "db-creds"}, {"labels", {{"app", "db"}}}}},
+                         {"type", "Opaque"},
+                         {"data", {{"password", b64("hunter2-SecretText")},
+                                   {"blob", "/wD+"}}}};
+        const Json tls{{"metadata", {{"name", "tls-pair"}}},
+                       {"type", "kubernetes.io/tls"},
+                       {"data", {{"tls.crt", "LS0tLS1CRUdJTg=="}, {"tls.key", "LS0tLS1CRUdJTg=="}}}};
+        for (const Json &secret : {creds, tls})
+            if (!await(admin->create(kube::Resource::secrets(), kSecretsNamespace, secret)).ok())
+                return false;
+        m_secretsSeeded = true;
+        return true;
+    }
+
     static QString configMaps() { return QStringLiteral("k8s://admin/%1/configmaps").arg(kNamespace); }
     static QString secret() { return QStringLiteral("k8s://admin/%1/secrets/%2").arg(kNamespace, kSecretName); }
+    // Every Secret of the namespace, one entry each.
+    static QString secrets() { return QStringLiteral("k8s://admin/%1/secrets").arg(kNamespace); }
 
 private Q_SLOTS:
     void initTestCase()
@@ -101,6 +132,7 @@ private Q_SLOTS:
         QTest::addColumn<QString>("key");
         QTest::newRow("ConfigMap") << configMaps() << "cas-deploy";
         QTest::newRow("Secret") << secret() << "cas-keys";
+        QTest::newRow("Secrets") << secrets() << "cas-secret";
     }
 
     void testPutIfRevisionConflict()
@@ -141,13 +173,19 @@ private Q_SLOTS:
         QTest::newRow("ConfigMaps") << configMaps() << false;
         QTest::newRow("Secret, masked") << secret() << false;
         QTest::newRow("Secret, --reveal") << secret() << true;
+        QTest::newRow("Secrets, masked") << secrets() << false;
+        QTest::newRow("Secrets, --reveal") << secrets() << true;
     }
 
     void testWatchSeesWrites()
     {
         QFETCH(QString, store);
         QFETCH(bool, reveal);
-        const bool isSecret = store.contains(QLatin1String("/secrets/"));
+        // Both Secret stores mask values; the store of every Secret replays
+        // history from a revision as the ConfigMap store does, the one-Secret
+        // store resyncs.
+        const bool isSecret = store.contains(QLatin1String("/secrets"));
+        const bool replays = !store.contains(QLatin1String("/secrets/"));
         const QString key = QStringLiteral("watched-")
                             + QString::fromLatin1(QTest::currentDataTag()).toLower().remove(QRegularExpression(QStringLiteral("[^a-z]")));
         const QByteArray plaintext = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIWatch";
@@ -211,7 +249,7 @@ private Q_SLOTS:
         }
         // The watch is still running: it ends on --timeout or a signal only.
         QCOMPARE(watch.state(), QProcess::Running);
-        if (!isSecret) {
+        if (replays) {
             // A ConfigMap watch from a revision replays history exactly: the
             // three writes, in order, and nothing else under the prefix.
             QStringList types;
@@ -219,6 +257,81 @@ private Q_SLOTS:
                 types << str(j, "type");
             QCOMPARE(types, (QStringList{"ADDED", "MODIFIED", "DELETED"}));
         }
+    }
+
+    // The store of every Secret (k8s://CONTEXT/NAMESPACE/secrets): `ls` and
+    // `get` show one entry per Secret with its data keys decoded (bytes that
+    // are not text as {"base64": ...}), masked unless --reveal.
+    void testSecretsStoreMasksValues_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<bool>("reveal");
+        const QList<QStringList> commands{{"ls", "--values", "-o", "json"}, {"ls", "--values", "-o", "yaml"},
+                                          {"ls"}, {"get", "db-creds", "-o", "json"}, {"get", "db-creds", "-o", "yaml"},
+                                          {"get", "db-creds", "-o", "value"}};
+        for (const QStringList &c : commands) {
+            QTest::addRow("%s", qPrintable(c.join(QLatin1Char(' ')))) << c << false;
+            QTest::addRow("%s --reveal", qPrintable(c.join(QLatin1Char(' ')))) << c << true;
+        }
+    }
+
+    void testSecretsStoreMasksValues()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(bool, reveal);
+        QVERIFY(seedSecretsNamespace());
+        const QString store = QStringLiteral("k8s://admin/%1/secrets").arg(kSecretsNamespace);
+        const Run r = ctl(QStringList{"--store", store} + args + (reveal ? QStringList{"--reveal"} : QStringList{}));
+        QVERIFY2(r.code == 0, r.describe().constData());
+        if (args.first() == QLatin1String("ls"))
+            QVERIFY2(r.out.contains("db-creds") && r.out.contains("tls-pair"), r.describe().constData());
+        const bool showsValues = args.contains(QLatin1String("--values")) || args.first() == QLatin1String("get");
+        if (reveal && showsValues) {
+            QVERIFY2(r.out.contains("hunter2-SecretText"), r.describe().constData());
+            QVERIFY2(r.out.contains("/wD+"), r.describe().constData()); // the binary key, base64-marked
+        } else {
+            QVERIFY2(!r.out.contains("hunter2-SecretText") && !r.err.contains("hunter2-SecretText"),
+                     r.describe().constData());
+        }
+        if (!reveal && showsValues)
+            QVERIFY2(r.out.contains("--reveal"), r.describe().constData());
+    }
+
+    // A Secret's value read with --reveal and written back unchanged (a
+    // compare-and-swap on its resourceVersion) leaves the Secret's bytes,
+    // binary data, type and labels as they were; a stale revision is a
+    // conflict that names the key.
+    void testSecretsStoreRoundTrip()
+    {
+        QVERIFY(seedSecretsNamespace());
+        const QString store = QStringLiteral("k8s://admin/%1/secrets").arg(kSecretsNamespace);
+        auto admin = adminClient(m_kube);
+        auto before = await(admin->get(kube::Resource::secrets(), kSecretsNamespace, QStringLiteral("db-creds")));
+        QVERIFY(before.ok());
+        Run r = ctl({"--store", store, "get", "db-creds", "--reveal", "-o", "json"});
+        QVERIFY2(r.code == 0, r.describe().constData());
+        const Json got = Json::parse(r.out.toStdString());
+        QCOMPARE(str(got, "revision"), toQString(before.value()["metadata"]["resourceVersion"].get<std::string>()));
+        QCOMPARE(got["value"]["blob"], (Json{{"base64", "/wD+"}}));
+        r = ctl({"--store", store, "put", "db-creds", "-", "--if-revision", str(got, "revision"), "-o", "json"},
+                QByteArray::fromStdString(got["value"].dump()));
+        QVERIFY2(r.code == 0, r.describe().constData());
+        auto after = await(admin->get(kube::Resource::secrets(), kSecretsNamespace, QStringLiteral("db-creds")));
+        QVERIFY(after.ok());
+        QCOMPARE(after.value()["data"], before.value()["data"]);
+        QCOMPARE(after.value()["type"], before.value()["type"]);
+        QCOMPARE(after.value()["metadata"]["labels"], before.value()["metadata"]["labels"]);
+
+        // Another writer changes the Secret: the revision read is stale.
+        Json theirs = after.value();
+        theirs["data"]["note"] = b64("theirs");
+        auto changed = await(admin->update(kube::Resource::secrets(), kSecretsNamespace, theirs));
+        QVERIFY2(changed.ok(), qPrintable(changed.error().toString()));
+        r = ctl({"--store", store, "put", "db-creds", "-", "--if-revision", str(got, "revision")}, R"({"password":"x"})");
+        QVERIFY2(r.code == 4, r.describe().constData());
+        QVERIFY2(r.err.contains("key \"db-creds\""), r.describe().constData());
+        auto unchanged = await(admin->get(kube::Resource::secrets(), kSecretsNamespace, QStringLiteral("db-creds")));
+        QCOMPARE(unchanged.value()["data"], changed.value()["data"]);
     }
 
     // `lock NAME -- CMD` holds the Lease NAME while CMD runs: the holder,
@@ -415,6 +528,7 @@ private:
     QTemporaryDir m_home;
     QString m_ctl;
     KubeTestServer m_kube;
+    bool m_secretsSeeded = false;
 };
 
 QTEST_GUILESS_MAIN(TestCliKube)

@@ -238,6 +238,43 @@ private Q_SLOTS:
         QVERIFY(find(QStringLiteral("dev")).error.isEmpty());
     }
 
+    // `readOnly:` on any kind of connection sets StoreSpec::readOnly, and
+    // the spec names its connection (the refusals of writes name it).
+    void testReadOnly_data()
+    {
+        QTest::addColumn<QByteArray>("connection");
+        QTest::addColumn<bool>("readOnly");
+        QTest::newRow("url, true") << QByteArray("url: x.db\n    readOnly: true") << true;
+        QTest::newRow("url, yes") << QByteArray("url: x.db\n    readOnly: yes") << true;
+        QTest::newRow("url, false") << QByteArray("url: x.db\n    readOnly: false") << false;
+        QTest::newRow("url, absent") << QByteArray("url: x.db") << false;
+        QTest::newRow("backend, true") << QByteArray("backend: sqlite\n    options: { path: x.db }\n    readOnly: true") << true;
+        QTest::newRow("state_management, true")
+            << QByteArray("state_management: { backend: file, file: { path: /srv/state } }\n    readOnly: true") << true;
+    }
+    void testReadOnly()
+    {
+        QFETCH(QByteArray, connection);
+        QFETCH(bool, readOnly);
+        QTemporaryDir dir;
+        const QString path = dir.path() + QStringLiteral("/connections.yaml");
+        QVERIFY(sd::test::writeFile(path, "connections:\n  prod:\n    " + connection + "\n"));
+        const Result<ConnectionsFile> file = ConnectionsFile::load(path);
+        QVERIFY2(file.ok(), qPrintable(file.error().toString()));
+        const Result<StoreSpec> spec = file->spec(QStringLiteral("prod"), EnvExpander(envOf({})));
+        QVERIFY2(spec.ok(), qPrintable(spec.error().toString()));
+        QCOMPARE(spec->readOnly, readOnly);
+        QCOMPARE(spec->connection, QStringLiteral("prod"));
+        const QList<ConnectionInfo> list = file->list(EnvExpander(envOf({})));
+        QCOMPARE(list.size(), 1);
+        QCOMPARE(list.first().readOnly, readOnly);
+        // A URL names no connection.
+        const Result<StoreSpec> byUrl = resolveStore(QStringLiteral("sqlite:///x.db"), path, EnvExpander(envOf({})));
+        QVERIFY(byUrl.ok());
+        QVERIFY(!byUrl->readOnly);
+        QVERIFY(byUrl->connection.isEmpty());
+    }
+
     void testMalformed_data()
     {
         QTest::addColumn<QByteArray>("yaml");
@@ -254,7 +291,16 @@ private Q_SLOTS:
         QTest::newRow("unknown connection key")
             << QByteArray("connections:\n  dev:\n    url: x.db\n    readonly: true\n") << ":4:5"
             << "unknown key \"readonly\" in connection \"dev\"; accepted keys: description, url, workerConfig, "
-               "state_management, backend, options";
+               "state_management, backend, options, readOnly";
+        QTest::newRow("readOnly not a boolean")
+            << QByteArray("connections:\n  dev:\n    url: x.db\n    readOnly: maybe\n") << ":4:15"
+            << "\"readOnly\" is \"maybe\"; expected true or false";
+        QTest::newRow("readOnly quoted")
+            << QByteArray("connections:\n  dev:\n    url: x.db\n    readOnly: \"true\"\n") << ":4:15"
+            << "expected true or false";
+        QTest::newRow("readOnly a list")
+            << QByteArray("connections:\n  dev:\n    url: x.db\n    readOnly: [true]\n") << ":4:15"
+            << "\"readOnly\" must be a single value";
         QTest::newRow("no kind") << QByteArray("connections:\n  dev:\n    description: x\n") << ":2:3"
                                  << "does not say which store it is; expected one of: url, workerConfig";
         QTest::newRow("two kinds") << QByteArray("connections:\n  dev:\n    url: x.db\n    backend: sqlite\n") << ":4:5"

@@ -125,6 +125,15 @@ private Q_SLOTS:
             << opts({{"context", "prod"}, {"namespace", "gate"}, {"resource", "secrets"},
                      {"secretName", "k8-container-gate-keys"}})
             << "k8s://prod/gate/secrets/k8-container-gate-keys";
+        // No name: the store of every Secret in the namespace.
+        QTest::newRow("k8s secrets")
+            << "k8s://prod/gate/secrets" << "kubernetes"
+            << opts({{"context", "prod"}, {"namespace", "gate"}, {"resource", "secrets"}})
+            << "k8s://prod/gate/secrets";
+        QTest::newRow("k8s secrets, trailing slash")
+            << "k8s://prod/gate/secrets/" << "kubernetes"
+            << opts({{"context", "prod"}, {"namespace", "gate"}, {"resource", "secrets"}})
+            << "k8s://prod/gate/secrets/";
         QTest::newRow("k8s context with @ and :")
             << "k8s://admin:x@cluster/ns/configmaps/" << "kubernetes"
             << opts({{"context", "admin:x@cluster"}, {"namespace", "ns"}, {"resource", "configmaps"}})
@@ -221,7 +230,8 @@ private Q_SLOTS:
         QTest::newRow("k8s without namespace") << "k8s://ctx" << "namespace is missing";
         QTest::newRow("k8s without resource") << "k8s://ctx/ns" << "resource (configmaps or secrets) is missing";
         QTest::newRow("k8s unknown resource") << "k8s://ctx/ns/pods" << "unknown resource \"pods\"";
-        QTest::newRow("k8s secret without name") << "k8s://ctx/ns/secrets" << "name is missing";
+        QTest::newRow("k8s empty secret name") << "k8s://ctx/ns/secrets//" << "name is empty";
+        QTest::newRow("k8s secret and more") << "k8s://ctx/ns/secrets/keys/more" << "nothing may follow";
         QTest::newRow("k8s configmap name") << "k8s://ctx/ns/configmaps/one" << "nothing may follow";
         QTest::newRow("k8s bad namespace") << "k8s://ctx/Team_A/configmaps" << "namespace \"Team_A\" is not valid";
         QTest::newRow("k8s bad secret name") << "k8s://ctx/ns/secrets/Keys!" << "secret name \"Keys!\" is not valid";

@@ -2,7 +2,8 @@
 
 // The provider contract on the Kubernetes API emulator over HTTPS
 // (tests/servers/kube-emulator, KubeTestServer), one namespace per test, in
-// either of the provider's shapes: ConfigMaps, or seed 000's one Secret.
+// any of the provider's shapes: ConfigMaps, every Secret, or seed 000's one
+// Secret.
 
 #include "ProviderContract.h"
 #include "providers/KubeTestHelpers.h"
@@ -11,8 +12,12 @@ namespace sd::test {
 
 class KubeContractBase : public ProviderContract {
 public:
-    // Empty: the ConfigMap store; else the Secret store of that name.
-    explicit KubeContractBase(QString secretName = {}) : m_secretName(std::move(secretName)) {}
+    enum class Shape { ConfigMaps, Secrets, OneSecret };
+    // ConfigMaps; every Secret; or the Secret store of `secretName`.
+    explicit KubeContractBase(Shape shape = Shape::ConfigMaps, QString secretName = {})
+        : m_shape(shape), m_secretName(std::move(secretName))
+    {
+    }
 
     StoreSpec freshStore(const QString &) override
     {
@@ -28,6 +33,23 @@ public:
         spec.options.insert(QStringLiteral("kubeconfig"), m_kube->kubeconfigPath());
         spec.options.insert(QStringLiteral("namespace"), m_namespace);
         return spec;
+    }
+
+    // ConfigMap and Secret names are RFC 1123 subdomains: other characters
+    // are spelled as their code points, so distinct keys stay distinct. (The
+    // one-Secret store's data keys have their own rule: it overrides this.)
+    QString key(const QString &base) const override
+    {
+        QString out = QStringLiteral("k-");
+        for (const QChar c : base) {
+            if ((c >= QLatin1Char('a') && c <= QLatin1Char('z')) || (c >= QLatin1Char('0') && c <= QLatin1Char('9')))
+                out += c;
+            else
+                out += QStringLiteral("-u%1-").arg(c.unicode(), 4, 16, QLatin1Char('0'));
+        }
+        while (out.endsWith(QLatin1Char('-')))
+            out.chop(1);
+        return out;
     }
 
     StoreSpec unavailableStore(const QString &) override
@@ -50,15 +72,14 @@ private:
     {
         StoreSpec spec;
         spec.backend = QStringLiteral("kubernetes");
-        if (m_secretName.isEmpty()) {
-            spec.options.insert(QStringLiteral("resource"), QStringLiteral("configmaps"));
-        } else {
-            spec.options.insert(QStringLiteral("resource"), QStringLiteral("secrets"));
+        spec.options.insert(QStringLiteral("resource"), m_shape == Shape::ConfigMaps ? QStringLiteral("configmaps")
+                                                                                      : QStringLiteral("secrets"));
+        if (m_shape == Shape::OneSecret)
             spec.options.insert(QStringLiteral("secretName"), m_secretName);
-        }
         return spec;
     }
 
+    Shape m_shape;
     QString m_secretName;
     std::unique_ptr<KubeTestServer> m_kube;
     QString m_namespace;

@@ -9,7 +9,7 @@
 class KubeSecretContract : public sd::test::KubeContractBase {
     Q_OBJECT
 public:
-    KubeSecretContract() : KubeContractBase(QStringLiteral("k8-container-gate-keys")) {}
+    KubeSecretContract() : KubeContractBase(Shape::OneSecret, QStringLiteral("k8-container-gate-keys")) {}
 
     // Secret data keys are letters, digits, '-', '_' and '.': other
     // characters are spelled as their code points, so distinct keys stay

@@ -28,14 +28,26 @@ Entry jsonEntry(const QString &key, const Json &value)
 
 std::unique_ptr<KubeProvider> providerFor(const QString &kubeconfig, const QString &context = {},
                                           const QString &ns = QStringLiteral("default"),
-                                          const QString &secretName = {})
+                                          const QString &secretName = {}, bool secrets = false)
 {
     KubeProviderOptions o;
     o.access.kubeconfig = kubeconfig;
     o.access.context = context;
     o.ns = ns;
     o.secretName = secretName;
+    o.secrets = secrets || !secretName.isEmpty();
     return std::make_unique<KubeProvider>(o);
+}
+
+// The store of every Secret in `ns`.
+std::unique_ptr<KubeProvider> secretsStoreFor(const QString &kubeconfig, const QString &ns)
+{
+    return providerFor(kubeconfig, {}, ns, {}, true);
+}
+
+std::string b64(const QByteArray &bytes)
+{
+    return bytes.toBase64().toStdString();
 }
 
 struct EventLog {
@@ -71,6 +83,26 @@ bool writeExecutable(const QString &path, const QByteArray &text)
 
 class TestKubeProvider : public QObject {
     Q_OBJECT
+    // One emulator for the tests that can share one (a namespace each).
+    std::unique_ptr<KubeTestServer> m_kube;
+    int m_namespaces = 0;
+
+    // A new namespace on the shared emulator (started the first time);
+    // empty when either fails.
+    QString freshNamespace()
+    {
+        if (!m_kube) {
+            m_kube = std::make_unique<KubeTestServer>();
+            if (!m_kube->start()) {
+                qWarning("the Kubernetes emulator did not start: %s", qPrintable(m_kube->log()));
+                m_kube.reset();
+                return {};
+            }
+        }
+        const QString ns = QStringLiteral("secrets-%1").arg(++m_namespaces);
+        return createNamespace(*m_kube, ns) ? ns : QString();
+    }
+
 private Q_SLOTS:
     // A watch whose connection drops (and stays down while changes happen)
     // reopens from the last resourceVersion it saw: nothing is missed and no
@@ -356,6 +388,121 @@ printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential",
         // A ConfigMap store is not masked.
         const QByteArray plain = runOn(QStringLiteral("k8s://admin/default/configmaps"), {"ls"});
         QVERIFY(!plain.contains("hidden"));
+    }
+
+    // The store of every Secret: each Secret is an entry whose value is its
+    // data keys decoded, text as strings and other bytes as {"base64": ...};
+    // written back as read it leaves the Secret's data byte-identical, and
+    // a value put through the store reads back the same.
+    void testSecretsStoreValues_data()
+    {
+        QTest::addColumn<QByteArray>("data");  // the Secret's data, as the API server holds it
+        QTest::addColumn<QByteArray>("value"); // the entry's value
+        auto row = [](const char *name, const Json &data, const Json &value) {
+            QTest::newRow(name) << QByteArray::fromStdString(data.dump()) << QByteArray::fromStdString(value.dump());
+        };
+        row("text", Json{{"password", b64("hunter2")}, {"user", b64("admin")}},
+            Json{{"password", "hunter2"}, {"user", "admin"}});
+        row("bytes that are not UTF-8", Json{{"blob", "/wD+"}, {"note", b64("text")}},
+            Json{{"blob", {{"base64", "/wD+"}}}, {"note", "text"}});
+        row("unicode text", Json{{"greeting", b64("h\xc3\xa9llo \xe2\x9c\x93")}}, Json{{"greeting", "h\xc3\xa9llo \xe2\x9c\x93"}});
+        row("an empty value", Json{{"empty", ""}}, Json{{"empty", ""}});
+        row("no data", Json::object(), Json::object());
+        row("a data key named base64", Json{{"base64", b64("AAAA")}}, Json{{"base64", "AAAA"}});
+        row("PEM with newlines", Json{{"tls.crt", b64("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")}},
+            Json{{"tls.crt", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"}});
+    }
+
+    void testSecretsStoreValues()
+    {
+        QFETCH(QByteArray, data);
+        QFETCH(QByteArray, value);
+        const Json stored = Json::parse(data.toStdString());
+        const Json expected = Json::parse(value.toStdString());
+        const QString ns = freshNamespace();
+        QVERIFY(!ns.isEmpty());
+        auto client = adminClient(*m_kube);
+        Json secret{{"metadata", {{"name", "given"}, {"labels", {{"app", "db"}}}, {"annotations", {{"owner", "team-a"}}}}},
+                    {"type", "kubernetes.io/basic-auth"}};
+        if (!stored.empty())
+            secret["data"] = stored;
+        auto made = await(client->create(kube::Resource::secrets(), ns, secret));
+        QVERIFY2(made.ok(), qPrintable(made.error().toString()));
+        auto p = secretsStoreFor(m_kube->kubeconfigPath(), ns);
+        QVERIFY(p->capabilities().sensitive);
+        QVERIFY(p->capabilities().perKeyRevisions);
+        QCOMPARE(p->describe(), QStringLiteral("k8s:///%1/secrets").arg(ns));
+
+        auto got = await(p->get(QStringLiteral("given")));
+        QVERIFY2(got.ok(), qPrintable(got.error().toString()));
+        SD_COMPARE_JSON(got->value, expected);
+        QCOMPARE(got->revision, toQString(made.value()["metadata"]["resourceVersion"].get<std::string>()));
+        QCOMPARE(got->labels.value(QStringLiteral("app")), QStringLiteral("db"));
+        QCOMPARE(got->annotations.value(QStringLiteral("owner")), QStringLiteral("team-a"));
+        auto page = await(p->list({}));
+        QVERIFY(page.ok());
+        QCOMPARE(page->entries.size(), 1);
+        SD_COMPARE_JSON(page->entries.first().value, expected);
+
+        // Written back as read: the same bytes, type, labels, annotations.
+        auto put = await(p->put(got.value(), Precondition::atRevision(got->revision)));
+        QVERIFY2(put.ok(), qPrintable(put.error().toString()));
+        auto raw = await(client->get(kube::Resource::secrets(), ns, QStringLiteral("given")));
+        QVERIFY(raw.ok());
+        QCOMPARE(raw.value().value("data", Json::object()), stored);
+        QCOMPARE(raw.value()["type"], Json("kubernetes.io/basic-auth"));
+        QCOMPARE(raw.value()["metadata"]["labels"], (Json{{"app", "db"}}));
+        QCOMPARE(raw.value()["metadata"]["annotations"]["owner"], Json("team-a"));
+
+        // The same value put as a new Secret reads back the same, as an
+        // Opaque Secret with the same data.
+        auto created = await(p->put(jsonEntry(QStringLiteral("copy"), expected), Precondition::mustNotExist()));
+        QVERIFY2(created.ok(), qPrintable(created.error().toString()));
+        SD_COMPARE_JSON(await(p->get(QStringLiteral("copy")))->value, expected);
+        raw = await(client->get(kube::Resource::secrets(), ns, QStringLiteral("copy")));
+        QCOMPARE(raw.value().value("data", Json::object()), stored);
+        QCOMPARE(raw.value()["type"], Json("Opaque"));
+    }
+
+    // Values that are no object of data keys (a list, a number, an object
+    // with nested members) are kept as compact JSON in data["value.json"];
+    // a data key a Secret cannot have is refused naming it; a stale revision
+    // is a Conflict naming the key; a watch reports Secrets as entries.
+    void testSecretsStoreWritesAndWatch()
+    {
+        const QString ns = freshNamespace();
+        QVERIFY(!ns.isEmpty());
+        auto client = adminClient(*m_kube);
+        auto p = secretsStoreFor(m_kube->kubeconfigPath(), ns);
+        auto watch = p->watch(QString(), QString());
+        QSignalSpy ready(watch.get(), &Watch::ready);
+        EventLog log(watch.get());
+        QTRY_VERIFY_WITH_TIMEOUT(ready.count() > 0, 15000);
+
+        const Json nested{{"db", {{"host", "x"}, {"port", 5432}}}, {"list", {1, 2}}};
+        auto put = await(p->put(jsonEntry(QStringLiteral("nested"), nested), {}));
+        QVERIFY2(put.ok(), qPrintable(put.error().toString()));
+        auto raw = await(client->get(kube::Resource::secrets(), ns, QStringLiteral("nested")));
+        QCOMPARE(raw.value()["metadata"]["annotations"]["statedeck.io/value"], Json("json"));
+        QCOMPARE(QByteArray::fromBase64(toBytes(raw.value()["data"]["value.json"].get<std::string>())),
+                 QByteArray::fromStdString(nested.dump()));
+        SD_COMPARE_JSON(await(p->get(QStringLiteral("nested")))->value, nested);
+
+        auto bad = await(p->put(jsonEntry(QStringLiteral("bad"), Json{{"no spaces", "x"}}), {}));
+        QCOMPARE(bad.error().kind, ErrorKind::Invalid);
+        QVERIFY2(bad.error().message.contains(QLatin1String("no spaces")), qPrintable(bad.error().toString()));
+
+        auto second = await(p->put(jsonEntry(QStringLiteral("nested"), Json{{"v", "2"}}), Precondition::atRevision(put->revision)));
+        QVERIFY2(second.ok(), qPrintable(second.error().toString()));
+        auto stale = await(p->put(jsonEntry(QStringLiteral("nested"), Json{{"v", "3"}}), Precondition::atRevision(put->revision)));
+        QCOMPARE(stale.error().kind, ErrorKind::Conflict);
+        QVERIFY2(stale.error().where.contains(QLatin1String("nested")), qPrintable(stale.error().toString()));
+        QVERIFY2(stale.error().message.contains(QLatin1String("Secret")), qPrintable(stale.error().toString()));
+        QVERIFY(await(p->remove(QStringLiteral("nested"), Precondition::atRevision(second->revision))).ok());
+
+        QVERIFY2(log.waitFor(3), qPrintable(log.summary().join(QLatin1String(", "))));
+        QCOMPARE(log.summary(), (QStringList{"ADDED nested", "MODIFIED nested", "DELETED nested"}));
+        SD_COMPARE_JSON(log.events.at(1).entry.value, (Json{{"v", "2"}}));
     }
 
     // Locks are Leases: the holder, duration and renew time are on the

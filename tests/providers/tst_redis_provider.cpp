@@ -11,6 +11,7 @@
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace sd;
@@ -31,6 +32,41 @@ private:
         auto p = openProvider(spec);
         return p.ok() ? std::move(p).value() : nullptr;
     }
+    // What a write would move: the number of keys, the changes since the
+    // last save (every command that modified the dataset counts), and the
+    // calls of every command in Redis's @write category, of the script
+    // commands that may write (EVAL, EVALSHA, FCALL; reads go by EVAL_RO)
+    // and of CONFIG SET. Commands run by a script count as calls too.
+    QMap<QString, qint64> writeCounters() const
+    {
+        QMap<QString, qint64> out;
+        out.insert(QStringLiteral("dbsize"), m_server->command({"DBSIZE"}).mid(1).toLongLong());
+        QSet<QByteArray> writes{"eval", "evalsha", "fcall", "config|set"};
+        if (auto names = m_server->query({"COMMAND", "LIST", "FILTERBY", "ACLCAT", "write"}))
+            for (const QByteArray &n : *names)
+                writes.insert(n.toLower());
+        const auto persistence = m_server->query({"INFO", "persistence"});
+        const auto stats = m_server->query({"INFO", "commandstats"});
+        if (!persistence || !stats || writes.size() < 10) {
+            qWarning("cannot read the server's counters");
+            return out;
+        }
+        for (const QByteArray &line : persistence->first().split('\n'))
+            if (line.startsWith("rdb_changes_since_last_save:"))
+                out.insert(QStringLiteral("changes"), line.mid(28).trimmed().toLongLong());
+        for (const QByteArray &line : stats->first().split('\n')) {
+            // cmdstat_hset:calls=3,usec=...
+            if (!line.startsWith("cmdstat_"))
+                continue;
+            const QByteArray name = line.mid(8, line.indexOf(':') - 8);
+            if (!writes.contains(name))
+                continue;
+            const QByteArray calls = line.mid(line.indexOf("calls=") + 6).split(',').first();
+            out.insert(QString::fromLatin1(name), calls.toLongLong());
+        }
+        return out;
+    }
+
     static Entry jsonEntry(const QString &key, const Json &value)
     {
         Entry e;
@@ -437,40 +473,160 @@ private Q_SLOTS:
 
     // __statedeck:rev holds a field per key statedeck wrote. Keys that go
     // away without statedeck (expired, deleted by another client) leave a
-    // field behind; listings sweep them away a bounded step at a time.
-    void testStaleRevisionFieldsAreSwept()
+    // field behind; writes sweep them away a bounded step at a time (100
+    // fields after a put or remove, 1000 after a batch), never reads.
+    void testWritesSweepStaleRevisionFields_data()
     {
+        QTest::addColumn<QString>("write");
+        QTest::addColumn<int>("maxWrites"); // enough steps to sweep 1500 fields, with room
+        QTest::newRow("put") << "put" << 60;
+        QTest::newRow("remove") << "remove" << 60;
+        QTest::newRow("putBatch") << "putBatch" << 6;
+    }
+    void testWritesSweepStaleRevisionFields()
+    {
+        QFETCH(QString, write);
+        QFETCH(int, maxWrites);
         auto provider = open(m_server->spec());
-        constexpr int kExpiring = 1500; // more than one sweep step
+        auto keep = await(provider->put(jsonEntry(QStringLiteral("keep"), Json(1)), {}));
+        QVERIFY(keep.ok());
+        QList<BatchItem> removable;
+        for (int i = 0; i < maxWrites; ++i)
+            removable.append({jsonEntry(QStringLiteral("rm:%1").arg(i), Json(i)), {}});
+        QCOMPARE(await(provider->putBatch(removable)).failed(), 0);
+        QVERIFY(await(provider->put(jsonEntry(QStringLiteral("dropped"), Json(1)), {})).ok());
+        QVERIFY(await(provider->get(QStringLiteral("keep"))).ok()); // the sweeps sent so far have run
+        QCOMPARE(m_server->command({"DEL", "dropped"}), QByteArray(":1")); // another client
+        // Keys that expire once the sweep step after their own batch ran.
+        constexpr int kExpiring = 1500; // more than one step of any write
         QList<BatchItem> items;
         for (int i = 0; i < kExpiring; ++i) {
             Entry e = jsonEntry(QStringLiteral("gone:%1").arg(i), Json(i));
-            e.labels.insert(QStringLiteral("ttl"), QStringLiteral("1"));
+            e.labels.insert(QStringLiteral("ttl"), QStringLiteral("500"));
             items.append({e, {}});
         }
         QCOMPARE(await(provider->putBatch(items)).failed(), 0);
-        auto keep = await(provider->put(jsonEntry(QStringLiteral("keep"), Json(1)), {}));
-        QVERIFY(keep.ok());
-        QVERIFY(await(provider->put(jsonEntry(QStringLiteral("dropped"), Json(1)), {})).ok());
-        QCOMPARE(m_server->command({"DEL", "dropped"}), QByteArray(":1")); // another client
-        const QByteArray all = ":" + QByteArray::number(kExpiring + 2);
-        QCOMPARE(m_server->command({"HLEN", "__statedeck:rev"}), all);
-        QTRY_COMPARE_WITH_TIMEOUT(m_server->command({"EXISTS", "gone:0", "gone:1499"}), QByteArray(":0"), 5000);
+        QVERIFY(await(provider->get(QStringLiteral("keep"))).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(m_server->command({"EXISTS", "gone:0", "gone:1499"}), QByteArray(":0"), 10000);
+        auto fields = [&] { return m_server->command({"HLEN", "__statedeck:rev"}).mid(1).toInt(); };
+        const int all = fields();
+        QVERIFY2(all >= kExpiring + maxWrites + 1, qPrintable(QString::number(all)));
 
-        // Each listing sweeps one step; a bounded number of listings clean
-        // the whole hash, and the live key keeps its field and revision.
-        QByteArray left = all;
-        for (int listing = 0; listing < 10 && left != ":1"; ++listing) {
-            auto page = await(provider->list({}));
-            QVERIFY2(page.ok(), qPrintable(page.error().toString()));
-            QCOMPARE(page->entries.size(), 1);
-            const QByteArray now = m_server->command({"HLEN", "__statedeck:rev"});
-            QVERIFY2(now.mid(1).toInt() < left.mid(1).toInt() || now == ":1", now.constData());
+        // Listings do not sweep.
+        for (int i = 0; i < 3; ++i)
+            QVERIFY(await(provider->list({})).ok());
+        QCOMPARE(fields(), all);
+
+        // Writes do, a bounded step each, until only live keys are left.
+        int live = 1 + maxWrites; // keep, rm:*
+        int left = all;
+        int writes = 0;
+        for (; writes < maxWrites && left != live; ++writes) {
+            if (write == QLatin1String("put")) {
+                QVERIFY(await(provider->put(jsonEntry(QStringLiteral("keep"), Json(writes)), {})).ok());
+            } else if (write == QLatin1String("remove")) {
+                QVERIFY(await(provider->remove(QStringLiteral("rm:%1").arg(writes), {})).ok());
+                --live;
+            } else {
+                QCOMPARE(await(provider->putBatch({{jsonEntry(QStringLiteral("keep"), Json(writes)), {}}})).failed(), 0);
+            }
+            QVERIFY(await(provider->get(QStringLiteral("keep"))).ok()); // the step sent after the write has run
+            const int now = fields();
+            QVERIFY2(now <= left, qPrintable(QStringLiteral("%1 fields after %2, %3 before").arg(now).arg(write).arg(left)));
             left = now;
         }
-        QCOMPARE(left, QByteArray(":1"));
+        QCOMPARE(left, live);
+        QVERIFY2(writes > 1, qPrintable(QStringLiteral("one write swept everything (%1 fields before, %2 live): the step is not bounded").arg(all).arg(live)));
         QCOMPARE(m_server->command({"HEXISTS", "__statedeck:rev", "keep"}), QByteArray(":1"));
-        QCOMPARE(await(provider->get(QStringLiteral("keep")))->revision, keep->revision);
+        QCOMPARE(m_server->command({"HEXISTS", "__statedeck:rev", "dropped"}), QByteArray(":0"));
+    }
+
+    // Reads never write (issue 12): a listing, a get, a watch and
+    // `statedeckctl ls`/`get` leave the key count, the changes since the
+    // last save and every write command's count in INFO commandstats
+    // (writing scripts included: reads go by EVAL_RO) as they were, even
+    // with a stale revision field a sweep would drop.
+    void testReadsNeverWrite_data()
+    {
+        QTest::addColumn<QString>("read");
+        for (const char *read : {"list", "list keys only", "list in pages", "get", "get a missing key",
+                                 "watch", "watch with resync", "statedeckctl ls", "statedeckctl ls --values",
+                                 "statedeckctl get"})
+            QTest::newRow(read) << QString::fromLatin1(read);
+    }
+    void testReadsNeverWrite()
+    {
+        QFETCH(QString, read);
+        // As an administrator who wants live watches sets it; a watch then
+        // has nothing to change.
+        QCOMPARE(m_server->command({"CONFIG", "SET", "notify-keyspace-events", "KA"}), QByteArray("+OK"));
+        auto provider = open(m_server->spec());
+        QList<BatchItem> items;
+        for (int i = 0; i < 20; ++i)
+            items.append({jsonEntry(QStringLiteral("app:%1").arg(i), Json{{"i", i}}), {}});
+        Entry session = jsonEntry(QStringLiteral("app:session"), Json(1));
+        session.labels.insert(QStringLiteral("ttl"), QStringLiteral("600000"));
+        items.append({session, {}});
+        QCOMPARE(await(provider->putBatch(items)).failed(), 0);
+        QVERIFY(await(provider->put(jsonEntry(QStringLiteral("app:dropped"), Json(1)), {})).ok());
+        QVERIFY(await(provider->get(QStringLiteral("app:0"))).ok()); // the sweeps sent so far have run
+        QCOMPARE(m_server->command({"DEL", "app:dropped"}), QByteArray(":1")); // a stale field a sweep would drop
+        QCOMPARE(m_server->command({"SET", "app:other-tool", "plain"}), QByteArray("+OK"));
+
+        const QMap<QString, qint64> before = writeCounters();
+        QVERIFY2(before.value(QStringLiteral("dbsize")) > 20, qPrintable(QString::number(before.value(QStringLiteral("dbsize")))));
+        const QByteArray revFields = m_server->command({"HLEN", "__statedeck:rev"});
+
+        std::unique_ptr<Provider> reader = open(m_server->spec()); // a fresh connection, as a new session has
+        if (read == QLatin1String("list") || read == QLatin1String("list keys only")) {
+            ListOptions o;
+            o.keysOnly = read.endsWith(QLatin1String("only"));
+            auto page = await(reader->list(o));
+            QVERIFY2(page.ok(), qPrintable(page.error().toString()));
+            QCOMPARE(page->entries.size(), 22);
+        } else if (read == QLatin1String("list in pages")) {
+            ListOptions o;
+            o.limit = 3;
+            int seen = 0;
+            do {
+                auto page = await(reader->list(o));
+                QVERIFY2(page.ok(), qPrintable(page.error().toString()));
+                seen += int(page->entries.size());
+                o.cursor = page->nextCursor;
+            } while (!o.cursor.isEmpty());
+            QVERIFY(seen >= 22);
+        } else if (read == QLatin1String("get")) {
+            QVERIFY(await(reader->get(QStringLiteral("app:session"))).ok());
+        } else if (read == QLatin1String("get a missing key")) {
+            QCOMPARE(await(reader->get(QStringLiteral("app:none"))).error().kind, ErrorKind::NotFound);
+        } else if (read.startsWith(QLatin1String("watch"))) {
+            const bool resync = read.endsWith(QLatin1String("resync"));
+            auto watch = reader->watch(QStringLiteral("app:"), resync ? QStringLiteral("1") : QString());
+            QSignalSpy ready(watch.get(), &Watch::ready);
+            QSignalSpy events(watch.get(), &Watch::event);
+            QTRY_VERIFY_WITH_TIMEOUT(ready.count() > 0, 15000);
+            if (resync) // Resync, every entry, ResyncDone
+                QTRY_VERIFY_WITH_TIMEOUT(events.count() >= 24, 15000);
+        } else {
+            const QString ctl = sd::test::builtProgram(QStringLiteral("statedeckctl"));
+            QVERIFY2(!ctl.isEmpty(), "statedeckctl was not built");
+            QStringList args{QStringLiteral("--store"), QStringLiteral("redis://127.0.0.1:%1/0").arg(m_server->port())};
+            if (read == QLatin1String("statedeckctl get"))
+                args << QStringLiteral("get") << QStringLiteral("app:1") << QStringLiteral("-o") << QStringLiteral("json");
+            else if (read.endsWith(QLatin1String("--values")))
+                args << QStringLiteral("ls") << QStringLiteral("--values") << QStringLiteral("-o") << QStringLiteral("json");
+            else
+                args << QStringLiteral("ls");
+            QTemporaryDir home;
+            const auto r = sd::test::runProgram(ctl, args, sd::test::isolatedEnvironment(home.path()), {}, 30000);
+            QVERIFY2(r.code == 0, qPrintable(r.describe()));
+            QVERIFY2(r.out.contains("app:1"), qPrintable(r.describe()));
+        }
+        reader.reset();
+
+        const QMap<QString, qint64> after = writeCounters();
+        QCOMPARE(after, before);
+        QCOMPARE(m_server->command({"HLEN", "__statedeck:rev"}), revFields);
     }
 
     void testWatchSeesOtherTools()

@@ -119,7 +119,8 @@ QMap<QString, QString> annotationsOf(const Json &obj)
     return out;
 }
 
-Entry entryFromConfigMap(const Json &obj)
+// Key, revision, time, labels and annotations of a ConfigMap or Secret.
+Entry entryMetadata(const Json &obj)
 {
     Entry e;
     const Json &meta = member(obj, "metadata");
@@ -128,10 +129,24 @@ Entry entryFromConfigMap(const Json &obj)
     e.updated = updatedOf(obj);
     e.labels = labelsOf(obj);
     e.annotations = annotationsOf(obj);
+    return e;
+}
+
+// Whether statedeck wrapped a value that is no object of strings as JSON
+// in data["value.json"] (annotation statedeck.io/value=json).
+bool isWrappedJson(const Json &obj)
+{
+    const Json &data = member(obj, "data");
+    return str(member(member(obj, "metadata"), "annotations"), kValueAnnotation) == QLatin1String("json")
+           && data.contains(kWrappedKey) && data.size() == 1 && member(obj, "binaryData").empty();
+}
+
+Entry entryFromConfigMap(const Json &obj)
+{
+    Entry e = entryMetadata(obj);
     const Json &data = member(obj, "data");
     const Json &binary = member(obj, "binaryData");
-    if (str(member(meta, "annotations"), kValueAnnotation) == QLatin1String("json") && data.contains(kWrappedKey)
-        && data.size() == 1 && binary.empty()) {
+    if (isWrappedJson(obj)) {
         const std::string text = data[kWrappedKey].is_string() ? data[kWrappedKey].get<std::string>() : std::string();
         Json v = parseJsonOrDiscarded(text);
         if (!v.is_discarded()) {
@@ -149,6 +164,68 @@ Entry entryFromConfigMap(const Json &obj)
     return e;
 }
 
+// ---- the store of every Secret in a namespace ------------------------------
+//
+// One entry per Secret. Its value is an object of the Secret's data keys,
+// decoded: text (valid UTF-8) as a string, other bytes as {"base64": "..."}
+// (the marker secretDataFor reads back), so a value read and written back
+// leaves the Secret byte-identical. A value that is no such object is kept
+// as compact JSON in data["value.json"], as for ConfigMaps.
+
+constexpr const char *kBytesMarker = "base64";
+
+// {"base64": "<valid base64>"}: bytes that are not UTF-8 text.
+std::optional<QByteArray> markedBytes(const Json &v)
+{
+    if (!v.is_object() || v.size() != 1 || !v.contains(kBytesMarker) || !v[kBytesMarker].is_string())
+        return std::nullopt;
+    auto decoded = QByteArray::fromBase64Encoding(toBytes(v[kBytesMarker].get<std::string>()),
+                                                  QByteArray::AbortOnBase64DecodingErrors);
+    if (!decoded)
+        return std::nullopt;
+    return *decoded;
+}
+
+// The value holds one member per data key: strings, or marked bytes.
+bool isSecretData(const Json &v)
+{
+    if (!v.is_object())
+        return false;
+    for (const auto &m : v.items())
+        if (!m.value().is_string() && !markedBytes(m.value()))
+            return false;
+    return true;
+}
+
+Json decodedSecretValue(const QByteArray &bytes)
+{
+    QStringDecoder utf8(QStringDecoder::Utf8);
+    const QString text = utf8.decode(bytes);
+    if (!utf8.hasError())
+        return toStd(text);
+    return Json{{kBytesMarker, toStd(bytes.toBase64())}};
+}
+
+Entry entryFromSecret(const Json &obj)
+{
+    Entry e = entryMetadata(obj);
+    e.encoding = Encoding::Json;
+    const Json &data = member(obj, "data");
+    if (isWrappedJson(obj)) {
+        const QByteArray text = QByteArray::fromBase64(str(data, kWrappedKey).toLatin1());
+        Json v = parseJsonOrDiscarded(text.toStdString());
+        if (!v.is_discarded()) {
+            e.value = std::move(v);
+            return e;
+        }
+    }
+    e.value = Json::object();
+    for (auto it = data.begin(); it != data.end(); ++it)
+        if (it.value().is_string())
+            e.value[it.key()] = decodedSecretValue(QByteArray::fromBase64(toBytes(it.value().get<std::string>())));
+    return e;
+}
+
 bool isObjectOfStrings(const Json &v)
 {
     if (!v.is_object())
@@ -159,13 +236,78 @@ bool isObjectOfStrings(const Json &v)
     return true;
 }
 
-// The ConfigMap to write for `e`, starting from the current object so
-// annotations (and everything else statedeck does not own) survive.
-Result<Json> configMapFor(const Entry &e, const Json *current)
+Error badDataKey(const QString &kind, const QString &dataKey, const QString &key)
+{
+    return Error(ErrorKind::Invalid,
+                 QStringLiteral("\"%1\" cannot be a %2 data key: keys consist of letters, digits, '-', '_' and '.'")
+                     .arg(dataKey, kind),
+                 key);
+}
+
+// A ConfigMap's data for `e`: an object of strings as data (and binaryData
+// for the keys that were binary), anything else wrapped. Answers whether it
+// was wrapped.
+Result<bool> fillConfigMapData(const Entry &e, const Json *current, Json &obj)
+{
+    static const Json none = Json::object();
+    const Json &wasBinary = current ? member(*current, "binaryData") : none;
+    if (!isObjectOfStrings(e.value)) {
+        obj["data"] = Json{{kWrappedKey, toStd(compactJson(e.value))}};
+        return true;
+    }
+    Json data = Json::object(), binary = Json::object();
+    for (const auto &m : e.value.items()) {
+        if (!isDataKey(toQString(m.key())))
+            return badDataKey(QStringLiteral("ConfigMap"), toQString(m.key()), e.key);
+        if (wasBinary.contains(m.key())) {
+            const QByteArray b64 = toBytes(m.value().get<std::string>());
+            if (!QByteArray::fromBase64Encoding(b64, QByteArray::AbortOnBase64DecodingErrors))
+                return Error(ErrorKind::Invalid,
+                             QStringLiteral("binaryData key \"%1\" must hold base64").arg(toQString(m.key())), e.key);
+            binary[m.key()] = m.value();
+        } else {
+            data[m.key()] = m.value();
+        }
+    }
+    if (!data.empty())
+        obj["data"] = data;
+    if (!binary.empty())
+        obj["binaryData"] = binary;
+    return false;
+}
+
+// A Secret's data for `e`, base64-encoded: strings as their UTF-8 bytes,
+// {"base64": ...} as its bytes; anything else wrapped as JSON.
+Result<bool> fillSecretData(const Entry &e, Json &obj)
+{
+    if (!isSecretData(e.value)) {
+        obj["data"] = Json{{kWrappedKey, toStd(compactJson(e.value).toBase64())}};
+        return true;
+    }
+    Json data = Json::object();
+    for (const auto &m : e.value.items()) {
+        if (!isDataKey(toQString(m.key())))
+            return badDataKey(QStringLiteral("Secret"), toQString(m.key()), e.key);
+        const QByteArray bytes =
+            m.value().is_string() ? toBytes(m.value().get<std::string>()) : *markedBytes(m.value());
+        data[m.key()] = toStd(bytes.toBase64());
+    }
+    if (!data.empty())
+        obj["data"] = data;
+    return false;
+}
+
+// The ConfigMap or Secret to write for `e`, starting from the current
+// object so annotations (and everything else statedeck does not own, such
+// as a Secret's type) survive.
+Result<Json> objectFor(const Entry &e, const Json *current, bool secret)
 {
     Json obj = current ? *current : Json::object();
     obj.erase("data");
     obj.erase("binaryData");
+    obj.erase("stringData");
+    if (secret && !obj.contains("type"))
+        obj["type"] = "Opaque";
     Json &meta = obj["metadata"];
     if (!meta.is_object())
         meta = Json::object();
@@ -183,36 +325,13 @@ Result<Json> configMapFor(const Entry &e, const Json *current)
     Json annotations = meta.contains("annotations") && meta["annotations"].is_object() ? meta["annotations"] : Json::object();
     for (auto it = e.annotations.cbegin(); it != e.annotations.cend(); ++it)
         annotations[toStd(it.key())] = toStd(it.value());
-    static const Json none = Json::object();
-    const Json &wasBinary = current ? member(*current, "binaryData") : none;
-    if (isObjectOfStrings(e.value)) {
-        annotations.erase(kValueAnnotation);
-        Json data = Json::object(), binary = Json::object();
-        for (const auto &m : e.value.items()) {
-            if (!isDataKey(toQString(m.key())))
-                return Error(ErrorKind::Invalid,
-                             QStringLiteral("\"%1\" cannot be a ConfigMap data key: keys consist of letters, digits, "
-                                            "'-', '_' and '.'")
-                                 .arg(toQString(m.key())),
-                             e.key);
-            if (wasBinary.contains(m.key())) {
-                const QByteArray b64 = toBytes(m.value().get<std::string>());
-                if (!QByteArray::fromBase64Encoding(b64, QByteArray::AbortOnBase64DecodingErrors))
-                    return Error(ErrorKind::Invalid,
-                                 QStringLiteral("binaryData key \"%1\" must hold base64").arg(toQString(m.key())), e.key);
-                binary[m.key()] = m.value();
-            } else {
-                data[m.key()] = m.value();
-            }
-        }
-        if (!data.empty())
-            obj["data"] = data;
-        if (!binary.empty())
-            obj["binaryData"] = binary;
-    } else {
+    Result<bool> wrapped = secret ? fillSecretData(e, obj) : fillConfigMapData(e, current, obj);
+    if (!wrapped.ok())
+        return wrapped.error();
+    if (wrapped.value())
         annotations[kValueAnnotation] = "json";
-        obj["data"] = Json{{kWrappedKey, toStd(compactJson(e.value))}};
-    }
+    else
+        annotations.erase(kValueAnnotation);
     // Not `meta`: adding data to `obj` may have moved its members.
     Json &metaNow = obj["metadata"];
     if (annotations.empty())
@@ -345,8 +464,15 @@ struct KubeProvider::Private {
     QString ns;
     QString identity;
 
-    bool secretMode() const { return !opt.secretName.isEmpty(); }
-    Resource resource() const { return secretMode() ? Resource::secrets() : Resource::configMaps(); }
+    // seed 000's one Secret, every key a data key of it.
+    bool oneSecret() const { return !opt.secretName.isEmpty(); }
+    // Else one entry per object: every Secret, or every ConfigMap.
+    bool secretsStore() const { return opt.secrets && !oneSecret(); }
+    Resource objects() const { return secretsStore() ? Resource::secrets() : Resource::configMaps(); }
+    QString kind() const { return secretsStore() ? QStringLiteral("Secret") : QStringLiteral("ConfigMap"); }
+    using ToEntry = Entry (*)(const Json &);
+    ToEntry toEntry() const { return secretsStore() ? entryFromSecret : entryFromConfigMap; }
+    Result<Json> toObject(const Entry &e, const Json *current) const { return objectFor(e, current, secretsStore()); }
 
     // Looks credentials up the first time they are needed.
     const Error *ensureClient()
@@ -370,24 +496,25 @@ struct KubeProvider::Private {
         Capabilities caps = q->capabilities();
         if (Status s = validateKey(key, caps); !s.ok())
             return s;
-        if (secretMode()) {
+        if (oneSecret()) {
             if (!isDataKey(key) || key.size() > 248)
                 return Error(ErrorKind::Invalid,
                              QStringLiteral("a key of a Secret store may only hold letters, digits, '-', '_' and '.'"),
                              QStringLiteral("key \"%1\"").arg(key));
         } else if (!isDnsSubdomain(key)) {
             return Error(ErrorKind::Invalid,
-                         QStringLiteral("a ConfigMap name must be a lowercase RFC 1123 subdomain: lower-case letters, "
+                         QStringLiteral("a %1 name must be a lowercase RFC 1123 subdomain: lower-case letters, "
                                         "digits, '-' and '.', starting and ending with a letter or digit, at most 253 "
-                                        "characters"),
+                                        "characters")
+                             .arg(kind()),
                          QStringLiteral("key \"%1\"").arg(key));
         }
         return {};
     }
 
-    // ConfigMap writes.
-    void putConfigMap(Entry e, Precondition pre, PromisePtr<Result<Entry>> p, int attempt);
-    void updateConfigMap(Entry e, Precondition pre, PromisePtr<Result<Entry>> p, int attempt);
+    // ConfigMap and Secret writes, one object per entry.
+    void putObject(Entry e, Precondition pre, PromisePtr<Result<Entry>> p, int attempt);
+    void updateObject(Entry e, Precondition pre, PromisePtr<Result<Entry>> p, int attempt);
     // Secret writes: `edit` changes the Secret's data, or fails.
     using SecretEdit = std::function<Status(Json &data, const QString &revision, bool exists)>;
     void editSecret(SecretEdit edit, Precondition pre, QString key, PromisePtr<Result<Json>> p, int attempt);
@@ -421,7 +548,9 @@ QString KubeProvider::describe() const
 {
     const QString ctx = d->opt.access.context.isEmpty() ? QString() : d->opt.access.context;
     const QString ns = d->ns.isEmpty() ? d->opt.ns : d->ns;
-    QString what = d->secretMode() ? QStringLiteral("secrets/%1").arg(d->opt.secretName) : QStringLiteral("configmaps");
+    const QString what = d->oneSecret()       ? QStringLiteral("secrets/%1").arg(d->opt.secretName)
+                         : d->secretsStore() ? QStringLiteral("secrets")
+                                             : QStringLiteral("configmaps");
     return QStringLiteral("k8s://%1/%2/%3").arg(ctx, ns, what);
 }
 
@@ -433,17 +562,17 @@ Capabilities KubeProvider::capabilities() const
     c.locks = true;
     // The API server replays from a resourceVersion; a Secret's keys have no
     // per-key history, so that shape resyncs instead.
-    c.watchHistory = !d->secretMode();
-    c.sensitive = d->secretMode();
+    c.watchHistory = !d->oneSecret();
+    c.sensitive = d->oneSecret() || d->secretsStore();
     // ConfigMap names are DNS subdomains and a Secret's data keys file
     // names: neither may hold '/', so their hierarchy is dotted, like seed
     // 004's keys (translateKey keeps them as they are).
     c.keySeparator = QStringLiteral(".");
     // A ConfigMap's value is its data: a text or binary value is kept as
     // JSON in data["value.json"]. A Secret keeps each key's bytes.
-    c.structuredValues = !d->secretMode();
-    c.perKeyRevisions = !d->secretMode();
-    c.maxStoreBytes = d->secretMode() ? kSecretMaxBytes : 0;
+    c.structuredValues = !d->oneSecret();
+    c.perKeyRevisions = !d->oneSecret();
+    c.maxStoreBytes = d->oneSecret() ? kSecretMaxBytes : 0;
     return c;
 }
 
@@ -455,7 +584,7 @@ QFuture<Result<ListPage>> KubeProvider::list(const ListOptions &options)
         return readyFuture(Result<ListPage>(*e));
     const QString prefix = options.prefix;
     const bool keysOnly = options.keysOnly;
-    if (d->secretMode()) {
+    if (d->oneSecret()) {
         const int limit = options.limit > 0 ? options.limit : 500;
         const int offset = options.cursor.toInt();
         return d->client->get(Resource::secrets(), d->ns, d->opt.secretName)
@@ -487,8 +616,8 @@ QFuture<Result<ListPage>> KubeProvider::list(const ListOptions &options)
     kube::ListQuery q;
     q.limit = options.limit > 0 ? options.limit : 500;
     q.continueToken = options.cursor;
-    return d->client->list(Resource::configMaps(), d->ns, q)
-        .then(this, [prefix, keysOnly](Result<kube::ObjectList> list) -> Result<ListPage> {
+    return d->client->list(d->objects(), d->ns, q)
+        .then(this, [prefix, keysOnly, toEntry = d->toEntry()](Result<kube::ObjectList> list) -> Result<ListPage> {
             if (!list.ok())
                 return list.error();
             ListPage page;
@@ -497,7 +626,7 @@ QFuture<Result<ListPage>> KubeProvider::list(const ListOptions &options)
             for (const Json &item : std::as_const(list->items)) {
                 if (!str(member(item, "metadata"), "name").startsWith(prefix))
                     continue;
-                Entry e = entryFromConfigMap(item);
+                Entry e = toEntry(item);
                 if (keysOnly)
                     e.value = Json();
                 page.entries << e;
@@ -512,7 +641,7 @@ QFuture<Result<Entry>> KubeProvider::get(const QString &key)
         return readyFuture(Result<Entry>(s.error()));
     if (const Error *e = d->ensureClient())
         return readyFuture(Result<Entry>(*e));
-    if (d->secretMode()) {
+    if (d->oneSecret()) {
         const QString name = d->opt.secretName, ns = d->ns;
         return d->client->get(Resource::secrets(), d->ns, name)
             .then(this, [key, name, ns](Result<Json> secret) -> Result<Entry> {
@@ -534,71 +663,79 @@ QFuture<Result<Entry>> KubeProvider::get(const QString &key)
                 return entryFromSecretData(secret.value(), dataKey, toQString(it->get<std::string>()));
             });
     }
-    return d->client->get(Resource::configMaps(), d->ns, key).then(this, [](Result<Json> obj) -> Result<Entry> {
+    return d->client->get(d->objects(), d->ns, key).then(this, [toEntry = d->toEntry()](Result<Json> obj) -> Result<Entry> {
         if (!obj.ok())
             return obj.error();
-        return entryFromConfigMap(obj.value());
+        return toEntry(obj.value());
     });
 }
 
-// ---- ConfigMap writes -----------------------------------------------------
+// ---- ConfigMap and Secret writes (one object per entry) --------------------
 
-void KubeProvider::Private::putConfigMap(Entry e, Precondition pre, PromisePtr<Result<Entry>> p, int attempt)
+void KubeProvider::Private::putObject(Entry e, Precondition pre, PromisePtr<Result<Entry>> p, int attempt)
 {
     if (pre.kind == Precondition::Kind::Revision)
-        return updateConfigMap(std::move(e), pre, p, attempt);
-    auto obj = configMapFor(e, nullptr);
+        return updateObject(std::move(e), pre, p, attempt);
+    auto obj = toObject(e, nullptr);
     if (!obj.ok())
         return fulfil(p, Result<Entry>(obj.error()));
-    client->create(Resource::configMaps(), ns, obj.value()).then(q, [this, e, pre, p, attempt](Result<Json> created) {
+    client->create(objects(), ns, obj.value()).then(q, [this, e, pre, p, attempt](Result<Json> created) {
         if (created.ok())
-            return fulfil(p, Result<Entry>(entryFromConfigMap(created.value())));
+            return fulfil(p, Result<Entry>(toEntry()(created.value())));
         if (created.error().kind == ErrorKind::AlreadyExists && pre.kind == Precondition::Kind::None)
-            return updateConfigMap(e, pre, p, attempt);
+            return updateObject(e, pre, p, attempt);
         fulfil(p, Result<Entry>(created.error()));
     });
 }
 
-void KubeProvider::Private::updateConfigMap(Entry e, Precondition pre, PromisePtr<Result<Entry>> p, int attempt)
+void KubeProvider::Private::updateObject(Entry e, Precondition pre, PromisePtr<Result<Entry>> p, int attempt)
 {
     if (attempt >= kMaxWriteAttempts)
         return fulfil(p, Result<Entry>(Error(ErrorKind::Conflict,
                                              QStringLiteral("gave up after %1 attempts: other writers keep changing "
-                                                            "ConfigMap \"%2\"")
+                                                            "%2 \"%3\"")
                                                  .arg(kMaxWriteAttempts)
-                                                 .arg(e.key),
+                                                 .arg(kind(), e.key),
                                              QStringLiteral("key \"%1\"").arg(e.key))));
-    client->get(Resource::configMaps(), ns, e.key).then(q, [this, e, pre, p, attempt](Result<Json> current) {
+    client->get(objects(), ns, e.key).then(q, [this, e, pre, p, attempt](Result<Json> current) {
         const bool cas = pre.kind == Precondition::Kind::Revision;
         if (!current.ok()) {
             if (current.error().kind == ErrorKind::NotFound) {
                 if (cas)
                     return fulfil(p, Result<Entry>(Error(
                                          ErrorKind::Conflict,
-                                         QStringLiteral("ConfigMap \"%1\" was deleted: expected revision %2, it no "
+                                         QStringLiteral("%1 \"%2\" was deleted: expected revision %3, it no "
                                                         "longer exists")
-                                             .arg(e.key, pre.revision),
+                                             .arg(kind(), e.key, pre.revision),
                                          QStringLiteral("key \"%1\"").arg(e.key))));
-                return putConfigMap(e, pre, p, attempt + 1); // deleted meanwhile: create it
+                return putObject(e, pre, p, attempt + 1); // deleted meanwhile: create it
             }
             return fulfil(p, Result<Entry>(current.error()));
         }
         const QString rv = resourceVersionOf(current.value());
         if (cas && rv != pre.revision)
             return fulfil(p, Result<Entry>(Error(ErrorKind::Conflict,
-                                                 QStringLiteral("ConfigMap \"%1\" was modified: expected revision %2, "
-                                                                "current is %3")
-                                                     .arg(e.key, pre.revision, rv),
+                                                 QStringLiteral("%1 \"%2\" was modified: expected revision %3, "
+                                                                "current is %4")
+                                                     .arg(kind(), e.key, pre.revision, rv),
                                                  QStringLiteral("key \"%1\"").arg(e.key))));
-        auto obj = configMapFor(e, &current.value());
+        auto obj = toObject(e, &current.value());
         if (!obj.ok())
             return fulfil(p, Result<Entry>(obj.error()));
         obj.value()["metadata"]["resourceVersion"] = toStd(rv);
-        client->update(Resource::configMaps(), ns, obj.value()).then(q, [this, e, pre, p, attempt](Result<Json> written) {
+        client->update(objects(), ns, obj.value()).then(q, [this, e, pre, p, attempt](Result<Json> written) {
             if (written.ok())
-                return fulfil(p, Result<Entry>(entryFromConfigMap(written.value())));
+                return fulfil(p, Result<Entry>(toEntry()(written.value())));
             if (written.error().kind == ErrorKind::Conflict && pre.kind != Precondition::Kind::Revision)
-                return updateConfigMap(e, pre, p, attempt + 1); // an unconditional write retries
+                return updateObject(e, pre, p, attempt + 1); // an unconditional write retries
+            if (written.error().kind == ErrorKind::Conflict)
+                // Changed between the read and the write: the API server's
+                // answer names the object; name the key too.
+                return fulfil(p, Result<Entry>(Error(ErrorKind::Conflict,
+                                                     QStringLiteral("%1 \"%2\" was modified while it was written: "
+                                                                    "expected revision %3")
+                                                         .arg(kind(), e.key, pre.revision),
+                                                     QStringLiteral("key \"%1\"").arg(e.key))));
             fulfil(p, Result<Entry>(written.error()));
         });
     });
@@ -657,9 +794,9 @@ QFuture<Result<Entry>> KubeProvider::put(const Entry &entry, const Precondition 
         return readyFuture(Result<Entry>(s.error()));
     if (const Error *e = d->ensureClient())
         return readyFuture(Result<Entry>(*e));
-    if (!d->secretMode()) {
+    if (!d->oneSecret()) {
         auto p = newPromise<Result<Entry>>();
-        d->putConfigMap(entry, pre, p, 0);
+        d->putObject(entry, pre, p, 0);
         return p->future();
     }
     const QByteArray encoded = secretBytes(entry).toBase64();
@@ -771,7 +908,7 @@ void KubeProvider::Private::secretBatch(QList<BatchItem> items, QList<std::optio
 
 QFuture<BatchResult> KubeProvider::putBatch(const QList<BatchItem> &items)
 {
-    if (!d->secretMode())
+    if (!d->oneSecret())
         return Provider::putBatch(items);
     const Capabilities caps = capabilities();
     QList<std::optional<Error>> refused;
@@ -803,8 +940,8 @@ QFuture<Status> KubeProvider::remove(const QString &key, const Precondition &pre
         return readyFuture(Status(Error(ErrorKind::Invalid, QStringLiteral("remove takes no must-not-exist condition"))));
     if (const Error *e = d->ensureClient())
         return readyFuture(Status(*e));
-    if (!d->secretMode()) {
-        return d->client->remove(Resource::configMaps(), d->ns, key,
+    if (!d->oneSecret()) {
+        return d->client->remove(d->objects(), d->ns, key,
                                  pre.kind == Precondition::Kind::Revision ? pre.revision : QString());
     }
     const QString name = d->opt.secretName;
@@ -829,16 +966,18 @@ QFuture<Status> KubeProvider::remove(const QString &key, const Precondition &pre
 
 namespace {
 
-// Turns the client's object events into entry events under a prefix.
-class ConfigMapWatch : public Watch {
+// Turns the client's object events (ConfigMaps or Secrets) into entry
+// events under a prefix.
+class ObjectWatch : public Watch {
 public:
-    ConfigMapWatch(std::unique_ptr<kube::KubeWatch> w, QString prefix) : m_watch(std::move(w)), m_prefix(std::move(prefix))
+    ObjectWatch(std::unique_ptr<kube::KubeWatch> w, QString prefix, Entry (*toEntry)(const Json &))
+        : m_watch(std::move(w)), m_prefix(std::move(prefix))
     {
         connect(m_watch.get(), &kube::KubeWatch::ready, this, &Watch::ready);
         connect(m_watch.get(), &kube::KubeWatch::interrupted, this, &Watch::interrupted);
         connect(m_watch.get(), &kube::KubeWatch::resumed, this, &Watch::resumed);
         connect(m_watch.get(), &kube::KubeWatch::failed, this, &Watch::failed);
-        connect(m_watch.get(), &kube::KubeWatch::event, this, [this](const kube::WatchEvent &we) {
+        connect(m_watch.get(), &kube::KubeWatch::event, this, [this, toEntry](const kube::WatchEvent &we) {
             Event ev;
             ev.revision = we.resourceVersion;
             switch (we.type) {
@@ -849,7 +988,7 @@ public:
             case kube::WatchEvent::Type::Deleted: ev.type = Event::Type::Deleted; break;
             }
             if (ev.type != Event::Type::Resync && ev.type != Event::Type::ResyncDone) {
-                ev.entry = entryFromConfigMap(we.object);
+                ev.entry = toEntry(we.object);
                 if (!ev.entry.key.startsWith(m_prefix))
                     return;
                 if (ev.type == Event::Type::Deleted)
@@ -994,11 +1133,11 @@ std::unique_ptr<Watch> KubeProvider::watch(const QString &prefix, const QString 
 {
     if (const Error *e = d->ensureClient())
         return std::make_unique<FailedWatch>(*e);
-    if (d->secretMode())
+    if (d->oneSecret())
         return std::make_unique<SecretWatch>(d->client.get(), d->ns, d->opt.secretName, prefix, fromRevision);
     kube::WatchOptions o;
     o.resourceVersion = fromRevision;
-    return std::make_unique<ConfigMapWatch>(d->client->watch(Resource::configMaps(), d->ns, o), prefix);
+    return std::make_unique<ObjectWatch>(d->client->watch(d->objects(), d->ns, o), prefix, d->toEntry());
 }
 
 // ---- locks ----------------------------------------------------------------

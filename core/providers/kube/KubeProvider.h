@@ -10,10 +10,11 @@ namespace sd {
 struct KubeProviderOptions {
     kube::AccessRequest access;
     QString ns;         // empty: the context's namespace
-    QString secretName; // empty: the ConfigMap store; else seed 000's one Secret
+    QString secretName; // non-empty: seed 000's one Secret
+    bool secrets = false; // without secretName: the store of every Secret, else of every ConfigMap
 };
 
-// Kubernetes as a store, in one of two shapes.
+// Kubernetes as a store, in one of three shapes.
 //
 // ConfigMaps: one entry per ConfigMap (key = name). The value is the
 // ConfigMap's `data` as a JSON object of strings, `binaryData` members as
@@ -22,7 +23,16 @@ struct KubeProviderOptions {
 // annotation statedeck.io/value=json. Labels are the ConfigMap's labels;
 // annotations survive edits. The revision is the resourceVersion (opaque).
 //
-// Secret: one Secret holds every key as data["<key>.json"] = base64(JSON),
+// Secrets: one entry per Secret (key = name), as for ConfigMaps. The value
+// is an object of the Secret's data keys decoded from base64: text as
+// strings, bytes that are not UTF-8 as {"base64": "..."}, which a write
+// encodes back to the same bytes; a value that is no such object is kept as
+// compact JSON in data["value.json"] (annotation statedeck.io/value=json).
+// Labels and annotations as for ConfigMaps, the Secret's type kept (Opaque
+// for a new one); revision = resourceVersion, the precondition of every
+// conditional write; capabilities().sensitive.
+//
+// One Secret (seed 000): one Secret holds every key as data["<key>.json"] = base64(JSON),
 // as seed 000's gate writes it. Values are decoded for editing and encoded
 // back; capabilities().sensitive tells front ends to mask them. Every entry's
 // revision is the Secret's resourceVersion (perKeyRevisions false), so a

@@ -74,6 +74,10 @@ public:
 
     QString hostPort() const;
 
+    // The server has no EVAL_RO (Redis before 7.0): read scripts go by EVAL.
+    bool lacksEvalRo() const { return m_lacksEvalRo; }
+    void setLacksEvalRo() { m_lacksEvalRo = true; }
+
 Q_SIGNALS:
     // The handshake succeeded.
     void ready();
@@ -108,6 +112,7 @@ private:
     bool m_handshakeFailed = false;
     Error m_lastError;
     bool m_closing = false;
+    bool m_lacksEvalRo = false;
     // Subscription callbacks live as long as the context that calls them.
     std::vector<std::unique_ptr<CallbackBox>> m_subscriptions;
 };

@@ -158,7 +158,8 @@ return {'ok'}
 
 // One bounded step of the sweep that drops fields of __statedeck:rev whose
 // key is gone: expired, evicted or deleted by another client, none of which
-// runs the remove script. KEYS: the revision hash, the sweep's HSCAN cursor
+// runs the remove script. It runs after writes (put, remove, putBatch),
+// never on a read: a listing, a get or a watch writes nothing. KEYS: the revision hash, the sweep's HSCAN cursor
 // (kept in Redis so short-lived processes such as statedeckctl carry it on).
 // ARGV: HSCAN COUNT. Atomic like every script, so a put cannot slip between
 // the EXISTS and the HDEL. Returns how many fields it dropped.
@@ -176,8 +177,12 @@ if r[1] == '0' then redis.call('DEL', KEYS[2]) else redis.call('SET', KEYS[2], r
 return #dead
 )lua");
 const QByteArray kSweepKey = QByteArrayLiteral("__statedeck:sweep");
-// Fields checked per listing: about a millisecond of server time.
-constexpr int kSweepCount = 1000;
+// Fields checked after one put or remove (about 0.1 ms of server time), and
+// after a batch (about a millisecond): each write can leave at most one
+// stale field behind, so checking many more than one per write keeps the
+// hash close to the live keys.
+constexpr int kSweepCountPerWrite = 100;
+constexpr int kSweepCountPerBatch = 1000;
 
 // KEYS: lock, fence counter. ARGV: token, ttl ms.
 const QByteArray kLockScript = QByteArrayLiteral(R"lua(
@@ -197,11 +202,42 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[
 return 0
 )lua");
 
-QList<QByteArray> eval(const QByteArray &script, const QList<QByteArray> &keys, const QList<QByteArray> &args)
+QList<QByteArray> eval(const QByteArray &script, const QList<QByteArray> &keys, const QList<QByteArray> &args,
+                       const QByteArray &command = QByteArrayLiteral("EVAL"))
 {
-    QList<QByteArray> argv{QByteArrayLiteral("EVAL"), script, QByteArray::number(keys.size())};
+    QList<QByteArray> argv{command, script, QByteArray::number(keys.size())};
     argv << keys << args;
     return argv;
+}
+
+// A script that only reads, sent as EVAL_RO (Redis 7): the server refuses
+// any write in it, it runs on read-only replicas, and it is counted apart
+// from writing scripts (cmdstat_eval_ro). Servers before 7.0 answer
+// "unknown command"; the connection remembers and uses EVAL from then on.
+void evalReadOnly(Connection *conn, const QByteArray &script, const QList<QByteArray> &keys,
+                  const QList<QByteArray> &args, Connection::Callback cb)
+{
+    if (conn->lacksEvalRo()) {
+        conn->command(eval(script, keys, args), std::move(cb));
+        return;
+    }
+    QPointer<Connection> guard(conn);
+    conn->command(eval(script, keys, args, QByteArrayLiteral("EVAL_RO")),
+                  [guard, script, keys, args, cb](const Result<Reply> &r) {
+                      if (guard && r.ok() && r->type == Reply::Type::Error
+                          && r->str.toLower().startsWith("err unknown command")) {
+                          guard->setLacksEvalRo();
+                          guard->command(eval(script, keys, args), cb);
+                          return;
+                      }
+                      cb(r);
+                  });
+}
+
+// One step of the sweep, after a write; its answer is not waited for.
+void sweepStep(Connection *conn, int count)
+{
+    conn->command(eval(kSweepScript, {kRevKey, kSweepKey}, {QByteArray::number(count)}), [](const Result<Reply> &) {});
 }
 
 template <typename T>
@@ -301,8 +337,8 @@ void fetchEntries(Connection *conn, const QList<QByteArray> &keys, bool withValu
     // All chunks go out at once: hiredis pipelines them on the socket.
     for (qsizetype first = 0; first < keys.size(); first += kGetChunk) {
         const QList<QByteArray> chunk = keys.mid(first, kGetChunk);
-        conn->command(eval(kGetManyScript, QList<QByteArray>{kRevKey} + chunk, {withValue ? "1" : "0"}),
-                      [st, first, chunk, done](const Result<Reply> &r) {
+        evalReadOnly(conn, kGetManyScript, QList<QByteArray>{kRevKey} + chunk, {withValue ? "1" : "0"},
+                     [st, first, chunk, done](const Result<Reply> &r) {
                           if (!r.ok())
                               st->error = r.error();
                           else if (r->type != Reply::Type::Array || r->elements.size() != chunk.size())
@@ -452,13 +488,6 @@ QFuture<Result<ListPage>> RedisProvider::list(const ListOptions &options)
     const QByteArray prefix = options.prefix.toUtf8();
     const bool withValue = !options.keysOnly;
     Connection *conn = m_conn;
-    if (options.cursor.isEmpty()) {
-        // Every listing advances the sweep of stale revision fields by one
-        // bounded step, pipelined ahead of the SCAN. It is housekeeping: a
-        // user who may not write (a read-only replica, an ACL) still lists.
-        conn->command(eval(kSweepScript, {kRevKey, kSweepKey}, {QByteArray::number(kSweepCount)}),
-                      [](const Result<Reply> &) {});
-    }
     auto step = std::make_shared<std::function<void(QByteArray, int)>>();
     *step = [=](QByteArray cur, int skipHere) {
         scanBatch(conn, cur, prefix, [=](auto r) {
@@ -618,6 +647,7 @@ QFuture<Result<Entry>> RedisProvider::put(const Entry &entry, const Precondition
                     [promise, stored = a.stored, expected = pre.revision](const Result<Reply> &r) {
                         finish(promise, r.ok() ? putAnswer(r.value(), stored, expected) : Result<Entry>(r.error()));
                     });
+    sweepStep(m_conn, kSweepCountPerWrite);
     return promise->future();
 }
 
@@ -693,6 +723,7 @@ QFuture<BatchResult> RedisProvider::putBatch(const QList<BatchItem> &items)
                                 finish(st->promise, std::move(st->answer));
                         });
     }
+    sweepStep(m_conn, kSweepCountPerBatch);
     return future;
 }
 
@@ -731,6 +762,7 @@ QFuture<Status> RedisProvider::remove(const QString &key, const Precondition &pr
                         else
                             finish(promise, Status(unexpected(r.value(), key)));
                     });
+    sweepStep(m_conn, kSweepCountPerWrite);
     return promise->future();
 }
 

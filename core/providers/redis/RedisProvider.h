@@ -27,8 +27,11 @@ namespace sd {
 //   so a concurrent writer gets Conflict, never a lost update;
 //   Fields of keys that vanished without statedeck (expired, evicted,
 //   deleted by another client) are dropped by a bounded sweep (HSCAN of
-//   1000 fields, its cursor in `__statedeck:sweep`) at the start of every
-//   listing.
+//   100 fields after each put or remove, 1000 after each putBatch, its
+//   cursor in `__statedeck:sweep`), pipelined behind the write. Reads never
+//   write: list, get and watch read values with EVAL_RO scripts (EVAL on
+//   servers before 7.0), and a watch changes the server's
+//   notify-keyspace-events only when flags it needs are missing.
 // - TTL: label `ttl` holds the remaining time to live in milliseconds on
 //   read; a put with label `ttl` sets it (PX), `ttl` = 0 removes it (like
 //   PERSIST), and a put without the label keeps the key's TTL (KEEPTTL);

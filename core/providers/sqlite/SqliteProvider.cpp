@@ -253,6 +253,9 @@ class Connection {
 public:
     explicit Connection(QString path) : m_path(std::move(path)) {}
     ~Connection() { close(); }
+    // Open the file read-only (a read-only connection): never create it,
+    // its directory or its schema, never switch it to WAL.
+    void setOpenReadOnly(bool readOnly) { m_openReadOnly = readOnly; }
     Connection(const Connection &) = delete;
     Connection &operator=(const Connection &) = delete;
 
@@ -318,6 +321,7 @@ private:
     const QString m_path;
     sqlite3 *m_db = nullptr;
     bool m_readOnly = false;
+    bool m_openReadOnly = false;
     bool m_lastOpenBusy = false; // the last openOnce() failed on a lock
     QHash<QByteArray, sqlite3_stmt *> m_statements;
 };
@@ -368,9 +372,15 @@ void Connection::open()
         throw Failure{Error(ErrorKind::Invalid,
                             QStringLiteral("this is a directory; give the path of a database file"), m_path)};
 
+    if (m_openReadOnly && !info.exists())
+        throw Failure{Error(ErrorKind::NotFound,
+                            QStringLiteral("there is no database here, and a read-only connection does not create "
+                                           "one"),
+                            m_path)};
     std::error_code ec;
     const QString dir = info.absolutePath();
-    std::filesystem::create_directories(std::filesystem::path(QFile::encodeName(dir).toStdString()), ec);
+    if (!m_openReadOnly)
+        std::filesystem::create_directories(std::filesystem::path(QFile::encodeName(dir).toStdString()), ec);
     if (ec) {
         const bool denied = ec == std::errc::permission_denied || ec == std::errc::operation_not_permitted
             || ec == std::errc::read_only_file_system;
@@ -402,7 +412,9 @@ void Connection::openOnce()
 {
     m_lastOpenBusy = false;
     const int rc = sqlite3_open_v2(QFile::encodeName(m_path).constData(), &m_db,
-                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+                                   (m_openReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+                                       | SQLITE_OPEN_NOMUTEX,
+                                   nullptr);
     if (rc != SQLITE_OK) {
         const Error e = error(rc);
         close();
@@ -456,6 +468,12 @@ bool Connection::inspectSchema()
         throw Failure{Error(ErrorKind::Unavailable,
                             QStringLiteral("%1 is a SQLite database but not a statedeck store (it holds other "
                                            "tables); statedeck left it untouched")
+                                .arg(name),
+                            m_path)};
+    if (m_openReadOnly)
+        throw Failure{Error(ErrorKind::NotFound,
+                            QStringLiteral("%1 has no statedeck schema yet, and a read-only connection does not "
+                                           "create one")
                                 .arg(name),
                             m_path)};
     if (m_readOnly)
@@ -1340,6 +1358,11 @@ QString SqliteProvider::defaultPath()
 QString SqliteProvider::path() const
 {
     return m_shared->path;
+}
+
+void SqliteProvider::openReadOnly()
+{
+    m_shared->conn.setOpenReadOnly(true);
 }
 
 void SqliteProvider::setHistoryLimit(int changes)

@@ -38,6 +38,12 @@ public:
 
     QString path() const;
 
+    // Opens the file read-only from the first operation on (a read-only
+    // connection; call before any): reads write nothing, not even a missing
+    // database (NotFound) or its schema. Writes fail at SQLite as well as at
+    // the ReadOnlyProvider around it.
+    void openReadOnly();
+
     // How many changes the log keeps for watches to resume from. Older ones
     // are compacted away as writes happen. Tests lower it to reach compaction
     // without writing thousands of entries.

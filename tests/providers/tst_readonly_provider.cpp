@@ -1,0 +1,209 @@
+// Read-only connections, enforced in the core (issue 12): a store opened
+// with StoreSpec::readOnly (connections.yaml `readOnly: true`, statedeckctl
+// --read-only) is wrapped by ReadOnlyProvider. On every backend, each write
+// operation is answered Forbidden, naming the connection, and the store is
+// unchanged when read back through a writable provider; reads work, and
+// capabilities() says readOnly.
+#include "TestSupport.h"
+#include "TransferTestSupport.h"
+#include "providers/readonly/ReadOnlyProvider.h"
+
+#include <QFile>
+#include <QTest>
+
+using namespace sd;
+using namespace sd::test;
+
+class TestReadOnlyProvider : public QObject {
+    Q_OBJECT
+
+    TransferStores m_stores;
+
+    static QList<Entry> seed(const Capabilities &caps)
+    {
+        QList<Entry> out;
+        for (const char *key : {"app.one", "app.two"}) {
+            Entry e;
+            e.key = QString::fromLatin1(key);
+            e.value = Json{{"v", key}};
+            out << e;
+        }
+        return inStoreForm(out, caps);
+    }
+
+private Q_SLOTS:
+    void testWritesRefused_data()
+    {
+        QTest::addColumn<QString>("backend");
+        QTest::addColumn<QString>("operation");
+        for (const QString &backend : TransferStores::backends())
+            for (const char *op : {"put", "put must-not-exist", "put at revision", "remove", "remove at revision",
+                                   "putBatch", "lock", "renew", "unlock"})
+                QTest::addRow("%s: %s", qPrintable(backend), op) << backend << QString::fromLatin1(op);
+    }
+    void testWritesRefused()
+    {
+        QFETCH(QString, backend);
+        QFETCH(QString, operation);
+        StoreSpec spec = m_stores.fresh(backend);
+        auto writable = m_stores.open(spec);
+        const QList<Entry> data = seed(writable->capabilities());
+        QVERIFY(fillStore(writable.get(), data));
+        const QMap<QString, Entry> before = readStore(writable.get());
+        QCOMPARE(before.size(), data.size());
+        // A lock held through the writable provider, for renew and unlock.
+        std::optional<Lock> held;
+        if (operation == QLatin1String("renew") || operation == QLatin1String("unlock")) {
+            auto l = await(writable->lock(QStringLiteral("ro-job"), std::chrono::seconds(60)));
+            QVERIFY2(l.ok(), qPrintable(l.error().toString()));
+            held = l.value();
+        }
+
+        spec.readOnly = true;
+        spec.connection = QStringLiteral("prod");
+        auto opened = openProvider(spec);
+        QVERIFY2(opened.ok(), qPrintable(opened.error().toString()));
+        std::unique_ptr<Provider> ro = std::move(opened).value();
+        QVERIFY(ro->capabilities().readOnly);
+        QCOMPARE(ro->describe(), writable->describe());
+        QCOMPARE(ro->scheme(), writable->scheme());
+
+        const QString key = data.first().key;
+        const QString revision = before.value(key).revision;
+        Entry changed = data.first();
+        changed.value = Json{{"v", "changed"}};
+        Entry fresh = changed;
+        fresh.key = translateKey(QStringLiteral("app.three"), QStringLiteral("."), ro->capabilities().keySeparator).value();
+        Error refused;
+        if (operation == QLatin1String("put"))
+            refused = await(ro->put(changed, Precondition::none())).error();
+        else if (operation == QLatin1String("put must-not-exist"))
+            refused = await(ro->put(fresh, Precondition::mustNotExist())).error();
+        else if (operation == QLatin1String("put at revision"))
+            refused = await(ro->put(changed, Precondition::atRevision(revision))).error();
+        else if (operation == QLatin1String("remove"))
+            refused = await(ro->remove(key, Precondition::none())).error();
+        else if (operation == QLatin1String("remove at revision"))
+            refused = await(ro->remove(key, Precondition::atRevision(revision))).error();
+        else if (operation == QLatin1String("putBatch")) {
+            const BatchResult r = await(ro->putBatch({{changed, Precondition::none()}, {fresh, Precondition::mustNotExist()}}));
+            QCOMPARE(r.results.size(), 2);
+            QCOMPARE(r.failed(), 2);
+            QCOMPARE(r.results[1].error().kind, ErrorKind::Forbidden);
+            QCOMPARE(r.results[1].error().where, fresh.key);
+            refused = r.results[0].error();
+        } else if (operation == QLatin1String("lock"))
+            refused = await(ro->lock(QStringLiteral("ro-job"), std::chrono::seconds(60))).error();
+        else if (operation == QLatin1String("renew"))
+            refused = await(ro->renew(*held, std::chrono::seconds(120))).error();
+        else if (operation == QLatin1String("unlock"))
+            refused = await(ro->unlock(*held)).error();
+        QCOMPARE(refused.kind, ErrorKind::Forbidden);
+        QVERIFY2(refused.message.startsWith(QLatin1String("connection \"prod\" is read-only")),
+                 qPrintable(refused.toString()));
+
+        // Nothing reached the store: the same keys, values and revisions.
+        const QMap<QString, Entry> after = readStore(writable.get());
+        QCOMPARE(after.keys(), before.keys());
+        for (auto it = before.cbegin(); it != before.cend(); ++it) {
+            QVERIFY2(sameContent(after.value(it.key()), it.value()), qPrintable(it.key()));
+            QCOMPARE(after.value(it.key()).revision, it.value().revision);
+        }
+        if (operation == QLatin1String("lock")) {
+            // Not taken: the writable provider gets it.
+            auto l = await(writable->lock(QStringLiteral("ro-job"), std::chrono::seconds(60)));
+            QVERIFY2(l.ok(), qPrintable(l.error().toString()));
+            QVERIFY(await(writable->unlock(l.value())).ok());
+        }
+        if (held) {
+            // Still held as it was: not released, and its holder can release it.
+            QCOMPARE(await(writable->lock(QStringLiteral("ro-job"), std::chrono::seconds(60))).error().kind,
+                     ErrorKind::Busy);
+            QVERIFY(await(writable->unlock(*held)).ok());
+        }
+
+        // Reads go through.
+        auto got = await(ro->get(key));
+        QVERIFY2(got.ok(), qPrintable(got.error().toString()));
+        QVERIFY(sameContent(got.value(), before.value(key)));
+        QCOMPARE(readStore(ro.get()).keys(), before.keys());
+    }
+
+    // A read-only SQLite connection opens its file read-only: a missing
+    // database is NotFound and is not created (a writable one would create
+    // it and its schema), and an existing one's bytes stay as they were.
+    void testSqliteOpenedReadOnly_data()
+    {
+        QTest::addColumn<bool>("exists");
+        QTest::newRow("missing database") << false;
+        QTest::newRow("existing store") << true;
+    }
+    void testSqliteOpenedReadOnly()
+    {
+        QFETCH(bool, exists);
+        StoreSpec spec = m_stores.fresh(QStringLiteral("sqlite"));
+        const QString path = spec.options.value(QStringLiteral("path")).toString();
+        QByteArray before;
+        if (exists) {
+            auto writable = m_stores.open(spec);
+            QVERIFY(fillStore(writable.get(), seed(writable->capabilities())));
+            writable.reset();
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            before = f.readAll();
+        }
+        spec.readOnly = true;
+        auto ro = openProvider(spec).value();
+        auto page = await(ro->list({}));
+        auto got = await(ro->get(QStringLiteral("app/one")));
+        if (!exists) {
+            QCOMPARE(page.error().kind, ErrorKind::NotFound);
+            QVERIFY2(page.error().message.contains(QLatin1String("does not create")), qPrintable(page.error().toString()));
+            QCOMPARE(got.error().kind, ErrorKind::NotFound);
+            QVERIFY(!QFile::exists(path));
+            return;
+        }
+        QVERIFY2(page.ok(), qPrintable(page.error().toString()));
+        QCOMPARE(page->entries.size(), 2);
+        QVERIFY2(got.ok(), qPrintable(got.error().toString()));
+        QCOMPARE(await(ro->put(got.value(), {})).error().kind, ErrorKind::Forbidden);
+        ro.reset();
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QVERIFY(f.readAll() == before);
+    }
+
+    // makeReadOnly wraps once, and a spec without readOnly is not wrapped.
+    void testWrapping_data()
+    {
+        QTest::addColumn<bool>("readOnly");
+        QTest::newRow("read-only") << true;
+        QTest::newRow("writable") << false;
+    }
+    void testWrapping()
+    {
+        QFETCH(bool, readOnly);
+        StoreSpec spec = m_stores.fresh(QStringLiteral("sqlite"));
+        spec.readOnly = readOnly;
+        auto p = openProvider(spec);
+        QVERIFY(p.ok());
+        QCOMPARE(qobject_cast<ReadOnlyProvider *>(p.value().get()) != nullptr, readOnly);
+        QCOMPARE(p.value()->capabilities().readOnly, readOnly);
+        Provider *raw = p.value().get();
+        auto again = makeReadOnly(std::move(p).value(), QStringLiteral("x"));
+        QVERIFY(qobject_cast<ReadOnlyProvider *>(again.get()));
+        if (readOnly)
+            QCOMPARE(again.get(), raw); // already wrapped: the same object
+        QCOMPARE(unwrapReadOnly(again.get())->scheme(), QStringLiteral("sqlite"));
+        QVERIFY(!qobject_cast<ReadOnlyProvider *>(unwrapReadOnly(again.get())));
+        // Without a connection name, the refusal names the store.
+        StoreSpec unnamed = m_stores.fresh(QStringLiteral("sqlite"));
+        unnamed.readOnly = true;
+        auto byUrl = openProvider(unnamed).value();
+        const Error e = await(byUrl->remove(QStringLiteral("k"), {})).error();
+        QVERIFY2(e.message.contains(QStringLiteral("connection \"%1\"").arg(byUrl->describe())), qPrintable(e.toString()));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestReadOnlyProvider)
+#include "tst_readonly_provider.moc"
