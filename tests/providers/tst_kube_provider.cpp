@@ -407,6 +407,10 @@ printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential",
             Json{{"blob", {{"base64", "/wD+"}}}, {"note", "text"}});
         row("unicode text", Json{{"greeting", b64("h\xc3\xa9llo \xe2\x9c\x93")}}, Json{{"greeting", "h\xc3\xa9llo \xe2\x9c\x93"}});
         row("an empty value", Json{{"empty", ""}}, Json{{"empty", ""}});
+        // Decoding would drop a byte order mark: kept as bytes instead.
+        row("text with a byte order mark", Json{{"bom", b64("\xef\xbb\xbftext")}},
+            Json{{"bom", {{"base64", b64("\xef\xbb\xbftext")}}}});
+        row("a NUL byte", Json{{"nul", b64(QByteArray("a\0b", 3))}}, Json{{"nul", std::string("a\0b", 3)}});
         row("no data", Json::object(), Json::object());
         row("a data key named base64", Json{{"base64", b64("AAAA")}}, Json{{"base64", "AAAA"}});
         row("PEM with newlines", Json{{"tls.crt", b64("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")}},

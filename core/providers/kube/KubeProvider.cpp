@@ -168,7 +168,7 @@ Entry entryFromConfigMap(const Json &obj)
 //
 // One entry per Secret. Its value is an object of the Secret's data keys,
 // decoded: text (valid UTF-8) as a string, other bytes as {"base64": "..."}
-// (the marker secretDataFor reads back), so a value read and written back
+// (the marker fillSecretData reads back), so a value read and written back
 // leaves the Secret byte-identical. A value that is no such object is kept
 // as compact JSON in data["value.json"], as for ConfigMaps.
 
@@ -197,11 +197,13 @@ bool isSecretData(const Json &v)
     return true;
 }
 
+// Text when the bytes are UTF-8 that encodes back to the very same bytes (a
+// byte order mark, for one, would not), else marked bytes.
 Json decodedSecretValue(const QByteArray &bytes)
 {
     QStringDecoder utf8(QStringDecoder::Utf8);
     const QString text = utf8.decode(bytes);
-    if (!utf8.hasError())
+    if (!utf8.hasError() && text.toUtf8() == bytes)
         return toStd(text);
     return Json{{kBytesMarker, toStd(bytes.toBase64())}};
 }
