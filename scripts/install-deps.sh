@@ -8,6 +8,7 @@ packages=(
   cmake ninja-build ccache g++ pkg-config
   qt6-base-dev libqt6sql6-sqlite
   libyaml-cpp-dev nlohmann-json3-dev libhiredis-dev libsqlite3-dev libssl-dev zlib1g-dev
+  libncurses-dev
   # tests
   redis-server redis-tools etcd-server etcd-client tmux procps bsdutils
   openssl curl

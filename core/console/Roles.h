@@ -27,6 +27,7 @@ enum Role {
     KeyRole,                     // the entry's full key (QString)
     SortRole,                    // a value that sorts right (numbers as numbers, times as msecs)
     RawRole,                     // the unformatted value behind the cell (QVariant)
+    LabelsRole,                  // QVariantMap of a row's labels (what `-l` selects on)
     FirstCustomRole = Qt::UserRole + 64, // a model's own roles start here
 };
 

@@ -946,8 +946,15 @@ bool KubeWatch::Private::onHeaders()
     QPointer<QNetworkReply> current = reply;
     if (!current || current->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() != 200)
         return true;
+    const bool wasInterrupted = failures > 0;
     failures = 0;
     failingSince.invalidate();
+    if (wasInterrupted && readyEmitted) {
+        QPointer<KubeWatch> self(q);
+        Q_EMIT q->resumed();
+        if (!self || reply != current)
+            return false;
+    }
     if (!readyEmitted) {
         readyEmitted = true;
         QPointer<KubeWatch> self(q);
@@ -1088,6 +1095,7 @@ void KubeWatch::Private::backoff(const Error &why, int retryAfterSeconds)
             open();
     });
     retry->start(ms);
+    Q_EMIT q->interrupted(why, QDateTime::currentDateTimeUtc().addMSecs(ms));
 }
 
 void KubeWatch::Private::relist()

@@ -81,6 +81,9 @@ Q_SIGNALS:
     void event(const sd::kube::WatchEvent &event);
     // The first stream is open: every change after its starting point follows.
     void ready();
+    // The stream dropped and is retried at `retryAt`; resumed() once open again.
+    void interrupted(const sd::Error &why, const QDateTime &retryAt);
+    void resumed();
     // Stopped for good: credentials refused, forbidden, or unreachable for too long.
     void failed(const sd::Error &error);
 

@@ -133,6 +133,15 @@ Q_SIGNALS:
     // delivered, though none matched lately (etcd's progress notifications).
     // A consumer that saves a resume point may advance it to this.
     void progress(const QString &revision);
+    // The connection behind the watch dropped and the watch is retrying
+    // (the next attempt at `retryAt`). Front ends show "Reconnecting"; what
+    // follows (resumed(), then a resume or a Resync) repairs what was missed.
+    void interrupted(const sd::Error &why, const QDateTime &retryAt);
+    // Connected again after interrupted(), with nothing missed: changes go
+    // on from where they stopped. Where something may have been missed a
+    // Resync comes instead (possibly after resumed()), and its ResyncDone
+    // marks the return.
+    void resumed();
     // The watch stopped for good (it retries transient failures itself).
     void failed(const sd::Error &error);
 };

@@ -526,7 +526,10 @@ private:
         if (m_client->opt.endpoints.size() > 1)
             m_idx = (m_idx + 1) % int(m_client->opt.endpoints.size());
         m_failures = std::min(m_failures + 1, 5);
-        m_retry.start(50 << m_failures); // 100 ms .. 1.6 s
+        const int ms = 50 << m_failures; // 100 ms .. 1.6 s
+        m_retry.start(ms);
+        Q_EMIT interrupted(Error(ErrorKind::Unavailable, QStringLiteral("the watch stream dropped"), m_client->opt.endpoints.value(m_idx)),
+                           QDateTime::currentDateTimeUtc().addMSecs(ms));
     }
 
     void readMessages()
@@ -581,7 +584,13 @@ private:
             return false;
         }
         const Json &r = member(msg, "result");
-        m_failures = 0;
+        if (m_failures > 0) {
+            m_failures = 0;
+            const QPointer<EtcdWatch> self(this);
+            Q_EMIT resumed();
+            if (!self)
+                return false;
+        }
         m_authRetried = false;
         m_client->current = m_idx;
         if (const qint64 compacted = i64(r, "compact_revision")) {

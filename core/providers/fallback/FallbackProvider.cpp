@@ -32,6 +32,8 @@ public:
         });
         connect(m_inner.get(), &Watch::ready, this, &Watch::ready);
         connect(m_inner.get(), &Watch::progress, this, &Watch::progress);
+        connect(m_inner.get(), &Watch::interrupted, this, &Watch::interrupted);
+        connect(m_inner.get(), &Watch::resumed, this, &Watch::resumed);
         connect(m_inner.get(), &Watch::failed, this, &Watch::failed);
     }
 

@@ -835,6 +835,8 @@ public:
     ConfigMapWatch(std::unique_ptr<kube::KubeWatch> w, QString prefix) : m_watch(std::move(w)), m_prefix(std::move(prefix))
     {
         connect(m_watch.get(), &kube::KubeWatch::ready, this, &Watch::ready);
+        connect(m_watch.get(), &kube::KubeWatch::interrupted, this, &Watch::interrupted);
+        connect(m_watch.get(), &kube::KubeWatch::resumed, this, &Watch::resumed);
         connect(m_watch.get(), &kube::KubeWatch::failed, this, &Watch::failed);
         connect(m_watch.get(), &kube::KubeWatch::event, this, [this](const kube::WatchEvent &we) {
             Event ev;
@@ -885,6 +887,8 @@ public:
             o.resourceVersion = rv;
             m_watch = m_client->watch(Resource::secrets(), m_ns, o);
             connect(m_watch.get(), &kube::KubeWatch::ready, this, &Watch::ready);
+            connect(m_watch.get(), &kube::KubeWatch::interrupted, this, &Watch::interrupted);
+            connect(m_watch.get(), &kube::KubeWatch::resumed, this, &Watch::resumed);
             connect(m_watch.get(), &kube::KubeWatch::failed, this, &Watch::failed);
             connect(m_watch.get(), &kube::KubeWatch::event, this, [this](const kube::WatchEvent &we) { onEvent(we); });
         });

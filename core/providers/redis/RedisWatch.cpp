@@ -160,7 +160,11 @@ void RedisWatch::onLost(const Error &e)
     m_queue.clear();
     m_poll.stop();
     m_retry.start(m_backoffMs);
+    const QDateTime retryAt = QDateTime::currentDateTimeUtc().addMSecs(m_backoffMs);
     m_backoffMs = std::min(m_backoffMs * 2, 2000);
+    // No resumed() follows: after a loss the watch always comes back with a
+    // Resync, and its ResyncDone marks the return.
+    Q_EMIT interrupted(e, retryAt);
 }
 
 // Reads the whole prefix. With `announce` it is a Resync (history lost, or a

@@ -1,0 +1,275 @@
+#include "TestSupport.h"
+#include "config/StoreSpec.h"
+#include "console/Actions.h"
+#include "console/EventLog.h"
+#include "console/FilterModel.h"
+#include "console/KeyModel.h"
+#include "console/Session.h"
+
+#include <QAbstractItemModelTester>
+#include <QElapsedTimer>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace sd;
+using namespace sd::console;
+using sd::test::await;
+
+// FilterModel's syntax over KeyModel, EventLog's ring, and the action table.
+class TestConsoleFilterEvents : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+
+    std::unique_ptr<Session> session(const QString &name)
+    {
+        StoreSpec spec;
+        spec.backend = QStringLiteral("sqlite");
+        spec.options.insert(QStringLiteral("path"), m_dir.filePath(name));
+        return std::move(Session::open(spec, name).value());
+    }
+
+    static void put(Provider *p, const QString &key, const QMap<QString, QString> &labels = {})
+    {
+        Entry e;
+        e.key = key;
+        e.value = Json{{"k", toStd(key)}};
+        e.labels = labels;
+        QVERIFY(await(p->put(e, {})).ok());
+    }
+
+    static QStringList shownKeys(const QAbstractItemModel &m, const QModelIndex &parent = {})
+    {
+        QStringList out;
+        for (int r = 0; r < m.rowCount(parent); ++r) {
+            const QModelIndex i = m.index(r, 0, parent);
+            if (m.data(i, KeyModel::HasValueRole).toBool())
+                out << m.data(i, KeyRole).toString();
+            out += shownKeys(m, i);
+        }
+        out.sort();
+        return out;
+    }
+
+private Q_SLOTS:
+    void testFilterSpec_data()
+    {
+        QTest::addColumn<QString>("filter");
+        QTest::addColumn<QString>("key");
+        QTest::addColumn<QVariantMap>("labels");
+        QTest::addColumn<bool>("matches");
+        const QVariantMap web{{"app", "web"}, {"tier", "front"}};
+        QTest::newRow("empty matches all") << "" << "anything" << QVariantMap() << true;
+        QTest::newRow("substring") << "sess" << "app:session:1" << QVariantMap() << true;
+        QTest::newRow("case-insensitive") << "SESS" << "app:session:1" << QVariantMap() << true;
+        QTest::newRow("regex") << "^app:.*:1$" << "app:session:1" << QVariantMap() << true;
+        QTest::newRow("regex miss") << "^session" << "app:session:1" << QVariantMap() << false;
+        QTest::newRow("inverse") << "!session" << "app:session:1" << QVariantMap() << false;
+        QTest::newRow("inverse keeps others") << "!session" << "app:user:1" << QVariantMap() << true;
+        QTest::newRow("invalid regex is literal") << "a[1" << "x/a[1]" << QVariantMap() << true;
+        QTest::newRow("label equals") << "-l app=web" << "k" << web << true;
+        QTest::newRow("label equals, other value") << "-l app=db" << "k" << web << false;
+        QTest::newRow("label not equal") << "-l tier!=back" << "k" << web << true;
+        QTest::newRow("label not equal, missing label") << "-l zone!=a" << "k" << web << true;
+        QTest::newRow("label exists") << "-l app" << "k" << web << true;
+        QTest::newRow("label does not exist") << "-l !app" << "k" << web << false;
+        QTest::newRow("all requirements") << "-l app=web,tier=back" << "k" << web << false;
+        QTest::newRow("double equals") << "-l app==web" << "k" << web << true;
+    }
+    void testFilterSpec()
+    {
+        QFETCH(QString, filter);
+        QFETCH(QString, key);
+        QFETCH(QVariantMap, labels);
+        QFETCH(bool, matches);
+        const FilterSpec f = FilterSpec::parse(filter);
+        QVERIFY2(f.error.isEmpty(), qPrintable(f.error));
+        const bool got = f.labels.isEmpty() ? f.matchesKey(key) : f.matchesLabels(labels);
+        QCOMPARE(got, matches);
+    }
+
+    void testFilterSpecErrors_data()
+    {
+        QTest::addColumn<QString>("filter");
+        QTest::addColumn<QString>("errorHas");
+        QTest::newRow("no selector") << "-l" << "needs a label selector";
+        QTest::newRow("bad requirement") << "-l app=a b" << "is not a label requirement";
+        QTest::newRow("empty name") << "-l =x" << "is not a label requirement";
+    }
+    void testFilterSpecErrors()
+    {
+        QFETCH(QString, filter);
+        QFETCH(QString, errorHas);
+        const FilterSpec f = FilterSpec::parse(filter);
+        QVERIFY2(f.error.contains(errorHas), qPrintable(f.error));
+    }
+
+    // Over a live KeyModel, flat and as a tree: prefixes stay to reach
+    // their matching keys; rows arriving later are filtered too.
+    void testFilterOverKeys_data()
+    {
+        QTest::addColumn<int>("mode");
+        QTest::newRow("flat") << int(KeyModel::Flat);
+        QTest::newRow("tree") << int(KeyModel::Tree);
+    }
+    void testFilterOverKeys()
+    {
+        QFETCH(int, mode);
+        auto s = session(QStringLiteral("filter-%1.db").arg(mode));
+        put(s->provider(), QStringLiteral("app/web/config"), {{"app", "web"}});
+        put(s->provider(), QStringLiteral("app/db/config"), {{"app", "db"}});
+        put(s->provider(), QStringLiteral("other"));
+        KeyModel keys(s.get());
+        keys.setMode(KeyModel::Mode(mode));
+        keys.setHighlightDuration(std::chrono::milliseconds(0));
+        FilterModel filter;
+        filter.setSourceModel(&keys);
+        QAbstractItemModelTester tester(&filter, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        s->start();
+        keys.fetchAll();
+        QTRY_VERIFY(keys.listingComplete());
+        QTRY_VERIFY(s->freshness().fresh());
+        filter.setFilterText(QStringLiteral("config"));
+        QCOMPARE(shownKeys(filter), (QStringList{"app/db/config", "app/web/config"}));
+        filter.setFilterText(QStringLiteral("-l app=web"));
+        QCOMPARE(shownKeys(filter), QStringList{"app/web/config"});
+        filter.setFilterText(QStringLiteral("!app/"));
+        QCOMPARE(shownKeys(filter), QStringList{"other"});
+        filter.setFilterText(QStringLiteral("config"));
+        put(s->provider(), QStringLiteral("app/cache/config"));
+        put(s->provider(), QStringLiteral("unrelated"));
+        QTRY_COMPARE(shownKeys(filter), (QStringList{"app/cache/config", "app/db/config", "app/web/config"}));
+        filter.setFilterText(QString());
+        QTRY_COMPARE(shownKeys(filter).size(), 5);
+    }
+
+    // Sorting goes by SortRole: revisions as numbers, not text.
+    void testSortByRevision()
+    {
+        auto s = session(QStringLiteral("sort.db"));
+        for (int i = 0; i < 12; ++i)
+            put(s->provider(), QStringLiteral("k%1").arg(i));
+        KeyModel keys(s.get());
+        keys.fetchAll();
+        QTRY_VERIFY(keys.listingComplete());
+        FilterModel filter;
+        filter.setSourceModel(&keys);
+        filter.sort(KeyModel::RevisionColumn, Qt::DescendingOrder);
+        QCOMPARE(filter.data(filter.index(0, KeyModel::KeyColumn)).toString(), QStringLiteral("k11"));
+        QCOMPARE(filter.data(filter.index(11, KeyModel::KeyColumn)).toString(), QStringLiteral("k0"));
+    }
+
+    // The ring keeps the newest `capacity` events; a storm becomes a few
+    // block inserts; pause holds, resume shows; clear empties.
+    void testEventLogRing()
+    {
+        EventLog log(nullptr, 100);
+        QAbstractItemModelTester tester(&log, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QSignalSpy inserts(&log, &QAbstractItemModel::rowsInserted);
+        for (int i = 0; i < 1000; ++i) {
+            Event e;
+            e.type = i % 3 == 0 ? Event::Type::Added : i % 3 == 1 ? Event::Type::Modified : Event::Type::Deleted;
+            e.entry.key = QStringLiteral("k%1").arg(i);
+            e.revision = QString::number(i);
+            log.append(e);
+        }
+        QTRY_COMPARE(log.rowCount(), 100);
+        QVERIFY2(inserts.count() <= 2, qPrintable(QString::number(inserts.count())));
+        QCOMPARE(log.data(log.index(0, EventLog::KeyColumn)).toString(), QStringLiteral("k900"));
+        QCOMPARE(log.data(log.index(99, EventLog::KeyColumn)).toString(), QStringLiteral("k999"));
+        QCOMPARE(log.data(log.index(99, EventLog::TypeColumn)).toString(), QStringLiteral("ADDED"));
+        QCOMPARE(log.data(log.index(99, 0), ToneRole).toInt(), int(Tone::Added));
+        QCOMPARE(log.received(), qint64(1000));
+        QCOMPARE(log.dropped(), qint64(900));
+        log.pause();
+        Event late;
+        late.type = Event::Type::Modified;
+        late.entry.key = QStringLiteral("late");
+        log.append(late);
+        QTest::qWait(20); // a flush would have happened by now
+        QCOMPARE(log.data(log.index(99, EventLog::KeyColumn)).toString(), QStringLiteral("k999"));
+        log.resume();
+        QCOMPARE(log.data(log.index(99, EventLog::KeyColumn)).toString(), QStringLiteral("late"));
+        log.clear();
+        QCOMPARE(log.rowCount(), 0);
+    }
+
+    void testEventLogFollowsSession()
+    {
+        auto s = session(QStringLiteral("events.db"));
+        EventLog log(s.get());
+        s->start();
+        QTRY_VERIFY(s->freshness().fresh());
+        put(s->provider(), QStringLiteral("a"));
+        QVERIFY(await(s->provider()->remove(QStringLiteral("a"), {})).ok());
+        QTRY_COMPARE(log.rowCount(), 2);
+        QCOMPARE(log.data(log.index(1, EventLog::TypeColumn)).toString(), QStringLiteral("DELETED"));
+    }
+
+    // The table the GUI and the TUI are built from.
+    void testActionTable()
+    {
+        QSet<QString> ids;
+        QSet<QString> views;
+        for (const Action &a : Actions::all()) {
+            QVERIFY2(!ids.contains(a.id), qPrintable(a.id));
+            ids.insert(a.id);
+            views.insert(a.view);
+            QVERIFY2(!a.label.isEmpty(), qPrintable(a.id));
+            QVERIFY2(!a.help.isEmpty(), qPrintable(a.id));
+            QVERIFY2(!a.tuiKey.isEmpty(), qPrintable(a.id));
+            QVERIFY2(!a.guiShortcut.isEmpty(), qPrintable(a.id));
+            QVERIFY2(!a.destructive || a.confirmation != Confirmation::None, qPrintable(a.id));
+        }
+        // No two actions a user can reach in one view share a key.
+        for (const QString &view : std::as_const(views)) {
+            QHash<QString, QString> tui, gui;
+            for (const Action *a : Actions::forView(view)) {
+                QVERIFY2(!tui.contains(a->tuiKey),
+                         qPrintable(QStringLiteral("%1: %2 and %3 share %4").arg(view, tui.value(a->tuiKey), a->id, a->tuiKey)));
+                QVERIFY2(!gui.contains(a->guiShortcut),
+                         qPrintable(QStringLiteral("%1: %2 and %3 share %4")
+                                        .arg(view, gui.value(a->guiShortcut), a->id, a->guiShortcut)));
+                tui.insert(a->tuiKey, a->id);
+                gui.insert(a->guiShortcut, a->id);
+            }
+        }
+        for (const char *command : {"ctx", "ns", "keys", "cm", "secrets", "tasks", "events", "history", "export",
+                                    "import", "migrate", "verify", "q"})
+            QVERIFY2(Actions::byCommand(QLatin1String(command)), command);
+    }
+
+    void testActionGuards_data()
+    {
+        QTest::addColumn<QString>("action");
+        QTest::addColumn<bool>("hasValue");
+        QTest::addColumn<QString>("whyHas"); // empty: may run
+        QTest::newRow("edit a key") << "keys.edit" << true << "";
+        QTest::newRow("edit without a key") << "keys.edit" << false << "select a key";
+        QTest::newRow("delete a key") << "keys.delete" << true << "";
+        QTest::newRow("history on sqlite") << "keys.history" << true << "";
+        QTest::newRow("reveal on sqlite") << "keys.reveal" << true << "not secret";
+    }
+    void testActionGuards()
+    {
+        QFETCH(QString, action);
+        QFETCH(bool, hasValue);
+        QFETCH(QString, whyHas);
+        auto s = session(QStringLiteral("guards.db"));
+        Selection sel;
+        sel.key = QStringLiteral("k");
+        sel.hasValue = hasValue;
+        sel.count = 1;
+        const Action *a = Actions::find(action);
+        QVERIFY(a);
+        const std::optional<QString> why = Actions::whyNot(*a, s.get(), sel);
+        QCOMPARE(why.has_value(), !whyHas.isEmpty());
+        if (why)
+            QVERIFY2(why->contains(whyHas), qPrintable(*why));
+        QCOMPARE(Actions::confirmationFor(*a, true) == Confirmation::TypeKeyName, a->destructive);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestConsoleFilterEvents)
+#include "tst_console_filter_events.moc"

@@ -1,0 +1,339 @@
+#include "RedisTestServer.h"
+#include "TestSupport.h"
+#include "config/StoreSpec.h"
+#include "console/KeyModel.h"
+#include "console/Session.h"
+#include "providers/Backends.h"
+
+#include <QAbstractItemModelTester>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace sd;
+using namespace sd::console;
+using sd::test::await;
+
+// Session and KeyModel against real stores: lazy pages, the tree, a writer
+// in another process, a Redis restart, and the freshness a banner shows.
+class TestConsoleKeyModel : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    QString m_ctl;
+
+    std::unique_ptr<Session> sqliteSession(const QString &name)
+    {
+        StoreSpec spec;
+        spec.backend = QStringLiteral("sqlite");
+        spec.options.insert(QStringLiteral("path"), m_dir.filePath(name));
+        auto s = Session::open(spec, name);
+        if (!s.ok())
+            qWarning("%s", qPrintable(s.error().toString()));
+        return s.ok() ? std::move(s).value() : nullptr;
+    }
+
+    static void fill(Provider *p, const QStringList &keys)
+    {
+        QList<BatchItem> items;
+        for (const QString &k : keys) {
+            BatchItem item;
+            item.entry.key = k;
+            item.entry.value = Json{{"k", toStd(k)}};
+            items << item;
+            if (items.size() == 1000) {
+                QCOMPARE(await(p->putBatch(items), 60000).failed(), 0);
+                items.clear();
+            }
+        }
+        if (!items.isEmpty())
+            QCOMPARE(await(p->putBatch(items), 60000).failed(), 0);
+    }
+
+    static QStringList allKeys(const KeyModel &m)
+    {
+        QStringList keys;
+        std::function<void(const QModelIndex &)> walk = [&](const QModelIndex &parent) {
+            for (int r = 0; r < m.rowCount(parent); ++r) {
+                const QModelIndex i = m.index(r, 0, parent);
+                if (m.data(i, KeyModel::HasValueRole).toBool())
+                    keys << m.keyAt(i);
+                walk(i);
+            }
+        };
+        walk({});
+        keys.sort();
+        return keys;
+    }
+
+    sd::test::ProgramRun ctl(const QString &db, const QStringList &args, const QByteArray &input = {})
+    {
+        return sd::test::runProgram(m_ctl, QStringList{QStringLiteral("--store"), QStringLiteral("sqlite://") + db} + args,
+                                    sd::test::isolatedEnvironment(m_dir.path()), input, 30000);
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        m_ctl = sd::test::builtProgram(QStringLiteral("statedeckctl"));
+        QVERIFY(!m_ctl.isEmpty());
+    }
+
+    void testFreshnessText_data()
+    {
+        QTest::addColumn<int>("state");
+        QTest::addColumn<QString>("revision");
+        QTest::addColumn<QString>("error");
+        QTest::addColumn<int>("retryInMs");
+        QTest::addColumn<QString>("textHas");
+        QTest::addColumn<int>("tone");
+        QTest::newRow("live") << int(Freshness::Live) << "" << "" << -1 << "Live" << int(Tone::Good);
+        QTest::newRow("reconnecting") << int(Freshness::Reconnecting) << "" << "connection refused" << 4000
+                                      << "(next retry in 4 s): connection refused" << int(Tone::Stale);
+        QTest::newRow("resyncing") << int(Freshness::Resyncing) << "" << "" << -1 << "Resyncing since"
+                                   << int(Tone::Warning);
+        QTest::newRow("stale") << int(Freshness::Stale) << "42" << "forbidden" << -1
+                               << "(last good revision 42): forbidden" << int(Tone::Stale);
+        QTest::newRow("unwatched") << int(Freshness::Unwatched) << "" << "" << -1 << "Not watched: as read at"
+                                   << int(Tone::Muted);
+    }
+    void testFreshnessText()
+    {
+        QFETCH(int, state);
+        QFETCH(QString, revision);
+        QFETCH(QString, error);
+        QFETCH(int, retryInMs);
+        QFETCH(QString, textHas);
+        QFETCH(int, tone);
+        const QDateTime now = QDateTime::currentDateTimeUtc();
+        FreshnessState f;
+        f.state = Freshness(state);
+        f.since = now.addSecs(-10);
+        f.lastRevision = revision;
+        if (!error.isEmpty())
+            f.lastError = Error(ErrorKind::Unavailable, error);
+        if (retryInMs >= 0)
+            f.nextRetry = now.addMSecs(retryInMs);
+        QVERIFY2(f.text(now).contains(textHas), qPrintable(f.text(now)));
+        QCOMPARE(int(f.tone()), tone);
+    }
+
+    // Pages come only when asked for; the status never calls a partial
+    // listing complete.
+    void testLazyPages_data()
+    {
+        QTest::addColumn<int>("keys");
+        QTest::addColumn<int>("pageSize");
+        QTest::newRow("empty") << 0 << 100;
+        QTest::newRow("one partial page") << 37 << 100;
+        QTest::newRow("exact pages") << 300 << 100;
+        QTest::newRow("many pages") << 2345 << 500;
+    }
+    void testLazyPages()
+    {
+        QFETCH(int, keys);
+        QFETCH(int, pageSize);
+        auto session = sqliteSession(QStringLiteral("lazy-%1.db").arg(keys));
+        QVERIFY(session);
+        QStringList names;
+        for (int i = 0; i < keys; ++i)
+            names << QStringLiteral("app/k%1").arg(i, 5, 10, QLatin1Char('0'));
+        fill(session->provider(), names);
+        KeyModel model(session.get());
+        model.setPageSize(pageSize);
+        QVERIFY(model.canFetchMore({}) || keys == 0);
+        model.fetchMore({});
+        QVERIFY(model.listingInFlight());
+        QVERIFY(!model.canFetchMore({})); // one page at a time
+        QTRY_VERIFY(!model.listingInFlight());
+        QCOMPARE(model.loadedCount(), qint64(std::min(keys, pageSize)));
+        QCOMPARE(model.listingComplete(), keys < pageSize);
+        QVERIFY2(model.statusText().contains(model.listingComplete() ? QLatin1String("listing complete")
+                                                                     : QLatin1String("still listing")),
+                 qPrintable(model.statusText()));
+        // The rest under the tester (which fetches more itself, as views do).
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.fetchAll();
+        QTRY_VERIFY_WITH_TIMEOUT(model.listingComplete(), 30000);
+        QCOMPARE(model.loadedCount(), qint64(keys));
+        QCOMPARE(allKeys(model), names);
+        QVERIFY(!model.canFetchMore({}));
+    }
+
+    void testStopKeepsWhatWasLoaded()
+    {
+        auto session = sqliteSession(QStringLiteral("stop.db"));
+        QStringList names;
+        for (int i = 0; i < 1000; ++i)
+            names << QStringLiteral("s%1").arg(i, 4, 10, QLatin1Char('0'));
+        fill(session->provider(), names);
+        KeyModel model(session.get());
+        model.setPageSize(100);
+        model.fetchMore({});
+        QTRY_VERIFY(!model.listingInFlight());
+        model.stop();
+        QVERIFY(!model.canFetchMore({}));
+        QVERIFY(model.statusText().contains(QLatin1String("stopped")));
+        QCOMPARE(model.loadedCount(), qint64(100));
+        model.resume();
+        QTRY_VERIFY(!model.listingInFlight());
+        QCOMPARE(model.loadedCount(), qint64(200));
+    }
+
+    void testTree_data()
+    {
+        QTest::addColumn<QStringList>("keys");
+        QTest::addColumn<QStringList>("topRows");
+        QTest::newRow("nested") << QStringList{"app/a", "app/b/c", "app/b/d", "top"}
+                                << QStringList{"app/", "top"};
+        QTest::newRow("a key that is also a prefix") << QStringList{"a", "a/b"} << QStringList{"a", "a/"};
+    }
+    void testTree()
+    {
+        QFETCH(QStringList, keys);
+        QFETCH(QStringList, topRows);
+        auto session = sqliteSession(QStringLiteral("tree-%1.db").arg(QTest::currentDataTag()));
+        fill(session->provider(), keys);
+        KeyModel model(session.get());
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setMode(KeyModel::Tree);
+        model.setHighlightDuration(std::chrono::milliseconds(0));
+        model.fetchAll();
+        QTRY_VERIFY(model.listingComplete());
+        QStringList top;
+        for (int r = 0; r < model.rowCount(); ++r)
+            top << model.data(model.index(r, 0)).toString();
+        top.sort();
+        QCOMPARE(top, topRows);
+        QCOMPARE(allKeys(model), keys);
+        // A prefix row counts the keys under it.
+        const QModelIndex app = model.indexOfKey(keys.first()).parent();
+        if (app.isValid())
+            QVERIFY(model.data(app, KeyModel::LeafCountRole).toInt() >= 1);
+        // Removing the last key under a prefix removes the prefix row.
+        session->start();
+        QTRY_VERIFY(session->freshness().fresh());
+        for (const QString &k : keys)
+            QVERIFY(await(session->provider()->remove(k, {})).ok());
+        QTRY_COMPARE(model.rowCount(), 0);
+        QCOMPARE(model.loadedCount(), qint64(0));
+    }
+
+    // Another process adds, changes and deletes keys; the model follows
+    // with inserts, dataChanged and removes, never a reset.
+    void testWriterInAnotherProcess()
+    {
+        const QString db = m_dir.filePath(QStringLiteral("other.db"));
+        auto session = sqliteSession(QStringLiteral("other.db"));
+        fill(session->provider(), {QStringLiteral("keep"), QStringLiteral("change"), QStringLiteral("drop")});
+        KeyModel model(session.get());
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setHighlightDuration(std::chrono::milliseconds(300));
+        session->start();
+        model.fetchAll();
+        QTRY_VERIFY(model.listingComplete());
+        QTRY_VERIFY(session->freshness().fresh());
+        QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
+        QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+        QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        const QModelIndex keep = model.indexOfKey(QStringLiteral("keep"));
+        QCOMPARE(ctl(db, {"put", "added", "-"}, "{\"n\":1}").code, 0);
+        QCOMPARE(ctl(db, {"put", "change", "-"}, "{\"n\":2}").code, 0);
+        QCOMPARE(ctl(db, {"rm", "drop", "--yes"}).code, 0);
+        QTRY_VERIFY_WITH_TIMEOUT(model.indexOfKey(QStringLiteral("added")).isValid(), 10000);
+        QCOMPARE(model.data(model.indexOfKey(QStringLiteral("added")), ToneRole).toInt(), int(Tone::Added));
+        QTRY_COMPARE(model.data(model.indexOfKey(QStringLiteral("change")), ToneRole).toInt(), int(Tone::Modified));
+        // A deleted row shows as such for a moment, then goes.
+        QTRY_VERIFY_WITH_TIMEOUT(!model.indexOfKey(QStringLiteral("drop")).isValid(), 10000);
+        QCOMPARE(allKeys(model), (QStringList{"added", "change", "keep"}));
+        QCOMPARE(model.loadedCount(), qint64(3));
+        QCOMPARE(resets.count(), 0);
+        QVERIFY(inserted.count() >= 1);
+        QVERIFY(removed.count() >= 1);
+        QVERIFY(changed.count() >= 1);
+        QVERIFY(keep.isValid()); // untouched rows keep their index
+        // Highlights fade.
+        QTRY_COMPARE(model.data(model.indexOfKey(QStringLiteral("added")), ToneRole).toInt(), int(Tone::Normal));
+    }
+
+    // Redis restarted under a live session: Reconnecting, Resyncing, Live,
+    // and the rows are what the store holds afterwards.
+    void testRedisRestart()
+    {
+        sd::test::RedisTestServer redis;
+        QVERIFY(redis.start());
+        auto opened = Session::open(redis.spec(), QStringLiteral("redis"));
+        QVERIFY2(opened.ok(), qPrintable(opened.error().toString()));
+        std::unique_ptr<Session> session = std::move(opened).value();
+        fill(session->provider(), {QStringLiteral("before:1"), QStringLiteral("before:2")});
+        KeyModel model(session.get());
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setHighlightDuration(std::chrono::milliseconds(0));
+        QList<Freshness> states;
+        connect(session.get(), &Session::freshnessChanged, this,
+                [&](const FreshnessState &f) { states << f.state; });
+        session->start();
+        model.fetchAll();
+        QTRY_VERIFY(model.listingComplete());
+        QTRY_VERIFY(session->freshness().fresh());
+        QCOMPARE(model.loadedCount(), qint64(2));
+        states.clear();
+        QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
+
+        QVERIFY(redis.restart()); // no persistence: the keys are gone
+        QTRY_VERIFY_WITH_TIMEOUT(states.contains(Freshness::Reconnecting), 20000);
+        QVERIFY(!model.data(model.index(0, 0), ToneRole).isNull());
+        QTRY_VERIFY_WITH_TIMEOUT(states.contains(Freshness::Resyncing), 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(session->freshness().fresh(), 20000);
+        QVERIFY(states.indexOf(Freshness::Reconnecting) < states.indexOf(Freshness::Resyncing));
+        QTRY_COMPARE(model.loadedCount(), qint64(0));
+        // Writes after the restart arrive as usual.
+        QVERIFY(await(session->provider()->put(Entry{QStringLiteral("after:1"), Json(1)}, {})).ok());
+        QTRY_COMPARE(allKeys(model), QStringList{QStringLiteral("after:1")});
+        QCOMPARE(resets.count(), 0);
+        redis.stop();
+    }
+
+    // While the session is not Live, every row says it may be stale.
+    void testRowsMarkedStaleWhileNotLive()
+    {
+        sd::test::RedisTestServer redis;
+        QVERIFY(redis.start());
+        auto session = std::move(Session::open(redis.spec(), QStringLiteral("redis")).value());
+        fill(session->provider(), {QStringLiteral("x")});
+        KeyModel model(session.get());
+        session->start();
+        model.fetchAll();
+        QTRY_VERIFY(model.listingComplete());
+        QTRY_VERIFY(session->freshness().fresh());
+        QCOMPARE(model.data(model.index(0, 0), ToneRole).toInt(), int(Tone::Normal));
+        redis.kill();
+        QTRY_COMPARE_WITH_TIMEOUT(session->freshness().state, Freshness::Reconnecting, 20000);
+        QCOMPARE(model.data(model.index(0, 0), ToneRole).toInt(), int(Tone::Stale));
+        QVERIFY(session->freshness().text(QDateTime::currentDateTimeUtc()).contains(QLatin1String("Reconnecting since")));
+    }
+
+    // 100k keys: the first screen comes from the first page alone, and the
+    // rest pages in on demand.
+    void testHundredThousandKeysLazily()
+    {
+        auto session = sqliteSession(QStringLiteral("big.db"));
+        QStringList names;
+        for (int i = 0; i < 100000; ++i)
+            names << QStringLiteral("big/%1").arg(i, 6, 10, QLatin1Char('0'));
+        fill(session->provider(), names);
+        KeyModel model(session.get());
+        model.fetchMore({});
+        QTRY_VERIFY(!model.listingInFlight());
+        QCOMPARE(model.loadedCount(), qint64(500));
+        QVERIFY(!model.listingComplete());
+        model.fetchAll();
+        QTRY_VERIFY_WITH_TIMEOUT(model.listingComplete(), 60000);
+        QCOMPARE(model.loadedCount(), qint64(100000));
+        QCOMPARE(model.rowCount(), 100000);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestConsoleKeyModel)
+#include "tst_console_keymodel.moc"

@@ -1,0 +1,126 @@
+#pragma once
+
+#include "Terminal.h"
+#include "config/StoreSpec.h"
+#include "console/Actions.h"
+#include "model/Result.h"
+
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QObject>
+#include <QStringList>
+#include <QTimer>
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace sd::console {
+class EntryDocument;
+class EventLog;
+class FilterModel;
+class KeyModel;
+class Session;
+}
+
+namespace sd::tui {
+
+class View;
+class EditSession;
+
+struct AppOptions {
+    QString prefix;     // start browsing under it
+    bool readOnly = false;
+};
+
+// The TUI: a header (connection, freshness, listing progress), a stack of
+// views, a hint bar built from the action table, and a line for messages,
+// `:` commands (with completion and history), `/` filters and prompts.
+// Repaints are coalesced to at most ~30 frames a second, so a storm of
+// watch events never delays a keypress; a keypress repaints at once.
+class App : public QObject {
+    Q_OBJECT
+public:
+    App(Terminal &terminal, AppOptions options);
+    ~App() override;
+
+    // Opens the connection (a connections.yaml name, URL or path; "" for the
+    // current one) and shows its keys. False, with the error, when it fails.
+    Result<bool> open(const QString &storeOrConnection);
+    // Shows a session already opened (its spec, for :ns, :cm and :secrets).
+    void show(std::unique_ptr<console::Session> session, const StoreSpec &spec, const QString &name);
+
+    Terminal &terminal() { return m_terminal; }
+    console::Session *session() const { return m_session.get(); }
+    console::KeyModel *keys() const { return m_keys.get(); }
+
+    void push(std::unique_ptr<View> view);
+    void pop();
+    View *top() const;
+
+    void message(const QString &text, console::Tone tone = console::Tone::Normal);
+    void scheduleRepaint();
+    void paintNow();
+
+    void runAction(const console::Action &action);
+    void openEntry(const QString &key, bool reveal = false);
+    // Edits the document's value in $EDITOR, kubectl-edit style.
+    void edit(console::EntryDocument *doc);
+
+    // A yes/no question on the message line; `done(true)` on y.
+    void ask(const QString &question, std::function<void(bool)> done);
+    // A line of text; Esc gives up (done is not called).
+    void askText(const QString &question, std::function<void(const QString &)> done, const QString &initial = {});
+
+    // Copies text to the clipboard of the terminal the user sits at (OSC 52:
+    // through SSH and tmux).
+    void copyToClipboard(const QString &what, const QByteArray &bytes);
+
+Q_SIGNALS:
+    void quit();
+
+private:
+    enum class Mode { Normal, Command, Filter, Question, Text };
+    void onKey(const Key &key);
+    bool editLine(const Key &key); // input line editing; true if used
+    void runCommand(const QString &line);
+    void completeCommand();
+    void paint();
+    void drawHeader(int width);
+    void drawFooter(int width);
+    void replaceSession(std::unique_ptr<console::Session> session, const StoreSpec &spec, const QString &name);
+    void deleteSelected();
+    void showHistory(const QString &key, bool diffOnly);
+    void switchKube(const QString &option, const QString &value);
+
+    Terminal &m_terminal;
+    AppOptions m_options;
+    StoreSpec m_spec;
+    QString m_connection;
+    std::unique_ptr<console::Session> m_session;
+    std::unique_ptr<console::KeyModel> m_keys;
+    std::unique_ptr<console::FilterModel> m_filter;
+    std::unique_ptr<console::EventLog> m_events;
+    std::unique_ptr<console::FilterModel> m_eventFilter;
+    std::vector<std::unique_ptr<View>> m_views;
+    std::unique_ptr<EditSession> m_edit;
+
+    Mode m_mode = Mode::Normal;
+    QString m_prompt;
+    QString m_input;
+    int m_inputCursor = 0;
+    QStringList m_history;
+    int m_historyAt = -1;
+    std::function<void(bool)> m_onAnswer;
+    std::function<void(const QString &)> m_onText;
+
+    QString m_message;
+    console::Tone m_messageTone = console::Tone::Normal;
+    QDateTime m_messageUntil;
+
+    QTimer m_repaint;      // coalesces repaints
+    QTimer m_clock;        // the freshness countdown and message expiry
+    QElapsedTimer m_sinceFrame;
+};
+
+} // namespace sd::tui

@@ -1,0 +1,68 @@
+// statedeck-tui: the terminal console. Opens the store the way statedeckctl
+// does (--store URL|PATH or --connection NAME; neither: the current
+// connection, else the embedded SQLite store) before taking the terminal,
+// so a mistake is reported as plain text with a non-zero exit.
+#include "App.h"
+#include "Terminal.h"
+#include "config/ConnectionsFile.h"
+#include "console/Session.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+
+#include <cstdio>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("statedeck-tui"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(STATEDECK_VERSION));
+    QCommandLineParser p;
+    p.setApplicationDescription(QCoreApplication::translate(
+        "TUI", "The statedeck console in a terminal: browse, watch and edit application state over SSH."));
+    p.addHelpOption();
+    p.addVersionOption();
+    p.addOption({{QStringLiteral("s"), QStringLiteral("store")},
+                 QCoreApplication::translate("TUI", "The store: a URL or a path."), QStringLiteral("URL")});
+    p.addOption({{QStringLiteral("c"), QStringLiteral("connection")},
+                 QCoreApplication::translate("TUI", "A connection of connections.yaml."), QStringLiteral("NAME")});
+    p.addOption({QStringLiteral("prefix"), QCoreApplication::translate("TUI", "Start browsing under this prefix."),
+                 QStringLiteral("PREFIX")});
+    p.process(app);
+
+    const QString store = p.value(QStringLiteral("store"));
+    const QString connection = p.value(QStringLiteral("connection"));
+    if (!store.isEmpty() && !connection.isEmpty()) {
+        std::fprintf(stderr, "statedeck-tui: give --store or --connection, not both\n");
+        return 2;
+    }
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        std::fprintf(stderr, "statedeck-tui: needs a terminal; for scripts use statedeckctl\n");
+        return 2;
+    }
+    const QString name = connection.isEmpty() ? store : connection;
+    sd::Result<sd::StoreSpec> spec = sd::resolveStore(name);
+    if (!spec.ok()) {
+        std::fprintf(stderr, "statedeck-tui: error: %s\n", qPrintable(spec.error().toString()));
+        return spec.error().kind == sd::ErrorKind::NotFound || spec.error().kind == sd::ErrorKind::Invalid ? 2 : 1;
+    }
+    auto session = sd::console::Session::open(spec.value(), name);
+    if (!session.ok()) {
+        std::fprintf(stderr, "statedeck-tui: error: %s\n", qPrintable(session.error().toString()));
+        return 1;
+    }
+
+    sd::tui::AppOptions options;
+    options.prefix = p.value(QStringLiteral("prefix"));
+    int code = 0;
+    {
+        sd::tui::Terminal terminal;
+        sd::tui::App tui(terminal, options);
+        QObject::connect(&tui, &sd::tui::App::quit, &app, [&app] { app.quit(); });
+        tui.show(std::move(session).value(), spec.value(), name);
+        tui.paintNow();
+        code = app.exec();
+    } // the terminal is restored here, before anything is printed
+    return code;
+}
