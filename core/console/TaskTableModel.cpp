@@ -143,6 +143,12 @@ QVariant TaskTableModel::data(const QModelIndex &index, int role) const
         case UpdatedColumn: return updated ? QVariant(updated->toDateTime()) : QVariant();
         }
         return {};
+    case LabelsRole: {
+        QVariantMap m;
+        for (auto it = t.entry().labels.cbegin(); it != t.entry().labels.cend(); ++it)
+            m.insert(it.key(), it.value());
+        return m;
+    }
     case SchemaRole: return schemaName(t.schema());
     case UnresolvedRole: {
         QVariantMap m;
@@ -207,6 +213,8 @@ void TaskTableModel::startWatching()
                 reload();
             }
         });
+        connect(w->watch.get(), &Watch::interrupted, this, [this] { setStale(true); });
+        connect(w->watch.get(), &Watch::resumed, this, [this] { setStale(false); });
         connect(w->watch.get(), &Watch::failed, this, [this](const Error &e) {
             m_error = e;
             Q_EMIT failed(e);
@@ -270,6 +278,7 @@ void TaskTableModel::onEvent(int which, const Event &e)
         return;
     case Event::Type::ResyncDone: {
         w.resyncing = false;
+        setStale(false);
         if (m_loading)
             return; // the listing under way decides
         QStringList gone;
@@ -332,6 +341,14 @@ void TaskTableModel::apply(const RemediationTask &task)
         return;
     insertSorted(std::move(row));
     Q_EMIT taskUpdated(task);
+}
+
+void TaskTableModel::setStale(bool stale)
+{
+    if (m_stale == stale)
+        return;
+    m_stale = stale;
+    Q_EMIT staleChanged(stale);
 }
 
 void TaskTableModel::remove(const QString &name)

@@ -26,7 +26,8 @@ struct TaskRow {
 //
 // Columns: task id, PR, status, iteration "n/max", unresolved feedback by
 // severity ("1 Critical, 2 Low"), age of the last update, the last update.
-// Tones: the task and status cells are Error for Failed,
+// Rows also answer LabelsRole (the ConfigMap's labels), so FilterModel's
+// `-l app=remediation-loop` selects on them. Tones: the task and status cells are Error for Failed,
 // MaxIterationsReached or Terminated (and a state.json that does not
 // parse), Good for Completed, Warning when Critical feedback is unresolved;
 // the iteration is Warning at the cap; the unresolved cell Warning with
@@ -64,6 +65,9 @@ public:
     bool isLoaded() const { return m_loaded; }
     // The last listing's or watch's failure, until a listing succeeds.
     const std::optional<Error> &error() const { return m_error; }
+    // The watch dropped and is reconnecting: the rows may be out of date
+    // until it resumes (or its resync completes). A front end says so.
+    bool isStale() const { return m_stale; }
 
     std::optional<remediation::RemediationTask> task(const QString &name) const;
     remediation::RemediationTask taskAt(int row) const { return rows().at(row).task; }
@@ -80,6 +84,7 @@ Q_SIGNALS:
     // A task's row appeared or changed; gone.
     void taskUpdated(const sd::remediation::RemediationTask &task);
     void taskRemoved(const QString &name);
+    void staleChanged(bool stale);
 
 protected:
     QStringList columnTitles() const override;
@@ -94,6 +99,7 @@ private:
     void apply(const remediation::RemediationTask &task);
     void applyEntry(const Entry &entry);
     void remove(const QString &name);
+    void setStale(bool stale);
     void fetch(const QString &name);
     bool olderThanShown(const remediation::RemediationTask &task) const;
     static TaskRow rowFor(remediation::RemediationTask task);
@@ -118,6 +124,7 @@ private:
     bool m_loaded = false;
     bool m_reloadAgain = false;
     bool m_listedBeforeReady = false;
+    bool m_stale = false;
 };
 
 } // namespace sd::console

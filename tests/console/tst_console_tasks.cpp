@@ -262,6 +262,11 @@ private Q_SLOTS:
         QCOMPARE(toneOf(tasks, name, TaskTableModel::StatusColumn), int(Tone::Error));
         QCOMPARE(toneOf(tasks, name, TaskTableModel::TaskColumn), int(Tone::Error));
         QCOMPARE(tasks.task(name)->status(), capStatus);
+        // Its labels, for FilterModel's -l.
+        const QVariantMap labels = tasks.index(0, 0).data(LabelsRole).toMap();
+        QCOMPARE(labels.value(QStringLiteral("app")).toString(),
+                 sc == Schema::Seed ? QStringLiteral("remediation-state") : QStringLiteral("remediation-loop"));
+        QCOMPARE(labels.value(QStringLiteral("task-id")).toString(), QStringLiteral("3"));
 
         // A reload of the same tasks changes nothing at all.
         QSignalSpy inserted(&tasks, &QAbstractItemModel::rowsInserted);
@@ -272,6 +277,40 @@ private Q_SLOTS:
         QCOMPARE(removed.size(), 0);
         QCOMPARE(changed.size(), 0);
         QCOMPARE(resets.size(), 0);
+    }
+
+    // The server goes away: the table says its rows may be stale at once;
+    // back (empty: this redis-server keeps nothing on disk), the watch's
+    // resync removes what is gone and the table is fresh again and follows
+    // new writes.
+    void testStaleWhileTheWatchIsDown()
+    {
+        RedisTestServer server;
+        QVERIFY2(server.start(), qPrintable(server.log()));
+        Store s;
+        s.url = QStringLiteral("redis://127.0.0.1:%1/0").arg(server.port());
+        auto p = openProvider(parseStoreUrl(s.url).value());
+        QVERIFY(p.ok());
+        s.provider = std::move(p).value();
+        s.manager = std::make_unique<RemediationManager>(s.provider.get());
+        QVERIFY(ctl(s, {QStringLiteral("task"), QStringLiteral("create"), QStringLiteral("1")}));
+
+        TaskTableModel tasks(s.manager.get(), s.provider.get());
+        QAbstractItemModelTester tester(&tasks, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QVERIFY(load(tasks));
+        QCOMPARE(tasks.rowCount(), 1);
+        QVERIFY(!tasks.isStale());
+        QSignalSpy stale(&tasks, &TaskTableModel::staleChanged);
+
+        server.stop();
+        QTRY_VERIFY_WITH_TIMEOUT(tasks.isStale(), 20000);
+        QCOMPARE(stale.constFirst().at(0).toBool(), true);
+        QVERIFY(server.restart());
+        QTRY_VERIFY_WITH_TIMEOUT(!tasks.isStale(), 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(tasks.rowCount(), 0, 30000);
+        QVERIFY(ctl(s, {QStringLiteral("task"), QStringLiteral("create"), QStringLiteral("2")}));
+        QTRY_COMPARE_WITH_TIMEOUT(tasks.rowCount(), 1, 20000);
+        QCOMPARE(tasks.index(0, TaskTableModel::TaskColumn).data().toString(), QStringLiteral("2"));
     }
 
     // A state.json that does not parse is a row, an error, not a gap.
