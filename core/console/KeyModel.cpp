@@ -1,6 +1,7 @@
 #include "console/KeyModel.h"
 
 #include "console/Session.h"
+#include "util/Duration.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -36,14 +37,7 @@ QString ttlText(const QString &ms)
     const qint64 v = ms.toLongLong(&ok);
     if (!ok || v < 0)
         return QString();
-    const qint64 s = (v + 999) / 1000;
-    if (s < 120)
-        return QStringLiteral("%1s").arg(s);
-    if (s < 7200)
-        return QStringLiteral("%1m").arg(s / 60);
-    if (s < 2 * 86400)
-        return QStringLiteral("%1h").arg(s / 3600);
-    return QStringLiteral("%1d").arg(s / 86400);
+    return shortDuration((v + 999) / 1000);
 }
 
 // Labels a store derives itself and shows in other columns.

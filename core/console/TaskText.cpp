@@ -1,6 +1,7 @@
 #include "console/TaskText.h"
 
 #include "remediation/RemediationSchema.h"
+#include "util/Duration.h"
 
 namespace sd::console {
 
@@ -53,18 +54,7 @@ qint64 timeSortKey(const std::optional<UtcTime> &t)
 
 QString ageText(const std::optional<UtcTime> &t)
 {
-    if (!t)
-        return QStringLiteral("-");
-    const qint64 s = UtcTime::now().seconds - t->seconds;
-    if (s < 0)
-        return QStringLiteral("0s");
-    if (s < 120)
-        return QStringLiteral("%1s").arg(s);
-    if (s < 7200)
-        return QStringLiteral("%1m").arg(s / 60);
-    if (s < 2 * 86400)
-        return QStringLiteral("%1h").arg(s / 3600);
-    return QStringLiteral("%1d").arg(s / 86400);
+    return t ? shortDuration(UtcTime::now().seconds - t->seconds) : QStringLiteral("-");
 }
 
 } // namespace sd::console

@@ -1,5 +1,7 @@
 #include "util/Duration.h"
 
+#include <algorithm>
+
 namespace sd {
 
 namespace {
@@ -17,6 +19,18 @@ qint64 unitSeconds(QChar unit)
 }
 
 } // namespace
+
+QString shortDuration(qint64 seconds)
+{
+    const qint64 s = std::max<qint64>(seconds, 0);
+    if (s < 120)
+        return QStringLiteral("%1s").arg(s);
+    if (s < 7200)
+        return QStringLiteral("%1m").arg(s / 60);
+    if (s < 2 * 86400)
+        return QStringLiteral("%1h").arg(s / 3600);
+    return QStringLiteral("%1d").arg(s / 86400);
+}
 
 QString durationUnitsHelp()
 {
