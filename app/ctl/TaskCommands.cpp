@@ -1,6 +1,7 @@
 // `statedeckctl task ...`: remediation tasks (seed 002) in either schema.
 #include "Cli.h"
 
+#include "console/TaskText.h"
 #include "remediation/RemediationManager.h"
 #include "util/Duration.h"
 #include "util/YamlJson.h"
@@ -14,6 +15,10 @@ namespace sd::ctl {
 namespace {
 
 using namespace sd::remediation;
+// Worded as the GUI and the TUI word them.
+using sd::console::ageText;
+using sd::console::unresolvedBySeverity;
+using sd::console::unresolvedText;
 
 const QString kSynopsis = QStringLiteral("task SUBCOMMAND [ARGS]");
 
@@ -41,45 +46,6 @@ QString usageText()
         "not parse, 7 the change is not valid for the task.");
 }
 
-QString age(const std::optional<UtcTime> &t)
-{
-    if (!t)
-        return QStringLiteral("-");
-    const qint64 s = UtcTime::now().seconds - t->seconds;
-    if (s < 0)
-        return QStringLiteral("0s");
-    if (s < 120)
-        return QStringLiteral("%1s").arg(s);
-    if (s < 7200)
-        return QStringLiteral("%1m").arg(s / 60);
-    if (s < 2 * 86400)
-        return QStringLiteral("%1h").arg(s / 3600);
-    return QStringLiteral("%1d").arg(s / 86400);
-}
-
-// Unresolved feedback by severity, most severe first: "1 Critical, 2 Low".
-QMap<QString, int> unresolvedBySeverity(const RemediationTask &t)
-{
-    QMap<QString, int> counts;
-    for (const FeedbackView &f : t.feedback())
-        if (!f.resolved && f.status != QLatin1String("Skipped"))
-            ++counts[f.severity.isEmpty() ? QStringLiteral("?") : f.severity];
-    return counts;
-}
-
-QString unresolvedText(const QMap<QString, int> &counts)
-{
-    QStringList parts;
-    QStringList order = severities();
-    std::reverse(order.begin(), order.end());
-    for (const QString &s : std::as_const(order))
-        if (counts.value(s))
-            parts << QStringLiteral("%1 %2").arg(counts.value(s)).arg(s);
-    if (counts.value(QStringLiteral("?")))
-        parts << QStringLiteral("%1 ?").arg(counts.value(QStringLiteral("?")));
-    return parts.isEmpty() ? QStringLiteral("-") : parts.join(QStringLiteral(", "));
-}
-
 Json taskSummaryJson(const RemediationTask &t)
 {
     Json j{{"name", toStd(t.name())},
@@ -96,7 +62,7 @@ Json taskSummaryJson(const RemediationTask &t)
         j["max_iterations"] = t.maxIterations();
         j["feedback"] = t.feedback().size();
         Json unresolved = Json::object();
-        const auto counts = unresolvedBySeverity(t);
+        const auto counts = unresolvedBySeverity(t.feedback());
         for (auto it = counts.cbegin(); it != counts.cend(); ++it)
             unresolved[toStd(it.key())] = it.value();
         j["unresolved"] = unresolved;
@@ -216,13 +182,13 @@ void runList(Context &ctx, const QCommandLineParser &p, Done done)
             if (t.stateError()) {
                 table.addRow({t.taskId(), pr, schemaName(t.schema()), QStringLiteral("<unreadable state.json>"),
                               QStringLiteral("-"), QStringLiteral("-"), QStringLiteral("-"), t.lastUpdateText(),
-                              age(t.lastUpdate()), t.name()});
+                              ageText(t.lastUpdate()), t.name()});
                 continue;
             }
             table.addRow({t.taskId(), pr, schemaName(t.schema()), t.status(),
                           QStringLiteral("%1/%2").arg(t.iteration()).arg(t.maxIterations()),
-                          QString::number(t.feedback().size()), unresolvedText(unresolvedBySeverity(t)),
-                          t.lastUpdateText(), age(t.lastUpdate()), t.name()});
+                          QString::number(t.feedback().size()), unresolvedText(unresolvedBySeverity(t.feedback())),
+                          t.lastUpdateText(), ageText(t.lastUpdate()), t.name()});
         }
         if (tasks.isEmpty())
             printErr(QStringLiteral("no remediation tasks in %1").arg(ctx.store->provider()->describe()));
@@ -253,7 +219,7 @@ void runGet(Context &ctx, const TaskRef &ref, Done done)
                              .arg(t.iteration())
                              .arg(t.maxIterations())
                              .arg(t.feedback().size())
-                             .arg(unresolvedText(unresolvedBySeverity(t)), t.lastUpdateText())
+                             .arg(unresolvedText(unresolvedBySeverity(t.feedback())), t.lastUpdateText())
                              .toUtf8());
             else
                 printOut("\n");

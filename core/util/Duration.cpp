@@ -1,5 +1,7 @@
 #include "util/Duration.h"
 
+#include <algorithm>
+
 namespace sd {
 
 namespace {
@@ -18,10 +20,9 @@ qint64 unitSeconds(QChar unit)
 
 } // namespace
 
-QString shortDuration(qint64 s)
+QString shortDuration(qint64 seconds)
 {
-    if (s < 0)
-        return QStringLiteral("0s");
+    const qint64 s = std::max<qint64>(seconds, 0);
     if (s < 120)
         return QStringLiteral("%1s").arg(s);
     if (s < 7200)

@@ -14,8 +14,9 @@ constexpr qint64 kMaxDurationSeconds = 36500LL * 86400;
 // meant. `where` names the option in errors ("--retention 7").
 Result<qint64> parseDuration(const QString &text, const QString &where);
 
-// A duration as a person glances at it in a table column: "45s", "12m",
-// "5h", "3d" (negative reads as "0s").
+// A duration in its largest unit that keeps it readable, rounded down:
+// "42s" (under 2 minutes), "17m" (under 2 hours), "5h" (under 2 days),
+// "3d". For ages and TTLs in narrow columns; negative counts as 0.
 QString shortDuration(qint64 seconds);
 
 // The units as help texts name them.

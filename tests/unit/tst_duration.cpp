@@ -50,6 +50,26 @@ private Q_SLOTS:
             QCOMPARE(r.error().kind, ErrorKind::Invalid);
         }
     }
+
+    void testShortDuration_data()
+    {
+        QTest::addColumn<qint64>("seconds");
+        QTest::addColumn<QString>("text");
+        QTest::newRow("negative") << qint64(-5) << "0s";
+        QTest::newRow("zero") << qint64(0) << "0s";
+        QTest::newRow("under two minutes") << qint64(119) << "119s";
+        QTest::newRow("two minutes") << qint64(120) << "2m";
+        QTest::newRow("under two hours") << qint64(7199) << "119m";
+        QTest::newRow("two hours") << qint64(7200) << "2h";
+        QTest::newRow("under two days") << qint64(2 * 86400 - 1) << "47h";
+        QTest::newRow("days") << qint64(9 * 86400 + 5) << "9d";
+    }
+    void testShortDuration()
+    {
+        QFETCH(qint64, seconds);
+        QFETCH(QString, text);
+        QCOMPARE(shortDuration(seconds), text);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestDuration)
