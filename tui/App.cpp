@@ -8,8 +8,13 @@
 #include "console/FilterModel.h"
 #include "console/KeyModel.h"
 #include "console/LineDiff.h"
+#include "console/ExportJob.h"
+#include "console/FeedbackModel.h"
+#include "console/ImportJob.h"
 #include "console/Session.h"
+#include "console/TaskTableModel.h"
 #include "model/Codec.h"
+#include "remediation/RemediationManager.h"
 
 #include <QCoreApplication>
 
@@ -62,7 +67,9 @@ Result<bool> App::open(const QString &storeOrConnection)
     Result<StoreSpec> spec = resolveStore(storeOrConnection);
     if (!spec.ok())
         return spec.error();
-    auto session = console::Session::open(spec.value(), storeOrConnection);
+    console::SessionOptions o;
+    o.readOnly = m_options.readOnly;
+    auto session = console::Session::open(spec.value(), storeOrConnection, o);
     if (!session.ok())
         return session.error();
     replaceSession(std::move(session).value(), spec.value(), storeOrConnection);
@@ -78,6 +85,11 @@ void App::replaceSession(std::unique_ptr<console::Session> session, const StoreS
 {
     m_edit.reset();
     m_views.clear();
+    m_jobs.clear();
+    m_feedback.reset();
+    m_taskFilter.reset();
+    m_tasks.reset();
+    m_manager.reset();
     m_eventFilter.reset();
     m_events.reset();
     m_filter.reset();
@@ -395,6 +407,10 @@ void App::runCommand(const QString &line)
         Q_UNUSED(previous);
         return;
     }
+    if (a->id == QLatin1String("global.export") || a->id == QLatin1String("global.import")) {
+        runTransfer(a->command, arg.split(QLatin1Char(' '), Qt::SkipEmptyParts));
+        return;
+    }
     if (a->id == QLatin1String("global.namespace")) {
         switchKube(QStringLiteral("namespace"), arg);
         return;
@@ -433,7 +449,9 @@ void App::switchKube(const QString &option, const QString &value)
     spec.options.insert(option, value);
     if (option == QLatin1String("resource") && value == QLatin1String("configmaps"))
         spec.options.remove(QStringLiteral("secretName"));
-    auto session = console::Session::open(spec, m_connection);
+    console::SessionOptions o;
+    o.readOnly = m_options.readOnly;
+    auto session = console::Session::open(spec, m_connection, o);
     if (!session.ok()) {
         message(session.error().toString(), Tone::Error);
         return;
@@ -578,6 +596,16 @@ void App::runAction(const Action &a)
                 edit(doc);
             }
         }
+    } else if (id == QLatin1String("global.tasks")) {
+        showTasks();
+    } else if (id == QLatin1String("global.export") || id == QLatin1String("global.import")) {
+        message(tr(":%1 FILE%2").arg(a.command, a.command == QLatin1String("export")
+                                                       ? tr(" [PREFIX]")
+                                                       : tr(" [dry-run] [skip|overwrite]")),
+                Tone::Muted);
+    } else if (id == QLatin1String("jobs.cancel")) {
+        for (const auto &job : m_jobs)
+            job->cancel();
     } else if (id == QLatin1String("events.pause")) {
         if (m_events->paused())
             m_events->resume();
@@ -588,6 +616,112 @@ void App::runAction(const Action &a)
     } else {
         message(tr("%1 is not in the terminal UI yet; statedeckctl has it").arg(a.label), Tone::Warning);
     }
+}
+
+void App::showTasks()
+{
+    if (!m_tasks) {
+        m_manager = std::make_unique<remediation::RemediationManager>(m_session->provider());
+        m_tasks = std::make_unique<console::TaskTableModel>(m_manager.get(), m_session->provider());
+        m_taskFilter = std::make_unique<console::FilterModel>();
+        m_taskFilter->setSourceModel(m_tasks.get());
+        connect(m_taskFilter.get(), &QAbstractItemModel::rowsInserted, this, &App::scheduleRepaint);
+        connect(m_taskFilter.get(), &QAbstractItemModel::rowsRemoved, this, &App::scheduleRepaint);
+        connect(m_taskFilter.get(), &QAbstractItemModel::dataChanged, this, &App::scheduleRepaint);
+        connect(m_tasks.get(), &console::TaskTableModel::failed, this,
+                [this](const Error &e) { message(e.toString(), Tone::Error); });
+        m_tasks->reload();
+    }
+    using C = console::TaskTableModel;
+    push(std::make_unique<ModelView>(
+        this, m_taskFilter.get(), QStringLiteral("tasks"), tr("tasks"),
+        QList<int>{C::TaskColumn, C::StatusColumn, C::IterationColumn, C::UnresolvedColumn, C::AgeColumn},
+        QList<int>{-1, 14, 6, 18, 5}, [this] { return tr("%1 tasks").arg(m_tasks->rowCount()); },
+        [this](const QModelIndex &i) {
+            const QString name = m_taskFilter->data(i, console::KeyRole).toString();
+            if (!m_feedback) {
+                m_feedback = std::make_unique<console::FeedbackModel>();
+                connect(m_feedback.get(), &QAbstractItemModel::rowsInserted, this, &App::scheduleRepaint);
+                connect(m_feedback.get(), &QAbstractItemModel::dataChanged, this, &App::scheduleRepaint);
+            }
+            m_feedback->follow(m_tasks.get(), name);
+            using F = console::FeedbackModel;
+            push(std::make_unique<ModelView>(
+                this, m_feedback.get(), QStringLiteral("tasks"), tr("feedback %1").arg(name),
+                QList<int>{F::TimeColumn, F::SeverityColumn, F::DescriptionColumn, F::StatusColumn},
+                QList<int>{19, 9, -1, 9}, [this] { return tr("%1 entries").arg(m_feedback->rowCount()); },
+                [this, name](const QModelIndex &f) {
+                    push(std::make_unique<TextView>(this, QStringLiteral("help"), tr("feedback of %1").arg(name),
+                                                    m_feedback->data(f, console::FeedbackModel::DetailRole)
+                                                        .toString()
+                                                        .split(QLatin1Char('\n'))));
+                }));
+        }));
+}
+
+void App::runTransfer(const QString &kind, const QStringList &args)
+{
+    if (args.isEmpty()) {
+        message(kind == QLatin1String("export") ? tr("usage: :export FILE [PREFIX]")
+                                                : tr("usage: :import FILE [dry-run] [skip|overwrite]"),
+                Tone::Error);
+        return;
+    }
+    std::unique_ptr<console::Job> job;
+    if (kind == QLatin1String("export")) {
+        ExportOptions o;
+        o.path = args.at(0);
+        o.prefix = args.value(1);
+        job = std::make_unique<console::ExportJob>(m_session->provider(), o);
+    } else {
+        ImportOptions o;
+        o.path = args.at(0);
+        for (const QString &word : args.mid(1)) {
+            if (word == QLatin1String("dry-run"))
+                o.dryRun = true;
+            else if (word == QLatin1String("skip"))
+                o.policy = ConflictPolicy::Skip;
+            else if (word == QLatin1String("overwrite"))
+                o.policy = ConflictPolicy::Overwrite;
+            else
+                return message(tr("unknown word \"%1\"; expected dry-run, skip or overwrite").arg(word), Tone::Error);
+        }
+        const Result<SnapshotManifest> manifest = console::ImportJob::readManifest(o.path);
+        if (!manifest.ok())
+            return message(manifest.error().toString(), Tone::Error);
+        if (console::ImportJob::passphraseNeed(manifest.value(), m_session->provider(), o)
+            != console::ImportJob::PassphraseNeed::None)
+            return message(tr("%1 needs a passphrase: use statedeckctl import with --passphrase-file").arg(o.path),
+                           Tone::Error);
+        job = std::make_unique<console::ImportJob>(m_session->provider(), o);
+    }
+    startJob(std::move(job));
+}
+
+void App::startJob(std::unique_ptr<console::Job> job)
+{
+    console::Job *j = job.get();
+    m_jobs.push_back(std::move(job));
+    connect(j, &console::Job::progressChanged, this, &App::scheduleRepaint);
+    connect(j, &console::Job::notice, this, [this](const QString &text) { message(text, Tone::Warning); });
+    connect(j, &console::Job::stateChanged, this, [this, j](console::Job::State) {
+        if (!j->isFinished())
+            return scheduleRepaint();
+        if (j->error())
+            message(tr("%1 failed: %2").arg(j->kind(), j->error()->toString()), Tone::Error);
+        else
+            message(tr("%1: %2").arg(j->kind(), j->report()->summary().text()), Tone(int(j->tone())));
+    });
+    connect(j->report(), &QAbstractItemModel::rowsInserted, this, &App::scheduleRepaint);
+    using R = console::JobReportModel;
+    message(j->description(), Tone::Muted);
+    push(std::make_unique<ModelView>(this, j->report(), QStringLiteral("jobs"), j->kind(),
+                                     QList<int>{R::KeyColumn, R::ActionColumn, R::MessageColumn},
+                                     QList<int>{30, 10, -1}, [j]() -> QString {
+                                         return console::Job::stateName(j->state()) + QStringLiteral("  ")
+                                                + console::Job::progressText(j->progress());
+                                     }));
+    j->start();
 }
 
 void App::openEntry(const QString &key, bool reveal)

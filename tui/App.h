@@ -15,7 +15,14 @@
 #include <memory>
 #include <vector>
 
+namespace sd::remediation {
+class RemediationManager;
+}
+
 namespace sd::console {
+class Job;
+class TaskTableModel;
+class FeedbackModel;
 class EntryDocument;
 class EventLog;
 class FilterModel;
@@ -30,7 +37,7 @@ class EditSession;
 
 struct AppOptions {
     QString prefix;     // start browsing under it
-    bool readOnly = false;
+    bool readOnly = false; // --read-only: every session it opens is
 };
 
 // The TUI: a header (connection, freshness, listing progress), a stack of
@@ -92,6 +99,9 @@ private:
     void deleteSelected();
     void showHistory(const QString &key, bool diffOnly);
     void switchKube(const QString &option, const QString &value);
+    void showTasks();
+    void startJob(std::unique_ptr<console::Job> job);
+    void runTransfer(const QString &kind, const QStringList &args);
 
     Terminal &m_terminal;
     AppOptions m_options;
@@ -104,6 +114,13 @@ private:
     std::unique_ptr<console::FilterModel> m_eventFilter;
     std::vector<std::unique_ptr<View>> m_views;
     std::unique_ptr<EditSession> m_edit;
+    // Remediation tasks, made when :tasks is first asked for.
+    std::unique_ptr<remediation::RemediationManager> m_manager;
+    std::unique_ptr<console::TaskTableModel> m_tasks;
+    std::unique_ptr<console::FilterModel> m_taskFilter;
+    std::unique_ptr<console::FeedbackModel> m_feedback;
+    // Export and import jobs; they run on when their view is left.
+    std::vector<std::unique_ptr<console::Job>> m_jobs;
 
     Mode m_mode = Mode::Normal;
     QString m_prompt;

@@ -443,3 +443,65 @@ bool EntryView::handleKey(const Key &k)
 }
 
 } // namespace sd::tui
+
+namespace sd::tui {
+
+ModelView::ModelView(App *app, QAbstractItemModel *model, QString actionView, QString title, QList<int> columns,
+                     QList<int> widths, std::function<QString()> status,
+                     std::function<void(const QModelIndex &)> onEnter)
+    : TableView(app, model), m_view(std::move(actionView)), m_title(std::move(title)), m_columns(std::move(columns)),
+      m_widths(std::move(widths)), m_status(std::move(status)), m_onEnter(std::move(onEnter))
+{
+}
+
+QList<int> ModelView::columnWidths(int width) const
+{
+    QList<int> out = m_widths;
+    int fixed = 0;
+    for (int w : std::as_const(m_widths))
+        fixed += w > 0 ? w + 1 : 0;
+    for (int &w : out)
+        if (w < 0)
+            w = std::max(8, width - fixed);
+    return out;
+}
+
+bool ModelView::handleKey(const Key &k)
+{
+    if (k.name == QLatin1String("Enter") && m_onEnter) {
+        const QModelIndex i = current();
+        if (i.isValid())
+            m_onEnter(i);
+        return true;
+    }
+    return TableView::handleKey(k);
+}
+
+console::Selection ModelView::selection() const
+{
+    console::Selection s;
+    const QModelIndex i = current();
+    if (!i.isValid())
+        return s;
+    s.key = m_model->data(i, console::KeyRole).toString();
+    if (s.key.isEmpty())
+        s.key = m_model->data(i).toString();
+    s.hasValue = true;
+    s.count = 1;
+    return s;
+}
+
+void ModelView::setFilter(const QString &text)
+{
+    if (auto *f = qobject_cast<console::FilterModel *>(m_model))
+        f->setFilterText(text);
+}
+
+QString ModelView::filter() const
+{
+    if (auto *f = qobject_cast<console::FilterModel *>(m_model))
+        return f->filterText();
+    return QString();
+}
+
+} // namespace sd::tui

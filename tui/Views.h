@@ -7,6 +7,7 @@
 #include <QPointer>
 #include <QStringList>
 
+#include <functional>
 #include <memory>
 
 class QAbstractItemModel;
@@ -164,6 +165,38 @@ private:
     void refreshLines();
     std::unique_ptr<console::EntryDocument> m_doc;
     bool m_revealOnLoad;
+};
+
+} // namespace sd::tui
+
+namespace sd::tui {
+
+// A table over any console model: given columns, the first one taking what
+// is left. Enter calls `onEnter` with the current row's index.
+class ModelView : public TableView {
+public:
+    ModelView(App *app, QAbstractItemModel *model, QString actionView, QString title, QList<int> columns,
+              QList<int> widths, std::function<QString()> status = {},
+              std::function<void(const QModelIndex &)> onEnter = {});
+    QString actionView() const override { return m_view; }
+    QString title() const override { return m_title; }
+    QString status() const override { return m_status ? m_status() : QString(); }
+    bool handleKey(const Key &key) override;
+    console::Selection selection() const override;
+    void setFilter(const QString &text) override;
+    QString filter() const override;
+
+protected:
+    QList<int> columnWidths(int width) const override;
+    QList<int> columns() const override { return m_columns; }
+
+private:
+    QString m_view;
+    QString m_title;
+    QList<int> m_columns;
+    QList<int> m_widths; // -1: the rest
+    std::function<QString()> m_status;
+    std::function<void(const QModelIndex &)> m_onEnter;
 };
 
 } // namespace sd::tui

@@ -29,6 +29,8 @@ int main(int argc, char **argv)
                  QCoreApplication::translate("TUI", "A connection of connections.yaml."), QStringLiteral("NAME")});
     p.addOption({QStringLiteral("prefix"), QCoreApplication::translate("TUI", "Start browsing under this prefix."),
                  QStringLiteral("PREFIX")});
+    p.addOption({QStringLiteral("read-only"),
+                 QCoreApplication::translate("TUI", "Open the store read-only: every write is refused.")});
     p.process(app);
 
     const QString store = p.value(QStringLiteral("store"));
@@ -47,7 +49,9 @@ int main(int argc, char **argv)
         std::fprintf(stderr, "statedeck-tui: error: %s\n", qPrintable(spec.error().toString()));
         return spec.error().kind == sd::ErrorKind::NotFound || spec.error().kind == sd::ErrorKind::Invalid ? 2 : 1;
     }
-    auto session = sd::console::Session::open(spec.value(), name);
+    sd::console::SessionOptions sessionOptions;
+    sessionOptions.readOnly = p.isSet(QStringLiteral("read-only"));
+    auto session = sd::console::Session::open(spec.value(), name, sessionOptions);
     if (!session.ok()) {
         std::fprintf(stderr, "statedeck-tui: error: %s\n", qPrintable(session.error().toString()));
         return 1;
@@ -55,6 +59,7 @@ int main(int argc, char **argv)
 
     sd::tui::AppOptions options;
     options.prefix = p.value(QStringLiteral("prefix"));
+    options.readOnly = sessionOptions.readOnly;
     int code = 0;
     {
         sd::tui::Terminal terminal;

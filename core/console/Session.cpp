@@ -88,7 +88,12 @@ Result<std::unique_ptr<Session>> Session::open(const QString &storeOrConnection,
 Result<std::unique_ptr<Session>> Session::open(const StoreSpec &spec, const QString &name, SessionOptions options,
                                                QObject *parent)
 {
-    Result<std::unique_ptr<Provider>> provider = openProvider(spec);
+    StoreSpec effective = spec;
+    effective.readOnly = spec.readOnly || options.readOnly;
+    // What a read-only refusal names: the connection as the user calls it.
+    if (effective.connection.isEmpty() && !name.isEmpty())
+        effective.connection = name;
+    Result<std::unique_ptr<Provider>> provider = openProvider(effective);
     if (!provider.ok())
         return provider.error();
     std::unique_ptr<Provider> p = std::move(provider).value();

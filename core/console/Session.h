@@ -48,6 +48,9 @@ struct FreshnessState {
 };
 
 struct SessionOptions {
+    // Open the store read-only whatever its connection says (--read-only):
+    // the provider is wrapped so every write is refused in the core.
+    bool readOnly = false;
     // Watch only under this prefix ("" for the whole store).
     QString watchPrefix;
     // Backoff of the session's own reconnections (a watch that failed for

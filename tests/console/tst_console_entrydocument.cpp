@@ -323,6 +323,30 @@ private Q_SLOTS:
         }
     }
 
+    // A read-only connection: the save is refused in the core, mine is
+    // kept, and the store is unchanged.
+    void testReadOnlySaveRefused()
+    {
+        put(sqlite(QStringLiteral("ro.db"))->provider(), QStringLiteral("k"), Json{{"n", 1}});
+        StoreSpec spec;
+        spec.backend = QStringLiteral("sqlite");
+        spec.options.insert(QStringLiteral("path"), m_dir.filePath(QStringLiteral("ro.db")));
+        SessionOptions o;
+        o.readOnly = true;
+        auto s = std::move(Session::open(spec, QStringLiteral("prod"), o).value());
+        EntryDocument doc(s.get());
+        QVERIFY(opened(doc, QStringLiteral("k")));
+        QVERIFY(doc.setText(QStringLiteral("{\"n\": 2}")));
+        QSignalSpy failed(&doc, &EntryDocument::failed);
+        doc.save();
+        QVERIFY(settled(doc));
+        QTRY_COMPARE(failed.count(), 1);
+        QCOMPARE(doc.error()->kind, ErrorKind::Forbidden);
+        QVERIFY(doc.error()->message.contains(QLatin1String("\"prod\" is read-only")));
+        QCOMPARE(doc.text(), QStringLiteral("{\"n\": 2}"));
+        QCOMPARE(await(sqlite(QStringLiteral("ro.db"))->provider()->get(QStringLiteral("k")))->value, (Json{{"n", 1}}));
+    }
+
     void testOpenMissingKeyFails()
     {
         auto s = sqlite(QStringLiteral("missing.db"));

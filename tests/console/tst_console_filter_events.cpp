@@ -243,20 +243,36 @@ private Q_SLOTS:
     void testActionGuards_data()
     {
         QTest::addColumn<QString>("action");
+        QTest::addColumn<bool>("readOnly");
         QTest::addColumn<bool>("hasValue");
         QTest::addColumn<QString>("whyHas"); // empty: may run
-        QTest::newRow("edit a key") << "keys.edit" << true << "";
-        QTest::newRow("edit without a key") << "keys.edit" << false << "select a key";
-        QTest::newRow("delete a key") << "keys.delete" << true << "";
-        QTest::newRow("history on sqlite") << "keys.history" << true << "";
-        QTest::newRow("reveal on sqlite") << "keys.reveal" << true << "not secret";
+        QTest::newRow("edit a key") << "keys.edit" << false << true << "";
+        QTest::newRow("edit without a key") << "keys.edit" << false << false << "select a key";
+        QTest::newRow("delete a key") << "keys.delete" << false << true << "";
+        QTest::newRow("history on sqlite") << "keys.history" << false << true << "";
+        QTest::newRow("reveal on sqlite") << "keys.reveal" << false << true << "not secret";
+        QTest::newRow("edit, read-only") << "keys.edit" << true << true << "is read-only";
+        QTest::newRow("delete, read-only") << "keys.delete" << true << true << "is read-only";
+        QTest::newRow("import, read-only") << "global.import" << true << false << "is read-only";
+        QTest::newRow("copy, read-only") << "keys.copy" << true << true << "";
+        QTest::newRow("history, read-only") << "keys.history" << true << true << "";
     }
     void testActionGuards()
     {
         QFETCH(QString, action);
+        QFETCH(bool, readOnly);
         QFETCH(bool, hasValue);
         QFETCH(QString, whyHas);
-        auto s = session(QStringLiteral("guards.db"));
+        StoreSpec spec;
+        spec.backend = QStringLiteral("sqlite");
+        spec.options.insert(QStringLiteral("path"), m_dir.filePath(QStringLiteral("guards.db")));
+        { auto create = session(QStringLiteral("guards.db")); } // the file exists before a read-only open
+        SessionOptions o;
+        o.readOnly = readOnly;
+        auto opened = Session::open(spec, QStringLiteral("guards"), o);
+        QVERIFY2(opened.ok(), qPrintable(opened.error().toString()));
+        auto s = std::move(opened).value();
+        QCOMPARE(s->readOnly(), readOnly);
         Selection sel;
         sel.key = QStringLiteral("k");
         sel.hasValue = hasValue;

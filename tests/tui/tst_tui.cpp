@@ -397,6 +397,65 @@ private Q_SLOTS:
         tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
     }
 
+    // --read-only: the badge, and every write refused with the reason
+    // before anything reaches the store.
+    void testReadOnly()
+    {
+        const QString s = start({}, {QStringLiteral("--read-only")});
+        QVERIFY(waitFor(s, QStringLiteral("READ-ONLY")));
+        QVERIFY(waitFor(s, QStringLiteral("listing complete")));
+        keys(s, {QStringLiteral("/")});
+        type(s, QStringLiteral("top"));
+        keys(s, {QStringLiteral("Enter"), QStringLiteral("e")});
+        QVERIFY(waitFor(s, QStringLiteral("Edit: connection")));
+        QVERIFY(screen(s).contains(QLatin1String("is read-only")));
+        keys(s, {QStringLiteral("C-d")});
+        QVERIFY(waitFor(s, QStringLiteral("Delete: connection")));
+        QCOMPARE(ctl({QStringLiteral("get"), QStringLiteral("top")}).code, 0);
+        tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
+    }
+
+    // :tasks lists remediation tasks; Enter shows a task's feedback.
+    void testTasks()
+    {
+        QCOMPARE(ctl({QStringLiteral("task"), QStringLiteral("create"), QStringLiteral("tui-task")}).code, 0);
+        QCOMPARE(ctl({QStringLiteral("task"), QStringLiteral("feedback"), QStringLiteral("add"), QStringLiteral("tui-task"),
+                      QStringLiteral("--severity"), QStringLiteral("High"), QStringLiteral("--type"), QStringLiteral("Bug"),
+                      QStringLiteral("--description"),
+                      QStringLiteral("the probe fails")})
+                     .code,
+                 0);
+        const QString s = start();
+        QVERIFY(waitFor(s, QStringLiteral("listing complete")));
+        keys(s, {QStringLiteral(":")});
+        type(s, QStringLiteral("tasks"));
+        keys(s, {QStringLiteral("Enter")});
+        QVERIFY(waitFor(s, QStringLiteral("tui-task")));
+        keys(s, {QStringLiteral("Enter")});
+        QVERIFY(waitFor(s, QStringLiteral("feedback")));
+        QVERIFY(waitFor(s, QStringLiteral("the probe fails")));
+        tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
+    }
+
+    // :export writes a snapshot with progress and a report; :import of it
+    // in a dry run finds everything unchanged.
+    void testExportImport()
+    {
+        const QString snap = m_home.filePath(QStringLiteral("tui-export.jsonl"));
+        const QString s = start();
+        QVERIFY(waitFor(s, QStringLiteral("listing complete")));
+        keys(s, {QStringLiteral(":")});
+        type(s, QStringLiteral("export ") + snap + QStringLiteral(" app/"));
+        keys(s, {QStringLiteral("Enter")});
+        QVERIFY(waitFor(s, QStringLiteral("succeeded")));
+        QVERIFY(QFile::exists(snap));
+        keys(s, {QStringLiteral(":")});
+        type(s, QStringLiteral("import ") + snap + QStringLiteral(" dry-run"));
+        keys(s, {QStringLiteral("Enter")});
+        QVERIFY(waitFor(s, QStringLiteral("unchanged")));
+        tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
+    }
+
     void testNoTerminalIsAClearError()
     {
         const auto r = sd::test::runProgram(m_tui, {QStringLiteral("--store"), QStringLiteral("sqlite://") + m_db}, env(),
