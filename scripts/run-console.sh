@@ -1,10 +1,42 @@
 #!/usr/bin/env bash
-# `make run`: start the console on the embedded SQLite default store.
-# The GUI and the TUI are not built yet (see README.md), so this is the CLI's
-# interactive mode: help, the default store's contents, then a prompt that
-# runs statedeckctl commands until `quit` (or end of input).
+# `make run`: start the console on the embedded SQLite default store (or the
+# last connection used, or connections.yaml's current one).
+#   - with a display (DISPLAY or WAYLAND_DISPLAY set): the desktop console,
+#     build/app/statedeck;
+#   - without one: the terminal UI, statedeck-tui, once it is built;
+#   - until then: the CLI's interactive mode (help, the default store's
+#     contents, then a prompt that runs statedeckctl commands until `quit`).
+# STATEDECK_UI=gui|tui|cli forces one.
 set -euo pipefail
 build=${1:-build}
+ui=${STATEDECK_UI:-}
+
+gui="$build/app/statedeck"
+tui=$(find "$build" -maxdepth 3 -type f -name statedeck-tui -perm -u+x 2>/dev/null | head -n 1)
+
+if [ -z "$ui" ]; then
+  if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -x "$gui" ]; then
+    ui=gui
+  elif [ -n "$tui" ]; then
+    ui=tui
+  else
+    ui=cli
+  fi
+fi
+
+case "$ui" in
+  gui)
+    [ -x "$gui" ] || { echo "run-console: $gui is missing; run 'make build' first" >&2; exit 1; }
+    exec "$gui"
+    ;;
+  tui)
+    [ -n "$tui" ] || { echo "run-console: statedeck-tui is not built in $build" >&2; exit 1; }
+    exec "$tui"
+    ;;
+  cli) ;;
+  *) echo "run-console: STATEDECK_UI must be gui, tui or cli, not '$ui'" >&2; exit 2 ;;
+esac
+
 ctl="$build/app/statedeckctl"
 [ -x "$ctl" ] || { echo "run-console: $ctl is missing; run 'make build' first" >&2; exit 1; }
 
