@@ -549,6 +549,48 @@ private Q_SLOTS:
         QTRY_VERIFY(!palette || !palette->isVisible());
     }
 
+    // The keys of the table reach the view that has the focus: Ctrl+F
+    // filters keys in the key list and events in the events dock.
+    void testShortcutsReachTheirViews()
+    {
+        Fixture f = open(sample());
+        QVERIFY(f.pane);
+        f.window->activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(f.window.get()));
+        KeyBrowser *browser = f.pane->keyBrowser();
+        QVERIFY(openKey(f.pane, QStringLiteral("app/config")));
+
+        browser->view()->setFocus();
+        QTest::keyClick(browser->view(), Qt::Key_T, Qt::ControlModifier);
+        QVERIFY(browser->treeMode());
+        QTest::keyClick(browser->view(), Qt::Key_T, Qt::ControlModifier);
+        QVERIFY(!browser->treeMode());
+        QTRY_VERIFY(browser->keyModel()->listingComplete());
+
+        browser->view()->setFocus();
+        QTest::keyClick(browser->view(), Qt::Key_F, Qt::ControlModifier);
+        QVERIFY(browser->filterEdit()->hasFocus());
+        f.window->eventsPanel()->view()->setFocus();
+        QTest::keyClick(f.window->eventsPanel()->view(), Qt::Key_F, Qt::ControlModifier);
+        QVERIFY(f.window->eventsPanel()->filterEdit()->hasFocus());
+        QTest::keyClick(f.window->eventsPanel()->view(), Qt::Key_Space);
+        QVERIFY(f.pane->eventLog()->paused());
+
+        // Ctrl+S in the editor: the diff of the edit.
+        QVERIFY(browser->selectKey(QStringLiteral("db/primary")));
+        QTRY_COMPARE(f.pane->entryPanel()->document()->key(), QStringLiteral("db/primary"));
+        QTRY_VERIFY(f.pane->entryPanel()->hasEntry());
+        typeText(f.pane->entryPanel(), QStringLiteral("{\"host\": \"db-9\"}\n"));
+        QTest::keyClick(f.pane->entryPanel()->editor(), Qt::Key_S, Qt::ControlModifier);
+        DiffDialog *diff = waitForDialog<DiffDialog>(f.pane->entryPanel());
+        QVERIFY(diff);
+        diff->reject();
+
+        // Ctrl+Shift+P from anywhere.
+        QTest::keyClick(f.pane->entryPanel()->editor(), Qt::Key_P, Qt::ControlModifier | Qt::ShiftModifier);
+        QVERIFY(waitForDialog<CommandPalette>(f.window.get()));
+    }
+
     void testCheatSheetAndThemes()
     {
         Fixture f = open(sample());
