@@ -340,7 +340,10 @@ void EntryPanel::buildUi()
         t->setEditTriggers(QAbstractItemView::NoEditTriggers);
         t->setSelectionBehavior(QAbstractItemView::SelectRows);
         t->setWordWrap(false);
-        t->horizontalHeader()->setDefaultSectionSize(110);
+        t->horizontalHeader()->setDefaultSectionSize(90);
+        t->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+        t->setTextElideMode(Qt::ElideMiddle);
+        t->verticalHeader()->setDefaultSectionSize(t->fontMetrics().height() + 6);
         metaLayout->addWidget(t, 1);
         return t;
     };

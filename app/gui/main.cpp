@@ -23,7 +23,7 @@ namespace {
 // page of keys read, the watch live, the --select'ed key open), then saves
 // a picture of the window and quits. For docs/images and for looking at the
 // window on a machine without a screen.
-void scheduleScreenshot(MainWindow *window, const QString &file, const QString &select)
+void scheduleScreenshot(MainWindow *window, const QString &file, const QString &select, int minimumMs)
 {
     auto *timer = new QTimer(window);
     auto *elapsed = new QElapsedTimer;
@@ -42,7 +42,7 @@ void scheduleScreenshot(MainWindow *window, const QString &file, const QString &
                 *selected = pane->keyBrowser()->selectKey(select);
             ready = listed && fresh && *selected && (select.isEmpty() || pane->entryPanel()->hasEntry());
         }
-        if (!ready && elapsed->elapsed() < 20000) {
+        if ((!ready || elapsed->elapsed() < minimumMs) && elapsed->elapsed() < 20000) {
             *settledSince = -1;
             return;
         }
@@ -96,10 +96,14 @@ int main(int argc, char **argv)
         QStringLiteral("screenshot"),
         QApplication::translate("main", "Save a picture of the window to this PNG once it has settled, then quit."),
         QStringLiteral("file"));
+    const QCommandLineOption wait(QStringLiteral("wait"),
+                                  QApplication::translate("main", "With --screenshot: take it no sooner than this "
+                                                                  "many milliseconds after start."),
+                                  QStringLiteral("ms"), QStringLiteral("0"));
     const QCommandLineOption size(QStringLiteral("size"),
                                   QApplication::translate("main", "Window size, WIDTHxHEIGHT."),
                                   QStringLiteral("size"));
-    parser.addOptions({theme, noSettings, select, screenshot, size});
+    parser.addOptions({theme, noSettings, select, screenshot, wait, size});
     parser.process(app);
 
     MainWindow::Options options;
@@ -130,6 +134,6 @@ int main(int argc, char **argv)
         QTimer::singleShot(20000, poll, &QTimer::stop);
     }
     if (parser.isSet(screenshot))
-        scheduleScreenshot(&window, parser.value(screenshot), parser.value(select));
+        scheduleScreenshot(&window, parser.value(screenshot), parser.value(select), parser.value(wait).toInt());
     return app.exec();
 }
