@@ -1,6 +1,7 @@
 #include "MainWindow.h"
 
 #include "CommandPalette.h"
+#include "Dialogs.h"
 #include "ConnectionsSidebar.h"
 #include "ConsolePane.h"
 #include "EntryPanel.h"
@@ -147,6 +148,7 @@ MainWindow::MainWindow(const Options &options, QWidget *parent)
     statusBar()->addWidget(m_notifications, 1);
     statusBar()->addPermanentWidget(m_freshness);
 
+    buildHandlers();
     buildActions();
     buildMenus();
 
@@ -171,6 +173,55 @@ MainWindow::~MainWindow()
     m_events->setLog(nullptr);
     for (ConsolePane *p : panes())
         delete p;
+}
+
+void MainWindow::buildHandlers()
+{
+    // What each action of the table does here. The pane is the current one;
+    // whyNot() has made sure there is one where an action needs it.
+    const auto entryResolve = [](ConflictDialog::Choice c) {
+        return [c](ConsolePane *p) { p->entryPanel()->resolve(int(c)); };
+    };
+    const auto focusKeys = [](ConsolePane *p) { p->keyBrowser()->view()->setFocus(); };
+    const auto reveal = [](ConsolePane *p) { p->entryPanel()->toggleReveal(); };
+    m_handlers = {
+        {QStringLiteral("global.help"), [this](ConsolePane *) { showCheatSheet(); }},
+        {QStringLiteral("global.command"), [this](ConsolePane *) { showCommandPalette(); }},
+        {QStringLiteral("global.quit"), [this](ConsolePane *) { close(); }},
+        {QStringLiteral("global.refresh"), [](ConsolePane *p) { p->refresh(); }},
+        {QStringLiteral("global.contexts"),
+         [this](ConsolePane *) {
+             m_sidebarDock->show();
+             m_sidebar->view()->setFocus();
+         }},
+        {QStringLiteral("global.keys"), focusKeys},
+        {QStringLiteral("global.back"), focusKeys},
+        {QStringLiteral("global.events"),
+         [this](ConsolePane *) {
+             m_eventsDock->show();
+             m_events->view()->setFocus();
+         }},
+        {QStringLiteral("keys.open"), [](ConsolePane *p) { p->keyBrowser()->openCurrent(); }},
+        {QStringLiteral("keys.filter"), [](ConsolePane *p) { p->keyBrowser()->focusFilter(); }},
+        {QStringLiteral("keys.edit"), [](ConsolePane *p) { p->entryPanel()->focusEditor(); }},
+        {QStringLiteral("keys.new"), [](ConsolePane *p) { p->newKey(); }},
+        {QStringLiteral("keys.delete"), [](ConsolePane *p) { p->entryPanel()->requestDelete(p->production()); }},
+        {QStringLiteral("keys.copy"), [](ConsolePane *p) { p->copyValue(); }},
+        {QStringLiteral("keys.copyKey"), [](ConsolePane *p) { p->keyBrowser()->copyKey(); }},
+        {QStringLiteral("keys.reveal"), reveal},
+        {QStringLiteral("keys.tree"), [](ConsolePane *p) { p->keyBrowser()->toggleTreeMode(); }},
+        {QStringLiteral("keys.stop"), [](ConsolePane *p) { p->keyBrowser()->stopListing(); }},
+        {QStringLiteral("keys.more"), [](ConsolePane *p) { p->keyBrowser()->listAll(); }},
+        {QStringLiteral("entry.save"), [](ConsolePane *p) { p->entryPanel()->requestSave(); }},
+        {QStringLiteral("entry.format"), [](ConsolePane *p) { p->entryPanel()->toggleFormat(); }},
+        {QStringLiteral("entry.reveal"), reveal},
+        {QStringLiteral("entry.theirs"), entryResolve(ConflictDialog::Choice::TakeTheirs)},
+        {QStringLiteral("entry.mine"), entryResolve(ConflictDialog::Choice::KeepMine)},
+        {QStringLiteral("entry.merge"), entryResolve(ConflictDialog::Choice::Merge)},
+        {QStringLiteral("events.pause"), [this](ConsolePane *) { m_events->togglePause(); }},
+        {QStringLiteral("events.clear"), [this](ConsolePane *) { m_events->clear(); }},
+        {QStringLiteral("events.filter"), [this](ConsolePane *) { m_events->focusFilter(); }},
+    };
 }
 
 void MainWindow::buildActions()
@@ -481,8 +532,8 @@ void MainWindow::updateFreshnessIndicator()
 
 std::optional<QString> MainWindow::whyNot(const Action &action) const
 {
-    if (const QString why = m_notBuilt.value(action.id); !why.isEmpty())
-        return why;
+    if (!m_handlers.contains(action.id))
+        return m_notBuilt.value(action.id, tr("not built in the desktop console yet"));
     ConsolePane *pane = currentPane();
     const bool needsConnection = action.view != QLatin1String("global") || action.id == QLatin1String("global.refresh")
                                  || action.id == QLatin1String("global.keys")
@@ -524,64 +575,8 @@ void MainWindow::run(const QString &id)
         m_notifications->post(Tone::Muted, tr("%1: %2").arg(a->label, *why));
         return;
     }
-    ConsolePane *pane = currentPane();
-    KeyBrowser *keys = pane ? pane->keyBrowser() : nullptr;
-    EntryPanel *entry = pane ? pane->entryPanel() : nullptr;
-
-    if (id == QLatin1String("global.help"))
-        showCheatSheet();
-    else if (id == QLatin1String("global.command"))
-        showCommandPalette();
-    else if (id == QLatin1String("global.quit"))
-        close();
-    else if (id == QLatin1String("global.refresh"))
-        pane->refresh();
-    else if (id == QLatin1String("global.contexts")) {
-        m_sidebarDock->show();
-        m_sidebar->view()->setFocus();
-    } else if (id == QLatin1String("global.keys") || id == QLatin1String("global.back"))
-        keys->view()->setFocus();
-    else if (id == QLatin1String("global.events")) {
-        m_eventsDock->show();
-        m_events->view()->setFocus();
-    } else if (id == QLatin1String("keys.open"))
-        keys->openCurrent();
-    else if (id == QLatin1String("keys.filter"))
-        keys->focusFilter();
-    else if (id == QLatin1String("keys.edit"))
-        entry->focusEditor();
-    else if (id == QLatin1String("keys.new"))
-        pane->newKey();
-    else if (id == QLatin1String("keys.delete"))
-        entry->requestDelete(pane->production());
-    else if (id == QLatin1String("keys.copy"))
-        pane->copyValue();
-    else if (id == QLatin1String("keys.copyKey"))
-        keys->copyKey();
-    else if (id == QLatin1String("keys.reveal") || id == QLatin1String("entry.reveal"))
-        entry->toggleReveal();
-    else if (id == QLatin1String("keys.tree"))
-        keys->toggleTreeMode();
-    else if (id == QLatin1String("keys.stop"))
-        keys->stopListing();
-    else if (id == QLatin1String("keys.more"))
-        keys->listAll();
-    else if (id == QLatin1String("entry.save"))
-        entry->requestSave();
-    else if (id == QLatin1String("entry.format"))
-        entry->toggleFormat();
-    else if (id == QLatin1String("entry.theirs"))
-        entry->resolve(0);
-    else if (id == QLatin1String("entry.mine"))
-        entry->resolve(1);
-    else if (id == QLatin1String("entry.merge"))
-        entry->resolve(2);
-    else if (id == QLatin1String("events.pause"))
-        m_events->togglePause();
-    else if (id == QLatin1String("events.clear"))
-        m_events->clear();
-    else if (id == QLatin1String("events.filter"))
-        m_events->focusFilter();
+    if (const Handler handler = m_handlers.value(id))
+        handler(currentPane());
     updateActions();
 }
 

@@ -8,6 +8,7 @@
 #include <QPalette>
 #include <QPointer>
 
+#include <functional>
 #include <optional>
 
 class QAction;
@@ -86,6 +87,8 @@ protected:
     void closeEvent(QCloseEvent *event) override;
 
 private:
+    using Handler = std::function<void(ConsolePane *)>;
+    void buildHandlers();
     void buildActions();
     void buildMenus();
     void addPane(ConsolePane *pane);
@@ -107,7 +110,8 @@ private:
     NotificationArea *m_notifications;
     QLabel *m_freshness;
     QHash<QString, QAction *> m_actions;        // by action id
-    QHash<QString, QString> m_notBuilt;         // action id -> why it is not in this window yet
+    QHash<QString, Handler> m_handlers;         // action id -> what it does; no handler: not built yet
+    QHash<QString, QString> m_notBuilt;         // action id -> why it is not built, where to go instead
     QList<QAction *> m_themeActions;
     QPointer<CommandPalette> m_palette;
 };
