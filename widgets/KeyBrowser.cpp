@@ -140,6 +140,12 @@ KeyBrowser::KeyBrowser(console::Session *session, Theme *theme, QWidget *parent)
         Q_EMIT notify(Tone::Error, tr("Listing %1 failed: %2").arg(m_session ? m_session->name() : QString(), e.message),
                       e.toString());
     });
+    // A listing that failed because the store was away goes on by itself
+    // once the session is back.
+    connect(session, &console::Session::freshnessChanged, this, [this](const console::FreshnessState &f) {
+        if (f.fresh() && m_keys->listingError())
+            m_keys->resume();
+    });
     connect(m_stop, &QPushButton::clicked, this, &KeyBrowser::stopListing);
     connect(m_resume, &QPushButton::clicked, this, [this] { m_keys->resume(); });
     connect(m_all, &QPushButton::clicked, this, &KeyBrowser::listAll);

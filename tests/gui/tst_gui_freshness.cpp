@@ -62,6 +62,29 @@ private Q_SLOTS:
         QTRY_VERIFY(window->sidebar()->itemText(QStringLiteral("spec:redis")).contains(QLatin1String("Live")));
         redis.stop();
     }
+
+    // Opened while the server is down: the window opens at once, says the
+    // listing failed and why, and lists by itself once the server is back.
+    void testOpenedWhileTheStoreIsDown()
+    {
+        sd::test::RedisTestServer redis;
+        QVERIFY(redis.start());
+        redis.stop();
+        auto window = makeWindow(m_dir.filePath(QStringLiteral("connections.yaml")));
+        QVERIFY(window->openSpec(redis.spec(), QStringLiteral("down")));
+        ConsolePane *pane = window->currentPane();
+        KeyBrowser *browser = pane->keyBrowser();
+        QTRY_VERIFY_WITH_TIMEOUT(browser->statusText().contains(QLatin1String("listing failed")), 20000);
+        QVERIFY(browser->findChild<QPushButton *>(QStringLiteral("resumeListing"))->isVisible());
+        QTRY_VERIFY_WITH_TIMEOUT(pane->banner()->isVisible(), 20000);
+        shot(window.get(), QStringLiteral("store-down"));
+
+        QVERIFY(redis.restart());
+        QTRY_VERIFY_WITH_TIMEOUT(pane->session()->freshness().fresh(), 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(browser->statusText().contains(QLatin1String("listing complete")), 20000);
+        QVERIFY(!pane->banner()->isVisible());
+        redis.stop();
+    }
 };
 
 QTEST_MAIN(TestGuiFreshness)
