@@ -22,12 +22,24 @@
 #include <QApplication>
 #include <QDir>
 #include <QPushButton>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QTreeView>
 
 #include <memory>
 
 namespace sd::test::gui {
+
+// Settings, connections.yaml and the embedded store of this test process
+// under its own folder, never the user's.
+inline bool isolateHome(const QTemporaryDir &dir)
+{
+    if (!dir.isValid())
+        return false;
+    qputenv("XDG_CONFIG_HOME", dir.filePath(QStringLiteral("config")).toUtf8());
+    qputenv("XDG_DATA_HOME", dir.filePath(QStringLiteral("data")).toUtf8());
+    return true;
+}
 
 // A window that reads no user settings, no kubeconfig and a
 // connections.yaml of the test's own (`connectionsPath`, may not exist).

@@ -112,9 +112,7 @@ class TestGuiMainWindow : public QObject {
 private Q_SLOTS:
     void initTestCase()
     {
-        QVERIFY(m_dir.isValid());
-        qputenv("XDG_CONFIG_HOME", m_dir.filePath(QStringLiteral("config")).toUtf8());
-        qputenv("XDG_DATA_HOME", m_dir.filePath(QStringLiteral("data")).toUtf8());
+        QVERIFY(isolateHome(m_dir));
     }
 
     // 100k keys: the first screen comes from one page, scrolling reads the

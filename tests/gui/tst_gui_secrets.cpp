@@ -41,9 +41,7 @@ class TestGuiSecrets : public QObject {
 private Q_SLOTS:
     void initTestCase()
     {
-        QVERIFY(m_dir.isValid());
-        qputenv("XDG_CONFIG_HOME", m_dir.filePath(QStringLiteral("config")).toUtf8());
-        qputenv("XDG_DATA_HOME", m_dir.filePath(QStringLiteral("data")).toUtf8());
+        QVERIFY(isolateHome(m_dir));
         QVERIFY2(m_kube.start(), qPrintable(m_kube.log()));
         QVERIFY(sd::test::createNamespace(m_kube, QStringLiteral("gui")));
     }
