@@ -7,11 +7,16 @@ packages=(
   # build
   cmake ninja-build ccache g++ pkg-config
   qt6-base-dev libqt6sql6-sqlite
+  # the desktop console's platform plugins (xcb, offscreen for its tests)
+  qt6-qpa-plugins
   libyaml-cpp-dev nlohmann-json3-dev libhiredis-dev libsqlite3-dev libssl-dev zlib1g-dev
   libncurses-dev
   # tests
   redis-server redis-tools etcd-server etcd-client tmux procps bsdutils
   openssl curl
+  # the desktop console: run under a virtual X server (xvfb-run needs xauth),
+  # a font for the offscreen and X11 platforms, screenshots (import)
+  xvfb xauth fonts-dejavu-core imagemagick
   # benchmarks
   sqlite3 time perl jq
 )

@@ -353,6 +353,35 @@ void EntryDocument::save()
     });
 }
 
+void EntryDocument::remove()
+{
+    if ((m_state != State::Clean && m_state != State::Modified) || m_new)
+        return;
+    m_error.reset();
+    setState(State::Saving);
+    const quint64 generation = ++m_generation;
+    const Precondition pre = Precondition::atRevision(m_base.revision);
+    m_session->provider()->remove(m_key, pre).then(this, [this, generation](Status s) {
+        if (generation != m_generation)
+            return;
+        if (!s.ok()) {
+            m_error = s.error();
+            setState(dirty() ? State::Modified : State::Clean);
+            Q_EMIT failed(s.error());
+            return;
+        }
+        const QString key = m_key;
+        m_key.clear();
+        m_base = Entry();
+        m_baseText.clear();
+        m_mineText.clear();
+        m_validation = Validation{};
+        setState(State::Empty);
+        Q_EMIT textChanged();
+        Q_EMIT removed(key);
+    });
+}
+
 void EntryDocument::takeTheirs()
 {
     if (m_state != State::Conflict || !m_theirs)

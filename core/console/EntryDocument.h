@@ -87,6 +87,11 @@ public:
     // Writes mine with the base revision as precondition (async: Saving,
     // then Clean, Conflict, or back to Modified with error()).
     void save();
+    // Deletes the key at the revision it was read at (async: Saving, then
+    // Empty and removed()). When someone changed or deleted it meanwhile the
+    // store refuses, failed() says so (Conflict or NotFound) and the
+    // document stays as it was: nothing newer is deleted unseen.
+    void remove();
     // Conflict resolutions.
     void takeTheirs();
     void keepMine();
@@ -104,6 +109,7 @@ Q_SIGNALS:
     void stateChanged(sd::console::EntryDocument::State state);
     void textChanged();
     void saved(const sd::Entry &entry);
+    void removed(const QString &key);
     // Opening or saving failed for a reason other than a conflict.
     void failed(const sd::Error &error);
 

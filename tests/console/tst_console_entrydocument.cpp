@@ -371,6 +371,44 @@ private Q_SLOTS:
         doc.takeTheirs();
         QCOMPARE(doc.parsedMine().value(), (Json{{"n", 2}}));
     }
+
+    // Delete goes at the revision read: a value changed meanwhile is not
+    // deleted unseen, and the document stays open on it.
+    void testRemove_data()
+    {
+        QTest::addColumn<QString>("store");
+        QTest::newRow("sqlite") << "sqlite";
+        QTest::newRow("configmaps") << "configmaps";
+    }
+    void testRemove()
+    {
+        QFETCH(QString, store);
+        auto s = this->store(store);
+        QVERIFY(s);
+        put(s->provider(), QStringLiteral("rm-me"), Json{{"v", 1}});
+        put(s->provider(), QStringLiteral("rm-changed"), Json{{"v", 1}});
+        EntryDocument doc(s.get());
+
+        QVERIFY(opened(doc, QStringLiteral("rm-changed")));
+        put(s->provider(), QStringLiteral("rm-changed"), Json{{"v", 2}});
+        QSignalSpy failed(&doc, &EntryDocument::failed);
+        doc.remove();
+        QVERIFY(settled(doc));
+        QCOMPARE(failed.count(), 1);
+        QCOMPARE(doc.error()->kind, ErrorKind::Conflict);
+        QCOMPARE(doc.state(), EntryDocument::State::Clean);
+        QCOMPARE(doc.key(), QStringLiteral("rm-changed"));
+        QVERIFY(await(s->provider()->get(QStringLiteral("rm-changed"))).ok());
+
+        QVERIFY(opened(doc, QStringLiteral("rm-me")));
+        QSignalSpy removed(&doc, &EntryDocument::removed);
+        doc.remove();
+        QVERIFY(settled(doc));
+        QCOMPARE(removed.count(), 1);
+        QCOMPARE(removed.first().first().toString(), QStringLiteral("rm-me"));
+        QCOMPARE(doc.state(), EntryDocument::State::Empty);
+        QCOMPARE(await(s->provider()->get(QStringLiteral("rm-me"))).error().kind, ErrorKind::NotFound);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestConsoleEntryDocument)

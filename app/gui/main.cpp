@@ -1,0 +1,139 @@
+// statedeck: the desktop console (widgets/ does the work; this parses the
+// command line, opens the first connection and shows the window).
+#include "ConsolePane.h"
+#include "EntryPanel.h"
+#include "KeyBrowser.h"
+#include "MainWindow.h"
+#include "console/KeyModel.h"
+#include "console/Session.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QElapsedTimer>
+#include <QTimer>
+
+#include <cstdio>
+
+using namespace sd;
+using namespace sd::widgets;
+
+namespace {
+
+// --screenshot: waits until the window shows something settled (the first
+// page of keys read, the watch live, the --select'ed key open), then saves
+// a picture of the window and quits. For docs/images and for looking at the
+// window on a machine without a screen.
+void scheduleScreenshot(MainWindow *window, const QString &file, const QString &select, int minimumMs)
+{
+    auto *timer = new QTimer(window);
+    auto *elapsed = new QElapsedTimer;
+    elapsed->start();
+    auto selected = std::make_shared<bool>(select.isEmpty());
+    auto settledSince = std::make_shared<qint64>(-1);
+    QObject::connect(timer, &QTimer::timeout, window, [=] {
+        ConsolePane *pane = window->currentPane();
+        bool ready = false;
+        if (pane) {
+            const console::KeyModel *keys = pane->keyBrowser()->keyModel();
+            const auto state = pane->session()->freshness().state;
+            const bool listed = !keys->listingInFlight() && (keys->loadedCount() > 0 || keys->listingComplete());
+            const bool fresh = state != console::Freshness::Connecting;
+            if (listed && fresh && !*selected)
+                *selected = pane->keyBrowser()->selectKey(select);
+            ready = listed && fresh && *selected && (select.isEmpty() || pane->entryPanel()->hasEntry());
+        }
+        if ((!ready || elapsed->elapsed() < minimumMs) && elapsed->elapsed() < 20000) {
+            *settledSince = -1;
+            return;
+        }
+        // A moment for the last layout and paint.
+        if (*settledSince < 0) {
+            *settledSince = elapsed->elapsed();
+            return;
+        }
+        if (elapsed->elapsed() - *settledSince < 400)
+            return;
+        timer->stop();
+        delete elapsed;
+        const bool saved = window->grab().save(file);
+        std::fprintf(stderr, "statedeck: %s %s%s\n", saved ? "saved" : "could not save", qPrintable(file),
+                     ready ? "" : " (the window did not settle within 20 s)");
+        QApplication::exit(saved ? 0 : 1);
+    });
+    timer->start(100);
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("statedeck"));
+    QApplication::setApplicationName(QStringLiteral("statedeck"));
+    QApplication::setApplicationVersion(QStringLiteral(STATEDECK_VERSION));
+    QApplication::setApplicationDisplayName(QStringLiteral("statedeck"));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QApplication::translate(
+        "main", "The statedeck desktop console: browse, edit and watch application state."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addPositionalArgument(
+        QStringLiteral("store"),
+        QApplication::translate("main", "A connection name, store URL or path to open (default: the last one, the "
+                                        "current connection, or the embedded store)."),
+        QStringLiteral("[store]"));
+    const QCommandLineOption theme(QStringLiteral("theme"),
+                                   QApplication::translate("main", "light, dark, or a theme file (default: follow the "
+                                                                   "system)."),
+                                   QStringLiteral("name"));
+    const QCommandLineOption noSettings(QStringLiteral("no-settings"),
+                                        QApplication::translate("main", "Neither read nor write saved window state."));
+    const QCommandLineOption select(QStringLiteral("select"),
+                                    QApplication::translate("main", "Select and open this key once it is listed."),
+                                    QStringLiteral("key"));
+    const QCommandLineOption screenshot(
+        QStringLiteral("screenshot"),
+        QApplication::translate("main", "Save a picture of the window to this PNG once it has settled, then quit."),
+        QStringLiteral("file"));
+    const QCommandLineOption wait(QStringLiteral("wait"),
+                                  QApplication::translate("main", "With --screenshot: take it no sooner than this "
+                                                                  "many milliseconds after start."),
+                                  QStringLiteral("ms"), QStringLiteral("0"));
+    const QCommandLineOption size(QStringLiteral("size"),
+                                  QApplication::translate("main", "Window size, WIDTHxHEIGHT."),
+                                  QStringLiteral("size"));
+    parser.addOptions({theme, noSettings, select, screenshot, wait, size});
+    parser.process(app);
+
+    MainWindow::Options options;
+    options.theme = parser.value(theme);
+    options.useSettings = !parser.isSet(noSettings) && !parser.isSet(screenshot);
+    MainWindow window(options);
+    if (parser.isSet(size)) {
+        const QStringList wh = parser.value(size).split(QLatin1Char('x'));
+        if (wh.size() == 2)
+            window.resize(wh.at(0).toInt(), wh.at(1).toInt());
+    }
+    window.show();
+
+    const QStringList args = parser.positionalArguments();
+    if (!args.isEmpty())
+        window.openStore(args.first());
+    else
+        window.openStartupConnection();
+
+    if (parser.isSet(select) && !parser.isSet(screenshot)) {
+        // Select the key as soon as its page is listed.
+        auto *poll = new QTimer(&window);
+        QObject::connect(poll, &QTimer::timeout, &window, [&window, poll, key = parser.value(select)] {
+            if (ConsolePane *pane = window.currentPane(); pane && pane->keyBrowser()->selectKey(key))
+                poll->stop();
+        });
+        poll->start(100);
+        QTimer::singleShot(20000, poll, &QTimer::stop);
+    }
+    if (parser.isSet(screenshot))
+        scheduleScreenshot(&window, parser.value(screenshot), parser.value(select), parser.value(wait).toInt());
+    return app.exec();
+}

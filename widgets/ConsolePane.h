@@ -1,0 +1,86 @@
+#pragma once
+
+#include "console/Actions.h"
+#include "console/Roles.h"
+
+#include <QPointer>
+#include <QWidget>
+
+#include <memory>
+
+class QLabel;
+class QMessageBox;
+class QSplitter;
+
+namespace sd {
+struct Event;
+}
+
+namespace sd::console {
+class EventLog;
+class Session;
+} // namespace sd::console
+
+namespace sd::widgets {
+
+class EntryPanel;
+class FreshnessBanner;
+class KeyBrowser;
+class Theme;
+
+// Everything shown for one open connection: its name and where it points,
+// the freshness banner, the key browser and the entry panel side by side,
+// and the event log the events dock shows while this connection is the
+// current one. It owns the Session; closing the pane closes the connection.
+//
+// Moving to another key with an unsaved edit asks first: the edit is never
+// dropped silently.
+class ConsolePane : public QWidget {
+    Q_OBJECT
+public:
+    ConsolePane(std::unique_ptr<console::Session> session, const QString &id, Theme *theme,
+                QWidget *parent = nullptr);
+    ~ConsolePane() override;
+
+    QString id() const { return m_id; }
+    console::Session *session() const { return m_session.get(); }
+    KeyBrowser *keyBrowser() const { return m_browser; }
+    EntryPanel *entryPanel() const { return m_entry; }
+    FreshnessBanner *banner() const { return m_banner; }
+    console::EventLog *eventLog() const { return m_events; }
+    QSplitter *splitter() const { return m_splitter; }
+
+    console::Selection selection() const;
+    // Whether connections.yaml marks this connection as production. It has
+    // no such marker yet, so this is false and deletes ask yes or no; the
+    // typed-name confirmation is in place for when the marker exists.
+    bool production() const { return false; }
+
+    // What the "keys" and "entry" actions do here.
+    void newKey();
+    void copyValue();
+    void refresh();
+
+Q_SIGNALS:
+    void notify(sd::console::Tone tone, const QString &message, const QString &details = QString());
+    // Selection, document or freshness changed: action states need updating.
+    void changed();
+
+private:
+    void onCurrentChanged(const QString &key, bool hasValue, bool isPrefix, int leafCount);
+    void onEvent(const Event &event);
+
+    std::unique_ptr<console::Session> m_session;
+    QString m_id;
+    QPointer<Theme> m_theme;
+    console::EventLog *m_events;
+    QLabel *m_title;
+    FreshnessBanner *m_banner;
+    QSplitter *m_splitter;
+    KeyBrowser *m_browser;
+    EntryPanel *m_entry;
+    QPointer<QMessageBox> m_leaveQuestion;
+    QString m_pendingSelect; // a key saved but not listed yet
+};
+
+} // namespace sd::widgets

@@ -1,0 +1,687 @@
+#include "MainWindow.h"
+
+#include "CommandPalette.h"
+#include "Dialogs.h"
+#include "ConnectionsSidebar.h"
+#include "ConsolePane.h"
+#include "EntryPanel.h"
+#include "EventsPanel.h"
+#include "FreshnessBanner.h"
+#include "KeyBrowser.h"
+#include "NotificationArea.h"
+#include "Theme.h"
+#include "console/EventLog.h"
+#include "console/Session.h"
+
+#include <QAction>
+#include <QActionGroup>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QInputDialog>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSettings>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QStyleFactory>
+#include <QTableView>
+#include <QTreeView>
+
+namespace sd::widgets {
+
+using console::Action;
+using console::Actions;
+using console::Tone;
+
+namespace {
+
+// Where the actions of the table go in the menu bar. Global actions are
+// spread over File, Go and Help; every other view has its own menu, so an
+// action added to the table appears without touching this file.
+QString fileMenu() { return MainWindow::tr("&File"); }
+QString goMenu() { return MainWindow::tr("&Go"); }
+QString helpMenu() { return MainWindow::tr("&Help"); }
+
+QString menuForGlobal(const QString &id)
+{
+    static const QStringList file = {QStringLiteral("global.contexts"), QStringLiteral("global.refresh"),
+                                     QStringLiteral("global.import"),   QStringLiteral("global.export"),
+                                     QStringLiteral("global.migrate"),  QStringLiteral("global.verify"),
+                                     QStringLiteral("global.quit")};
+    static const QStringList help = {QStringLiteral("global.help"), QStringLiteral("global.command")};
+    if (file.contains(id))
+        return fileMenu();
+    if (help.contains(id))
+        return helpMenu();
+    return goMenu();
+}
+
+QString menuForView(const QString &view)
+{
+    if (view == QLatin1String("keys"))
+        return MainWindow::tr("&Keys");
+    if (view == QLatin1String("entry"))
+        return MainWindow::tr("&Entry");
+    if (view == QLatin1String("events"))
+        return MainWindow::tr("E&vents");
+    if (view == QLatin1String("history"))
+        return MainWindow::tr("Histor&y");
+    if (view == QLatin1String("tasks"))
+        return MainWindow::tr("&Tasks");
+    if (view == QLatin1String("jobs"))
+        return MainWindow::tr("&Jobs");
+    QString title = view;
+    if (!title.isEmpty())
+        title[0] = title[0].toUpper();
+    return title;
+}
+
+} // namespace
+
+MainWindow::MainWindow() : MainWindow(Options{}) {}
+
+MainWindow::MainWindow(const Options &options, QWidget *parent)
+    : QMainWindow(parent), m_options(options), m_theme(new Theme(this)), m_systemPalette(QApplication::palette())
+{
+    setObjectName(QStringLiteral("mainWindow"));
+    setWindowTitle(QStringLiteral("statedeck"));
+    resize(1280, 800);
+
+    // What the desktop console does not offer yet, and where to go instead.
+    // Each comes out of this list when its view is built (issue 13).
+    const QString transfer = tr("the transfer wizard is not built yet: use statedeckctl %1");
+    m_notBuilt = {
+        {QStringLiteral("global.namespace"), tr("not built yet: open another context or connection instead")},
+        {QStringLiteral("global.configmaps"), tr("not built yet: open a Kubernetes context from the sidebar")},
+        {QStringLiteral("global.secrets"), tr("not built yet: open a connection to a Secret (k8s://CTX/NS/secrets/NAME)")},
+        {QStringLiteral("global.tasks"), tr("the remediation view is not built yet: use statedeckctl task")},
+        {QStringLiteral("global.machines"), tr("the registry view is not built yet")},
+        {QStringLiteral("global.import"), transfer.arg(QStringLiteral("import"))},
+        {QStringLiteral("global.export"), transfer.arg(QStringLiteral("export"))},
+        {QStringLiteral("global.migrate"), transfer.arg(QStringLiteral("migrate"))},
+        {QStringLiteral("global.verify"), transfer.arg(QStringLiteral("verify"))},
+        {QStringLiteral("keys.diff"), tr("the history view is not built yet: use statedeckctl history")},
+        {QStringLiteral("keys.history"), tr("the history view is not built yet: use statedeckctl history")},
+        {QStringLiteral("history.restore"), tr("the history view is not built yet")},
+        {QStringLiteral("jobs.cancel"), tr("no job is running (jobs are not built yet)")},
+    };
+    for (const Action &a : Actions::all())
+        if (a.view == QLatin1String("tasks"))
+            m_notBuilt.insert(a.id, tr("the remediation view is not built yet: use statedeckctl task"));
+
+    m_stack = new QStackedWidget(this);
+    m_welcome = new QLabel(tr("<h2>statedeck</h2><p>Open a connection from the sidebar (Ctrl+K), or a store by URL "
+                              "(File → Open store…).</p><p>F1 lists every key; Ctrl+Shift+P finds any action.</p>"),
+                           m_stack);
+    m_welcome->setAlignment(Qt::AlignCenter);
+    m_welcome->setObjectName(QStringLiteral("welcome"));
+    m_stack->addWidget(m_welcome);
+    setCentralWidget(m_stack);
+
+    m_sidebar = new ConnectionsSidebar(m_theme, this);
+    m_sidebarDock = new QDockWidget(tr("Connections"), this);
+    m_sidebarDock->setObjectName(QStringLiteral("connectionsDock"));
+    m_sidebarDock->setWidget(m_sidebar);
+    m_sidebarDock->setTitleBarWidget(new QWidget(m_sidebarDock)); // the sidebar has its own title
+    m_sidebarDock->setFeatures(QDockWidget::DockWidgetClosable | QDockWidget::DockWidgetMovable);
+    addDockWidget(Qt::LeftDockWidgetArea, m_sidebarDock);
+    resizeDocks({m_sidebarDock}, {230}, Qt::Horizontal);
+    connect(m_sidebar, &ConnectionsSidebar::openRequested, this, &MainWindow::openConnection);
+    connect(m_sidebar, &ConnectionsSidebar::reloadRequested, this, &MainWindow::reloadCatalog);
+
+    m_events = new EventsPanel(m_theme, this);
+    m_eventsDock = new QDockWidget(tr("Live events"), this);
+    m_eventsDock->setObjectName(QStringLiteral("eventsDock"));
+    m_eventsDock->setWidget(m_events);
+    addDockWidget(Qt::BottomDockWidgetArea, m_eventsDock);
+    resizeDocks({m_eventsDock}, {140}, Qt::Vertical);
+    connect(m_events, &EventsPanel::changed, this, &MainWindow::updateActions);
+
+    m_notifications = new NotificationArea(m_theme, this);
+    m_freshness = new QLabel(this);
+    m_freshness->setObjectName(QStringLiteral("freshnessIndicator"));
+    m_freshness->setContentsMargins(6, 1, 6, 1);
+    statusBar()->addWidget(m_notifications, 1);
+    statusBar()->addPermanentWidget(m_freshness);
+
+    buildHandlers();
+    buildActions();
+    buildMenus();
+
+    QString theme = options.theme;
+    if (theme.isEmpty() && options.useSettings)
+        theme = QSettings().value(QStringLiteral("theme")).toString();
+    setTheme(theme);
+    connect(m_theme, &Theme::changed, this, &MainWindow::updateFreshnessIndicator);
+
+    reloadCatalog();
+    if (options.useSettings) {
+        QSettings s;
+        restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray());
+        restoreState(s.value(QStringLiteral("window/state")).toByteArray());
+    }
+    updateActions();
+}
+
+MainWindow::~MainWindow()
+{
+    // Panes own their sessions; they go before the docks that show their models.
+    m_events->setLog(nullptr);
+    for (ConsolePane *p : panes())
+        delete p;
+}
+
+void MainWindow::buildHandlers()
+{
+    // What each action of the table does here. The pane is the current one;
+    // whyNot() has made sure there is one where an action needs it.
+    const auto entryResolve = [](ConflictDialog::Choice c) {
+        return [c](ConsolePane *p) { p->entryPanel()->resolve(int(c)); };
+    };
+    const auto focusKeys = [](ConsolePane *p) { p->keyBrowser()->view()->setFocus(); };
+    const auto reveal = [](ConsolePane *p) { p->entryPanel()->toggleReveal(); };
+    m_handlers = {
+        {QStringLiteral("global.help"), [this](ConsolePane *) { showCheatSheet(); }},
+        {QStringLiteral("global.command"), [this](ConsolePane *) { showCommandPalette(); }},
+        {QStringLiteral("global.quit"), [this](ConsolePane *) { close(); }},
+        {QStringLiteral("global.refresh"), [](ConsolePane *p) { p->refresh(); }},
+        {QStringLiteral("global.contexts"),
+         [this](ConsolePane *) {
+             m_sidebarDock->show();
+             m_sidebar->view()->setFocus();
+         }},
+        {QStringLiteral("global.keys"), focusKeys},
+        {QStringLiteral("global.back"), focusKeys},
+        {QStringLiteral("global.events"),
+         [this](ConsolePane *) {
+             m_eventsDock->show();
+             m_events->view()->setFocus();
+         }},
+        {QStringLiteral("keys.open"), [](ConsolePane *p) { p->keyBrowser()->openCurrent(); }},
+        {QStringLiteral("keys.filter"), [](ConsolePane *p) { p->keyBrowser()->focusFilter(); }},
+        {QStringLiteral("keys.edit"), [](ConsolePane *p) { p->entryPanel()->focusEditor(); }},
+        {QStringLiteral("keys.new"), [](ConsolePane *p) { p->newKey(); }},
+        {QStringLiteral("keys.delete"), [](ConsolePane *p) { p->entryPanel()->requestDelete(p->production()); }},
+        {QStringLiteral("keys.copy"), [](ConsolePane *p) { p->copyValue(); }},
+        {QStringLiteral("keys.copyKey"), [](ConsolePane *p) { p->keyBrowser()->copyKey(); }},
+        {QStringLiteral("keys.reveal"), reveal},
+        {QStringLiteral("keys.tree"), [](ConsolePane *p) { p->keyBrowser()->toggleTreeMode(); }},
+        {QStringLiteral("keys.stop"), [](ConsolePane *p) { p->keyBrowser()->stopListing(); }},
+        {QStringLiteral("keys.more"), [](ConsolePane *p) { p->keyBrowser()->listAll(); }},
+        {QStringLiteral("entry.save"), [](ConsolePane *p) { p->entryPanel()->requestSave(); }},
+        {QStringLiteral("entry.format"), [](ConsolePane *p) { p->entryPanel()->toggleFormat(); }},
+        {QStringLiteral("entry.reveal"), reveal},
+        {QStringLiteral("entry.theirs"), entryResolve(ConflictDialog::Choice::TakeTheirs)},
+        {QStringLiteral("entry.mine"), entryResolve(ConflictDialog::Choice::KeepMine)},
+        {QStringLiteral("entry.merge"), entryResolve(ConflictDialog::Choice::Merge)},
+        {QStringLiteral("events.pause"), [this](ConsolePane *) { m_events->togglePause(); }},
+        {QStringLiteral("events.clear"), [this](ConsolePane *) { m_events->clear(); }},
+        {QStringLiteral("events.filter"), [this](ConsolePane *) { m_events->focusFilter(); }},
+    };
+}
+
+void MainWindow::buildActions()
+{
+    for (const Action &a : Actions::all()) {
+        auto *qa = new QAction(a.label, this);
+        qa->setObjectName(a.id);
+        qa->setData(a.id);
+        qa->setStatusTip(a.help);
+        if (!a.guiShortcut.isEmpty())
+            qa->setShortcut(QKeySequence(a.guiShortcut));
+        // Global actions work anywhere in the window; a view's actions only
+        // while the focus is in that view (the window adds them to it), so
+        // Ctrl+F filters keys in the key list and events in the events dock.
+        qa->setShortcutContext(a.view == QLatin1String("global") ? Qt::WindowShortcut
+                                                                  : Qt::WidgetWithChildrenShortcut);
+        const QString id = a.id;
+        connect(qa, &QAction::triggered, this, [this, id] { run(id); });
+        m_actions.insert(a.id, qa);
+        if (a.view == QLatin1String("global"))
+            addAction(qa);
+        else if (a.view == QLatin1String("events"))
+            m_events->addAction(qa);
+    }
+}
+
+void MainWindow::buildMenus()
+{
+    QHash<QString, QMenu *> menus;
+    auto menu = [&](const QString &title) {
+        QMenu *&m = menus[title];
+        if (!m) {
+            m = menuBar()->addMenu(title);
+            m->setToolTipsVisible(true);
+        }
+        return m;
+    };
+    // Fixed order of the menu bar.
+    menu(fileMenu());
+    menu(goMenu());
+    for (const char *view : {"keys", "entry", "events", "history", "tasks", "jobs"})
+        menu(menuForView(QLatin1String(view)));
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    menu(helpMenu());
+
+    QMenu *file = menu(fileMenu());
+    auto *openStore = new QAction(tr("Open store…"), this);
+    openStore->setObjectName(QStringLiteral("openStore"));
+    openStore->setShortcut(QKeySequence::Open);
+    openStore->setStatusTip(tr("Open a store by URL or path (sqlite:///…, redis://…, k8s://…) or a connection name."));
+    connect(openStore, &QAction::triggered, this, &MainWindow::openStoreDialog);
+    auto *closeConnection = new QAction(tr("Close connection"), this);
+    closeConnection->setObjectName(QStringLiteral("closeConnection"));
+    closeConnection->setShortcut(QKeySequence::Close);
+    connect(closeConnection, &QAction::triggered, this, &MainWindow::closeCurrentConnection);
+    file->addAction(openStore);
+    file->addAction(closeConnection);
+    file->addSeparator();
+
+    QString lastMenu;
+    for (const Action &a : Actions::all()) {
+        const QString title = a.view == QLatin1String("global") ? menuForGlobal(a.id) : menuForView(a.view);
+        QMenu *m = menu(title);
+        if (a.id == QLatin1String("global.quit") || a.id == QLatin1String("global.import"))
+            m->addSeparator();
+        m->addAction(m_actions.value(a.id));
+    }
+
+    // View: docks and themes.
+    view->setToolTipsVisible(true);
+    QAction *sidebar = m_sidebarDock->toggleViewAction();
+    sidebar->setText(tr("Connections sidebar"));
+    view->addAction(sidebar);
+    QAction *events = m_eventsDock->toggleViewAction();
+    events->setText(tr("Live events"));
+    view->addAction(events);
+    view->addSeparator();
+    QMenu *themes = view->addMenu(tr("Theme"));
+    auto *group = new QActionGroup(this);
+    const QList<QPair<QString, QString>> choices = {
+        {QString(), tr("Follow the system")}, {QStringLiteral("light"), tr("Light")}, {QStringLiteral("dark"), tr("Dark")}};
+    for (const auto &[name, label] : choices) {
+        QAction *a = themes->addAction(label);
+        a->setCheckable(true);
+        a->setData(name);
+        group->addAction(a);
+        m_themeActions << a;
+        connect(a, &QAction::triggered, this, [this, name] {
+            setTheme(name);
+            if (m_options.useSettings)
+                QSettings().setValue(QStringLiteral("theme"), name);
+        });
+    }
+
+    QMenu *help = menu(helpMenu());
+    help->addSeparator();
+    auto *about = help->addAction(tr("About statedeck"));
+    about->setObjectName(QStringLiteral("about"));
+    connect(about, &QAction::triggered, this, &MainWindow::showAbout);
+}
+
+QList<QAction *> MainWindow::tableActions() const
+{
+    QList<QAction *> out;
+    for (const Action &a : Actions::all())
+        out << m_actions.value(a.id);
+    return out;
+}
+
+bool MainWindow::setTheme(const QString &nameOrPath)
+{
+    const QString name = nameOrPath.isEmpty() ? Theme::matching(m_systemPalette) : nameOrPath;
+    QString error;
+    if (!m_theme->load(name, &error)) {
+        m_notifications->post(Tone::Error, error);
+        return false;
+    }
+    // Fusion draws every palette role the theme sets, on every platform.
+    QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
+    QApplication::setPalette(m_theme->palette());
+    for (QAction *a : std::as_const(m_themeActions))
+        a->setChecked(a->data().toString() == nameOrPath);
+    return true;
+}
+
+void MainWindow::reloadCatalog()
+{
+    m_catalog = console::ConnectionCatalog::load(m_options.sources);
+    m_sidebar->setCatalog(m_catalog);
+    for (const QString &e : m_catalog.errors())
+        m_notifications->post(Tone::Error, e);
+    for (ConsolePane *p : panes()) {
+        if (!m_catalog.find(p->id()))
+            m_sidebar->addOpened(p->id(), p->session()->name(), p->session()->describe());
+        onPaneChanged(p);
+    }
+    if (ConsolePane *p = currentPane())
+        m_sidebar->setCurrent(p->id());
+}
+
+ConsolePane *MainWindow::currentPane() const
+{
+    return qobject_cast<ConsolePane *>(m_stack->currentWidget());
+}
+
+QList<ConsolePane *> MainWindow::panes() const
+{
+    QList<ConsolePane *> out;
+    for (int i = 0; i < m_stack->count(); ++i)
+        if (auto *p = qobject_cast<ConsolePane *>(m_stack->widget(i)))
+            out << p;
+    return out;
+}
+
+bool MainWindow::openConnection(const QString &id)
+{
+    for (ConsolePane *p : panes()) {
+        if (p->id() == id) {
+            showPane(p);
+            return true;
+        }
+    }
+    const console::ConnectionItem *item = m_catalog.find(id);
+    if (!item) {
+        m_notifications->post(Tone::Error, tr("No connection %1 (reload the sidebar?)").arg(id));
+        return false;
+    }
+    auto session = m_catalog.open(*item);
+    if (!session.ok()) {
+        m_notifications->post(Tone::Error, tr("Cannot open %1: %2").arg(item->name, session.error().message),
+                              session.error().toString());
+        return false;
+    }
+    addPane(new ConsolePane(std::move(session).value(), id, m_theme, m_stack));
+    return true;
+}
+
+bool MainWindow::openStore(const QString &storeOrConnection)
+{
+    const QString text = storeOrConnection.trimmed();
+    if (m_catalog.find(QStringLiteral("connection:") + text))
+        return openConnection(QStringLiteral("connection:") + text);
+    const QString id = QStringLiteral("store:") + text;
+    for (ConsolePane *p : panes()) {
+        if (p->id() == id) {
+            showPane(p);
+            return true;
+        }
+    }
+    auto session = console::Session::open(text);
+    if (!session.ok()) {
+        m_notifications->post(Tone::Error, tr("Cannot open %1: %2").arg(text, session.error().message),
+                              session.error().toString());
+        return false;
+    }
+    m_sidebar->addOpened(id, session.value()->name(), session.value()->describe());
+    addPane(new ConsolePane(std::move(session).value(), id, m_theme, m_stack));
+    return true;
+}
+
+bool MainWindow::openSpec(const StoreSpec &spec, const QString &name)
+{
+    const QString id = QStringLiteral("spec:") + name;
+    auto session = console::Session::open(spec, name);
+    if (!session.ok()) {
+        m_notifications->post(Tone::Error, tr("Cannot open %1: %2").arg(name, session.error().message),
+                              session.error().toString());
+        return false;
+    }
+    m_sidebar->addOpened(id, name, session.value()->describe());
+    addPane(new ConsolePane(std::move(session).value(), id, m_theme, m_stack));
+    return true;
+}
+
+void MainWindow::openStartupConnection()
+{
+    if (m_options.useSettings) {
+        const QString last = QSettings().value(QStringLiteral("connection/last")).toString();
+        if (!last.isEmpty() && m_catalog.find(last) && openConnection(last))
+            return;
+    }
+    for (const console::ConnectionItem &c : m_catalog.items())
+        if (c.kind == console::ConnectionItem::Kind::Connection && c.current && openConnection(c.id()))
+            return;
+    openConnection(QStringLiteral("embedded"));
+}
+
+void MainWindow::addPane(ConsolePane *pane)
+{
+    m_stack->addWidget(pane);
+    for (const Action &a : Actions::all()) {
+        if (a.view == QLatin1String("keys"))
+            pane->keyBrowser()->addAction(m_actions.value(a.id));
+        else if (a.view == QLatin1String("entry"))
+            pane->entryPanel()->addAction(m_actions.value(a.id));
+    }
+    if (m_options.useSettings) {
+        QSettings s;
+        pane->keyBrowser()->restoreHeaderState(s.value(QStringLiteral("keys/header")).toByteArray());
+        pane->splitter()->restoreState(s.value(QStringLiteral("pane/splitter")).toByteArray());
+    }
+    connect(pane, &ConsolePane::notify, m_notifications, &NotificationArea::post);
+    connect(pane, &ConsolePane::changed, this, [this, pane] { onPaneChanged(pane); });
+    showPane(pane);
+    onPaneChanged(pane);
+    pane->keyBrowser()->view()->setFocus();
+}
+
+void MainWindow::showPane(ConsolePane *pane)
+{
+    m_stack->setCurrentWidget(pane);
+    m_events->setLog(pane->eventLog());
+    m_sidebar->setCurrent(pane->id());
+    setWindowTitle(tr("%1 — statedeck").arg(pane->session()->name()));
+    if (m_options.useSettings && m_catalog.find(pane->id()))
+        QSettings().setValue(QStringLiteral("connection/last"), pane->id());
+    updateFreshnessIndicator();
+    updateActions();
+}
+
+void MainWindow::closeCurrentConnection()
+{
+    ConsolePane *pane = currentPane();
+    if (!pane)
+        return;
+    if (pane->entryPanel()->hasUnsavedEdit()) {
+        m_notifications->post(Tone::Warning, tr("%1 has an unsaved edit: save or revert it before closing %2.")
+                                                 .arg(pane->entryPanel()->key(), pane->session()->name()));
+        return;
+    }
+    m_sidebar->setOpenState(pane->id(), Tone::Normal, QString(), false);
+    if (m_events->log() == pane->eventLog())
+        m_events->setLog(nullptr);
+    delete pane;
+    if (ConsolePane *next = currentPane())
+        showPane(next);
+    else {
+        m_stack->setCurrentWidget(m_welcome);
+        setWindowTitle(QStringLiteral("statedeck"));
+        updateFreshnessIndicator();
+        updateActions();
+    }
+}
+
+void MainWindow::onPaneChanged(ConsolePane *pane)
+{
+    const console::FreshnessState &f = pane->session()->freshness();
+    m_sidebar->setOpenState(pane->id(), f.tone(), console::freshnessName(f.state), pane->session()->readOnly());
+    if (pane == currentPane()) {
+        updateFreshnessIndicator();
+        updateActions();
+    }
+}
+
+void MainWindow::updateFreshnessIndicator()
+{
+    ConsolePane *pane = currentPane();
+    if (!pane) {
+        m_freshness->clear();
+        m_freshness->setStyleSheet(QString());
+        return;
+    }
+    const console::FreshnessState &f = pane->session()->freshness();
+    m_freshness->setText(QStringLiteral("● ") + console::freshnessName(f.state));
+    m_freshness->setToolTip(f.text(QDateTime::currentDateTimeUtc()));
+    m_freshness->setStyleSheet(m_theme->styleSheetFor(f.tone()) + QStringLiteral("border-radius: 3px;"));
+}
+
+std::optional<QString> MainWindow::whyNot(const Action &action) const
+{
+    if (!m_handlers.contains(action.id))
+        return m_notBuilt.value(action.id, tr("not built in the desktop console yet"));
+    ConsolePane *pane = currentPane();
+    const bool needsConnection = action.view != QLatin1String("global") || action.id == QLatin1String("global.refresh")
+                                 || action.id == QLatin1String("global.keys")
+                                 || action.id == QLatin1String("global.events")
+                                 || action.id == QLatin1String("global.back");
+    if (needsConnection && !pane)
+        return tr("open a connection first");
+    const console::Selection selection = pane ? pane->selection() : console::Selection{};
+    if (auto why = Actions::whyNot(action, pane ? pane->session() : nullptr, selection))
+        return why;
+    if (pane)
+        if (auto why = pane->entryPanel()->whyNot(action.id))
+            return why;
+    return std::nullopt;
+}
+
+void MainWindow::updateActions()
+{
+    for (const Action &a : Actions::all()) {
+        QAction *qa = m_actions.value(a.id);
+        const std::optional<QString> why = whyNot(a);
+        qa->setEnabled(!why);
+        qa->setToolTip(why ? *why : a.help);
+    }
+    if (ConsolePane *pane = currentPane()) {
+        QAction *tree = m_actions.value(QStringLiteral("keys.tree"));
+        tree->setText(pane->keyBrowser()->treeMode() ? tr("Show as a list") : tr("Show as a tree"));
+        QAction *pause = m_actions.value(QStringLiteral("events.pause"));
+        pause->setText(m_events->log() && m_events->log()->paused() ? tr("Resume") : Actions::find(QStringLiteral("events.pause"))->label);
+    }
+}
+
+void MainWindow::run(const QString &id)
+{
+    const Action *a = Actions::find(id);
+    if (!a)
+        return;
+    if (const auto why = whyNot(*a)) {
+        m_notifications->post(Tone::Muted, tr("%1: %2").arg(a->label, *why));
+        return;
+    }
+    if (const Handler handler = m_handlers.value(id))
+        handler(currentPane());
+    updateActions();
+}
+
+CommandPalette *MainWindow::showCommandPalette()
+{
+    if (!m_palette) {
+        m_palette = new CommandPalette(this);
+        m_palette->setAttribute(Qt::WA_DeleteOnClose);
+        connect(m_palette, &CommandPalette::chosen, this, [this](const QString &id) {
+            if (id.startsWith(QLatin1String("connect:")))
+                openConnection(id.mid(8));
+            else
+                run(id);
+        });
+    }
+    updateActions();
+    QList<CommandPalette::Entry> entries;
+    for (const Action &a : Actions::all()) {
+        QAction *qa = m_actions.value(a.id);
+        const QString where = a.view == QLatin1String("global") ? QString() : menuForView(a.view).remove(QLatin1Char('&'));
+        entries.append({a.id, where.isEmpty() ? a.label : where + QStringLiteral(": ") + a.label,
+                        qa->isEnabled() ? a.help : qa->toolTip(), qa->shortcut().toString(QKeySequence::NativeText),
+                        qa->isEnabled()});
+    }
+    for (const console::ConnectionItem &c : m_catalog.items())
+        entries.append({QStringLiteral("connect:") + c.id(), tr("Connect: %1").arg(c.name),
+                        c.error.isEmpty() ? c.description : c.error, QString(), true});
+    m_palette->setEntries(entries);
+    m_palette->input()->clear();
+    m_palette->show();
+    m_palette->raise();
+    m_palette->activateWindow();
+    m_palette->input()->setFocus();
+    return m_palette;
+}
+
+void MainWindow::showCheatSheet()
+{
+    updateActions();
+    auto *sheet = new CheatSheet(tableActions(), this);
+    sheet->setAttribute(Qt::WA_DeleteOnClose);
+    sheet->show();
+}
+
+void MainWindow::openStoreDialog()
+{
+    auto *ask = new QInputDialog(this);
+    ask->setAttribute(Qt::WA_DeleteOnClose);
+    ask->setWindowTitle(tr("Open store"));
+    ask->setLabelText(tr("A store URL or path (sqlite:///path.db, redis://host:6379/0, etcd://host:2379,\n"
+                         "k8s://CONTEXT/NAMESPACE/configmaps, yaml:///srv/state) or a connection name:"));
+    ask->resize(560, ask->height());
+    connect(ask, &QInputDialog::textValueSelected, this, [this](const QString &text) {
+        if (!text.trimmed().isEmpty())
+            openStore(text);
+    });
+    ask->open();
+}
+
+void MainWindow::showAbout()
+{
+    auto *box = new QMessageBox(QMessageBox::Information, tr("About statedeck"),
+                                tr("<b>statedeck %1</b><p>An administration console for application state: "
+                                   "Kubernetes ConfigMaps and Secrets, etcd, Redis, SQLite, JSON and YAML files.</p>"
+                                   "<p>Qt %2</p>")
+                                    .arg(QStringLiteral(STATEDECK_VERSION), QString::fromLatin1(qVersion())),
+                                QMessageBox::Close, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    for (ConsolePane *p : panes()) {
+        if (p->entryPanel()->hasUnsavedEdit()) {
+            showPane(p);
+            auto *box = new QMessageBox(QMessageBox::Question, tr("Unsaved edit"),
+                                        tr("%1 has an unsaved edit. Quit and drop it?").arg(p->entryPanel()->key()),
+                                        QMessageBox::NoButton, this);
+            QPushButton *stay = box->addButton(tr("Keep editing"), QMessageBox::RejectRole);
+            box->addButton(tr("Quit"), QMessageBox::DestructiveRole);
+            box->setDefaultButton(stay);
+            box->setAttribute(Qt::WA_DeleteOnClose);
+            connect(box, &QMessageBox::finished, this, [this, box, stay] {
+                if (box->clickedButton() != stay) {
+                    for (ConsolePane *pane : panes())
+                        delete pane; // nothing is asked twice
+                    close();
+                }
+            });
+            box->open();
+            event->ignore();
+            return;
+        }
+    }
+    if (m_options.useSettings) {
+        QSettings s;
+        s.setValue(QStringLiteral("window/geometry"), saveGeometry());
+        s.setValue(QStringLiteral("window/state"), saveState());
+        if (ConsolePane *p = currentPane()) {
+            s.setValue(QStringLiteral("keys/header"), p->keyBrowser()->headerState());
+            s.setValue(QStringLiteral("pane/splitter"), p->splitter()->saveState());
+        }
+    }
+    event->accept();
+}
+
+} // namespace sd::widgets
