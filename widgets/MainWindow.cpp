@@ -411,7 +411,9 @@ bool MainWindow::openStore(const QString &storeOrConnection)
             return true;
         }
     }
-    auto session = console::Session::open(text);
+    console::SessionOptions sessionOptions;
+    sessionOptions.readOnly = m_options.readOnly;
+    auto session = console::Session::open(text, sessionOptions);
     if (!session.ok()) {
         m_notifications->post(Tone::Error, tr("Cannot open %1: %2").arg(text, session.error().message),
                               session.error().toString());
@@ -425,7 +427,9 @@ bool MainWindow::openStore(const QString &storeOrConnection)
 bool MainWindow::openSpec(const StoreSpec &spec, const QString &name)
 {
     const QString id = QStringLiteral("spec:") + name;
-    auto session = console::Session::open(spec, name);
+    console::SessionOptions sessionOptions;
+    sessionOptions.readOnly = m_options.readOnly;
+    auto session = console::Session::open(spec, name, sessionOptions);
     if (!session.ok()) {
         m_notifications->post(Tone::Error, tr("Cannot open %1: %2").arg(name, session.error().message),
                               session.error().toString());

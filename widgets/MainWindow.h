@@ -45,6 +45,8 @@ public:
         QString theme;
         // Window geometry, splitters, column layouts, the last connection.
         bool useSettings = true;
+        // --read-only: every connection this window opens is read-only.
+        bool readOnly = false;
     };
 
     MainWindow();

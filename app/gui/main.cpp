@@ -103,11 +103,14 @@ int main(int argc, char **argv)
     const QCommandLineOption size(QStringLiteral("size"),
                                   QApplication::translate("main", "Window size, WIDTHxHEIGHT."),
                                   QStringLiteral("size"));
-    parser.addOptions({theme, noSettings, select, screenshot, wait, size});
+    const QCommandLineOption readOnly(QStringLiteral("read-only"),
+                                      QApplication::translate("main", "Open every store read-only: writes are refused."));
+    parser.addOptions({theme, noSettings, select, screenshot, wait, size, readOnly});
     parser.process(app);
 
     MainWindow::Options options;
     options.theme = parser.value(theme);
+    options.readOnly = parser.isSet(readOnly);
     options.useSettings = !parser.isSet(noSettings) && !parser.isSet(screenshot);
     MainWindow window(options);
     if (parser.isSet(size)) {
