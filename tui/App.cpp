@@ -2,7 +2,7 @@
 
 #include "EditSession.h"
 #include "Views.h"
-#include "config/ConnectionsFile.h"
+#include "console/ConnectionCatalog.h"
 #include "console/EntryDocument.h"
 #include "console/EventLog.h"
 #include "console/FilterModel.h"
@@ -14,7 +14,6 @@
 #include "console/Session.h"
 #include "console/TaskTableModel.h"
 #include "model/Codec.h"
-#include "remediation/RemediationManager.h"
 
 #include <QCoreApplication>
 
@@ -64,24 +63,21 @@ App::~App()
 
 Result<bool> App::open(const QString &storeOrConnection)
 {
-    Result<StoreSpec> spec = resolveStore(storeOrConnection);
-    if (!spec.ok())
-        return spec.error();
     console::SessionOptions o;
     o.readOnly = m_options.readOnly;
-    auto session = console::Session::open(spec.value(), storeOrConnection, o);
+    auto session = console::Session::open(storeOrConnection, o);
     if (!session.ok())
         return session.error();
-    replaceSession(std::move(session).value(), spec.value(), storeOrConnection);
+    replaceSession(std::move(session).value(), storeOrConnection);
     return true;
 }
 
-void App::show(std::unique_ptr<console::Session> session, const StoreSpec &spec, const QString &name)
+void App::show(std::unique_ptr<console::Session> session, const QString &name)
 {
-    replaceSession(std::move(session), spec, name);
+    replaceSession(std::move(session), name);
 }
 
-void App::replaceSession(std::unique_ptr<console::Session> session, const StoreSpec &spec, const QString &name)
+void App::replaceSession(std::unique_ptr<console::Session> session, const QString &name)
 {
     m_edit.reset();
     m_views.clear();
@@ -89,13 +85,11 @@ void App::replaceSession(std::unique_ptr<console::Session> session, const StoreS
     m_feedback.reset();
     m_taskFilter.reset();
     m_tasks.reset();
-    m_manager.reset();
     m_eventFilter.reset();
     m_events.reset();
     m_filter.reset();
     m_keys.reset();
     m_session = std::move(session);
-    m_spec = spec;
     m_connection = name;
     m_keys = std::make_unique<console::KeyModel>(m_session.get());
     m_keys->setMode(console::KeyModel::Tree);
@@ -387,14 +381,15 @@ void App::runCommand(const QString &line)
     }
     if (a->id == QLatin1String("global.contexts")) {
         if (arg.isEmpty()) {
-            auto file = ConnectionsFile::load();
             QStringList lines{tr("Connections (:ctx NAME opens one; a URL or a path works too):"), QString()};
-            if (file.ok())
-                for (const ConnectionInfo &c : file->list(EnvExpander()))
-                    lines << QStringLiteral("%1 %2  %3  %4")
-                                 .arg(c.current ? QStringLiteral("*") : QStringLiteral(" "), c.name, c.backend, c.where);
-            else
-                lines << file.error().toString();
+            const console::ConnectionCatalog catalog = console::ConnectionCatalog::load();
+            for (const console::ConnectionItem &c : catalog.items()) {
+                if (c.kind == console::ConnectionItem::Kind::KubeContext)
+                    continue; // opened by URL: k8s://CONTEXT/NAMESPACE/configmaps
+                lines << QStringLiteral("%1 %2  %3%4")
+                             .arg(c.current ? QStringLiteral("*") : QStringLiteral(" "), c.name, c.description,
+                                  c.error.isEmpty() ? QString() : QStringLiteral("  (%1)").arg(c.error));
+            }
             push(std::make_unique<TextView>(this, QStringLiteral("help"), tr("connections"), lines));
             return;
         }
@@ -437,26 +432,12 @@ void App::runCommand(const QString &line)
 
 void App::switchKube(const QString &option, const QString &value)
 {
-    if (m_spec.backend != QLatin1String("kubernetes")) {
-        message(tr("this connection is not a Kubernetes one"), Tone::Error);
-        return;
-    }
-    if (value.isEmpty()) {
-        message(tr("name one: :ns NAMESPACE"), Tone::Error);
-        return;
-    }
-    StoreSpec spec = m_spec;
-    spec.options.insert(option, value);
-    if (option == QLatin1String("resource") && value == QLatin1String("configmaps"))
-        spec.options.remove(QStringLiteral("secretName"));
-    console::SessionOptions o;
-    o.readOnly = m_options.readOnly;
-    auto session = console::Session::open(spec, m_connection, o);
+    auto session = m_session->reopenedWith(option, value);
     if (!session.ok()) {
         message(session.error().toString(), Tone::Error);
         return;
     }
-    replaceSession(std::move(session).value(), spec, m_connection);
+    replaceSession(std::move(session).value(), m_connection);
     message(tr("%1: %2").arg(option, value), Tone::Good);
 }
 
@@ -621,8 +602,7 @@ void App::runAction(const Action &a)
 void App::showTasks()
 {
     if (!m_tasks) {
-        m_manager = std::make_unique<remediation::RemediationManager>(m_session->provider());
-        m_tasks = std::make_unique<console::TaskTableModel>(m_manager.get(), m_session->provider());
+        m_tasks = std::make_unique<console::TaskTableModel>(m_session->provider());
         m_taskFilter = std::make_unique<console::FilterModel>();
         m_taskFilter->setSourceModel(m_tasks.get());
         connect(m_taskFilter.get(), &QAbstractItemModel::rowsInserted, this, &App::scheduleRepaint);

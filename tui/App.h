@@ -1,7 +1,6 @@
 #pragma once
 
 #include "Terminal.h"
-#include "config/StoreSpec.h"
 #include "console/Actions.h"
 #include "model/Result.h"
 
@@ -14,10 +13,6 @@
 #include <functional>
 #include <memory>
 #include <vector>
-
-namespace sd::remediation {
-class RemediationManager;
-}
 
 namespace sd::console {
 class Job;
@@ -54,8 +49,8 @@ public:
     // Opens the connection (a connections.yaml name, URL or path; "" for the
     // current one) and shows its keys. False, with the error, when it fails.
     Result<bool> open(const QString &storeOrConnection);
-    // Shows a session already opened (its spec, for :ns, :cm and :secrets).
-    void show(std::unique_ptr<console::Session> session, const StoreSpec &spec, const QString &name);
+    // Shows a session already opened.
+    void show(std::unique_ptr<console::Session> session, const QString &name);
 
     Terminal &terminal() { return m_terminal; }
     console::Session *session() const { return m_session.get(); }
@@ -95,7 +90,7 @@ private:
     void paint();
     void drawHeader(int width);
     void drawFooter(int width);
-    void replaceSession(std::unique_ptr<console::Session> session, const StoreSpec &spec, const QString &name);
+    void replaceSession(std::unique_ptr<console::Session> session, const QString &name);
     void deleteSelected();
     void showHistory(const QString &key, bool diffOnly);
     void switchKube(const QString &option, const QString &value);
@@ -105,7 +100,6 @@ private:
 
     Terminal &m_terminal;
     AppOptions m_options;
-    StoreSpec m_spec;
     QString m_connection;
     std::unique_ptr<console::Session> m_session;
     std::unique_ptr<console::KeyModel> m_keys;
@@ -115,7 +109,6 @@ private:
     std::vector<std::unique_ptr<View>> m_views;
     std::unique_ptr<EditSession> m_edit;
     // Remediation tasks, made when :tasks is first asked for.
-    std::unique_ptr<remediation::RemediationManager> m_manager;
     std::unique_ptr<console::TaskTableModel> m_tasks;
     std::unique_ptr<console::FilterModel> m_taskFilter;
     std::unique_ptr<console::FeedbackModel> m_feedback;

@@ -4,7 +4,6 @@
 #include "Views.h"
 #include "console/EntryDocument.h"
 #include "console/Session.h"
-#include "transfer/Checkpoint.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -21,16 +20,6 @@ namespace {
 QString tr(const char *text)
 {
     return QCoreApplication::translate("TUI", text);
-}
-
-QString extensionFor(EntryDocument::Format f)
-{
-    switch (f) {
-    case EntryDocument::Format::Json: return QStringLiteral("json");
-    case EntryDocument::Format::Yaml: return QStringLiteral("yaml");
-    case EntryDocument::Format::Text: return QStringLiteral("txt");
-    }
-    return QStringLiteral("txt");
 }
 
 } // namespace
@@ -111,7 +100,7 @@ void EditSession::launch(const QString &problem)
     if (!m_doc)
         return;
     m_file = std::make_unique<QTemporaryFile>(QDir::tempPath() + QStringLiteral("/statedeck-edit-XXXXXX.")
-                                              + extensionFor(m_doc->format()));
+                                              + EntryDocument::fileExtension(m_doc->format()));
     if (!m_file->open()) {
         m_app->message(tr("cannot create a temporary file: %1").arg(m_file->errorString()), Tone::Error);
         m_file.reset();
@@ -235,24 +224,26 @@ void EditSession::keepText()
 {
     if (!m_doc || !m_kept.isEmpty())
         return;
-    if (m_doc->sensitive())
-        return; // a secret never goes to a file; it stays in memory
-    const QString dir = stateDirectory() + QStringLiteral("/edits");
-    QDir().mkpath(dir);
-    QString safe = m_doc->key();
-    safe.replace(QLatin1Char('/'), QLatin1Char('_'));
-    const QString path = QStringLiteral("%1/%2-%3.%4")
-                             .arg(dir, safe, QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss")),
-                                  extensionFor(m_doc->format()));
-    QFile f(path);
-    if (f.open(QIODevice::WriteOnly | QIODevice::NewOnly)) {
-        f.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
-        f.write(m_doc->text().toUtf8());
-        m_kept = path;
-        m_app->message(tr("Someone else changed %1. Your text is kept in %2. T takes theirs, M keeps mine, G merges")
-                           .arg(m_doc->key(), path),
+    if (m_doc->sensitive()) {
+        // A secret never goes to a file: it stays in memory.
+        m_app->message(tr("Someone else changed %1. Your text is kept in memory. T takes theirs, M keeps mine, "
+                          "G merges")
+                           .arg(m_doc->key()),
                        Tone::Warning);
+        return;
     }
+    const Result<QString> kept = m_doc->keepMineAside();
+    if (!kept.ok()) {
+        m_app->message(tr("Someone else changed %1, and your text could not be saved aside (%2); it is kept in "
+                          "memory. T takes theirs, M keeps mine, G merges")
+                           .arg(m_doc->key(), kept.error().toString()),
+                       Tone::Error);
+        return;
+    }
+    m_kept = kept.value();
+    m_app->message(tr("Someone else changed %1. Your text is kept in %2. T takes theirs, M keeps mine, G merges")
+                       .arg(m_doc->key(), m_kept),
+                   Tone::Warning);
 }
 
 } // namespace sd::tui

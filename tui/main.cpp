@@ -4,7 +4,6 @@
 // so a mistake is reported as plain text with a non-zero exit.
 #include "App.h"
 #include "Terminal.h"
-#include "config/ConnectionsFile.h"
 #include "console/Session.h"
 
 #include <QCommandLineParser>
@@ -44,17 +43,15 @@ int main(int argc, char **argv)
         return 2;
     }
     const QString name = connection.isEmpty() ? store : connection;
-    sd::Result<sd::StoreSpec> spec = sd::resolveStore(name);
-    if (!spec.ok()) {
-        std::fprintf(stderr, "statedeck-tui: error: %s\n", qPrintable(spec.error().toString()));
-        return spec.error().kind == sd::ErrorKind::NotFound || spec.error().kind == sd::ErrorKind::Invalid ? 2 : 1;
-    }
     sd::console::SessionOptions sessionOptions;
     sessionOptions.readOnly = p.isSet(QStringLiteral("read-only"));
-    auto session = sd::console::Session::open(spec.value(), name, sessionOptions);
+    auto session = sd::console::Session::open(name, sessionOptions);
     if (!session.ok()) {
+        // A name or URL the user got wrong is a usage error; a store that
+        // cannot be reached is not.
+        const sd::ErrorKind k = session.error().kind;
         std::fprintf(stderr, "statedeck-tui: error: %s\n", qPrintable(session.error().toString()));
-        return 1;
+        return k == sd::ErrorKind::NotFound || k == sd::ErrorKind::Invalid ? 2 : 1;
     }
 
     sd::tui::AppOptions options;
@@ -65,7 +62,7 @@ int main(int argc, char **argv)
         sd::tui::Terminal terminal;
         sd::tui::App tui(terminal, options);
         QObject::connect(&tui, &sd::tui::App::quit, &app, [&app] { app.quit(); });
-        tui.show(std::move(session).value(), spec.value(), name);
+        tui.show(std::move(session).value(), name);
         tui.paintNow();
         code = app.exec();
     } // the terminal is restored here, before anything is printed

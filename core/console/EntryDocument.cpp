@@ -3,7 +3,11 @@
 #include "console/LineDiff.h"
 #include "console/Session.h"
 #include "model/Codec.h"
+#include "transfer/Checkpoint.h"
 #include "util/YamlJson.h"
+
+#include <QDir>
+#include <QFile>
 
 #include <QCoreApplication>
 #include <QRegularExpression>
@@ -106,6 +110,44 @@ QString EntryDocument::render(const Json &value, Format format)
         return toQString(value.dump(2, ' ', false, Json::error_handler_t::replace)) + QLatin1Char('\n');
     }
     return {};
+}
+
+QString EntryDocument::fileExtension(Format format)
+{
+    switch (format) {
+    case Format::Json: return QStringLiteral("json");
+    case Format::Yaml: return QStringLiteral("yaml");
+    case Format::Text: return QStringLiteral("txt");
+    }
+    return QStringLiteral("txt");
+}
+
+Result<QString> EntryDocument::keepMineAside() const
+{
+    if (sensitive())
+        return Error(ErrorKind::Forbidden, tr("a secret value is never written to a file in clear"), m_key);
+    const QString dir = stateDirectory() + QStringLiteral("/edits");
+    if (!QDir().mkpath(dir))
+        return Error(ErrorKind::Io, tr("cannot create the folder for kept edits"), dir);
+    QString safe = m_key;
+    safe.replace(QLatin1Char('/'), QLatin1Char('_'));
+    const QString stamp = QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss"));
+    for (int n = 1; n < 100; ++n) {
+        const QString path = QStringLiteral("%1/%2-%3%4.%5")
+                                 .arg(dir, safe, stamp, n == 1 ? QString() : QStringLiteral("-%1").arg(n),
+                                      fileExtension(m_format));
+        QFile f(path);
+        // Created 0600 from the start, never a moment readable by others.
+        if (!f.open(QIODevice::WriteOnly | QIODevice::NewOnly, QFileDevice::ReadOwner | QFileDevice::WriteOwner)) {
+            if (f.exists())
+                continue;
+            return Error(ErrorKind::Io, tr("cannot save the edit: %1").arg(f.errorString()), path);
+        }
+        if (f.write(m_mineText.toUtf8()) < 0 || !f.flush())
+            return Error(ErrorKind::Io, tr("cannot save the edit: %1").arg(f.errorString()), path);
+        return path;
+    }
+    return Error(ErrorKind::Io, tr("too many kept edits of this key this second"), dir);
 }
 
 EntryDocument::Format EntryDocument::naturalFormat(const Entry &e)

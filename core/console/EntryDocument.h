@@ -101,6 +101,13 @@ public:
     bool hasConflictMarkers() const;
     // The text takeTheirs() replaced, so nothing typed is ever lost.
     QString discardedText() const { return m_discarded; }
+    // Saves mine to a new file (mode 0600) under
+    // $XDG_STATE_HOME/statedeck/edits/, so an edit that met a conflict
+    // survives the editor and the program; answers its path. Refused
+    // (Forbidden) for a secret, which never goes to a file in clear.
+    Result<QString> keepMineAside() const;
+    // The file name ending of a format: "json", "yaml", "txt".
+    static QString fileExtension(Format format);
 
     static QString render(const Json &value, Format format);
     static Format naturalFormat(const Entry &e);

@@ -98,13 +98,33 @@ Result<std::unique_ptr<Session>> Session::open(const StoreSpec &spec, const QStr
         return provider.error();
     std::unique_ptr<Provider> p = std::move(provider).value();
     const QString shown = name.isEmpty() ? p->describe() : name;
-    return std::make_unique<Session>(std::move(p), shown, std::move(options), parent);
+    auto session = std::make_unique<Session>(std::move(p), shown, std::move(options), parent);
+    *session->m_spec = effective;
+    return session;
+}
+
+Result<std::unique_ptr<Session>> Session::reopenedWith(const QString &option, const QString &value) const
+{
+    if (m_spec->backend != QLatin1String("kubernetes"))
+        return Error(ErrorKind::Invalid,
+                     QCoreApplication::translate("Session", "%1 is not a Kubernetes connection").arg(m_name));
+    if (value.isEmpty())
+        return Error(ErrorKind::Invalid, QCoreApplication::translate("Session", "name a value for %1").arg(option));
+    StoreSpec spec = *m_spec;
+    spec.options.insert(option, value);
+    // ConfigMaps of a namespace have no Secret name.
+    if (option == QLatin1String("resource"))
+        spec.options.remove(QStringLiteral("secretName"));
+    SessionOptions o = m_options;
+    o.readOnly = m_caps.readOnly;
+    return open(spec, m_name, o, parent());
 }
 
 Session::Session(std::unique_ptr<Provider> provider, QString name, SessionOptions options, QObject *parent)
     : QObject(parent), m_provider(std::move(provider)), m_caps(m_provider->capabilities()), m_name(std::move(name)),
       m_options(std::move(options)), m_backoff(m_options.firstBackoff)
 {
+    m_spec = std::make_unique<StoreSpec>();
     qRegisterMetaType<FreshnessState>();
     m_fresh.since = QDateTime::currentDateTimeUtc();
     m_retry.setSingleShot(true);

@@ -82,6 +82,13 @@ public:
     // The connection's name, or the store as describe() shows it.
     QString name() const { return m_name; }
     QString describe() const { return m_provider->describe(); }
+    // What it was opened from (empty for a session made from a provider).
+    const StoreSpec &spec() const { return *m_spec; }
+    // The same connection with one option changed, as a new session: a
+    // Kubernetes connection's `namespace` (:ns) or `resource`
+    // (configmaps or secrets: :cm, :secrets). Invalid, saying so, for
+    // other backends or an empty value.
+    Result<std::unique_ptr<Session>> reopenedWith(const QString &option, const QString &value) const;
     bool readOnly() const { return m_caps.readOnly; }
 
     const FreshnessState &freshness() const { return m_fresh; }
@@ -111,6 +118,7 @@ private:
     void scheduleReconnect(const Error &why);
 
     std::unique_ptr<Provider> m_provider;
+    std::unique_ptr<StoreSpec> m_spec;
     Capabilities m_caps;
     QString m_name;
     SessionOptions m_options;

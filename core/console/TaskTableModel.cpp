@@ -7,6 +7,12 @@ namespace sd::console {
 
 using namespace sd::remediation;
 
+TaskTableModel::TaskTableModel(Provider *provider, QObject *parent)
+    : TaskTableModel(new RemediationManager(provider), provider, parent)
+{
+    m_ownManager.reset(m_manager);
+}
+
 TaskTableModel::TaskTableModel(RemediationManager *manager, Provider *provider, QObject *parent)
     : RowTableModel<TaskRow>(parent), m_manager(manager), m_provider(provider)
 {

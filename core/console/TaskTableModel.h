@@ -54,6 +54,10 @@ public:
     // Neither is owned; both must outlive the model. `manager` is over
     // `provider`.
     TaskTableModel(remediation::RemediationManager *manager, Provider *provider, QObject *parent = nullptr);
+    // The same with a manager of its own over `provider` (a front end that
+    // only shows tasks has no manager to share).
+    explicit TaskTableModel(Provider *provider, QObject *parent = nullptr);
+    remediation::RemediationManager *manager() const { return m_manager; }
     ~TaskTableModel() override;
 
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
@@ -104,6 +108,7 @@ private:
     bool olderThanShown(const remediation::RemediationTask &task) const;
     static TaskRow rowFor(remediation::RemediationTask task);
 
+    std::unique_ptr<remediation::RemediationManager> m_ownManager;
     remediation::RemediationManager *m_manager;
     Provider *m_provider;
     struct WatchState {

@@ -347,6 +347,55 @@ private Q_SLOTS:
         QCOMPARE(await(sqlite(QStringLiteral("ro.db"))->provider()->get(QStringLiteral("k")))->value, (Json{{"n", 1}}));
     }
 
+    // The text of an edit that met a conflict can be saved aside: a new
+    // 0600 file holding mine; never for a secret.
+    void testKeepMineAside()
+    {
+        sd::test::EnvGuard guard({"XDG_STATE_HOME"});
+        qputenv("XDG_STATE_HOME", m_dir.filePath(QStringLiteral("state")).toUtf8());
+        auto s = sqlite(QStringLiteral("aside.db"));
+        put(s->provider(), QStringLiteral("app/cfg"), Json{{"n", 1}});
+        EntryDocument doc(s.get());
+        QVERIFY(opened(doc, QStringLiteral("app/cfg")));
+        QVERIFY(doc.setText(QStringLiteral("{\"n\": 5}")));
+        const Result<QString> first = doc.keepMineAside();
+        const Result<QString> second = doc.keepMineAside();
+        QVERIFY2(first.ok(), qPrintable(first.error().toString()));
+        QVERIFY(second.ok());
+        QVERIFY(first.value() != second.value()); // never overwritten
+        QVERIFY(first.value().startsWith(m_dir.filePath(QStringLiteral("state/statedeck/edits/app_cfg-"))));
+        QVERIFY(first.value().endsWith(QLatin1String(".json")));
+        QFile f(first.value());
+        QCOMPARE(f.permissions() & (QFileDevice::ReadGroup | QFileDevice::ReadOther), QFileDevice::Permissions());
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QCOMPARE(f.readAll(), QByteArray("{\"n\": 5}"));
+
+        auto secrets = kube(QStringLiteral("secrets"));
+        put(secrets->provider(), QStringLiteral("aside"), Json("hidden"));
+        EntryDocument secret(secrets.get());
+        QVERIFY(opened(secret, QStringLiteral("aside")));
+        secret.reveal();
+        const Result<QString> refused = secret.keepMineAside();
+        QVERIFY(!refused.ok());
+        QCOMPARE(refused.error().kind, ErrorKind::Forbidden);
+    }
+
+    // :ns, :cm and :secrets reopen a Kubernetes connection with one option
+    // changed; other stores say they are not Kubernetes ones.
+    void testReopenedWith()
+    {
+        auto cm = kube(QStringLiteral("configmaps"));
+        auto secrets = cm->reopenedWith(QStringLiteral("resource"), QStringLiteral("secrets"));
+        QVERIFY2(secrets.ok(), qPrintable(secrets.error().toString()));
+        QVERIFY(secrets.value()->capabilities().sensitive);
+        QCOMPARE(secrets.value()->name(), cm->name());
+        auto other = sqlite(QStringLiteral("reopen.db"))->reopenedWith(QStringLiteral("namespace"), QStringLiteral("x"));
+        QVERIFY(!other.ok());
+        QVERIFY2(other.error().message.contains(QLatin1String("not a Kubernetes connection")),
+                 qPrintable(other.error().message));
+        QVERIFY(!cm->reopenedWith(QStringLiteral("namespace"), QString()).ok());
+    }
+
     void testOpenMissingKeyFails()
     {
         auto s = sqlite(QStringLiteral("missing.db"));
