@@ -13,7 +13,6 @@
 #include "console/ImportJob.h"
 #include "console/Session.h"
 #include "console/TaskTableModel.h"
-#include "model/Codec.h"
 
 #include <QCoreApplication>
 
@@ -513,10 +512,10 @@ void App::runAction(const Action &a)
         showHistory(sel.key, id == QLatin1String("keys.diff"));
     } else if (id == QLatin1String("keys.copy")) {
         const QString key = sel.key;
-        m_session->provider()->get(key).then(this, [this, key](Result<Entry> r) {
+        m_session->valueBytes(key).then(this, [this, key](Result<QByteArray> r) {
             if (!r.ok())
                 return message(r.error().toString(), Tone::Error);
-            copyToClipboard(tr("the value of %1").arg(key), encodeValue(r.value()));
+            copyToClipboard(tr("the value of %1").arg(key), r.value());
         });
     } else if (id == QLatin1String("keys.copyKey")) {
         copyToClipboard(tr("the key name"), sel.key.toUtf8());

@@ -2,6 +2,7 @@
 
 #include "config/ConnectionsFile.h"
 #include "config/StoreSpec.h"
+#include "model/Codec.h"
 #include "providers/Backends.h"
 
 #include <QCoreApplication>
@@ -101,6 +102,15 @@ Result<std::unique_ptr<Session>> Session::open(const StoreSpec &spec, const QStr
     auto session = std::make_unique<Session>(std::move(p), shown, std::move(options), parent);
     *session->m_spec = effective;
     return session;
+}
+
+QFuture<Result<QByteArray>> Session::valueBytes(const QString &key) const
+{
+    return m_provider->get(key).then([](Result<Entry> r) -> Result<QByteArray> {
+        if (!r.ok())
+            return r.error();
+        return encodeValue(r.value());
+    });
 }
 
 Result<std::unique_ptr<Session>> Session::reopenedWith(const QString &option, const QString &value) const

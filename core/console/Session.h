@@ -89,6 +89,8 @@ public:
     // (configmaps or secrets: :cm, :secrets). Invalid, saying so, for
     // other backends or an empty value.
     Result<std::unique_ptr<Session>> reopenedWith(const QString &option, const QString &value) const;
+    // A key's value as the store holds its bytes (what a clipboard gets).
+    QFuture<Result<QByteArray>> valueBytes(const QString &key) const;
     bool readOnly() const { return m_caps.readOnly; }
 
     const FreshnessState &freshness() const { return m_fresh; }
