@@ -211,6 +211,9 @@ void App::drawFooter(int width)
             if (a->view == QLatin1String("global") && a->id != QLatin1String("global.help")
                 && a->id != QLatin1String("global.command") && a->id != QLatin1String("global.back"))
                 continue;
+            // A read-only connection does not advertise what it refuses.
+            if (a->writes && m_session && m_session->readOnly())
+                continue;
             hints += QStringLiteral("<%1> %2  ").arg(a->tuiKey, a->label);
         }
     }
