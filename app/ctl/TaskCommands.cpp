@@ -1,6 +1,7 @@
 // `statedeckctl task ...`: remediation tasks (seed 002) in either schema.
 #include "Cli.h"
 
+#include "console/TaskOperations.h"
 #include "console/TaskText.h"
 #include "remediation/RemediationManager.h"
 #include "util/Duration.h"
@@ -342,11 +343,7 @@ void runRecover(Context &ctx, const QCommandLineParser &p, const TaskRef &ref, D
 {
     RecoverOptions options;
     options.reset = p.isSet(QStringLiteral("reset"));
-    // $XDG_STATE_HOME (Qt 6.4 has no QStandardPaths location for it).
-    options.backupDir = qEnvironmentVariable("XDG_STATE_HOME");
-    if (options.backupDir.isEmpty())
-        options.backupDir = QDir::homePath() + QStringLiteral("/.local/state");
-    options.backupDir += QStringLiteral("/statedeck/remediation-backups");
+    options.backupDir = console::TaskOperations::backupDirectory();
     managerFor(ctx)->recover(ref, options).then(ctx.loop, [&ctx, done](Result<RecoverResult> r) {
         if (!r.ok()) {
             printError(r.error(), false);
@@ -379,18 +376,6 @@ void runRecover(Context &ctx, const QCommandLineParser &p, const TaskRef &ref, D
     });
 }
 
-QString actionText(CleanupItem::Action a)
-{
-    switch (a) {
-    case CleanupItem::Action::Deleted: return QStringLiteral("deleted");
-    case CleanupItem::Action::WouldDelete: return QStringLiteral("would delete");
-    case CleanupItem::Action::KeptInProgress: return QStringLiteral("kept (InProgress)");
-    case CleanupItem::Action::KeptUnreadable: return QStringLiteral("kept (state.json unreadable)");
-    case CleanupItem::Action::Failed: return QStringLiteral("failed");
-    }
-    return {};
-}
-
 void printCleanup(Context &ctx, const CleanupReport &report, bool dryRun)
 {
     if (structured(ctx)) {
@@ -401,7 +386,7 @@ void printCleanup(Context &ctx, const CleanupReport &report, bool dryRun)
                    {"schema", toStd(schemaName(i.schema))},
                    {"status", toStd(i.status)},
                    {"last_update", toStd(i.lastUpdate)},
-                   {"action", toStd(actionText(i.action))}};
+                   {"action", toStd(console::TaskOperations::cleanupActionText(i.action))}};
             if (!i.detail.isEmpty())
                 j["detail"] = toStd(i.detail);
             items.push_back(j);
@@ -414,17 +399,12 @@ void printCleanup(Context &ctx, const CleanupReport &report, bool dryRun)
     for (const CleanupItem &i : report.items)
         table.addRow({i.name, i.status.isEmpty() ? QStringLiteral("-") : i.status, i.lastUpdate,
                       i.detail.isEmpty() || i.action != CleanupItem::Action::Failed
-                          ? actionText(i.action)
-                          : actionText(i.action) + QStringLiteral(": ") + i.detail});
+                          ? console::TaskOperations::cleanupActionText(i.action)
+                          : console::TaskOperations::cleanupActionText(i.action) + QStringLiteral(": ") + i.detail});
     if (!report.items.isEmpty())
         table.flush();
-    const int would = int(std::count_if(report.items.cbegin(), report.items.cend(), [](const CleanupItem &i) {
-        return i.action == CleanupItem::Action::WouldDelete;
-    }));
-    printErr(dryRun ? QStringLiteral("dry run: %1 of %2 tasks would be deleted; nothing was changed")
-                          .arg(would)
-                          .arg(report.examined)
-                    : QStringLiteral("%1 of %2 tasks deleted").arg(report.deleted()).arg(report.examined));
+    const QString summary = console::TaskOperations::cleanupSummary(report, dryRun);
+    printErr(dryRun ? QStringLiteral("dry run: ") + summary : summary);
 }
 
 void runCleanup(Context &ctx, const QCommandLineParser &p, Done done)
@@ -476,10 +456,7 @@ void runCleanup(Context &ctx, const QCommandLineParser &p, Done done)
             return done(ExitOk);
         }
         printCleanup(ctx, r.value(), true);
-        const bool any = std::any_of(r->items.cbegin(), r->items.cend(), [](const CleanupItem &i) {
-            return i.action == CleanupItem::Action::WouldDelete;
-        });
-        if (!any)
+        if (console::TaskOperations::wouldDelete(r.value()) == 0)
             return done(ExitOk);
         std::fprintf(stderr, "Delete these tasks from %s? [y/N] ",
                      ctx.store->provider()->describe().toUtf8().constData());
