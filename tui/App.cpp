@@ -1,6 +1,7 @@
 #include "App.h"
 
 #include "EditSession.h"
+#include "TaskScreens.h"
 #include "Views.h"
 #include "console/ConnectionCatalog.h"
 #include "console/EntryDocument.h"
@@ -9,10 +10,11 @@
 #include "console/KeyModel.h"
 #include "console/LineDiff.h"
 #include "console/ExportJob.h"
-#include "console/FeedbackModel.h"
 #include "console/ImportJob.h"
+#include "console/JobReportModel.h"
+#include "console/MigrateJob.h"
+#include "console/VerifyJob.h"
 #include "console/Session.h"
-#include "console/TaskTableModel.h"
 
 #include <QCoreApplication>
 
@@ -31,6 +33,17 @@ QString tr(const char *text)
 
 // At most ~30 frames a second.
 constexpr int kFrameMs = 33;
+
+QString transferUsage(const QString &kind)
+{
+    if (kind == QLatin1String("export"))
+        return tr(":export FILE [PREFIX]");
+    if (kind == QLatin1String("import"))
+        return tr(":import FILE [dry-run] [skip|overwrite]");
+    if (kind == QLatin1String("migrate"))
+        return tr(":migrate TARGET [PREFIX] [dry-run] [skip|overwrite] [restart]  (TARGET: a connection, URL or path)");
+    return tr(":verify TARGET [PREFIX]  (TARGET: a connection, URL or path)");
+}
 
 } // namespace
 
@@ -81,8 +94,6 @@ void App::replaceSession(std::unique_ptr<console::Session> session, const QStrin
     m_edit.reset();
     m_views.clear();
     m_jobs.clear();
-    m_feedback.reset();
-    m_taskFilter.reset();
     m_tasks.reset();
     m_eventFilter.reset();
     m_events.reset();
@@ -217,7 +228,13 @@ void App::drawFooter(int width)
             hints += QStringLiteral("<%1> %2  ").arg(a->tuiKey, a->label);
         }
     }
-    m_terminal.print(h - 2, 0, hints, width, Tone::Muted);
+    // While a line is typed or a question asked, the message line is the
+    // prompt's, so a message (an error about the answer, the choices Tab
+    // found, what a question is about) takes the hint line.
+    if (m_mode != Mode::Normal && !m_message.isEmpty())
+        m_terminal.print(h - 2, 0, m_message, width, m_messageTone);
+    else
+        m_terminal.print(h - 2, 0, hints, width, Tone::Muted);
     switch (m_mode) {
     case Mode::Normal:
         m_terminal.print(h - 1, 0, m_message, width, m_messageTone);
@@ -226,8 +243,9 @@ void App::drawFooter(int width)
     case Mode::Command:
     case Mode::Filter:
     case Mode::Question:
-    case Mode::Text: {
-        const QString line = m_prompt + m_input;
+    case Mode::Text:
+    case Mode::Secret: {
+        const QString line = m_prompt + (m_mode == Mode::Secret ? QString(m_input.size(), QLatin1Char('*')) : m_input);
         m_terminal.print(h - 1, 0, line, width, Tone::Normal, false, true);
         m_terminal.placeCursor(h - 1, std::min(width - 1, int(m_prompt.size()) + m_inputCursor), true);
         break;
@@ -281,10 +299,14 @@ void App::onKey(const Key &k)
     }
     case Mode::Command:
     case Mode::Filter:
-    case Mode::Text: {
+    case Mode::Text:
+    case Mode::Secret: {
         if (k.name == QLatin1String("Esc")) {
             if (m_mode == Mode::Filter && top())
                 top()->setFilter(QString());
+            if (m_mode == Mode::Secret)
+                m_input.fill(QLatin1Char(' ')), m_input.clear();
+            m_onText = nullptr;
             m_mode = Mode::Normal;
         } else if (k.name == QLatin1String("Enter")) {
             const Mode was = m_mode;
@@ -296,11 +318,15 @@ void App::onKey(const Key &k)
                     m_history.append(line);
                 }
                 runCommand(line);
-            } else if (was == Mode::Text) {
+            } else if (was == Mode::Text || was == Mode::Secret) {
                 auto done = std::move(m_onText);
                 m_onText = nullptr;
+                const QString typed = m_input;
+                if (was == Mode::Secret)
+                    m_input.clear();
+                m_message.clear(); // what it said about the last answer
                 if (done)
-                    done(m_input);
+                    done(typed);
             }
         } else if (m_mode == Mode::Command && k.name == QLatin1String("Tab")) {
             completeCommand();
@@ -404,7 +430,10 @@ void App::runCommand(const QString &line)
         Q_UNUSED(previous);
         return;
     }
-    if (a->id == QLatin1String("global.export") || a->id == QLatin1String("global.import")) {
+    if (a->id == QLatin1String("global.export") || a->id == QLatin1String("global.import")
+        || a->id == QLatin1String("global.migrate") || a->id == QLatin1String("global.verify")) {
+        if (const auto why = Actions::whyNot(*a, m_session.get(), top() ? top()->selection() : console::Selection{}))
+            return message(QStringLiteral("%1: %2").arg(a->label, *why), Tone::Warning);
         runTransfer(a->command, arg.split(QLatin1Char(' '), Qt::SkipEmptyParts));
         return;
     }
@@ -418,6 +447,21 @@ void App::runCommand(const QString &line)
     }
     if (a->id == QLatin1String("global.secrets")) {
         switchKube(QStringLiteral("resource"), QStringLiteral("secrets"));
+        return;
+    }
+    if (a->id.startsWith(QLatin1String("tasks.")) && !arg.isEmpty()) {
+        // `:inc task-42-state`: the task named, whatever is selected.
+        console::Selection named;
+        named.key = arg.section(QLatin1Char(' '), 0, 0);
+        named.hasValue = true;
+        named.count = 1;
+        if (a->id == QLatin1String("tasks.cleanup"))
+            named = top() ? top()->selection() : console::Selection{};
+        if (const auto why = Actions::whyNot(*a, m_session.get(), named))
+            return message(QStringLiteral("%1: %2").arg(a->label, *why), Tone::Warning);
+        if (!m_tasks)
+            m_tasks = std::make_unique<TaskScreens>(this, m_session->provider());
+        m_tasks->run(*a, named, arg);
         return;
     }
     if (a->id == QLatin1String("keys.history") || a->id == QLatin1String("keys.diff")) {
@@ -581,14 +625,26 @@ void App::runAction(const Action &a)
         }
     } else if (id == QLatin1String("global.tasks")) {
         showTasks();
-    } else if (id == QLatin1String("global.export") || id == QLatin1String("global.import")) {
-        message(tr(":%1 FILE%2").arg(a.command, a.command == QLatin1String("export")
-                                                       ? tr(" [PREFIX]")
-                                                       : tr(" [dry-run] [skip|overwrite]")),
-                Tone::Muted);
+    } else if (id.startsWith(QLatin1String("tasks."))) {
+        if (!m_tasks)
+            m_tasks = std::make_unique<TaskScreens>(this, m_session->provider());
+        m_tasks->run(a, sel, QString());
+    } else if (id == QLatin1String("global.export") || id == QLatin1String("global.import")
+               || id == QLatin1String("global.migrate") || id == QLatin1String("global.verify")) {
+        // The command line, ready for its arguments.
+        m_mode = Mode::Command;
+        m_prompt = QStringLiteral(":");
+        m_input = a.command + QLatin1Char(' ');
+        m_inputCursor = int(m_input.size());
+        m_historyAt = -1;
+        message(transferUsage(a.command), Tone::Muted);
     } else if (id == QLatin1String("jobs.cancel")) {
-        for (const auto &job : m_jobs)
-            job->cancel();
+        // The job on screen; with none on screen, every running one.
+        if (auto *jv = dynamic_cast<JobView *>(v); jv && jv->job())
+            jv->job()->cancel();
+        else
+            for (const RunningJob &r : m_jobs)
+                r.job->cancel();
     } else if (id == QLatin1String("events.pause")) {
         if (m_events->paused())
             m_events->resume();
@@ -603,106 +659,143 @@ void App::runAction(const Action &a)
 
 void App::showTasks()
 {
-    if (!m_tasks) {
-        m_tasks = std::make_unique<console::TaskTableModel>(m_session->provider());
-        m_taskFilter = std::make_unique<console::FilterModel>();
-        m_taskFilter->setSourceModel(m_tasks.get());
-        connect(m_taskFilter.get(), &QAbstractItemModel::rowsInserted, this, &App::scheduleRepaint);
-        connect(m_taskFilter.get(), &QAbstractItemModel::rowsRemoved, this, &App::scheduleRepaint);
-        connect(m_taskFilter.get(), &QAbstractItemModel::dataChanged, this, &App::scheduleRepaint);
-        connect(m_tasks.get(), &console::TaskTableModel::failed, this,
-                [this](const Error &e) { message(e.toString(), Tone::Error); });
-        m_tasks->reload();
-    }
-    using C = console::TaskTableModel;
-    push(std::make_unique<ModelView>(
-        this, m_taskFilter.get(), QStringLiteral("tasks"), tr("tasks"),
-        QList<int>{C::TaskColumn, C::StatusColumn, C::IterationColumn, C::UnresolvedColumn, C::AgeColumn},
-        QList<int>{-1, 14, 6, 18, 5}, [this] { return tr("%1 tasks").arg(m_tasks->rowCount()); },
-        [this](const QModelIndex &i) {
-            const QString name = m_taskFilter->data(i, console::KeyRole).toString();
-            if (!m_feedback) {
-                m_feedback = std::make_unique<console::FeedbackModel>();
-                connect(m_feedback.get(), &QAbstractItemModel::rowsInserted, this, &App::scheduleRepaint);
-                connect(m_feedback.get(), &QAbstractItemModel::dataChanged, this, &App::scheduleRepaint);
-            }
-            m_feedback->follow(m_tasks.get(), name);
-            using F = console::FeedbackModel;
-            push(std::make_unique<ModelView>(
-                this, m_feedback.get(), QStringLiteral("tasks"), tr("feedback %1").arg(name),
-                QList<int>{F::TimeColumn, F::SeverityColumn, F::DescriptionColumn, F::StatusColumn},
-                QList<int>{19, 9, -1, 9}, [this] { return tr("%1 entries").arg(m_feedback->rowCount()); },
-                [this, name](const QModelIndex &f) {
-                    push(std::make_unique<TextView>(this, QStringLiteral("help"), tr("feedback of %1").arg(name),
-                                                    m_feedback->data(f, console::FeedbackModel::DetailRole)
-                                                        .toString()
-                                                        .split(QLatin1Char('\n'))));
-                }));
-        }));
+    if (!m_tasks)
+        m_tasks = std::make_unique<TaskScreens>(this, m_session->provider());
+    m_tasks->show();
 }
 
 void App::runTransfer(const QString &kind, const QStringList &args)
 {
-    if (args.isEmpty()) {
-        message(kind == QLatin1String("export") ? tr("usage: :export FILE [PREFIX]")
-                                                : tr("usage: :import FILE [dry-run] [skip|overwrite]"),
-                Tone::Error);
-        return;
-    }
-    std::unique_ptr<console::Job> job;
-    if (kind == QLatin1String("export")) {
-        ExportOptions o;
-        o.path = args.at(0);
-        o.prefix = args.value(1);
-        job = std::make_unique<console::ExportJob>(m_session->provider(), o);
-    } else {
-        ImportOptions o;
-        o.path = args.at(0);
-        for (const QString &word : args.mid(1)) {
-            if (word == QLatin1String("dry-run"))
-                o.dryRun = true;
-            else if (word == QLatin1String("skip"))
-                o.policy = ConflictPolicy::Skip;
-            else if (word == QLatin1String("overwrite"))
-                o.policy = ConflictPolicy::Overwrite;
-            else
-                return message(tr("unknown word \"%1\"; expected dry-run, skip or overwrite").arg(word), Tone::Error);
-        }
-        const Result<SnapshotManifest> manifest = console::ImportJob::readManifest(o.path);
-        if (!manifest.ok())
-            return message(manifest.error().toString(), Tone::Error);
-        if (console::ImportJob::passphraseNeed(manifest.value(), m_session->provider(), o)
-            != console::ImportJob::PassphraseNeed::None)
-            return message(tr("%1 needs a passphrase: use statedeckctl import with --passphrase-file").arg(o.path),
-                           Tone::Error);
-        job = std::make_unique<console::ImportJob>(m_session->provider(), o);
-    }
-    startJob(std::move(job));
+    if (args.isEmpty())
+        return message(tr("usage: %1").arg(transferUsage(kind)), Tone::Error);
+    if (kind == QLatin1String("import"))
+        return runImport(args);
+    if (kind == QLatin1String("migrate") || kind == QLatin1String("verify"))
+        return runBetweenStores(kind, args);
+    if (args.size() > 2)
+        return message(tr("unexpected \"%1\"; usage: %2").arg(args.at(2), transferUsage(kind)), Tone::Error);
+    ExportOptions o;
+    o.path = args.at(0);
+    o.prefix = args.value(1);
+    startJob(std::make_unique<console::ExportJob>(m_session->provider(), o));
 }
 
-void App::startJob(std::unique_ptr<console::Job> job)
+void App::runImport(const QStringList &args)
+{
+    auto o = std::make_shared<ImportOptions>();
+    o->path = args.at(0);
+    for (const QString &word : args.mid(1)) {
+        if (word == QLatin1String("dry-run"))
+            o->dryRun = true;
+        else if (word == QLatin1String("skip"))
+            o->policy = ConflictPolicy::Skip;
+        else if (word == QLatin1String("overwrite"))
+            o->policy = ConflictPolicy::Overwrite;
+        else
+            return message(tr("unknown word \"%1\"; expected dry-run, skip or overwrite").arg(word), Tone::Error);
+    }
+    const Result<SnapshotManifest> manifest = console::ImportJob::readManifest(o->path);
+    if (!manifest.ok())
+        return message(manifest.error().toString(), Tone::Error);
+    auto go = [this, o] { startJob(std::make_unique<console::ImportJob>(m_session->provider(), *o)); };
+    switch (console::ImportJob::passphraseNeed(manifest.value(), m_session->provider(), *o)) {
+    case console::ImportJob::PassphraseNeed::None:
+        return go();
+    case console::ImportJob::PassphraseNeed::ToOpen:
+        return askSecret(tr("Passphrase of %1: ").arg(o->path), [this, o, go](const QString &typed) {
+            if (typed.isEmpty())
+                return message(tr("no passphrase given; nothing imported"), Tone::Muted);
+            o->passphrase = typed.toUtf8();
+            go();
+        });
+    case console::ImportJob::PassphraseNeed::ToSealBackup:
+        // Asked twice: a mistyped one would seal the backup for good.
+        return askSecret(tr("The values it overwrites are secret; their backup is sealed. New passphrase: "),
+                         [this, o, go](const QString &first) {
+                             if (first.isEmpty())
+                                 return message(tr("no passphrase given; nothing imported"), Tone::Muted);
+                             askSecret(tr("The same passphrase again: "), [this, o, go, first](const QString &second) {
+                                 if (second != first)
+                                     return message(tr("the two passphrases differ; nothing imported"), Tone::Error);
+                                 o->passphrase = first.toUtf8();
+                                 go();
+                             });
+                         });
+    }
+}
+
+void App::runBetweenStores(const QString &kind, const QStringList &args)
+{
+    const bool migrate = kind == QLatin1String("migrate");
+    MigrationOptions m;
+    VerifyOptions v;
+    bool prefixSeen = false;
+    for (const QString &word : args.mid(1)) {
+        if (migrate && word == QLatin1String("dry-run"))
+            m.dryRun = true;
+        else if (migrate && word == QLatin1String("skip"))
+            m.policy = ConflictPolicy::Skip;
+        else if (migrate && word == QLatin1String("overwrite"))
+            m.policy = ConflictPolicy::Overwrite;
+        else if (migrate && word == QLatin1String("restart"))
+            m.restart = true;
+        else if (!prefixSeen)
+            prefixSeen = true, m.prefix = v.prefix = word;
+        else
+            return message(tr("unexpected \"%1\" after the prefix %2; usage: %3").arg(word, m.prefix, transferUsage(kind)),
+                           Tone::Error);
+    }
+    console::SessionOptions so;
+    so.readOnly = m_options.readOnly;
+    auto other = console::Session::open(args.at(0), so);
+    if (!other.ok())
+        return message(tr("cannot open %1: %2").arg(args.at(0), other.error().toString()), Tone::Error);
+    std::unique_ptr<console::Session> target = std::move(other).value();
+    Provider *from = m_session->provider();
+    if (!migrate) {
+        auto job = std::make_unique<console::VerifyJob>(from, target->provider(), v);
+        return startJob(std::move(job), std::move(target));
+    }
+    if (m.dryRun) {
+        auto job = std::make_unique<console::MigrateJob>(from, target->provider(), m);
+        return startJob(std::move(job), std::move(target));
+    }
+    // It writes into another store: asked first (a dry run shows what).
+    message(tr("from %1, %2; \"dry-run\" shows what would change")
+                .arg(m_session->describe(),
+                     m.policy == ConflictPolicy::Overwrite ? tr("overwriting what differs")
+                     : m.policy == ConflictPolicy::Skip    ? tr("skipping keys the target holds")
+                                                           : tr("stopping at the first conflict")),
+            Tone::Warning);
+    const QString question = tr("Migrate %1 into %2? [y/N] ")
+                                 .arg(m.prefix.isEmpty() ? tr("every key") : m.prefix + QLatin1Char('*'),
+                                      target->describe());
+    auto held = std::make_shared<std::unique_ptr<console::Session>>(std::move(target));
+    ask(question, [this, held, m](bool yes) {
+        if (!yes)
+            return message(tr("nothing migrated; :migrate ... dry-run shows what it would do"), Tone::Muted);
+        console::Session *to = held->get();
+        startJob(std::make_unique<console::MigrateJob>(m_session->provider(), to->provider(), m), std::move(*held));
+    });
+}
+
+void App::startJob(std::unique_ptr<console::Job> job, std::unique_ptr<console::Session> other)
 {
     console::Job *j = job.get();
-    m_jobs.push_back(std::move(job));
+    m_jobs.push_back(RunningJob{std::move(other), std::move(job)});
     connect(j, &console::Job::progressChanged, this, &App::scheduleRepaint);
     connect(j, &console::Job::notice, this, [this](const QString &text) { message(text, Tone::Warning); });
     connect(j, &console::Job::stateChanged, this, [this, j](console::Job::State) {
         if (!j->isFinished())
             return scheduleRepaint();
         if (j->error())
-            message(tr("%1 failed: %2").arg(j->kind(), j->error()->toString()), Tone::Error);
-        else
-            message(tr("%1: %2").arg(j->kind(), j->report()->summary().text()), Tone(int(j->tone())));
+            return message(tr("%1 failed: %2").arg(j->kind(), j->error()->toString()), Tone::Error);
+        const QString summary = j->report()->summary().text();
+        message(summary.startsWith(j->kind()) ? summary : tr("%1: %2").arg(j->kind(), summary), Tone(int(j->tone())));
     });
     connect(j->report(), &QAbstractItemModel::rowsInserted, this, &App::scheduleRepaint);
-    using R = console::JobReportModel;
     message(j->description(), Tone::Muted);
-    push(std::make_unique<ModelView>(this, j->report(), QStringLiteral("jobs"), j->kind(),
-                                     QList<int>{R::KeyColumn, R::ActionColumn, R::MessageColumn},
-                                     QList<int>{30, 10, -1}, [j]() -> QString {
-                                         return console::Job::stateName(j->state()) + QStringLiteral("  ")
-                                                + console::Job::progressText(j->progress());
-                                     }));
+    push(std::make_unique<JobView>(this, j));
     j->start();
 }
 
@@ -803,6 +896,13 @@ void App::askText(const QString &question, std::function<void(const QString &)> 
     m_input = initial;
     m_inputCursor = int(initial.size());
     m_onText = std::move(done);
+    paintNow();
+}
+
+void App::askSecret(const QString &question, std::function<void(const QString &)> done)
+{
+    askText(question, std::move(done));
+    m_mode = Mode::Secret;
     paintNow();
 }
 

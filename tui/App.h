@@ -16,8 +16,6 @@
 
 namespace sd::console {
 class Job;
-class TaskTableModel;
-class FeedbackModel;
 class EntryDocument;
 class EventLog;
 class FilterModel;
@@ -29,6 +27,7 @@ namespace sd::tui {
 
 class View;
 class EditSession;
+class TaskScreens;
 
 struct AppOptions {
     QString prefix;     // start browsing under it
@@ -73,6 +72,8 @@ public:
     void ask(const QString &question, std::function<void(bool)> done);
     // A line of text; Esc gives up (done is not called).
     void askText(const QString &question, std::function<void(const QString &)> done, const QString &initial = {});
+    // The same, shown as '*' and kept out of the command history.
+    void askSecret(const QString &question, std::function<void(const QString &)> done);
 
     // Copies text to the clipboard of the terminal the user sits at (OSC 52:
     // through SSH and tmux).
@@ -82,7 +83,7 @@ Q_SIGNALS:
     void quit();
 
 private:
-    enum class Mode { Normal, Command, Filter, Question, Text };
+    enum class Mode { Normal, Command, Filter, Question, Text, Secret };
     void onKey(const Key &key);
     bool editLine(const Key &key); // input line editing; true if used
     void runCommand(const QString &line);
@@ -95,8 +96,12 @@ private:
     void showHistory(const QString &key, bool diffOnly);
     void switchKube(const QString &option, const QString &value);
     void showTasks();
-    void startJob(std::unique_ptr<console::Job> job);
+    // Runs a job; `other` is the second store of a migrate or verify,
+    // kept open as long as the job.
+    void startJob(std::unique_ptr<console::Job> job, std::unique_ptr<console::Session> other = {});
     void runTransfer(const QString &kind, const QStringList &args);
+    void runImport(const QStringList &args);
+    void runBetweenStores(const QString &kind, const QStringList &args);
 
     Terminal &m_terminal;
     AppOptions m_options;
@@ -109,11 +114,14 @@ private:
     std::vector<std::unique_ptr<View>> m_views;
     std::unique_ptr<EditSession> m_edit;
     // Remediation tasks, made when :tasks is first asked for.
-    std::unique_ptr<console::TaskTableModel> m_tasks;
-    std::unique_ptr<console::FilterModel> m_taskFilter;
-    std::unique_ptr<console::FeedbackModel> m_feedback;
-    // Export and import jobs; they run on when their view is left.
-    std::vector<std::unique_ptr<console::Job>> m_jobs;
+    std::unique_ptr<TaskScreens> m_tasks;
+    // Export, import, migrate and verify jobs; they run on when their
+    // view is left. The job goes before the store it writes to.
+    struct RunningJob {
+        std::unique_ptr<console::Session> other;
+        std::unique_ptr<console::Job> job;
+    };
+    std::vector<RunningJob> m_jobs;
 
     Mode m_mode = Mode::Normal;
     QString m_prompt;

@@ -4,6 +4,8 @@
 #include "console/EntryDocument.h"
 #include "console/EventLog.h"
 #include "console/FilterModel.h"
+#include "console/Job.h"
+#include "console/JobReportModel.h"
 #include "console/KeyModel.h"
 #include "console/LineDiff.h"
 #include "console/Session.h"
@@ -502,6 +504,60 @@ QString ModelView::filter() const
     if (auto *f = qobject_cast<console::FilterModel *>(m_model))
         return f->filterText();
     return QString();
+}
+
+} // namespace sd::tui
+
+namespace sd::tui {
+
+JobView::JobView(App *app, console::Job *job)
+    : ModelView(app, job->report(), QStringLiteral("jobs"), job->kind(),
+                QList<int>{console::JobReportModel::KeyColumn, console::JobReportModel::ActionColumn,
+                           console::JobReportModel::MessageColumn},
+                QList<int>{30, 10, -1}),
+      m_job(job)
+{
+}
+
+QString JobView::status() const
+{
+    if (!m_job)
+        return QString();
+    QString s = console::Job::stateName(m_job->state());
+    if (!m_job->isFinished())
+        s += tr("  (Esc cancels)");
+    return s;
+}
+
+void JobView::draw(Terminal &t, int top, int height, int width)
+{
+    if (!m_job || height < 4)
+        return ModelView::draw(t, top, height, width);
+    // The bar: the done part in reverse video, so it reads without colour
+    // too, with the figures (phase, done/total, rate, ETA) on it.
+    const TransferProgress &p = m_job->progress();
+    const QString figures = QStringLiteral(" ") + console::Job::progressText(p);
+    int filled = 0;
+    if (m_job->state() == console::Job::State::Succeeded)
+        filled = width;
+    else if (p.total > 0)
+        filled = int(std::clamp<qint64>(p.done * width / p.total, 0, width));
+    const Tone tone = m_job->error() ? Tone::Error : Tone::Good;
+    t.fill(top, 0, width, Tone::Muted, false);
+    t.print(top, 0, figures, width, Tone::Normal);
+    if (filled > 0)
+        t.print(top, 0, figures.leftJustified(filled, QLatin1Char(' '), true), filled, tone, true);
+    ModelView::draw(t, top + 2, height - 2, width);
+}
+
+bool JobView::handleKey(const Key &key)
+{
+    if (key.name == QLatin1String("Esc") && m_job && !m_job->isFinished()) {
+        m_job->cancel();
+        m_app->message(tr("cancelling %1: it stops after the page in flight").arg(m_job->kind()), Tone::Warning);
+        return true;
+    }
+    return ModelView::handleKey(key);
 }
 
 } // namespace sd::tui

@@ -14,6 +14,7 @@ class QAbstractItemModel;
 
 namespace sd::console {
 class EntryDocument;
+class Job;
 class EventLog;
 class FilterModel;
 class KeyModel;
@@ -185,6 +186,8 @@ public:
     console::Selection selection() const override;
     void setFilter(const QString &text) override;
     QString filter() const override;
+    QAbstractItemModel *model() const { return m_model; }
+    QModelIndex currentIndex() const { return current(); }
 
 protected:
     QList<int> columnWidths(int width) const override;
@@ -197,6 +200,21 @@ private:
     QList<int> m_widths; // -1: the rest
     std::function<QString()> m_status;
     std::function<void(const QModelIndex &)> m_onEnter;
+};
+
+// A running or finished job (export, import, migrate, verify): a progress
+// bar with rate and ETA above the report's rows. Esc cancels while it runs
+// (nothing is left half-written) and goes back once it is over.
+class JobView : public ModelView {
+public:
+    JobView(App *app, console::Job *job);
+    QString status() const override;
+    void draw(Terminal &t, int top, int height, int width) override;
+    bool handleKey(const Key &key) override;
+    console::Job *job() const { return m_job; }
+
+private:
+    console::Job *m_job; // App keeps its jobs longer than any view of them
 };
 
 } // namespace sd::tui
