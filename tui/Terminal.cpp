@@ -3,6 +3,8 @@
 #include <QByteArray>
 
 #include <clocale>
+#include <cstring>
+#include <langinfo.h>
 #include <csignal>
 #include <cstdio>
 #include <fcntl.h>
@@ -80,6 +82,8 @@ QString keyName(wint_t ch, int kind)
 Terminal::Terminal()
 {
     std::setlocale(LC_ALL, "");
+    const char *codeset = ::nl_langinfo(CODESET);
+    m_ascii = !codeset || std::strcmp(codeset, "UTF-8") != 0;
     // Escape alone must not wait a second for a sequence that never comes.
     if (!qEnvironmentVariableIsSet("ESCDELAY"))
         set_escdelay(25);
@@ -258,6 +262,16 @@ void Terminal::print(int row, int column, const QString &text, int width, consol
             if (used + 1 > width)
                 break;
             w.push_back(L' ');
+            ++used;
+            continue;
+        }
+        if (m_ascii && cp > 0x7e) {
+            // A locale that is not UTF-8 (LANG=C): what it cannot show is
+            // said in ASCII, never sent as bytes the terminal garbles.
+            const char fallback = cp == U'\u2022' ? '*' : '?';
+            if (used + 1 > width)
+                break;
+            w.push_back(wchar_t(fallback));
             ++used;
             continue;
         }

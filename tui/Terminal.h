@@ -48,6 +48,8 @@ public:
     void writeRaw(const QByteArray &bytes);
 
     bool colours() const { return m_colours; }
+    // The locale is not UTF-8: only ASCII is drawn.
+    bool asciiOnly() const { return m_ascii; }
 
 Q_SIGNALS:
     void keyPressed(const sd::tui::Key &key);
@@ -62,6 +64,7 @@ private:
     std::unique_ptr<QSocketNotifier> m_input;
     std::unique_ptr<QSocketNotifier> m_signals;
     bool m_colours = false;
+    bool m_ascii = false;
     bool m_suspended = false;
 };
 
