@@ -1,14 +1,18 @@
 #include "KubeTestServer.h"
+#include "RedisTestServer.h"
 #include "TestSupport.h"
 #include "providers/KubeTestHelpers.h"
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <csignal>
 
 // statedeck-tui as an SRE runs it: the real binary in a real terminal
 // (tmux, 80x24), driven with send-keys and read with capture-pane. Every
@@ -39,8 +43,11 @@ class TestTui : public QObject {
                                     env(), input, 30000);
     }
 
-    // Starts the TUI in a new tmux session and returns its name.
-    QString start(const QStringList &extraEnv = {}, const QStringList &args = {})
+    // Starts the TUI in a new tmux session and returns its name. `store`:
+    // the SQLite test database unless given; `before`/`after`: shell
+    // commands run around it in the same terminal.
+    QString start(const QStringList &extraEnv = {}, const QStringList &args = {}, const QString &store = {},
+                  const QString &before = {}, const QString &after = {})
     {
         const QString name = QStringLiteral("t%1").arg(++m_sessions);
         QStringList assignments;
@@ -51,10 +58,14 @@ class TestTui : public QObject {
                 assignments << k + QLatin1Char('=') + e.value(k);
         assignments << extraEnv;
         QStringList quoted;
-        for (const QString &a : QStringList{m_tui, QStringLiteral("--store"), QStringLiteral("sqlite://") + m_db} + args)
+        for (const QString &a : QStringList{m_tui, QStringLiteral("--store"),
+                                            store.isEmpty() ? QStringLiteral("sqlite://") + m_db : store}
+                                    + args)
             quoted << QLatin1Char('\'') + a + QLatin1Char('\'');
-        const QString command = QStringLiteral("env TERM=xterm-256color %1 %2; echo EXITED $?; sleep 60")
-                                    .arg(assignments.join(QLatin1Char(' ')), quoted.join(QLatin1Char(' ')));
+        const QString command = QStringLiteral("%1 env TERM=xterm-256color %2 %3; echo EXITED $?; %4 sleep 60")
+                                    .arg(before.isEmpty() ? QString() : before + QLatin1Char(';'),
+                                         assignments.join(QLatin1Char(' ')), quoted.join(QLatin1Char(' ')),
+                                         after.isEmpty() ? QString() : after + QLatin1Char(';'));
         tmux({QStringLiteral("new-session"), QStringLiteral("-d"), QStringLiteral("-s"), name, QStringLiteral("-x"),
               QStringLiteral("80"), QStringLiteral("-y"), QStringLiteral("24"), command});
         return name;
@@ -77,6 +88,26 @@ class TestTui : public QObject {
     {
         for (const QString &k : keys)
             tmux({QStringLiteral("send-keys"), QStringLiteral("-t"), session, k});
+    }
+
+    // `:` and a command line, entered.
+    void command(const QString &session, const QString &line)
+    {
+        keys(session, {QStringLiteral(":")});
+        type(session, line);
+        keys(session, {QStringLiteral("Enter")});
+    }
+
+    // Esc alone: a key within 25 ms of it would read as Alt and that key.
+    void escape(const QString &session)
+    {
+        keys(session, {QStringLiteral("Escape")});
+        QTest::qWait(100);
+    }
+
+    sd::test::ProgramRun ctlOn(const QString &store, const QStringList &args, const QByteArray &input = {})
+    {
+        return sd::test::runProgram(m_ctl, QStringList{QStringLiteral("--store"), store} + args, env(), input, 30000);
     }
 
     void type(const QString &session, const QString &text)
@@ -462,6 +493,281 @@ private Q_SLOTS:
                                             {}, 10000);
         QCOMPARE(r.code, 2);
         QVERIFY(r.err.contains("needs a terminal"));
+    }
+
+    // The tasks.* keys: + starts an iteration, f adds feedback (a severity
+    // that is not one is said and asked again), r resolves the selected
+    // entry, S sets the status, and :cleanup previews, asks, then deletes.
+    void testTaskActions()
+    {
+        const QString store = QStringLiteral("sqlite://") + m_home.filePath(QStringLiteral("tasks.db"));
+        QCOMPARE(ctlOn(store, {QStringLiteral("task"), QStringLiteral("create"), QStringLiteral("ops")}).code, 0);
+        const QString s = start({QStringLiteral("USER=sre")}, {}, store);
+        QVERIFY(waitFor(s, QStringLiteral("listing complete")));
+        command(s, QStringLiteral("tasks"));
+        QVERIFY(waitFor(s, QStringLiteral("Initialized")));
+        keys(s, {QStringLiteral("+")});
+        QVERIFY(waitFor(s, QStringLiteral("next iteration started (iteration 1 of 10, InProgress)")));
+
+        keys(s, {QStringLiteral("f")});
+        QVERIFY(waitFor(s, QStringLiteral("severity (Low, Medium, High, Critical):")));
+        type(s, QStringLiteral("urgent"));
+        keys(s, {QStringLiteral("Enter")});
+        QVERIFY(waitFor(s, QStringLiteral("unknown severity \"urgent\"")));
+        keys(s, {QStringLiteral("C-u")});
+        type(s, QStringLiteral("high"));
+        keys(s, {QStringLiteral("Enter")});
+        QVERIFY(waitFor(s, QStringLiteral("issue type (Bug,")));
+        type(s, QStringLiteral("bug"));
+        keys(s, {QStringLiteral("Enter")});
+        QVERIFY(waitFor(s, QStringLiteral("Description:")));
+        type(s, QStringLiteral("disk full on node-3"));
+        keys(s, {QStringLiteral("Enter")});
+        QVERIFY(waitFor(s, QStringLiteral("feedback added")));
+        QVERIFY(waitFor(s, QStringLiteral("1 High")));
+        const auto history = ctlOn(store, {QStringLiteral("task"), QStringLiteral("history"), QStringLiteral("ops"),
+                                           QStringLiteral("-o"), QStringLiteral("json")});
+        QVERIFY2(history.out.contains("disk full on node-3") && history.out.contains("\"High\"")
+                     && history.out.contains("\"sre\""),
+                 history.out.constData());
+
+        keys(s, {QStringLiteral("Enter")});
+        QVERIFY(waitFor(s, QStringLiteral("feedback task-ops-state")));
+        keys(s, {QStringLiteral("r")});
+        QVERIFY(waitFor(s, QStringLiteral("Mark feedback 1 of task-ops-state resolved? [y/N]")));
+        keys(s, {QStringLiteral("y")});
+        QVERIFY(waitFor(s, QStringLiteral("feedback 1 resolved")));
+        QVERIFY(waitFor(s, QStringLiteral("Resolved")));
+        escape(s);
+
+        keys(s, {QStringLiteral("S")});
+        QVERIFY(waitFor(s, QStringLiteral("status (")));
+        keys(s, {QStringLiteral("C-u")});
+        type(s, QStringLiteral("completed"));
+        keys(s, {QStringLiteral("Enter")});
+        QVERIFY(waitFor(s, QStringLiteral("status set")));
+        QVERIFY(ctlOn(store, {QStringLiteral("task"), QStringLiteral("get"), QStringLiteral("ops")})
+                    .out.contains("Completed"));
+
+        command(s, QStringLiteral("cleanup 0s"));
+        QVERIFY(waitFor(s, QStringLiteral("would delete")));
+        QVERIFY(waitFor(s, QStringLiteral("Delete this task? [y/N]")));
+        keys(s, {QStringLiteral("n")});
+        QVERIFY(waitFor(s, QStringLiteral("nothing deleted")));
+        QCOMPARE(ctlOn(store, {QStringLiteral("task"), QStringLiteral("get"), QStringLiteral("ops")}).code, 0);
+        escape(s);
+        command(s, QStringLiteral("cleanup 0s"));
+        QVERIFY(waitFor(s, QStringLiteral("Delete this task? [y/N]")));
+        keys(s, {QStringLiteral("y")});
+        QVERIFY(waitFor(s, QStringLiteral("1 of 1 tasks deleted")));
+        QVERIFY(ctlOn(store, {QStringLiteral("task"), QStringLiteral("get"), QStringLiteral("ops")}).code != 0);
+        tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
+    }
+
+    // :verify finds what is missing; :migrate asks, then copies; verify
+    // then finds the stores the same.
+    void testMigrateAndVerify()
+    {
+        const QString target = QStringLiteral("sqlite://") + m_home.filePath(QStringLiteral("migrated.db"));
+        const QString s = start();
+        QVERIFY(waitFor(s, QStringLiteral("listing complete")));
+        command(s, QStringLiteral("verify %1 app/").arg(target));
+        QVERIFY(waitFor(s, QStringLiteral("0 the same, 3 missing")));
+        escape(s);
+        command(s, QStringLiteral("migrate %1 app/").arg(target));
+        QVERIFY(waitFor(s, QStringLiteral("Migrate app/* into")));
+        keys(s, {QStringLiteral("n")});
+        QVERIFY(waitFor(s, QStringLiteral("nothing migrated")));
+        QCOMPARE(ctlOn(target, {QStringLiteral("get"), QStringLiteral("app/web/config")}).code, 3);
+        command(s, QStringLiteral("migrate %1 app/").arg(target));
+        QVERIFY(waitFor(s, QStringLiteral("Migrate app/* into")));
+        keys(s, {QStringLiteral("y")});
+        QVERIFY(waitFor(s, QStringLiteral("migrate: 3 created")));
+        QCOMPARE(ctlOn(target, {QStringLiteral("get"), QStringLiteral("app/web/config")}).code, 0);
+        escape(s);
+        command(s, QStringLiteral("verify %1 app/").arg(target));
+        QVERIFY(waitFor(s, QStringLiteral("3 the same, 0 missing, 0 differ")));
+        tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
+    }
+
+    // Transfer commands given the wrong words say what is wrong and start
+    // nothing.
+    void testTransferBadInput_data()
+    {
+        QTest::addColumn<QString>("line");
+        QTest::addColumn<QString>("error");
+        QTest::newRow("import, unknown word") << "import /tmp/x.jsonl bogus"
+                                              << "unknown word \"bogus\"; expected dry-run, skip or overwrite";
+        QTest::newRow("export, no file") << "export" << "usage: :export FILE [PREFIX]";
+        QTest::newRow("import, no such file") << "import /nonexistent/snap.jsonl" << "/nonexistent/snap.jsonl";
+        QTest::newRow("verify, no target") << "verify" << "usage: :verify TARGET [PREFIX]";
+        QTest::newRow("migrate, store that cannot open") << "migrate nosuch://x" << "cannot open nosuch://x";
+        QTest::newRow("migrate, a word too many") << "migrate sqlite:///tmp/m.db app/ other"
+                                                  << "unexpected \"other\" after the prefix app/";
+    }
+
+    void testTransferBadInput()
+    {
+        QFETCH(QString, line);
+        QFETCH(QString, error);
+        const QString s = start();
+        QVERIFY(waitFor(s, QStringLiteral("listing complete")));
+        command(s, line);
+        QVERIFY(waitFor(s, error));
+        QVERIFY2(!screen(s).contains(QLatin1String("running")), qPrintable(screen(s)));
+        tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
+    }
+
+    // An encrypted snapshot: the passphrase is asked for and shown as
+    // stars; a wrong one is refused, the right one imports.
+    void testEncryptedImportAsksPassphrase()
+    {
+        const QString snap = m_home.filePath(QStringLiteral("sealed.jsonl"));
+        QProcessEnvironment e = env();
+        e.insert(QStringLiteral("SD_PW"), QStringLiteral("correct horse"));
+        const auto exported = sd::test::runProgram(
+            m_ctl, {QStringLiteral("--store"), QStringLiteral("sqlite://") + m_db, QStringLiteral("export"),
+                    QStringLiteral("-o"), snap, QStringLiteral("--encrypt"), QStringLiteral("--passphrase-env"),
+                    QStringLiteral("SD_PW"), QStringLiteral("app/")},
+            e, {}, 30000);
+        QVERIFY2(exported.code == 0, qPrintable(exported.describe()));
+        const QString target = QStringLiteral("sqlite://") + m_home.filePath(QStringLiteral("sealed-target.db"));
+        const QString s = start({}, {}, target);
+        QVERIFY(waitFor(s, QStringLiteral("listing complete")));
+        command(s, QStringLiteral("import ") + snap);
+        QVERIFY(waitFor(s, QStringLiteral("Passphrase of")));
+        type(s, QStringLiteral("wrong horse"));
+        QVERIFY(waitFor(s, QStringLiteral("***********")));
+        QVERIFY(!screen(s).contains(QLatin1String("wrong horse")));
+        keys(s, {QStringLiteral("Enter")});
+        QVERIFY(waitFor(s, QStringLiteral("wrong passphrase")));
+        escape(s);
+        command(s, QStringLiteral("import ") + snap);
+        QVERIFY(waitFor(s, QStringLiteral("Passphrase of")));
+        type(s, QStringLiteral("correct horse"));
+        keys(s, {QStringLiteral("Enter")});
+        QVERIFY(waitFor(s, QStringLiteral("import: 3 created")));
+        QCOMPARE(ctlOn(target, {QStringLiteral("get"), QStringLiteral("app/db/config")}).code, 0);
+        tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
+    }
+
+    // An import in progress, cancelled with Esc: the server is paused so
+    // the job is surely mid-way, and it stops after the page in flight
+    // without writing the rest.
+    void testImportCancel()
+    {
+        sd::test::RedisTestServer redis;
+        QVERIFY2(redis.start(), qPrintable(redis.log()));
+        const QString store = QStringLiteral("redis://127.0.0.1:%1/0").arg(redis.port());
+        const int count = 3000;
+        for (int i = 0; i < count; ++i)
+            QCOMPARE(redis.command({"SET", "bulk:" + QByteArray::number(i), "{\"n\":" + QByteArray::number(i) + "}"}),
+                     QByteArray("+OK"));
+        const QString snap = m_home.filePath(QStringLiteral("bulk.jsonl"));
+        const auto exported = ctlOn(store, {QStringLiteral("export"), QStringLiteral("-o"), snap});
+        QVERIFY2(exported.code == 0, qPrintable(exported.describe()));
+        QCOMPARE(redis.command({"FLUSHDB"}), QByteArray("+OK"));
+
+        const QString s = start({}, {}, store);
+        QVERIFY(waitFor(s, QStringLiteral("listing complete")));
+        ::kill(pid_t(redis.processId()), SIGSTOP);
+        command(s, QStringLiteral("import ") + snap);
+        QVERIFY(waitFor(s, QStringLiteral("running  (Esc cancels)")));
+        escape(s);
+        QVERIFY(waitFor(s, QStringLiteral("cancelling import")));
+        ::kill(pid_t(redis.processId()), SIGCONT);
+        QVERIFY(waitFor(s, QStringLiteral("import  |  cancelled"), 30000));
+        const QByteArray size = redis.command({"DBSIZE"});
+        QVERIFY2(size.startsWith(':') && size.mid(1).toInt() < count, size.constData());
+        tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
+    }
+
+    // A real redis-server written by another process: rows appear without
+    // a keypress; the header says Reconnecting when the server goes, and
+    // Live again once it is back and the keys are listed anew.
+    void testRedisLiveAndFreshness()
+    {
+        sd::test::RedisTestServer redis;
+        QVERIFY2(redis.start(), qPrintable(redis.log()));
+        const QString store = QStringLiteral("redis://127.0.0.1:%1/0").arg(redis.port());
+        QCOMPARE(redis.command({"SET", "greeting", "{\"hello\":1}"}), QByteArray("+OK"));
+        const QString s = start({}, {}, store);
+        QVERIFY(waitFor(s, QStringLiteral("greeting")));
+        QVERIFY(waitFor(s, QStringLiteral("Live")));
+        QCOMPARE(redis.command({"SET", "arrived-live", "{}"}), QByteArray("+OK"));
+        QVERIFY(waitFor(s, QStringLiteral("arrived-live")));
+        redis.stop();
+        QVERIFY(waitFor(s, QStringLiteral("Reconnecting"), 30000));
+        QVERIFY(redis.restart());
+        QCOMPARE(redis.command({"SET", "after-restart", "{}"}), QByteArray("+OK"));
+        QVERIFY(waitFor(s, QStringLiteral("after-restart"), 60000));
+        QVERIFY(waitFor(s, QStringLiteral("Live")));
+        QVERIFY(!screen(s).contains(QLatin1String("Reconnecting")));
+        tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
+    }
+
+    // NO_COLOR: attributes only, no colour sequences; LANG=C: only ASCII
+    // reaches the terminal, a key it cannot show drawn with '?'.
+    void testNoColorAndAsciiLocale_data()
+    {
+        QTest::addColumn<QStringList>("environment");
+        QTest::addColumn<bool>("colours");
+        QTest::addColumn<bool>("ascii");
+        QTest::newRow("default") << QStringList{QStringLiteral("LANG=C.UTF-8")} << true << false;
+        QTest::newRow("NO_COLOR") << QStringList{QStringLiteral("NO_COLOR=1"), QStringLiteral("LANG=C.UTF-8")} << false
+                                  << false;
+        QTest::newRow("LANG=C") << QStringList{QStringLiteral("LANG=C"), QStringLiteral("LC_ALL=C")} << true << true;
+    }
+
+    void testNoColorAndAsciiLocale()
+    {
+        QFETCH(QStringList, environment);
+        QFETCH(bool, colours);
+        QFETCH(bool, ascii);
+        const QString store = QStringLiteral("sqlite://") + m_home.filePath(QStringLiteral("ascii.db"));
+        QCOMPARE(ctlOn(store, {QStringLiteral("put"), QStringLiteral("café/menu"), QStringLiteral("-")}, "{}").code, 0);
+        const QString s = start(environment, {}, store);
+        QVERIFY(waitFor(s, QStringLiteral("listing complete")));
+        const QString styled = QString::fromUtf8(
+            tmux({QStringLiteral("capture-pane"), QStringLiteral("-e"), QStringLiteral("-p"), QStringLiteral("-t"), s}));
+        static const QRegularExpression colour(QStringLiteral("\x1b\\[(?:[0-9]+;)*(?:3[0-7]|38|9[0-7])[;m]"));
+        QCOMPARE(styled.contains(colour), colours);
+        const QString plain = screen(s);
+        const bool onlyAscii = std::all_of(plain.cbegin(), plain.cend(), [](QChar c) { return c.unicode() < 0x80; });
+        if (ascii) {
+            QVERIFY2(onlyAscii, qPrintable(plain));
+            QVERIFY2(plain.contains(QLatin1String("caf?/")), qPrintable(plain));
+        } else {
+            QVERIFY2(plain.contains(QStringLiteral("café/")), qPrintable(plain));
+        }
+        tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
+    }
+
+    // SIGTERM: the terminal's modes are as they were before it started.
+    void testSigtermRestoresTerminal()
+    {
+        const QString store = QStringLiteral("sqlite://") + m_home.filePath(QStringLiteral("sigterm.db"));
+        const QString before = m_home.filePath(QStringLiteral("stty-before"));
+        const QString after = m_home.filePath(QStringLiteral("stty-after"));
+        const QString s = start({}, {}, store, QStringLiteral("stty -a > '%1'").arg(before),
+                                QStringLiteral("stty -a > '%1'").arg(after));
+        QVERIFY(waitFor(s, QStringLiteral("listing complete")));
+        QProcess pgrep;
+        // The program itself, not the shell that started it.
+        pgrep.start(QStringLiteral("pgrep"),
+                    {QStringLiteral("-f"), QStringLiteral("^%1 .*sigterm\\.db").arg(QRegularExpression::escape(m_tui))});
+        QVERIFY(pgrep.waitForFinished(10000));
+        const QList<QByteArray> pids = pgrep.readAllStandardOutput().trimmed().split('\n');
+        QCOMPARE(pids.size(), 1);
+        QCOMPARE(::kill(pid_t(pids.first().toLongLong()), SIGTERM), 0);
+        QVERIFY(waitFor(s, QStringLiteral("EXITED")));
+        QVERIFY(QTest::qWaitFor([&] { return QFileInfo(after).size() > 0; }, 10000));
+        QFile b(before), a(after);
+        QVERIFY(b.open(QIODevice::ReadOnly) && a.open(QIODevice::ReadOnly));
+        const QByteArray was = b.readAll();
+        QVERIFY(was.contains("icanon") && was.contains("echo"));
+        QCOMPARE(a.readAll(), was);
+        tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
     }
 };
 
