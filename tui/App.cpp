@@ -225,7 +225,7 @@ void App::drawFooter(int width)
             // A read-only connection does not advertise what it refuses.
             if (a->writes && m_session && m_session->readOnly())
                 continue;
-            hints += QStringLiteral("<%1> %2  ").arg(a->tuiKey, a->label);
+            hints += QStringLiteral("<%1> %2  ").arg(m_options.keys.tuiKey(*a), a->label);
         }
     }
     // While a line is typed or a question asked, the message line is the
@@ -364,7 +364,7 @@ void App::onKey(const Key &k)
     } else if (k.name == QLatin1String("Esc") && !v->filter().isEmpty()) {
         v->setFilter(QString());
     } else if (!v->handleKey(k)) {
-        if (const Action *a = Actions::byTuiKey(v->actionView(), k.name))
+        if (const Action *a = m_options.keys.byTuiKey(v->actionView(), k.name))
             runAction(*a);
     }
     paintNow();
@@ -507,7 +507,7 @@ void App::runAction(const Action &a)
                           QString()};
         for (const Action *x : Actions::forView(v ? v->actionView() : QStringLiteral("keys"))) {
             QString cmd = x->command.isEmpty() ? QString() : QStringLiteral(" (:%1)").arg(x->command);
-            lines << QStringLiteral("  %1  %2%3 - %4").arg(x->tuiKey, -8).arg(x->label, cmd, x->help);
+            lines << QStringLiteral("  %1  %2%3 - %4").arg(m_options.keys.tuiKey(*x), -8).arg(x->label, cmd, x->help);
         }
         lines << QString() << tr("Everywhere: j/k or arrows move, PgUp/PgDn page, g/G first/last, Esc goes back,")
               << tr(":q quits. In `/` filters: text or a regular expression, !text inverts, -l app=x selects labels.");

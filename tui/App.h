@@ -2,6 +2,7 @@
 
 #include "Terminal.h"
 #include "console/Actions.h"
+#include "console/KeyBindings.h"
 #include "model/Result.h"
 
 #include <QDateTime>
@@ -32,6 +33,7 @@ class TaskScreens;
 struct AppOptions {
     QString prefix;     // start browsing under it
     bool readOnly = false; // --read-only: every session it opens is
+    console::KeyBindings keys; // the user's keys over the action table's
 };
 
 // The TUI: a header (connection, freshness, listing progress), a stack of

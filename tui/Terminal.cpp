@@ -1,5 +1,7 @@
 #include "Terminal.h"
 
+#include "TerminalTheme.h"
+
 #include <QByteArray>
 
 #include <clocale>
@@ -39,6 +41,8 @@ enum Pair : short {
     PairSecret,
     PairGood,
 };
+static_assert(int(PairAdded) == int(sd::console::Tone::Added) && int(PairGood) == int(sd::console::Tone::Good),
+              "colour pairs are numbered as the tones are");
 
 QString keyName(wint_t ch, int kind)
 {
@@ -210,8 +214,21 @@ void Terminal::readSignals()
     }
 }
 
+void Terminal::setTheme(const QHash<int, ToneStyle> &styles)
+{
+    for (auto it = styles.cbegin(); it != styles.cend(); ++it) {
+        m_bold.insert(it.key(), it->bold);
+        const int colour = COLORS >= 256 ? it->colour256 : it->colour8;
+        // Pairs are numbered as the tones are (PairAdded is Tone::Added).
+        if (m_colours && colour >= 0)
+            init_pair(short(it.key()), short(colour), -1);
+    }
+}
+
 int Terminal::attributesFor(console::Tone tone) const
 {
+    if (m_colours && m_bold.contains(int(tone)))
+        return COLOR_PAIR(int(tone)) | (m_bold.value(int(tone)) ? A_BOLD : 0);
     using console::Tone;
     if (!m_colours) {
         // Monochrome: what matters stays visible through attributes.

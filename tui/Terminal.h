@@ -2,6 +2,7 @@
 
 #include "console/Roles.h"
 
+#include <QHash>
 #include <QObject>
 #include <QSocketNotifier>
 #include <QString>
@@ -9,6 +10,8 @@
 #include <memory>
 
 namespace sd::tui {
+
+struct ToneStyle;
 
 // A key as the TUI names it: "a", "Enter", "Esc", "Up", "Ctrl-D", "F1".
 // `text` holds a typed character for input lines.
@@ -48,6 +51,8 @@ public:
     void writeRaw(const QByteArray &bytes);
 
     bool colours() const { return m_colours; }
+    // Colours from a theme file (TerminalTheme) over the built-in ones.
+    void setTheme(const QHash<int, ToneStyle> &styles);
     // The locale is not UTF-8: only ASCII is drawn.
     bool asciiOnly() const { return m_ascii; }
 
@@ -64,6 +69,7 @@ private:
     std::unique_ptr<QSocketNotifier> m_input;
     std::unique_ptr<QSocketNotifier> m_signals;
     bool m_colours = false;
+    QHash<int, bool> m_bold; // a theme's bold, by tone
     bool m_ascii = false;
     bool m_suspended = false;
 };

@@ -769,6 +769,43 @@ private Q_SLOTS:
         QCOMPARE(a.readAll(), was);
         tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
     }
+
+    // A theme file of the desktop console's shape colours the tones, and
+    // keys.yaml rebinds keys (the hint bar and help follow); a mistake in
+    // either is refused before the terminal is taken, naming FILE:LINE.
+    void testThemeAndKeyFiles()
+    {
+        const QString theme = m_home.filePath(QStringLiteral("red-muted.json"));
+        const QString keysFile = m_home.filePath(QStringLiteral("keys.yaml"));
+        const QString badKeys = m_home.filePath(QStringLiteral("bad-keys.yaml"));
+        for (const auto &[path, text] : {std::pair{theme, QByteArray("{\"tones\": {\"Muted\": {\"foreground\": \"#ff0000\"}}}")},
+                                         std::pair{keysFile, QByteArray("tui:\n  global.help: F1\n")},
+                                         std::pair{badKeys, QByteArray("tui:\n  keys.edt: E\n")}}) {
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            f.write(text);
+        }
+        const QString s = start({}, {QStringLiteral("--theme"), theme, QStringLiteral("--keys"), keysFile});
+        QVERIFY(waitFor(s, QStringLiteral("listing complete")));
+        const QByteArray styled =
+            tmux({QStringLiteral("capture-pane"), QStringLiteral("-e"), QStringLiteral("-p"), QStringLiteral("-t"), s});
+        QVERIFY2(styled.contains("\x1b[38;5;196m"), styled.constData()); // #ff0000, the nearest xterm colour
+        keys(s, {QStringLiteral("?")});
+        QTest::qWait(300);
+        QVERIFY(!screen(s).contains(QLatin1String("Keys of this view")));
+        keys(s, {QStringLiteral("F1")});
+        QVERIFY(waitFor(s, QStringLiteral("Keys of this view (keys)")));
+        QVERIFY(screen(s).contains(QLatin1String("F1        Help")));
+        tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
+
+        auto r = sd::test::runProgram(m_tui, {QStringLiteral("--keys"), badKeys}, env(), {}, 10000);
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains((badKeys + QStringLiteral(":2")).toUtf8()) && r.err.contains("unknown action \"keys.edt\""),
+                 r.err.constData());
+        r = sd::test::runProgram(m_tui, {QStringLiteral("--theme"), keysFile}, env(), {}, 10000);
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains(keysFile.toUtf8()) && r.err.contains("not JSON"), r.err.constData());
+    }
 };
 
 QTEST_GUILESS_MAIN(TestTui)
