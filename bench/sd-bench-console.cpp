@@ -8,6 +8,10 @@
 //                         seconds into a loaded KeyModel, while a 1 ms timer
 //                         measures the event loop's longest stall; checks
 //                         that every event was applied
+//   writes URL RATE SECS KEYS
+//                         real writes through the provider at RATE a
+//                         second for SECS seconds, cycling over KEYS keys
+//                         storm:0..KEYS-1: a storm another process sees
 // Prints one line of "name=value" pairs. Never used by tests.
 #include "config/ConnectionsFile.h"
 #include "console/FilterModel.h"
@@ -179,6 +183,39 @@ int storm(const QString &url, int rate, int seconds)
     return applied == total ? 0 : 1;
 }
 
+int writes(const QString &url, int rate, int seconds, int keys)
+{
+    auto session = openSession(url);
+    Provider *provider = session->provider();
+    const int total = rate * seconds;
+    const int perTick = std::max(1, rate / 100);
+    int sent = 0, acked = 0, failed = 0;
+    QTimer pacer;
+    pacer.setInterval(10);
+    QElapsedTimer t;
+    QObject::connect(&pacer, &QTimer::timeout, [&] {
+        // Paced by the clock, not by ticks: a late tick sends what is due.
+        const qint64 due = std::min<qint64>(total, t.elapsed() * rate / 1000 + perTick);
+        for (; sent < due && sent - acked - failed < 4096; ++sent) {
+            Entry e;
+            e.key = QStringLiteral("storm:%1").arg(sent % keys);
+            e.value = Json{{"n", sent}};
+            provider->put(e, Precondition::none()).then(QCoreApplication::instance(), [&](Result<Entry> r) {
+                (r.ok() ? acked : failed) += 1;
+            });
+        }
+        if (sent >= total)
+            pacer.stop();
+    });
+    t.start();
+    pacer.start();
+    while ((pacer.isActive() || acked + failed < sent) && t.elapsed() < 3000LL * seconds)
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+    const double secs = t.nsecsElapsed() / 1e9;
+    std::printf("writes=%d acked=%d failed=%d writes_per_s=%.0f\n", sent, acked, failed, acked / secs);
+    return failed == 0 && acked == total ? 0 : 1;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -191,6 +228,9 @@ int main(int argc, char **argv)
         return filter(a[2]);
     if (a.size() >= 5 && a[1] == QLatin1String("storm"))
         return storm(a[2], a[3].toInt(), a[4].toInt());
-    std::fprintf(stderr, "usage: sd-bench-console keys URL [PAGE] | filter URL | storm URL RATE SECONDS\n");
+    if (a.size() >= 6 && a[1] == QLatin1String("writes"))
+        return writes(a[2], a[3].toInt(), a[4].toInt(), a[5].toInt());
+    std::fprintf(stderr, "usage: sd-bench-console keys URL [PAGE] | filter URL | storm URL RATE SECONDS"
+                         " | writes URL RATE SECONDS KEYS\n");
     return 2;
 }
