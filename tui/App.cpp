@@ -761,11 +761,12 @@ void App::runBetweenStores(const QString &kind, const QStringList &args)
         return startJob(std::move(job), std::move(target));
     }
     // It writes into another store: asked first (a dry run shows what).
-    message(tr("from %1, %2; \"dry-run\" shows what would change")
-                .arg(m_session->describe(),
-                     m.policy == ConflictPolicy::Overwrite ? tr("overwriting what differs")
+    // What matters first: the line is cut at the terminal's width.
+    message(tr("%1, from %2")
+                .arg(m.policy == ConflictPolicy::Overwrite ? tr("overwriting what differs")
                      : m.policy == ConflictPolicy::Skip    ? tr("skipping keys the target holds")
-                                                           : tr("stopping at the first conflict")),
+                                                           : tr("stopping at the first conflict"),
+                     m_session->describe()),
             Tone::Warning);
     const QString question = tr("Migrate %1 into %2? [y/N] ")
                                  .arg(m.prefix.isEmpty() ? tr("every key") : m.prefix + QLatin1Char('*'),

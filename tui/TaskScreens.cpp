@@ -71,7 +71,7 @@ void TaskScreens::show()
     m_app->push(std::make_unique<ModelView>(
         m_app, m_filter.get(), QStringLiteral("tasks"), tr("tasks"),
         QList<int>{C::TaskColumn, C::StatusColumn, C::IterationColumn, C::UnresolvedColumn, C::AgeColumn},
-        QList<int>{-1, 14, 6, 18, 5},
+        QList<int>{-1, 18, 9, 16, 5},
         [this]() -> QString {
             QString s = tr("%1 tasks").arg(m_tasks->rowCount());
             if (m_tasks->isLoading())
