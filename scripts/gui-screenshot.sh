@@ -4,11 +4,14 @@
 # folder, while another process writes to it so live events and flashing
 # rows show. The picture cannot drift from the code: run this again after
 # changing the window.
-#   scripts/gui-screenshot.sh [BUILD_DIR] [OUT.png] [THEME]
+#   scripts/gui-screenshot.sh [BUILD_DIR] [OUT.png] [THEME] [ACTION]
+# ACTION: an action of the table to run first (global.tasks: the
+# remediation view).
 set -euo pipefail
 build=${1:-build}
 out=${2:-docs/images/gui-main.png}
 theme=${3:-light}
+action=${4:-}
 gui="$build/app/statedeck"
 ctl="$build/app/statedeckctl"
 for p in "$gui" "$ctl"; do
@@ -49,6 +52,18 @@ for i in $(seq 1 30); do
   put "sessions/user-$(printf %03d "$i")" - <<< "{\"user\": \"u$i\", \"expires\": \"2026-01-01T00:00:00Z\"}"
 done
 
+# Remediation tasks (seed 002's and the controller's ConfigMap shapes).
+task() { "$ctl" --store "$store" -q task "$@" >/dev/null; }
+task create 1042
+task inc 1042
+task inc 1042
+task feedback add 1042 --severity Critical --type Bug --description "readiness probe fails after the rollout"
+task feedback add 1042 --severity Low --type Documentation --description "runbook link is stale"
+task feedback resolve 1042 2
+task create 988 --pr 311
+task status 988 Completed --pr 311
+task create 1050
+
 # Another writer, while the window is up.
 (
   sleep 2.2
@@ -61,6 +76,6 @@ writer=$!
 mkdir -p "$(dirname "$out")"
 xvfb-run -a -s "-screen 0 1400x900x24" \
   "$gui" --no-settings --theme "$theme" --size 1400x860 --select app/web/config --wait 3200 \
-  --screenshot "$out" demo
+  ${action:+--run "$action"} --screenshot "$out" demo
 wait "$writer"
 echo "gui-screenshot: $out"

@@ -3,6 +3,7 @@
 #include "EntryPanel.h"
 #include "FreshnessBanner.h"
 #include "KeyBrowser.h"
+#include "TasksView.h"
 #include "Theme.h"
 #include "console/EventLog.h"
 #include "console/KeyModel.h"
@@ -15,6 +16,8 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSplitter>
+#include <QStackedWidget>
+#include <QTableView>
 #include <QVBoxLayout>
 
 namespace sd::widgets {
@@ -54,7 +57,9 @@ ConsolePane::ConsolePane(std::unique_ptr<console::Session> session, const QStrin
     m_splitter->setStretchFactor(0, 2);
     m_splitter->setStretchFactor(1, 3);
     m_splitter->setSizes({500, 600});
-    layout->addWidget(m_splitter, 1);
+    m_pages = new QStackedWidget(this);
+    m_pages->addWidget(m_splitter);
+    layout->addWidget(m_pages, 1);
 
     connect(m_browser, &KeyBrowser::currentChanged, this, &ConsolePane::onCurrentChanged);
     connect(m_browser, &KeyBrowser::activated, this, [this](const QString &key) {
@@ -86,6 +91,7 @@ ConsolePane::~ConsolePane()
 {
     // The views and models hold the session: they go first.
     delete m_leaveQuestion;
+    delete m_tasks;
     delete m_splitter;
     delete m_banner;
     delete m_events;
@@ -94,7 +100,32 @@ ConsolePane::~ConsolePane()
 
 console::Selection ConsolePane::selection() const
 {
-    return m_browser->selection();
+    return tasksShown() ? m_tasks->selection() : m_browser->selection();
+}
+
+bool ConsolePane::tasksShown() const
+{
+    return m_tasks && m_pages->currentWidget() == m_tasks;
+}
+
+TasksView *ConsolePane::showTasks()
+{
+    if (!m_tasks) {
+        m_tasks = new TasksView(m_session->provider(), m_theme, m_pages);
+        m_pages->addWidget(m_tasks);
+        connect(m_tasks, &TasksView::notify, this, &ConsolePane::notify);
+        connect(m_tasks, &TasksView::changed, this, &ConsolePane::changed);
+    }
+    m_pages->setCurrentWidget(m_tasks);
+    m_tasks->taskTable()->setFocus();
+    Q_EMIT changed();
+    return m_tasks;
+}
+
+void ConsolePane::showKeys()
+{
+    m_pages->setCurrentWidget(m_splitter);
+    Q_EMIT changed();
 }
 
 void ConsolePane::onCurrentChanged(const QString &key, bool hasValue, bool isPrefix, int leafCount)

@@ -11,6 +11,7 @@
 class QLabel;
 class QMessageBox;
 class QSplitter;
+class QStackedWidget;
 
 namespace sd {
 struct Event;
@@ -26,6 +27,7 @@ namespace sd::widgets {
 class EntryPanel;
 class FreshnessBanner;
 class KeyBrowser;
+class TasksView;
 class Theme;
 
 // Everything shown for one open connection: its name and where it points,
@@ -50,7 +52,16 @@ public:
     console::EventLog *eventLog() const { return m_events; }
     QSplitter *splitter() const { return m_splitter; }
 
+    // The key browser's selection, or the task table's while it shows.
     console::Selection selection() const;
+
+    // The remediation view, made the first time it is asked for (it lists
+    // the whole store to find the tasks). The keys come back with showKeys().
+    TasksView *showTasks();
+    void showKeys();
+    TasksView *tasksView() const { return m_tasks; }
+    bool tasksShown() const;
+
     // Whether connections.yaml marks this connection as production. It has
     // no such marker yet, so this is false and deletes ask yes or no; the
     // typed-name confirmation is in place for when the marker exists.
@@ -79,6 +90,8 @@ private:
     QSplitter *m_splitter;
     KeyBrowser *m_browser;
     EntryPanel *m_entry;
+    QStackedWidget *m_pages;
+    TasksView *m_tasks = nullptr;
     QPointer<QMessageBox> m_leaveQuestion;
     QString m_pendingSelect; // a key saved but not listed yet
 };

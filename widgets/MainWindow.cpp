@@ -9,6 +9,7 @@
 #include "FreshnessBanner.h"
 #include "KeyBrowser.h"
 #include "NotificationArea.h"
+#include "TasksView.h"
 #include "Theme.h"
 #include "console/EventLog.h"
 #include "console/Session.h"
@@ -98,7 +99,6 @@ MainWindow::MainWindow(const Options &options, QWidget *parent)
         {QStringLiteral("global.namespace"), tr("not built yet: open another context or connection instead")},
         {QStringLiteral("global.configmaps"), tr("not built yet: open a Kubernetes context from the sidebar")},
         {QStringLiteral("global.secrets"), tr("not built yet: open a connection to a Secret (k8s://CTX/NS/secrets/NAME)")},
-        {QStringLiteral("global.tasks"), tr("the remediation view is not built yet: use statedeckctl task")},
         {QStringLiteral("global.machines"), tr("the registry view is not built yet")},
         {QStringLiteral("global.import"), transfer.arg(QStringLiteral("import"))},
         {QStringLiteral("global.export"), transfer.arg(QStringLiteral("export"))},
@@ -109,9 +109,6 @@ MainWindow::MainWindow(const Options &options, QWidget *parent)
         {QStringLiteral("history.restore"), tr("the history view is not built yet")},
         {QStringLiteral("jobs.cancel"), tr("no job is running (jobs are not built yet)")},
     };
-    for (const Action &a : Actions::all())
-        if (a.view == QLatin1String("tasks"))
-            m_notBuilt.insert(a.id, tr("the remediation view is not built yet: use statedeckctl task"));
 
     m_stack = new QStackedWidget(this);
     m_welcome = new QLabel(tr("<h2>statedeck</h2><p>Open a connection from the sidebar (Ctrl+K), or a store by URL "
@@ -182,7 +179,20 @@ void MainWindow::buildHandlers()
     const auto entryResolve = [](ConflictDialog::Choice c) {
         return [c](ConsolePane *p) { p->entryPanel()->resolve(int(c)); };
     };
-    const auto focusKeys = [](ConsolePane *p) { p->keyBrowser()->view()->setFocus(); };
+    const auto focusKeys = [](ConsolePane *p) {
+        p->showKeys();
+        p->keyBrowser()->view()->setFocus();
+    };
+    // The remediation view's actions, on the task selected there.
+    const auto onTasks = [](void (TasksView::*what)()) {
+        return [what](ConsolePane *p) {
+            // From the key browser, the shortcut first shows the tasks.
+            const bool shown = p->tasksShown();
+            TasksView *v = p->showTasks();
+            if (shown || what == &TasksView::cleanup)
+                (v->*what)();
+        };
+    };
     const auto reveal = [](ConsolePane *p) { p->entryPanel()->toggleReveal(); };
     m_handlers = {
         {QStringLiteral("global.help"), [this](ConsolePane *) { showCheatSheet(); }},
@@ -218,6 +228,22 @@ void MainWindow::buildHandlers()
         {QStringLiteral("entry.theirs"), entryResolve(ConflictDialog::Choice::TakeTheirs)},
         {QStringLiteral("entry.mine"), entryResolve(ConflictDialog::Choice::KeepMine)},
         {QStringLiteral("entry.merge"), entryResolve(ConflictDialog::Choice::Merge)},
+        {QStringLiteral("global.tasks"),
+         [this](ConsolePane *p) {
+             const bool first = !p->tasksView();
+             TasksView *v = p->showTasks();
+             if (first)
+                 for (const Action &a : Actions::all())
+                     if (a.view == QLatin1String("tasks"))
+                         v->addAction(m_actions.value(a.id));
+         }},
+        {QStringLiteral("tasks.open"), [](ConsolePane *p) { p->showTasks()->feedbackTable()->setFocus(); }},
+        {QStringLiteral("tasks.increment"), onTasks(&TasksView::increment)},
+        {QStringLiteral("tasks.feedback"), onTasks(&TasksView::addFeedback)},
+        {QStringLiteral("tasks.resolve"), onTasks(&TasksView::resolveFeedback)},
+        {QStringLiteral("tasks.status"), onTasks(&TasksView::setStatus)},
+        {QStringLiteral("tasks.recover"), onTasks(&TasksView::recover)},
+        {QStringLiteral("tasks.cleanup"), onTasks(&TasksView::cleanup)},
         {QStringLiteral("events.pause"), [this](ConsolePane *) { m_events->togglePause(); }},
         {QStringLiteral("events.clear"), [this](ConsolePane *) { m_events->clear(); }},
         {QStringLiteral("events.filter"), [this](ConsolePane *) { m_events->focusFilter(); }},

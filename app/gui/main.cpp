@@ -12,6 +12,8 @@
 #include <QElapsedTimer>
 #include <QTimer>
 
+#include "console/Actions.h"
+
 #include <cstdio>
 
 using namespace sd;
@@ -105,7 +107,11 @@ int main(int argc, char **argv)
                                   QStringLiteral("size"));
     const QCommandLineOption readOnly(QStringLiteral("read-only"),
                                       QApplication::translate("main", "Open every store read-only: writes are refused."));
-    parser.addOptions({theme, noSettings, select, screenshot, wait, size, readOnly});
+    const QCommandLineOption run(QStringLiteral("run"),
+                                 QApplication::translate("main", "Run an action of the table once the connection is "
+                                                                 "open (global.tasks shows the remediation view)."),
+                                 QStringLiteral("id"));
+    parser.addOptions({theme, noSettings, select, screenshot, wait, size, readOnly, run});
     parser.process(app);
 
     MainWindow::Options options;
@@ -135,6 +141,14 @@ int main(int argc, char **argv)
         });
         poll->start(100);
         QTimer::singleShot(20000, poll, &QTimer::stop);
+    }
+    if (parser.isSet(run)) {
+        const QString id = parser.value(run);
+        if (!console::Actions::find(id)) {
+            std::fprintf(stderr, "statedeck: --run %s: no such action (F1 lists them)\n", qPrintable(id));
+            return 2;
+        }
+        window.run(id);
     }
     if (parser.isSet(screenshot))
         scheduleScreenshot(&window, parser.value(screenshot), parser.value(select), parser.value(wait).toInt());
