@@ -302,26 +302,6 @@ Json reportJson(const TransferReport &r)
     return j;
 }
 
-QString reportText(const TransferReport &r)
-{
-    if (r.dryRun)
-        return QStringLiteral("dry run: %1 to create, %2 to change, %3 unchanged%4; nothing was written")
-            .arg(r.created)
-            .arg(r.changed)
-            .arg(r.unchanged)
-            .arg(r.failed ? QStringLiteral(", %1 refused by the target").arg(r.failed) : QString());
-    QString s = QStringLiteral("%1 created, %2 overwritten, %3 unchanged, %4 skipped, %5 conflicts, %6 failed")
-                    .arg(r.created)
-                    .arg(r.changed)
-                    .arg(r.unchanged)
-                    .arg(r.skipped)
-                    .arg(r.conflicts)
-                    .arg(r.failed);
-    if (!r.backupPath.isEmpty())
-        s += QStringLiteral("\nbackup of the %1 overwritten value(s): %2").arg(r.backedUp).arg(r.backupPath);
-    return s;
-}
-
 int exitFor(const TransferReport &r)
 {
     if (r.failed > 0)
@@ -481,7 +461,7 @@ void runImport(Context &ctx, const QCommandLineParser &p, const QStringList &arg
         } else {
             const QString head = t.dryRun ? QString()
                                           : QStringLiteral("imported %1 into %2: ").arg(r->snapshot.path, target->describe());
-            printOut((head + reportText(t) + QLatin1Char('\n')).toUtf8());
+            printOut((head + t.text() + QLatin1Char('\n')).toUtf8());
         }
         done(exitFor(t));
     });
@@ -592,9 +572,9 @@ void runMigrate(Context &ctx, const QCommandLineParser &p, const QStringList &ar
                 j["verify"] = verifyJson(*r->verify);
             printOut(toBytes(j.dump(2)) + '\n');
         } else {
-            QString text = t.dryRun ? reportText(t)
+            QString text = t.dryRun ? t.text()
                                     : QStringLiteral("migrated %1 -> %2: %3")
-                                          .arg(keep->from->describe(), keep->to->describe(), reportText(t));
+                                          .arg(keep->from->describe(), keep->to->describe(), t.text());
             if (r->restartedListing)
                 text += QStringLiteral("\n(the saved listing position had expired; the listing started over and "
                                        "found what was copied unchanged)");

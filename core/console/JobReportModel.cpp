@@ -20,25 +20,8 @@ QString JobSummary::text() const
                      .arg(snapshot->path)
                      .arg(snapshot->bytes)
                      .arg(snapshot->encrypted ? QStringLiteral(", values encrypted") : QString());
-    if (transfer) {
-        const TransferReport &r = *transfer;
-        if (r.dryRun)
-            lines << QStringLiteral("dry run: %1 to create, %2 to change, %3 unchanged%4; nothing was written")
-                         .arg(r.created)
-                         .arg(r.changed)
-                         .arg(r.unchanged)
-                         .arg(r.failed ? QStringLiteral(", %1 refused by the target").arg(r.failed) : QString());
-        else
-            lines << QStringLiteral("%1 created, %2 changed, %3 unchanged, %4 skipped, %5 conflicts, %6 failed")
-                         .arg(r.created)
-                         .arg(r.changed)
-                         .arg(r.unchanged)
-                         .arg(r.skipped)
-                         .arg(r.conflicts)
-                         .arg(r.failed);
-        if (!r.backupPath.isEmpty())
-            lines << QStringLiteral("backup of the %1 overwritten value(s): %2").arg(r.backedUp).arg(r.backupPath);
-    }
+    if (transfer)
+        lines << transfer->text();
     if (verify)
         lines << QStringLiteral("verify: %1 compared, %2 the same, %3 missing, %4 differ, %5 extra%6")
                      .arg(verify->compared)

@@ -64,4 +64,24 @@ QString outcomeKindName(KeyOutcome::Kind k)
     return {};
 }
 
+QString TransferReport::text() const
+{
+    if (dryRun)
+        return QStringLiteral("dry run: %1 to create, %2 to change, %3 unchanged%4; nothing was written")
+            .arg(created)
+            .arg(changed)
+            .arg(unchanged)
+            .arg(failed ? QStringLiteral(", %1 refused by the target").arg(failed) : QString());
+    QString s = QStringLiteral("%1 created, %2 overwritten, %3 unchanged, %4 skipped, %5 conflicts, %6 failed")
+                    .arg(created)
+                    .arg(changed)
+                    .arg(unchanged)
+                    .arg(skipped)
+                    .arg(conflicts)
+                    .arg(failed);
+    if (!backupPath.isEmpty())
+        s += QStringLiteral("\nbackup of the %1 overwritten value(s): %2").arg(backedUp).arg(backupPath);
+    return s;
+}
+
 } // namespace sd

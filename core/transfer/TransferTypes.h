@@ -86,6 +86,10 @@ struct TransferReport {
         if (problems.size() < kMaxProblems)
             problems << o;
     }
+    // The counts for a person, worded once for the CLI and the consoles:
+    // "3 created, 1 overwritten, ..." (and the backup's path on a line of
+    // its own), or what a dry run would do.
+    QString text() const;
 };
 
 // Counts of a verify pass.
