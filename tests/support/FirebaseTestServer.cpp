@@ -146,7 +146,7 @@ std::pair<int, QByteArray> FirebaseTestServer::rest(const QByteArray &method, co
     QString p = path;
     while (p.endsWith(QLatin1Char('/')))
         p.chop(1);
-    QUrl u(baseUrl() + p + QStringLiteral(".json"));
+    QUrl u(baseUrl() + (p.isEmpty() ? QStringLiteral("/") : p) + QStringLiteral(".json"));
     QString q = QStringLiteral("ns=") + QString::fromLatin1(QUrl::toPercentEncoding(ns)) + QStringLiteral("&auth=")
                 + m_adminToken;
     if (!query.isEmpty())
