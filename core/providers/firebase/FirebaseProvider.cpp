@@ -1104,7 +1104,9 @@ private:
         }
         m_buffer.clear();
         m_gotSnapshot = false;
-        m_reply = m_client->nam.get(m_client->networkRequest(r));
+        // Its own manager: a stream holds its connection for good, and six
+        // watches on the shared one would leave no connection for requests.
+        m_reply = m_nam.get(m_client->networkRequest(r));
         connect(m_reply, &QNetworkReply::readyRead, this, [this] { onData(); });
         connect(m_reply, &QNetworkReply::finished, this, [this] { onFinished(); });
         m_watchdog.start();
@@ -1329,6 +1331,7 @@ private:
     }
 
     std::shared_ptr<Client> m_client;
+    QNetworkAccessManager m_nam;
     QString m_parentKey, m_childPrefix, m_hidden;
     QStringList m_parent;
     QNetworkReply *m_reply = nullptr;
