@@ -33,30 +33,30 @@ export GOOGLE_APPLICATION_CREDENTIALS="$tmp/sa.json"
 base="http://127.0.0.1:$port"
 opts=("databaseUrl=$base" "projectId=bench" "serviceAccount=$tmp/sa.json")
 
-value() { printf '{"enabled":%s,"id":%d,"name":"entry-%d"}' "$( (($1 % 2 == 0)) && echo true || echo false)" "$1" "$1"; }
-
-# curl's side, as config files: one PUT per key; 20 PATCHes of 500.
-: > "$tmp/puts.curl"
-for ((i = 0; i < N; i++)); do
-  printf 'url = "%s/curl/k%08d.json?ns=bench&auth=%s"\nrequest = "PUT"\ndata = "%s"\noutput = "/dev/null"\nnext\n' \
-    "$base" "$i" "$token" "$(value "$i" | sed 's/"/\\"/g')" >> "$tmp/puts.curl"
-done
+# curl's side, as config files (values as sd-bench-fill writes them): one
+# PUT per key; 20 multi-path PATCHes of 500.
+awk -v base="$base" -v token="$token" -v n="$N" 'BEGIN {
+  for (i = 0; i < n; i++)
+    printf "url = \"%s/curl/k%08d.json?ns=bench&auth=%s\"\nrequest = \"PUT\"\ndata = \"{\\\"id\\\":%d,\\\"name\\\":\\\"entry-%d\\\",\\\"enabled\\\":%s}\"\noutput = \"/dev/null\"\nsilent\nnext\n",
+      base, i, token, i, i, (i % 2 == 0 ? "true" : "false")
+}' > "$tmp/puts.curl"
 : > "$tmp/patches.curl"
 for ((from = 0; from < N; from += PAGE)); do
-  body="{"
-  for ((i = from; i < from + PAGE && i < N; i++)); do
-    [ "$i" -gt "$from" ] && body+=","
-    body+=$(printf '"k%08d":%s' "$i" "$(value "$i")")
-  done
-  body+="}"
-  printf '%s' "$body" > "$tmp/patch-$from.json"
-  printf 'url = "%s/curlb.json?ns=bench&auth=%s"\nrequest = "PATCH"\ndata-binary = "@%s"\noutput = "/dev/null"\nnext\n' \
+  awk -v from="$from" -v to=$((from + PAGE < N ? from + PAGE : N)) 'BEGIN {
+    printf "{"
+    for (i = from; i < to; i++)
+      printf "%s\"k%08d\":{\"id\":%d,\"name\":\"entry-%d\",\"enabled\":%s}", (i > from ? "," : ""), i, i, i, (i % 2 == 0 ? "true" : "false")
+    printf "}"
+  }' > "$tmp/patch-$from.json"
+  printf 'url = "%s/curlb.json?ns=bench&auth=%s"\nrequest = "PATCH"\ndata-binary = "@%s"\noutput = "/dev/null"\nsilent\nnext\n' \
     "$base" "$token" "$tmp/patch-$from.json" >> "$tmp/patches.curl"
 done
 
+# A config may not end with "next" (curl would want one more URL).
+for f in "$tmp/puts.curl" "$tmp/patches.curl"; do sed -i '$ d' "$f"; done
 echo "writing $N keys, each way..."
 read -r put_sd put_sd_rss < <(measure "$fill" firebase "$N" "${opts[@]}" root=sd --prefix k --window 64)
-read -r put_curl put_curl_rss < <(measure curl -s --parallel --parallel-max 64 -K "$tmp/puts.curl")
+read -r put_curl put_curl_rss < <(measure curl -s --no-progress-meter --parallel --parallel-max 64 -K "$tmp/puts.curl")
 read -r batch_sd batch_sd_rss < <(measure "$fill" firebase "$N" "${opts[@]}" root=sdb --prefix k --batch "$PAGE")
 read -r batch_curl batch_curl_rss < <(measure curl -s -K "$tmp/patches.curl")
 for node in sd curl sdb curlb; do
@@ -67,11 +67,12 @@ done
 # The listing's own requests: $key pages of 500 from each page's last key.
 : > "$tmp/pages.curl"
 q='orderBy=%22%24key%22'
-printf 'url = "%s/sd.json?ns=bench&auth=%s&%s&limitToFirst=%d"\noutput = "/dev/null"\nnext\n' "$base" "$token" "$q" $((PAGE + 1)) >> "$tmp/pages.curl"
+printf 'url = "%s/sd.json?ns=bench&auth=%s&%s&limitToFirst=%d"\noutput = "/dev/null"\nsilent\nnext\n' "$base" "$token" "$q" $((PAGE + 1)) >> "$tmp/pages.curl"
 for ((last = PAGE - 1; last < N - 1; last += PAGE)); do
-  printf 'url = "%s/sd.json?ns=bench&auth=%s&%s&startAt=%%22k%08d%%22&limitToFirst=%d"\noutput = "/dev/null"\nnext\n' \
+  printf 'url = "%s/sd.json?ns=bench&auth=%s&%s&startAt=%%22k%08d%%22&limitToFirst=%d"\noutput = "/dev/null"\nsilent\nnext\n' \
     "$base" "$token" "$q" "$last" $((PAGE + 2)) >> "$tmp/pages.curl"
 done
+sed -i '$ d' "$tmp/pages.curl"
 bytes=$(curl -s "$base/sd.json?ns=bench&auth=$token" | wc -c)
 store="firebase://127.0.0.1:$port/sd?ns=bench&tls=false"
 echo "listing $N keys, each way..."
