@@ -7,7 +7,10 @@
 #include "FirebaseTestServer.h"
 #include "TestSupport.h"
 
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
+#include <QMap>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
@@ -37,15 +40,19 @@ class TestCliFirebase : public QObject {
         QByteArray describe() const { return "exit " + QByteArray::number(code) + "\nstdout: " + out + "\nstderr: " + err; }
     };
 
-    Run run(const QString &program, const QStringList &args, const QByteArray &input = {})
+    Run run(const QString &program, const QStringList &args, const QByteArray &input = {},
+            const QMap<QString, QString> &extraEnv = {})
     {
         QProcess p;
         QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
         e.insert(QStringLiteral("GOOGLE_APPLICATION_CREDENTIALS"), m_fb.serviceAccountFile());
         e.insert(QStringLiteral("XDG_DATA_HOME"), m_home.filePath(QStringLiteral("data")));
         e.insert(QStringLiteral("XDG_CONFIG_HOME"), m_home.filePath(QStringLiteral("config")));
-        for (const char *name : {"FIREBASE_CLIENT_EMAIL", "FIREBASE_PRIVATE_KEY", "FIREBASE_TOKEN_URI", "RATE_LIMIT_ENABLED"})
+        for (const char *name : {"FIREBASE_CLIENT_EMAIL", "FIREBASE_PRIVATE_KEY", "FIREBASE_TOKEN_URI",
+                                 "FIREBASE_PROJECT_ID", "FIREBASE_DATABASE_URL", "STATE_PROVIDER", "RATE_LIMIT_ENABLED"})
             e.remove(QString::fromLatin1(name));
+        for (auto it = extraEnv.cbegin(); it != extraEnv.cend(); ++it)
+            e.insert(it.key(), it.value());
         p.setProcessEnvironment(e);
         p.start(program, args);
         p.write(input);
@@ -146,6 +153,56 @@ private Q_SLOTS:
         QVERIFY(p.waitForFinished(60000));
         QCOMPARE(p.exitCode(), 0);
         QCOMPARE(p.readAllStandardOutput().trimmed(), QByteArray("container/-NxA1\ncontainer/-NxB2"));
+    }
+
+    // Seed 000's worker.yml with its firebase block, and the gate's four
+    // FIREBASE_* variables as its env files write them (the key quoted,
+    // newlines as \n), open the store as they are.
+    void testWorkerYmlAndGateVariables()
+    {
+        QTemporaryDir dir;
+        const QString worker = dir.filePath(QStringLiteral("worker.yml"));
+        QFile w(worker);
+        QVERIFY(w.open(QIODevice::WriteOnly));
+        w.write("kind: workerConfig\n"
+                "version: udx.io/worker-v1/config\n"
+                "state:\n"
+                "  provider: firebase\n"
+                "  options:\n"
+                "    firebase:\n"
+                "      projectId: ${FIREBASE_PROJECT_ID}\n"
+                "      databaseUrl: ${FIREBASE_DATABASE_URL}\n");
+        w.close();
+        const QString connections = m_home.filePath(QStringLiteral("config/statedeck/connections.yaml"));
+        QVERIFY(QDir().mkpath(QFileInfo(connections).absolutePath()));
+        QFile c(connections);
+        QVERIFY(c.open(QIODevice::WriteOnly));
+        c.write("connections:\n  gate:\n    workerConfig: " + worker.toUtf8() + "\n");
+        c.close();
+        QString key = m_fb.privateKeyPem();
+        key.replace(QLatin1Char('\n'), QLatin1String("\\n"));
+        const QMap<QString, QString> env{{QStringLiteral("FIREBASE_PROJECT_ID"), QStringLiteral("worker")},
+                                         {QStringLiteral("FIREBASE_DATABASE_URL"), m_fb.baseUrl()},
+                                         {QStringLiteral("FIREBASE_CLIENT_EMAIL"), m_fb.clientEmail()},
+                                         {QStringLiteral("FIREBASE_PRIVATE_KEY"), QLatin1Char('"') + key + QLatin1Char('"')},
+                                         {QStringLiteral("FIREBASE_TOKEN_URI"), m_fb.tokenUri()},
+                                         {QStringLiteral("GOOGLE_APPLICATION_CREDENTIALS"), QStringLiteral("/nonexistent")}};
+        const Run put = run(m_ctl, {QStringLiteral("--connection"), QStringLiteral("gate"), QStringLiteral("put"),
+                                    QStringLiteral("keys"), QStringLiteral("-")},
+                            R"({"octocat": ["ssh-ed25519 AAAA"]})", env);
+        QVERIFY2(put.code == 0, put.describe().constData());
+        QCOMPARE(curlGet(QStringLiteral("worker"), QStringLiteral("/keys")),
+                 nlohmann::json::parse(R"({"octocat": ["ssh-ed25519 AAAA"]})"));
+        // Without the key: a clear error, and the key never shows.
+        QMap<QString, QString> noKey = env;
+        noKey.remove(QStringLiteral("FIREBASE_PRIVATE_KEY"));
+        noKey.insert(QStringLiteral("FIREBASE_PRIVATE_KEY"), QStringLiteral("not-a-key"));
+        const Run bad = run(m_ctl, {QStringLiteral("--connection"), QStringLiteral("gate"), QStringLiteral("get"),
+                                    QStringLiteral("keys")},
+                            {}, noKey);
+        QVERIFY2(bad.code == 1, bad.describe().constData());
+        QVERIFY2(bad.err.contains("not an unencrypted RSA private key"), bad.describe().constData());
+        QVERIFY(!bad.err.contains("not-a-key"));
     }
 
     // A stale --if-revision exits 4 and names the key; the other writer's
