@@ -201,13 +201,18 @@ Result<std::unique_ptr<Provider>> openFirebase(const StoreSpec &spec)
                          spec.origin);
     }
     for (const QString &segment : options.root.split(QLatin1Char('/'), Qt::SkipEmptyParts)) {
-        for (const QChar c : segment)
-            if (QStringLiteral(".$#[]").contains(c) || c.unicode() < 0x20 || c.unicode() == 0x7f)
-                return Error(ErrorKind::Invalid,
-                             QStringLiteral("the firebase root path \"%1\" may not contain '%2' (Firebase refuses "
-                                            ". $ # [ ] and control characters in paths)")
-                                 .arg(options.root, c.unicode() < 0x20 ? QStringLiteral("\\x%1").arg(c.unicode(), 2, 16, QLatin1Char('0')) : QString(c)),
-                             spec.origin);
+        for (const QChar c : segment) {
+            if (!QStringLiteral(".$#[]").contains(c) && c.unicode() >= 0x20 && c.unicode() != 0x7f)
+                continue;
+            const QString shown = c.unicode() < 0x20 || c.unicode() == 0x7f
+                                      ? QStringLiteral("U+%1").arg(c.unicode(), 4, 16, QLatin1Char('0'))
+                                      : QString(c);
+            return Error(ErrorKind::Invalid,
+                         QStringLiteral("the firebase root path \"%1\" may not contain '%2' (Firebase refuses "
+                                        ". $ # [ ] and control characters in paths)")
+                             .arg(options.root, shown),
+                         spec.origin);
+        }
     }
     return std::unique_ptr<Provider>(std::make_unique<FirebaseProvider>(std::move(options)));
 }

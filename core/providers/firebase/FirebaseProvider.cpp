@@ -387,7 +387,7 @@ public:
     void send(const Request &r, ReplyFn done, bool retried = false)
     {
         if (!usesServiceAccount())
-            return transmit(r, std::move(done), true);
+            return transmit(r, std::move(done));
         ensureToken(
             [this, r, done = std::move(done), retried](const Status &token) mutable {
                 if (!token.ok()) {
@@ -401,12 +401,12 @@ public:
                         return send(r, std::move(done), true);
                     }
                     done(reply);
-                }, true);
+                });
             },
             false);
     }
 
-    void transmit(const Request &r, ReplyFn done, bool)
+    void transmit(const Request &r, ReplyFn done)
     {
         QNetworkReply *reply = nam.sendCustomRequest(networkRequest(r), r.method, r.body);
         inFlight.insert(reply);
