@@ -56,6 +56,16 @@ const std::vector<Option> &optionTable()
         {"kubernetes", "kubeconfig", Type::Path},
         {"firebase", "projectId", Type::Text},
         {"firebase", "databaseUrl", Type::Text},
+        {"firebase", "root", Type::Text},
+        {"firebase", "ns", Type::Text},
+        {"firebase", "tls", Type::Bool},
+        {"firebase", "auth", Type::Text},
+        {"firebase", "serviceAccount", Type::Path},
+        {"firebase", "clientEmail", Type::Text},
+        {"firebase", "privateKey", Type::Text},
+        {"firebase", "tokenUri", Type::Text},
+        {"firebase", "lockPath", Type::Text},
+        {"firebase", "timeoutMs", Type::Count},
         {"consul", "host", Type::Text},
         {"consul", "port", Type::Port},
         {"consul", "token", Type::Text},
@@ -163,7 +173,8 @@ QStringList storeOptionNames(const QString &backend)
 
 bool isSecretOption(const QString &name)
 {
-    return name == QLatin1String("password") || name == QLatin1String("token");
+    return name == QLatin1String("password") || name == QLatin1String("token") || name == QLatin1String("auth")
+           || name == QLatin1String("privateKey");
 }
 
 Result<HostPort> parseHostPort(const QString &text, int defaultPort, const QString &what, const QString &expected,

@@ -31,7 +31,7 @@ const std::vector<Form> &forms()
         {"kubernetes", "kubernetes",
          "kubernetes://CONTEXT/NAMESPACE/configmaps, kubernetes://CONTEXT/NAMESPACE/secrets or "
          "kubernetes://CONTEXT/NAMESPACE/secrets/NAME"},
-        {"firebase", "firebase", "firebase://PROJECT.firebaseio.com (or firebase://localhost:PORT?ns=PROJECT)"},
+        {"firebase", "firebase", "firebase://PROJECT.firebaseio.com[/root/path] (or firebase://127.0.0.1:PORT[/root]?ns=NAME&tls=false)"},
         {"consul", "consul", "consul://host[:port]"},
         {"consuls", "consul", "consuls://host[:port]"},
     };
@@ -349,6 +349,9 @@ private:
         return query({});
     }
 
+    // firebase://HOST[:PORT][/root/path][?ns=NAME][&tls=false]: HOST is
+    // PROJECT.firebaseio.com, NAME.REGION.firebasedatabase.app, a bare PROJECT,
+    // or a loopback emulator (plain HTTP unless tls=true, and it needs ns=).
     Status firebase()
     {
         if (Status s = needAuthority(QStringLiteral("database host")); !s.ok())
@@ -360,26 +363,35 @@ private:
                                             m_shown);
         if (!hp.ok())
             return fail(hp.error().message);
-        if (Status s = noPath(); !s.ok())
+        if (Status s = query({QStringLiteral("ns"), QStringLiteral("tls")}); !s.ok())
             return s;
         QString host = hp->host;
-        const bool local = host == QLatin1String("localhost") || host == QLatin1String("127.0.0.1") || host == QLatin1String("::1");
-        if (!local && !host.contains(QLatin1Char('.')))
+        const bool local = host == QLatin1String("localhost") || host == QLatin1String("127.0.0.1")
+                           || host == QLatin1String("::1");
+        if (!local && !host.contains(QLatin1Char('.')) && !host.contains(QLatin1Char(':')))
             host += QLatin1String(".firebaseio.com"); // firebase://PROJECT
-        QString url = (local ? QStringLiteral("http://") : QStringLiteral("https://"))
+        const bool tls = m_spec.options.contains(QStringLiteral("tls")) ? m_spec.options.take(QStringLiteral("tls")).toBool()
+                                                                        : !local;
+        QString url = (tls ? QStringLiteral("https://") : QStringLiteral("http://"))
                       + (host.contains(QLatin1Char(':')) ? QLatin1Char('[') + host + QLatin1Char(']') : host);
         if (m_parts.authority.contains(QLatin1Char(':')) && hp->port != 443)
             url += QLatin1Char(':') + QString::number(hp->port);
         m_spec.options.insert(QStringLiteral("databaseUrl"), url);
         // The emulator serves every project on one host and tells them apart by ?ns=.
-        if (m_parts.hasQuery) {
-            const QString q = m_parts.query;
-            if (!q.startsWith(QLatin1String("ns=")) || q.contains(QLatin1Char('&')) || q.size() == 3)
-                return fail(QStringLiteral("the only parameter is ns=PROJECT (for the emulator)"));
-            m_spec.options.insert(QStringLiteral("projectId"), decode(q.mid(3)));
-        } else if (local) {
+        if (m_spec.options.contains(QStringLiteral("ns")))
+            m_spec.options.insert(QStringLiteral("projectId"), m_spec.options.take(QStringLiteral("ns")));
+        else if (local)
             return fail(QStringLiteral("a local emulator needs ?ns=PROJECT"));
-        }
+        const QStringList root = decode(m_parts.path).split(QLatin1Char('/'), Qt::SkipEmptyParts);
+        for (const QString &segment : root)
+            for (const QChar c : segment)
+                if (QStringLiteral(".$#[]").contains(c) || c.unicode() < 0x20 || c.unicode() == 0x7f)
+                    return fail(QStringLiteral("the root path may not contain '%1' (Firebase refuses . $ # [ ] and "
+                                               "control characters in paths)")
+                                    .arg(c.unicode() < 0x20 ? QStringLiteral("U+%1").arg(c.unicode(), 4, 16, QLatin1Char('0'))
+                                                            : QString(c)));
+        if (!root.isEmpty())
+            m_spec.options.insert(QStringLiteral("root"), root.join(QLatin1Char('/')));
         return {};
     }
 

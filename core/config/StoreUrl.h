@@ -17,7 +17,8 @@ namespace sd {
 //   k8s://CONTEXT/NAMESPACE/configmaps              (empty CONTEXT = current context)
 //   k8s://CONTEXT/NAMESPACE/secrets                 (every Secret, one entry each)
 //   k8s://CONTEXT/NAMESPACE/secrets/NAME            (seed 000's one Secret)
-//   firebase://PROJECT.firebaseio.com               (firebase://localhost:9000?ns=PROJECT: emulator)
+//   firebase://PROJECT.firebaseio.com[/root/path]   firebase://NAME.REGION.firebasedatabase.app[/root]
+//   firebase://127.0.0.1:PORT[/root]?ns=NAME[&tls=false]   (an emulator; plain HTTP unless tls=true)
 //   consul://host[:port]                            consuls://... (TLS)
 //
 // A bare path works too: *.db, *.sqlite, *.sqlite3 -> sqlite; *.json -> local

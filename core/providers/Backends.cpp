@@ -2,6 +2,7 @@
 
 #include "providers/etcd/EtcdProvider.h"
 #include "providers/fallback/FallbackProvider.h"
+#include "providers/firebase/FirebaseProvider.h"
 #include "providers/kube/KubeProvider.h"
 #include "providers/local/LocalProvider.h"
 #include "providers/readonly/ReadOnlyProvider.h"
@@ -10,6 +11,8 @@
 #include "providers/yaml/YamlProvider.h"
 
 #include <QDir>
+#include <QHostAddress>
+#include <QUrl>
 
 #include <functional>
 
@@ -135,6 +138,85 @@ Result<std::unique_ptr<Provider>> openKubernetes(const StoreSpec &spec)
     return std::unique_ptr<Provider>(std::make_unique<KubeProvider>(std::move(options)));
 }
 
+// Seed 000's firebase block gives projectId and databaseUrl; credentials come
+// from the options or, as the gate reads them, from the environment.
+Result<std::unique_ptr<Provider>> openFirebase(const StoreSpec &spec)
+{
+    auto text = [&](const char *name) { return spec.options.value(QString::fromLatin1(name)).toString(); };
+    auto env = [](const char *name) { return qEnvironmentVariable(name); };
+    FirebaseOptions options;
+    options.databaseUrl = text("databaseUrl");
+    const QString project = text("projectId");
+    if (options.databaseUrl.isEmpty() && !project.isEmpty())
+        options.databaseUrl = QStringLiteral("https://%1.firebaseio.com").arg(project);
+    while (options.databaseUrl.endsWith(QLatin1Char('/')))
+        options.databaseUrl.chop(1);
+    const QUrl url(options.databaseUrl, QUrl::StrictMode);
+    if (options.databaseUrl.isEmpty() || !url.isValid() || url.host().isEmpty()
+        || (url.scheme() != QLatin1String("https") && url.scheme() != QLatin1String("http")) || !url.path().isEmpty())
+        return Error(ErrorKind::Invalid,
+                     QStringLiteral("the firebase backend needs option \"databaseUrl\" as "
+                                    "https://PROJECT.firebaseio.com, https://NAME.REGION.firebasedatabase.app or "
+                                    "http://127.0.0.1:PORT (an emulator), or option \"projectId\""),
+                     spec.origin);
+    options.ns = text("ns");
+    // An emulator on loopback serves every project on one address and tells
+    // them apart by ?ns=.
+    const QHostAddress host(url.host());
+    if (options.ns.isEmpty() && (url.host() == QLatin1String("localhost") || !host.isNull()))
+        options.ns = project;
+    options.root = text("root");
+    options.auth = text("auth");
+    options.serviceAccountFile = text("serviceAccount");
+    options.clientEmail = text("clientEmail");
+    options.privateKey = text("privateKey");
+    options.tokenUri = text("tokenUri");
+    if (options.serviceAccountFile.isEmpty() && options.clientEmail.isEmpty()) {
+        options.clientEmail = env("FIREBASE_CLIENT_EMAIL");
+        if (options.privateKey.isEmpty())
+            options.privateKey = env("FIREBASE_PRIVATE_KEY");
+        if (options.clientEmail.isEmpty() || options.privateKey.isEmpty()) {
+            options.clientEmail.clear();
+            options.privateKey.clear();
+            if (options.auth.isEmpty())
+                options.serviceAccountFile = env("GOOGLE_APPLICATION_CREDENTIALS");
+        }
+    }
+    if (options.tokenUri.isEmpty())
+        options.tokenUri = env("FIREBASE_TOKEN_URI");
+    if (!options.clientEmail.isEmpty() && options.privateKey.isEmpty())
+        return Error(ErrorKind::Invalid,
+                     QStringLiteral("a firebase service account needs its private key too (FIREBASE_PRIVATE_KEY or "
+                                    "option \"privateKey\")"),
+                     spec.origin);
+    if (const QString lockPath = text("lockPath"); !lockPath.isEmpty())
+        options.lockPath = lockPath;
+    if (const QVariant timeout = spec.options.value(QStringLiteral("timeoutMs")); timeout.isValid()) {
+        bool ok = false;
+        options.requestTimeoutMs = timeout.toString().toInt(&ok);
+        if (!ok || options.requestTimeoutMs < 100)
+            return Error(ErrorKind::Invalid,
+                         QStringLiteral("firebase option \"timeoutMs\" must be a whole number of milliseconds (at "
+                                        "least 100)"),
+                         spec.origin);
+    }
+    for (const QString &segment : options.root.split(QLatin1Char('/'), Qt::SkipEmptyParts)) {
+        for (const QChar c : segment) {
+            if (!QStringLiteral(".$#[]").contains(c) && c.unicode() >= 0x20 && c.unicode() != 0x7f)
+                continue;
+            const QString shown = c.unicode() < 0x20 || c.unicode() == 0x7f
+                                      ? QStringLiteral("U+%1").arg(c.unicode(), 4, 16, QLatin1Char('0'))
+                                      : QString(c);
+            return Error(ErrorKind::Invalid,
+                         QStringLiteral("the firebase root path \"%1\" may not contain '%2' (Firebase refuses "
+                                        ". $ # [ ] and control characters in paths)")
+                             .arg(options.root, shown),
+                         spec.origin);
+        }
+    }
+    return std::unique_ptr<Provider>(std::make_unique<FirebaseProvider>(std::move(options)));
+}
+
 // One row per backend built into this binary.
 const std::vector<Backend> &backends()
 {
@@ -156,6 +238,7 @@ const std::vector<Backend> &backends()
         {"etcd", openEtcd},
         {"redis", openRedis},
         {"kubernetes", openKubernetes},
+        {"firebase", openFirebase},
         {"yaml",
          [](const StoreSpec &spec) -> Result<std::unique_ptr<Provider>> {
              YamlOptions options;

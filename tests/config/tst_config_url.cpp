@@ -159,6 +159,14 @@ private Q_SLOTS:
             << "firebase://localhost:9000?ns=demo" << "firebase"
             << opts({{"projectId", "demo"}, {"databaseUrl", "http://localhost:9000"}})
             << "firebase://localhost:9000?ns=demo";
+        QTest::newRow("firebase root path")
+            << "firebase://my-proj.firebaseio.com/gate/state" << "firebase"
+            << opts({{"projectId", "my-proj"}, {"databaseUrl", "https://my-proj.firebaseio.com"}, {"root", "gate/state"}})
+            << "firebase://my-proj.firebaseio.com/gate/state";
+        QTest::newRow("firebase emulator with root and tls=false")
+            << "firebase://127.0.0.1:9000/gate?ns=gate&tls=false" << "firebase"
+            << opts({{"projectId", "gate"}, {"databaseUrl", "http://127.0.0.1:9000"}, {"root", "gate"}})
+            << "firebase://127.0.0.1:9000/gate?ns=gate&tls=false";
         QTest::newRow("consul") << "consul://c1:8501" << "consul"
                                 << opts({{"host", "c1"}, {"port", 8501}, {"tls", false}}) << "consul://c1:8501";
         QTest::newRow("consuls") << "consuls://c1" << "consul"
@@ -238,7 +246,8 @@ private Q_SLOTS:
         QTest::newRow("firebase without host") << "firebase://" << "no host";
         QTest::newRow("firebase credentials") << "firebase://u:hunter2@p.firebaseio.com" << "no user or password";
         QTest::newRow("firebase emulator without ns") << "firebase://localhost:9000" << "ns=PROJECT";
-        QTest::newRow("firebase path") << "firebase://p.firebaseio.com/users" << "unexpected path";
+        QTest::newRow("firebase root with '.'") << "firebase://p.firebaseio.com/users/a.b" << "may not contain '.'";
+        QTest::newRow("firebase unknown parameter") << "firebase://p.firebaseio.com?auth=secret" << "unknown parameter \"auth\"";
         QTest::newRow("consul bad port") << "consul://c1:0" << "not a port number";
         QTest::newRow("consul credentials") << "consul://t:hunter2@c1" << "token";
         QTest::newRow("unknown file type") << "/nonexistent/state.txt" << "cannot tell which store";

@@ -22,6 +22,9 @@
 
 namespace kemu {
 
+// The shared emulator HTTP server (tests/servers/http).
+using namespace emu;
+
 struct ResourceType {
     std::string group, version, plural, singular, kind, listKind;
     bool namespaced = true;

@@ -9,7 +9,6 @@
 #include <QCoreApplication>
 #include <QFile>
 #include <QSslCertificate>
-#include <QSslKey>
 #include <QSocketNotifier>
 
 #include <csignal>
@@ -142,26 +141,11 @@ int main(int argc, char **argv)
         return 1;
     }
     if (securePort) {
-        QFile certFile(parser.value(cert));
-        QFile keyFile(parser.value(key));
-        if (!certFile.open(QIODevice::ReadOnly) || !keyFile.open(QIODevice::ReadOnly)) {
-            std::fprintf(stderr, "sd-kube-emulator: --tls-port needs readable --cert and --key\n");
+        QSslConfiguration tls;
+        if (!emu::loadTlsConfiguration(parser.value(cert), parser.value(key), &tls, &error)) {
+            std::fprintf(stderr, "sd-kube-emulator: %s\n", qPrintable(error));
             return 2;
         }
-        const QList<QSslCertificate> chain = QSslCertificate::fromData(certFile.readAll(), QSsl::Pem);
-        const QByteArray keyPem = keyFile.readAll();
-        QSslKey privateKey(keyPem, QSsl::Ec, QSsl::Pem);
-        if (privateKey.isNull())
-            privateKey = QSslKey(keyPem, QSsl::Rsa, QSsl::Pem);
-        if (chain.isEmpty() || privateKey.isNull()) {
-            std::fprintf(stderr, "sd-kube-emulator: cannot load the certificate or key\n");
-            return 2;
-        }
-        QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
-        tls.setLocalCertificateChain(chain);
-        tls.setPrivateKey(privateKey);
-        tls.setPeerVerifyMode(QSslSocket::VerifyNone);
-        tls.setAllowedNextProtocols({QByteArrayLiteral("http/1.1")});
         if (parser.isSet(clientCa)) {
             const QList<QSslCertificate> cas = QSslCertificate::fromPath(parser.value(clientCa), QSsl::Pem);
             if (cas.isEmpty()) {

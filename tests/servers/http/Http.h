@@ -1,5 +1,10 @@
 #pragma once
 
+// The HTTP/1.1 server the protocol emulators in tests/servers/ share (the
+// Kubernetes and the Firebase one): keep-alive, Content-Length and chunked
+// request bodies, and responses that are either complete or streamed as
+// chunks.
+//
 // A small HTTP/1.1 server: keep-alive, Content-Length and chunked request
 // bodies, and responses that are either complete or streamed as chunks.
 // Watch needs long-lived chunked responses, which is why this is not a
@@ -17,7 +22,7 @@
 #include <functional>
 #include <memory>
 
-namespace kemu {
+namespace emu {
 
 struct HttpRequest {
     QByteArray method;
@@ -56,6 +61,9 @@ public:
     void writeChunk(const QByteArray &data);
     void writeChunk(const std::string &data);
     void endStream();
+    // Drops the connection at once, as a network failure would (tests of
+    // clients that must reconnect).
+    void abort();
 
     // Bytes queued on the socket and not yet sent; producers of big bodies
     // wait for it to drain instead of queueing everything at once.
@@ -122,4 +130,9 @@ private:
 
 QByteArray reasonPhrase(int status);
 
-} // namespace kemu
+// A server TLS configuration from a PEM certificate chain and its private key
+// (RSA or EC), offering only http/1.1 over ALPN. False with `error` set when
+// a file cannot be read or holds no certificate or key.
+bool loadTlsConfiguration(const QString &certFile, const QString &keyFile, QSslConfiguration *tls, QString *error);
+
+} // namespace emu

@@ -1,6 +1,8 @@
 #include "Http.h"
 
 #include <QDateTime>
+#include <QFile>
+#include <QSslKey>
 #include <QLocale>
 #include <QSslServer>
 #include <QSslSocket>
@@ -8,7 +10,7 @@
 #include <QTimer>
 #include <QUrl>
 
-namespace kemu {
+namespace emu {
 
 namespace {
 // The API server's own limit (3 MiB); anything bigger is refused with 413
@@ -38,9 +40,11 @@ QByteArray reasonPhrase(int status)
     case 406: return "Not Acceptable";
     case 409: return "Conflict";
     case 410: return "Gone";
+    case 412: return "Precondition Failed";
     case 413: return "Request Entity Too Large";
     case 415: return "Unsupported Media Type";
     case 422: return "Unprocessable Entity";
+    case 429: return "Too Many Requests";
     case 500: return "Internal Server Error";
     case 504: return "Gateway Timeout";
     default: return "Status";
@@ -105,6 +109,12 @@ void HttpExchange::endStream()
     m_finished = true;
     m_connection->rawWrite("0\r\n\r\n");
     m_connection->exchangeFinished();
+}
+
+void HttpExchange::abort()
+{
+    if (m_connection)
+        m_connection->socket()->abort();
 }
 
 qint64 HttpExchange::pendingBytes() const
@@ -364,4 +374,29 @@ void HttpServer::onPending()
         new HttpConnection(socket, m_handler, this);
 }
 
-} // namespace kemu
+bool loadTlsConfiguration(const QString &certFile, const QString &keyFile, QSslConfiguration *tls, QString *error)
+{
+    QFile cert(certFile);
+    QFile key(keyFile);
+    if (!cert.open(QIODevice::ReadOnly) || !key.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("--tls-port needs readable --cert and --key");
+        return false;
+    }
+    const QList<QSslCertificate> chain = QSslCertificate::fromData(cert.readAll(), QSsl::Pem);
+    const QByteArray keyPem = key.readAll();
+    QSslKey privateKey(keyPem, QSsl::Ec, QSsl::Pem);
+    if (privateKey.isNull())
+        privateKey = QSslKey(keyPem, QSsl::Rsa, QSsl::Pem);
+    if (chain.isEmpty() || privateKey.isNull()) {
+        *error = QStringLiteral("cannot load the certificate or key");
+        return false;
+    }
+    *tls = QSslConfiguration::defaultConfiguration();
+    tls->setLocalCertificateChain(chain);
+    tls->setPrivateKey(privateKey);
+    tls->setPeerVerifyMode(QSslSocket::VerifyNone);
+    tls->setAllowedNextProtocols({QByteArrayLiteral("http/1.1")});
+    return true;
+}
+
+} // namespace emu
