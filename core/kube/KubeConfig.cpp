@@ -97,12 +97,26 @@ QString resolvePath(const QString &path, const QString &dir)
     return QDir::cleanPath(QDir(dir).absoluteFilePath(path));
 }
 
+// Kubeconfigs travel between people; a path in one may name a device or a
+// huge file (/dev/zero, a log). Read at most this much instead of everything.
+constexpr qint64 kMaxKubeFileBytes = 16 * 1024 * 1024;
+
+Result<QByteArray> readBounded(QFile &f, const QString &what)
+{
+    QByteArray bytes = f.read(kMaxKubeFileBytes + 1);
+    if (bytes.size() > kMaxKubeFileBytes)
+        return Error(ErrorKind::TooLarge,
+                     QStringLiteral("the %1 is larger than %2 MiB").arg(what).arg(kMaxKubeFileBytes / (1024 * 1024)),
+                     f.fileName());
+    return bytes;
+}
+
 Result<QByteArray> readSmallFile(const QString &path, const QString &what)
 {
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly))
         return Error(ErrorKind::Invalid, QStringLiteral("cannot read the %1: %2").arg(what, f.errorString()), path);
-    return f.readAll();
+    return readBounded(f, what);
 }
 
 // "-data" fields hold base64 of PEM.
@@ -337,7 +351,7 @@ Result<ClusterAccess> inClusterAccess(const QString &root)
     }
     QFile ns(root + QStringLiteral("/namespace"));
     if (ns.open(QIODevice::ReadOnly)) {
-        const QString text = QString::fromUtf8(ns.readAll()).trimmed();
+        const QString text = QString::fromUtf8(ns.read(4096)).trimmed();
         if (!text.isEmpty())
             a.defaultNamespace = text;
     }
@@ -375,7 +389,7 @@ Result<QByteArray> certificateFromSetting(const QString &setting, const QString 
                          .arg(name, f.errorString()),
                      text);
     *origin = QStringLiteral("%1 (%2)").arg(text, name);
-    return f.readAll();
+    return readBounded(f, name);
 }
 
 // A cluster named directly rather than through a kubeconfig: seed 000's

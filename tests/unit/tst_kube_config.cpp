@@ -214,6 +214,20 @@ private Q_SLOTS:
             << QByteArray("clusters:\n- name: c\n  cluster: {server: https://x}\ncontexts:\n- name: x\n  context: "
                           "{cluster: c, user: u}\nusers:\n- name: u\n  user: {token: [x]}\ncurrent-context: x\n")
             << "" << "user \"u\": \"token\" must be a single value, found a list";
+        // A path in a shared kubeconfig may name a huge file or a device:
+        // it is refused, not read whole (a sparse file: no disk used).
+        const QString huge = m_dir.filePath(QStringLiteral("huge/file"));
+        writeFile(huge, QByteArray());
+        QVERIFY(QFile::resize(huge, 17 * 1024 * 1024));
+        QTest::newRow("CA file too large")
+            << QByteArray("clusters:\n- name: c\n  cluster: {server: https://x, certificate-authority: " + huge.toUtf8()
+                          + "}\ncontexts:\n- name: x\n  context: {cluster: c}\ncurrent-context: x\n")
+            << "" << "larger than 16 MiB";
+        QTest::newRow("client key file too large")
+            << QByteArray("clusters:\n- name: c\n  cluster: {server: https://x}\ncontexts:\n- name: x\n  context: "
+                          "{cluster: c, user: u}\nusers:\n- name: u\n  user: {client-certificate-data: Y2VydA==, client-key: "
+                          + huge.toUtf8() + "}\ncurrent-context: x\n")
+            << "" << "larger than 16 MiB";
         QTest::newRow("server a map")
             << QByteArray("clusters:\n- name: c\n  cluster: {server: {a: 1}}\ncontexts:\n- name: x\n  context: "
                           "{cluster: c}\ncurrent-context: x\n")
