@@ -28,4 +28,6 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-suppressions=$supp/ubsan.supp:halt_on_err
 
 cd "$dir"
 # Longer per-test timeout than `make test`: everything runs about 3x slower.
-nice -n 10 ctest --output-on-failure -j "$jobs" --timeout 1800 "${CTEST_ARGS[@]:-}"
+# CTEST_ARGS adds options, e.g. CTEST_ARGS="-R tst_codec".
+# shellcheck disable=SC2086
+nice -n 10 ctest --output-on-failure -j "$jobs" --timeout 1800 ${CTEST_ARGS:-}
