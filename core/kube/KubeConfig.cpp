@@ -1,4 +1,5 @@
 #include "kube/KubeConfig.h"
+#include "util/YamlJson.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -13,19 +14,20 @@ namespace {
 
 // Every scalar as the text written: YAML 1.2 typing would read a token such
 // as 0123 as the number 123.
-Json yamlAsText(const YAML::Node &n)
+Json yamlAsText(const YAML::Node &n, YamlExpansionBudget &budget, int depth)
 {
+    budget.enter(n, depth);
     switch (n.Type()) {
     case YAML::NodeType::Map: {
         Json o = Json::object();
         for (const auto &kv : n)
-            o[kv.first.Scalar()] = yamlAsText(kv.second);
+            o[kv.first.Scalar()] = yamlAsText(kv.second, budget, depth + 1);
         return o;
     }
     case YAML::NodeType::Sequence: {
         Json a = Json::array();
         for (const auto &item : n)
-            a.push_back(yamlAsText(item));
+            a.push_back(yamlAsText(item, budget, depth + 1));
         return a;
     }
     case YAML::NodeType::Scalar:
@@ -38,7 +40,8 @@ Json yamlAsText(const YAML::Node &n)
 Result<Json> parseKubeconfig(const QByteArray &bytes, const QString &path)
 {
     try {
-        return yamlAsText(YAML::Load(bytes.toStdString()));
+        YamlExpansionBudget budget(bytes.size());
+        return yamlAsText(YAML::Load(bytes.toStdString()), budget, 1);
     } catch (const YAML::Exception &e) {
         return Error(ErrorKind::Invalid, QStringLiteral("kubeconfig does not parse: %1").arg(toQString(e.msg)),
                      QStringLiteral("%1:%2:%3").arg(path).arg(e.mark.line + 1).arg(e.mark.column + 1));

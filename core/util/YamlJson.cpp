@@ -46,12 +46,12 @@ bool isMergeKey(const YAML::Node &key)
     return key.IsScalar() && key.Tag() != "!" && key.Scalar() == "<<";
 }
 
-Json nodeToJson(const YAML::Node &node, int depth);
+Json nodeToJson(const YAML::Node &node, int depth, YamlExpansionBudget &budget);
 
 // YAML merge keys (`<<: *base` or `<<: [*a, *b]`): the merged maps' members
 // are added where the `<<` stands, except keys the map sets itself, which
 // win wherever they appear; of several merged maps, the first wins.
-void mergeInto(Json &obj, const YAML::Node &merged, const YAML::Node &owner, int depth)
+void mergeInto(Json &obj, const YAML::Node &merged, const YAML::Node &owner, int depth, YamlExpansionBudget &budget)
 {
     auto mergeOne = [&](const YAML::Node &source) {
         if (!source.IsMap())
@@ -60,7 +60,7 @@ void mergeInto(Json &obj, const YAML::Node &merged, const YAML::Node &owner, int
             const std::string key = kv.first.as<std::string>();
             if (obj.contains(key) || owner[key])
                 continue;
-            obj[key] = nodeToJson(kv.second, depth + 1);
+            obj[key] = nodeToJson(kv.second, depth + 1, budget);
         }
     };
     if (merged.IsSequence()) {
@@ -71,11 +71,9 @@ void mergeInto(Json &obj, const YAML::Node &merged, const YAML::Node &owner, int
     }
 }
 
-Json nodeToJson(const YAML::Node &node, int depth)
+Json nodeToJson(const YAML::Node &node, int depth, YamlExpansionBudget &budget)
 {
-    if (depth > kMaxJsonDepth)
-        throw YAML::ParserException(node.Mark(), "values are nested more than "
-                                                     + std::to_string(kMaxJsonDepth) + " levels deep");
+    budget.enter(node, depth);
     switch (node.Type()) {
     case YAML::NodeType::Null:
     case YAML::NodeType::Undefined:
@@ -85,16 +83,16 @@ Json nodeToJson(const YAML::Node &node, int depth)
     case YAML::NodeType::Sequence: {
         Json arr = Json::array();
         for (const auto &child : node)
-            arr.push_back(nodeToJson(child, depth + 1));
+            arr.push_back(nodeToJson(child, depth + 1, budget));
         return arr;
     }
     case YAML::NodeType::Map: {
         Json obj = Json::object();
         for (const auto &kv : node) {
             if (isMergeKey(kv.first))
-                mergeInto(obj, kv.second, node, depth);
+                mergeInto(obj, kv.second, node, depth, budget);
             else
-                obj[kv.first.as<std::string>()] = nodeToJson(kv.second, depth + 1);
+                obj[kv.first.as<std::string>()] = nodeToJson(kv.second, depth + 1, budget);
         }
         return obj;
     }
@@ -160,7 +158,8 @@ Result<Json> yamlToJson(const QByteArray &yaml, const QString &where)
 {
     try {
         const YAML::Node root = YAML::Load(toStd(yaml));
-        return nodeToJson(root, 1);
+        YamlExpansionBudget budget(yaml.size());
+        return nodeToJson(root, 1, budget);
     } catch (const YAML::Exception &e) {
         return yamlError(e, where);
     }
@@ -177,9 +176,22 @@ Error yamlError(const YAML::Exception &e, const QString &where)
     return Error(ErrorKind::Invalid, QStringLiteral("invalid YAML: %1").arg(toQString(e.msg)), at);
 }
 
-Json yamlNodeToJson(const YAML::Node &node)
+Json yamlNodeToJson(const YAML::Node &node, qsizetype documentBytes)
 {
-    return nodeToJson(node, 1);
+    YamlExpansionBudget budget(documentBytes);
+    return nodeToJson(node, 1, budget);
+}
+
+YamlExpansionBudget::YamlExpansionBudget(qsizetype documentBytes) : m_left(qint64(documentBytes) + 1000000) {}
+
+void YamlExpansionBudget::enter(const YAML::Node &node, int depth)
+{
+    if (depth > kMaxJsonDepth)
+        throw YAML::ParserException(node.Mark(), "values are nested more than "
+                                                     + std::to_string(kMaxJsonDepth) + " levels deep");
+    if (--m_left < 0)
+        throw YAML::ParserException(node.Mark(), "anchors and aliases expand to too many values "
+                                                 "(more than the document's size in bytes plus a million)");
 }
 
 QByteArray jsonToYaml(const Json &value)

@@ -1,4 +1,6 @@
+#include "config/ConfigNode.h"
 #include "model/Codec.h"
+#include "providers/yaml/YamlDocumentEditor.h"
 #include "providers/Provider.h"
 
 #include <QTest>
@@ -161,6 +163,41 @@ private Q_SLOTS:
             QCOMPARE(sd::compactJson(r.value()), json);
         else
             QVERIFY2(r.error().where.startsWith(QLatin1String("f.yaml:")), qPrintable(r.error().where));
+    }
+
+    // Anchors and aliases are shared in the YAML tree but copied into the
+    // value: six lines of ten aliases each stood for over a million values
+    // (nine lines for a billion: a few hundred bytes that exhausted memory).
+    // Every reader of YAML (values, documents, configuration) refuses them.
+    void testYamlAliasExpansion_data()
+    {
+        QTest::addColumn<QByteArray>("yaml");
+        QTest::addColumn<bool>("ok");
+        QByteArray laughs = "l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n";
+        for (int i = 1; i <= 5; ++i) {
+            laughs += "l" + QByteArray::number(i) + ": &l" + QByteArray::number(i) + " [";
+            for (int j = 0; j < 10; ++j)
+                laughs += (j ? ", *l" : "*l") + QByteArray::number(i - 1);
+            laughs += "]\n";
+        }
+        QTest::newRow("a million values from six lines") << laughs << false;
+        QTest::newRow("a few aliases") << QByteArray("a: &a [1, 2, 3]\nb: [*a, *a]\nc: {<<: {k: *a}}\n") << true;
+        QTest::newRow("an alias inside itself") << QByteArray("a: &a [1, *a]\n") << false;
+    }
+    void testYamlAliasExpansion()
+    {
+        QFETCH(QByteArray, yaml);
+        QFETCH(bool, ok);
+        const auto value = decodeValue(yaml, Encoding::Yaml, QStringLiteral("f.yaml"));
+        QCOMPARE(value.ok(), ok);
+        const auto doc = YamlDocumentEditor::open(yaml, QStringLiteral("f.yaml"));
+        QCOMPARE(doc.ok(), ok);
+        const auto config = parseConfigYaml(yaml, QStringLiteral("f.yaml"));
+        QCOMPARE(config.ok(), ok);
+        if (!ok) {
+            for (const Error &e : {value.error(), doc.error(), config.error()})
+                QVERIFY2(e.where.startsWith(QLatin1String("f.yaml:")), qPrintable(e.toString()));
+        }
     }
 
     // Objects keep insertion order while members are found through an index

@@ -255,6 +255,24 @@ private Q_SLOTS:
         QVERIFY2(cfg.error().toString().contains(path), qPrintable(cfg.error().toString()));
     }
 
+    // Aliases copied into the parsed kubeconfig: six lines standing for a
+    // million values are refused, naming the file.
+    void testAliasExpansionRefused()
+    {
+        QByteArray yaml = "l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n";
+        for (int i = 1; i <= 5; ++i) {
+            yaml += "l" + QByteArray::number(i) + ": &l" + QByteArray::number(i) + " [";
+            for (int j = 0; j < 10; ++j)
+                yaml += (j ? ", *l" : "*l") + QByteArray::number(i - 1);
+            yaml += "]\n";
+        }
+        const QString path = writeFile(m_dir.filePath(QStringLiteral("laughs")), yaml);
+        auto cfg = KubeConfig::load({path});
+        QVERIFY(!cfg.ok());
+        QVERIFY2(cfg.error().toString().contains(path), qPrintable(cfg.error().toString()));
+        QVERIFY2(cfg.error().message.contains(QLatin1String("too many values")), qPrintable(cfg.error().message));
+    }
+
     void testKubeconfigVariable()
     {
         EnvGuard env({"KUBECONFIG"});

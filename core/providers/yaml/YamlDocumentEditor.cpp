@@ -1055,7 +1055,7 @@ Result<YamlDocumentEditor> YamlDocumentEditor::open(const QByteArray &document, 
         return yamlError(e, where); // the same error yamlToJson gives
     }
     try {
-        impl->root = yamlNodeToJson(node);
+        impl->root = yamlNodeToJson(node, qsizetype(impl->text.size()));
     } catch (const YAML::Exception &e) {
         return yamlError(e, where);
     }
