@@ -5,7 +5,8 @@
 # where `make test` replays them: commit them with their fix.
 # New inputs that only add coverage go to build-fuzz/corpus/<target>/ (not
 # committed). Usage: fuzz.sh [target...]   (default: every target)
-# Environment: FUZZ_SECONDS (60), FUZZ_DIR (build-fuzz), FUZZ_JOBS (nproc).
+# Environment: FUZZ_SECONDS (60), FUZZ_DIR (build-fuzz), FUZZ_JOBS (nproc),
+# FUZZ_NO_BUILD.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 seconds="${FUZZ_SECONDS:-60}"
@@ -13,13 +14,16 @@ dir="${FUZZ_DIR:-$root/build-fuzz}"
 jobs="${FUZZ_JOBS:-$(nproc)}"
 corpus="$root/tests/fuzz/corpus"
 
-"$root/scripts/install-deps.sh" --fuzz
-export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}"
-if [ ! -f "$dir/build.ninja" ]; then
-  CC=clang CXX=clang++ cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DSTATEDECK_FUZZ=ON -DBUILD_TESTING=ON
+# FUZZ_NO_BUILD=1: use the targets as built (another build runs in $dir).
+if [ -z "${FUZZ_NO_BUILD:-}" ]; then
+  "$root/scripts/install-deps.sh" --fuzz
+  export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}"
+  if [ ! -f "$dir/build.ninja" ]; then
+    CC=clang CXX=clang++ cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DSTATEDECK_FUZZ=ON -DBUILD_TESTING=ON
+  fi
+  nice -n 10 cmake --build "$dir" -j "$jobs" --target fuzz-targets
 fi
-nice -n 10 cmake --build "$dir" -j "$jobs" --target fuzz-targets
 
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then

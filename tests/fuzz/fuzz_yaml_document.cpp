@@ -22,7 +22,12 @@ QStringList pickPath(const Json &root, uint8_t steer)
         if (at->is_object() && !at->empty()) {
             auto it = at->begin();
             std::advance(it, steer % at->size());
-            path << toQString(it.key());
+            const QString key = toQString(it.key());
+            // A key that is not UTF-8 cannot be named by a QString path
+            // (the CLI cannot address it either): edit its parent instead.
+            if (toStd(key) != it.key())
+                break;
+            path << key;
             at = &it.value();
         } else if (at->is_array() && !at->empty()) {
             const size_t i = steer % at->size();
