@@ -3,15 +3,27 @@
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
+#include <QUtf8StringView>
+
 #include <cmath>
 #include <regex>
 
 namespace sd {
 namespace {
 
+// YAML is Unicode text; yaml-cpp passes other bytes through. A string that
+// is not UTF-8 would not survive being written back (yaml-cpp escapes each
+// byte as a code point) and makes nlohmann's dump() throw.
+const std::string &utf8(const YAML::Node &node, const std::string &s)
+{
+    if (!QUtf8StringView(s.data(), qsizetype(s.size())).isValidUtf8())
+        throw YAML::ParserException(node.Mark(), "the text is not UTF-8 (YAML files must be)");
+    return s;
+}
+
 Json scalarToJson(const YAML::Node &node)
 {
-    const std::string &s = node.Scalar();
+    const std::string &s = utf8(node, node.Scalar());
     // "!" is the tag yaml-cpp gives quoted scalars: they are strings.
     if (node.Tag() == "!")
         return s;
@@ -57,7 +69,7 @@ void mergeInto(Json &obj, const YAML::Node &merged, const YAML::Node &owner, int
         if (!source.IsMap())
             throw YAML::ParserException(source.Mark(), "a merge key (<<) takes a map or a list of maps");
         for (const auto &kv : source) {
-            const std::string key = kv.first.as<std::string>();
+            const std::string key = utf8(kv.first, kv.first.as<std::string>());
             if (obj.contains(key) || owner[key])
                 continue;
             obj[key] = nodeToJson(kv.second, depth + 1, budget);
@@ -92,7 +104,7 @@ Json nodeToJson(const YAML::Node &node, int depth, YamlExpansionBudget &budget)
             if (isMergeKey(kv.first))
                 mergeInto(obj, kv.second, node, depth, budget);
             else
-                obj[kv.first.as<std::string>()] = nodeToJson(kv.second, depth + 1, budget);
+                obj[utf8(kv.first, kv.first.as<std::string>())] = nodeToJson(kv.second, depth + 1, budget);
         }
         return obj;
     }

@@ -152,6 +152,11 @@ private Q_SLOTS:
         QByteArray flow(600, '[');
         flow += QByteArray(600, ']');
         QTest::newRow("600 levels") << flow << QByteArray();
+        // Found by fuzzing: bytes that are not UTF-8 were read, then written
+        // back as other characters.
+        QTest::newRow("a value not UTF-8") << QByteArray("k: \"a\x9b\x8c\"\n") << QByteArray();
+        QTest::newRow("a key not UTF-8") << QByteArray("k\xff: 1\n") << QByteArray();
+        QTest::newRow("UTF-8 kept") << QByteArray("k: \"\xc3\xa9t\xc3\xa9\"\n") << QByteArray("{\"k\":\"\xc3\xa9t\xc3\xa9\"}");
     }
     void testYamlNestingAndMergeKeys()
     {
