@@ -166,8 +166,26 @@ void emitJson(YAML::Emitter &out, const Json &v)
 
 } // namespace
 
+std::optional<Error> notUtf8Yaml(const QByteArray &yaml, const QString &where)
+{
+    // yaml-cpp reads UTF-16 and UTF-32 too, guessing from a byte-order mark
+    // or from NUL bytes; what it makes of such bytes cannot be written back
+    // as they were. YAML stored here is UTF-8 text, which has no NUL.
+    const qsizetype nul = yaml.indexOf('\0');
+    if (nul < 0 && !yaml.startsWith("\xff\xfe") && !yaml.startsWith("\xfe\xff"))
+        return std::nullopt;
+    const qsizetype at = nul < 0 ? 0 : nul;
+    const qsizetype line = yaml.left(at).count('\n') + 1;
+    const qsizetype column = at - (yaml.lastIndexOf('\n', at - 1) + 1) + 1;
+    return Error(ErrorKind::Invalid,
+                 QStringLiteral("invalid YAML: the text is not UTF-8 (a NUL byte or a UTF-16 byte-order mark)"),
+                 QStringLiteral("%1:%2:%3").arg(where).arg(line).arg(column));
+}
+
 Result<Json> yamlToJson(const QByteArray &yaml, const QString &where)
 {
+    if (auto e = notUtf8Yaml(yaml, where))
+        return *e;
     try {
         const YAML::Node root = YAML::Load(toStd(yaml));
         YamlExpansionBudget budget(yaml.size());

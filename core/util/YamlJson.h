@@ -1,5 +1,7 @@
 #pragma once
 
+#include <optional>
+
 #include "model/Json.h"
 #include "model/Result.h"
 
@@ -14,6 +16,10 @@ namespace sd {
 // (true/false, null, integers, floats); quoted scalars stay strings.
 // Errors carry "where:line:column".
 Result<Json> yamlToJson(const QByteArray &yaml, const QString &where);
+
+// An error when `yaml` is not UTF-8 text (a NUL byte, a UTF-16 byte-order
+// mark), which yaml-cpp would decode as UTF-16 or UTF-32.
+std::optional<Error> notUtf8Yaml(const QByteArray &yaml, const QString &where);
 
 // The same typing for a node the caller has already loaded, so a document
 // needed both as nodes and as JSON is parsed once. Callers include yaml-cpp

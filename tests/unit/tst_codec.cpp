@@ -156,6 +156,9 @@ private Q_SLOTS:
         // back as other characters.
         QTest::newRow("a value not UTF-8") << QByteArray("k: \"a\x9b\x8c\"\n") << QByteArray();
         QTest::newRow("a key not UTF-8") << QByteArray("k\xff: 1\n") << QByteArray();
+        // yaml-cpp took these for UTF-16 and made other text of them.
+        QTest::newRow("UTF-16 byte-order mark") << QByteArray("\xff\xfe" "k\0:\0 \0" "1\0", 10) << QByteArray();
+        QTest::newRow("a NUL byte") << QByteArray("k: a\0b\n", 8) << QByteArray();
         QTest::newRow("UTF-8 kept") << QByteArray("k: \"\xc3\xa9t\xc3\xa9\"\n") << QByteArray("{\"k\":\"\xc3\xa9t\xc3\xa9\"}");
     }
     void testYamlNestingAndMergeKeys()

@@ -1038,6 +1038,8 @@ YamlDocumentEditor::YamlDocumentEditor(std::shared_ptr<const Impl> impl) : d(std
 
 Result<YamlDocumentEditor> YamlDocumentEditor::open(const QByteArray &document, const QString &where)
 {
+    if (auto e = notUtf8Yaml(document, where))
+        return *e;
     auto impl = std::make_shared<Impl>();
     impl->where = where;
     impl->text = toStd(document);
