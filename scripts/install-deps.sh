@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs every Debian package the build and the tests need. Idempotent: it
 # only calls apt-get when something is missing, so `make run` stays fast.
-# --fuzz adds what `make fuzz` needs (clang and libFuzzer); the normal build
-# and `make test` (which replays the fuzz corpus with g++) do not need them.
+# --fuzz adds clang and libFuzzer, for `make fuzz` and `make check-sanitize`
+# only; the normal build and `make test` (which replays the fuzz corpus with
+# g++) do not need them.
 set -euo pipefail
 
 fuzz=0
