@@ -30,7 +30,9 @@ supp="$root/tests/sanitizers"
 # process-lifetime allocations are listed in lsan.supp.
 # halt_on_error / abort_on_error: a finding ends the process with a non-zero
 # exit, so the test that started it fails instead of printing and passing.
-export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:abort_on_error=0:detect_stack_use_after_return=0:strict_string_checks=0:check_initialization_order=1:detect_odr_violation=1:exitcode=86}"
+# fast_unwind_on_malloc=0: libcrypto and Qt's plugins have no frame pointers,
+# so only the slow unwinder sees the frames lsan.supp matches (slower runs).
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:abort_on_error=0:detect_stack_use_after_return=0:strict_string_checks=0:check_initialization_order=1:detect_odr_violation=1:fast_unwind_on_malloc=0:exitcode=86}"
 export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$supp/lsan.supp:print_suppressions=0:exitcode=87}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-suppressions=$supp/ubsan.supp:halt_on_error=1:print_stacktrace=1:exitcode=88}"
 
