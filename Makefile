@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build run test bench clean
+.PHONY: all deps configure build run test bench clean check-sanitize fuzz
 
 all: build
 
@@ -26,6 +26,19 @@ test: build
 
 bench: build
 	bench/run-all.sh $(BUILD_DIR)
+
+# AddressSanitizer + UndefinedBehaviorSanitizer: the whole project in its own
+# folder, then the whole suite. Slow (about 3x); run it before resolving
+# anything that touches core/. See docs/hardening.md.
+ASAN_DIR ?= build-asan
+check-sanitize: deps
+	@scripts/check-sanitize.sh $(ASAN_DIR) $(JOBS)
+
+# libFuzzer targets (clang): each runs FUZZ_SECONDS; findings land in
+# tests/fuzz/corpus/<target>/, which `make test` replays. FUZZ_TARGETS picks some.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(JOBS) scripts/fuzz.sh $(FUZZ_TARGETS)
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -1,7 +1,18 @@
 #!/usr/bin/env bash
 # Installs every Debian package the build and the tests need. Idempotent: it
 # only calls apt-get when something is missing, so `make run` stays fast.
+# --fuzz adds clang and libFuzzer, for `make fuzz` and `make check-sanitize`
+# only; the normal build and `make test` (which replays the fuzz corpus with
+# g++) do not need them.
 set -euo pipefail
+
+fuzz=0
+for arg in "$@"; do
+  case "$arg" in
+    --fuzz) fuzz=1 ;;
+    *) echo "install-deps: unknown option $arg (known: --fuzz)" >&2; exit 2 ;;
+  esac
+done
 
 packages=(
   # build
@@ -26,6 +37,10 @@ packages=(
 # is kept rather than shadowed.
 if ! command -v kubectl >/dev/null 2>&1; then
   packages+=(kubernetes-client)
+fi
+
+if [ "$fuzz" -eq 1 ]; then
+  packages+=(clang libfuzzer-14-dev)
 fi
 
 missing=()

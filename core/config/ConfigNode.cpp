@@ -20,8 +20,9 @@ struct ConversionError {
     Error error;
 };
 
-ConfigNode convert(const YAML::Node &node, const QString &file)
+ConfigNode convert(const YAML::Node &node, const QString &file, YamlExpansionBudget &budget, int depth)
 {
+    budget.enter(node, depth);
     ConfigNode out;
     out.file = file;
     const YAML::Mark mark = node.Mark();
@@ -43,7 +44,7 @@ ConfigNode convert(const YAML::Node &node, const QString &file)
     case YAML::NodeType::Sequence:
         out.kind = ConfigNode::Kind::Sequence;
         for (const YAML::Node &child : node)
-            out.children.push_back(convert(child, file));
+            out.children.push_back(convert(child, file, budget, depth + 1));
         break;
     case YAML::NodeType::Map: {
         out.kind = ConfigNode::Kind::Map;
@@ -62,7 +63,7 @@ ConfigNode convert(const YAML::Node &node, const QString &file)
                                             QStringLiteral("duplicate key \"%1\"; each key may appear once").arg(key),
                                             at(file, kl, kc))};
             seen.insert(key);
-            ConfigNode child = convert(it->second, file);
+            ConfigNode child = convert(it->second, file, budget, depth + 1);
             child.key = key;
             child.keyLine = kl;
             child.keyColumn = kc;
@@ -130,7 +131,8 @@ Result<ConfigNode> parseConfigYaml(const QByteArray &text, const QString &file)
 {
     try {
         const YAML::Node root = YAML::Load(std::string(text.constData(), size_t(text.size())));
-        ConfigNode node = convert(root, file);
+        YamlExpansionBudget budget(text.size());
+        ConfigNode node = convert(root, file, budget, 1);
         if (node.line == 0) {
             node.line = 1;
             node.column = 1;

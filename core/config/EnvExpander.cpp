@@ -70,6 +70,20 @@ private:
     {
         const qsizetype start = m_pos;
         const qsizetype column = start + 1; // 1-based position inside the value
+        // Defaults nest by recursion: "${A:-${A:-...}}" thousands deep would
+        // overflow the stack.
+        if (m_depth >= kMaxNesting)
+            return invalid(QStringLiteral("variable references nested more than %1 deep at character %2")
+                               .arg(kMaxNesting)
+                               .arg(column));
+        ++m_depth;
+        Result<QString> r = referenceBody(eval, start, column);
+        --m_depth;
+        return r;
+    }
+
+    Result<QString> referenceBody(bool eval, qsizetype start, qsizetype column)
+    {
         m_pos += 2;
         const qsizetype n = m_text.size();
         const qsizetype nameStart = m_pos;
@@ -140,6 +154,8 @@ private:
     const QProcessEnvironment &m_env;
     const QString &m_where;
     qsizetype m_pos = 0;
+    int m_depth = 0;
+    static constexpr int kMaxNesting = 32;
 };
 
 } // namespace

@@ -439,18 +439,21 @@ Result<StoreSpec> parseBarePath(const QString &text, const QString &baseDir)
         spec.backend = QStringLiteral("yaml");
         spec.options.insert(QStringLiteral("path"), path);
     } else {
+        // A URL with a typo in its scheme ("r%dis://u:PASS@h") lands here:
+        // never echo its password.
+        const QString shownPath = maskUrlPassword(path);
         QString hint;
         if (suffix == QLatin1String("yml") || suffix == QLatin1String("yaml"))
             hint = QStringLiteral(" (a worker.yml or a file with state_management: is named in connections.yaml, "
                                   "see docs/configuration.md)");
         else if (!info.exists() && suffix.isEmpty())
-            hint = QStringLiteral(" (it does not exist; for a new YAML state directory write yaml://%1)").arg(path);
+            hint = QStringLiteral(" (it does not exist; for a new YAML state directory write yaml://%1)").arg(shownPath);
         return Error(ErrorKind::Invalid,
                      QStringLiteral("cannot tell which store \"%1\" is%2; expected a connection name, a store URL "
                                     "such as sqlite:///path.db or redis://host:6379/0, or a path ending in .db, "
                                     ".sqlite (SQLite) or .json (gate state file), or an existing state/ directory")
-                         .arg(text, hint),
-                     path);
+                         .arg(maskUrlPassword(text), hint),
+                     shownPath);
     }
     return spec;
 }

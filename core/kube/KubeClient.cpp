@@ -1,7 +1,9 @@
 #include "kube/KubeClient.h"
 
 #include "kube/KubeStatus.h"
+#include "kube/WatchLine.h"
 #include "log/Log.h"
+#include "util/StreamFraming.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -421,7 +423,13 @@ void KubeClient::Private::credentials(bool refresh, std::function<void(Result<Au
                 return done(Error(ErrorKind::Unauthorized,
                                   QStringLiteral("cannot read the token file: %1").arg(f.errorString()),
                                   access.tokenFile));
-            token = f.readAll().trimmed();
+            // A token is a few KiB; never read a device or a huge file whole.
+            constexpr qint64 kMaxTokenBytes = 1024 * 1024;
+            token = f.read(kMaxTokenBytes + 1);
+            if (token.size() > kMaxTokenBytes)
+                return done(Error(ErrorKind::Unauthorized,
+                                  QStringLiteral("the token file is larger than 1 MiB"), access.tokenFile));
+            token = token.trimmed();
         }
         if (!token.isEmpty())
             a.authorization = "Bearer " + token;
@@ -796,7 +804,7 @@ struct KubeWatch::Private {
     // Qt opens to a host, stalling the client's other requests.
     QNetworkAccessManager *nam = nullptr;
     QPointer<QNetworkReply> reply;
-    QByteArray buffer;
+    LineFramer buffer{kMaxWatchLineBytes};
     QList<QSslError> sslErrors;
     QByteArray errorBody;
     bool readyEmitted = false;
@@ -977,32 +985,37 @@ void KubeWatch::Private::onData()
     }
     if (!onHeaders())
         return;
-    buffer += current->readAll();
-    qsizetype nl;
-    while ((nl = buffer.indexOf('\n')) >= 0) {
-        const QByteArray line = buffer.left(nl);
-        buffer.remove(0, nl + 1);
+    buffer.append(current->readAll());
+    while (std::optional<QByteArray> line = buffer.next()) {
         QPointer<KubeWatch> self(q);
-        if (!line.trimmed().isEmpty())
-            handleLine(line);
+        if (!line->trimmed().isEmpty())
+            handleLine(*line);
         if (!self || reply != current)
             return; // destroyed, or the stream was replaced (410 relist)
+    }
+    if (buffer.overflowed()) {
+        // Reconnecting would only read the same event again.
+        closeReply();
+        fail(Error(ErrorKind::TooLarge,
+                   QStringLiteral("the API server sent a watch event larger than %1 MiB")
+                       .arg(kMaxWatchLineBytes / (1024 * 1024)),
+                   describeRequest(info)));
     }
 }
 
 void KubeWatch::Private::handleLine(const QByteArray &line)
 {
-    Json ev = parseJsonOrDiscarded(line.constBegin(), line.constEnd());
-    if (!ev.is_object()) {
+    WatchLine parsed = parseWatchLine(line, info);
+    switch (parsed.kind) {
+    case WatchLine::Kind::Bad:
         log::warn(QStringLiteral("kube.watch_bad_line"), {{QStringLiteral("resource"), res.resource}});
         return;
-    }
-    const QString type = jsonString(ev, "type");
-    auto obj = ev.find("object");
-    if (obj == ev.end())
+    case WatchLine::Kind::Ignored:
+        if (!parsed.resourceVersion.isEmpty())
+            rv = parsed.resourceVersion; // an event type this client does not know
         return;
-    if (type == QLatin1String("ERROR")) {
-        const ApiError e = errorFromStatusObject(toBytes(obj->dump()), info);
+    case WatchLine::Kind::Error: {
+        const ApiError &e = parsed.error;
         if (e.isGone())
             return relist();
         if (e.error.kind == ErrorKind::Unavailable || e.error.kind == ErrorKind::Timeout
@@ -1013,22 +1026,22 @@ void KubeWatch::Private::handleLine(const QByteArray &line)
         closeReply();
         return fail(e.error);
     }
-    const QString objRv = metaString(*obj, "resourceVersion");
-    if (!objRv.isEmpty())
-        rv = objRv;
-    if (type == QLatin1String("BOOKMARK"))
+    case WatchLine::Kind::Bookmark:
+    case WatchLine::Kind::Added:
+    case WatchLine::Kind::Modified:
+    case WatchLine::Kind::Deleted:
+        break;
+    }
+    if (!parsed.resourceVersion.isEmpty())
+        rv = parsed.resourceVersion;
+    if (parsed.kind == WatchLine::Kind::Bookmark)
         return;
     WatchEvent we;
-    if (type == QLatin1String("ADDED"))
-        we.type = WatchEvent::Type::Added;
-    else if (type == QLatin1String("MODIFIED"))
-        we.type = WatchEvent::Type::Modified;
-    else if (type == QLatin1String("DELETED"))
-        we.type = WatchEvent::Type::Deleted;
-    else
-        return;
-    we.resourceVersion = objRv;
-    we.object = std::move(*obj);
+    we.type = parsed.kind == WatchLine::Kind::Added      ? WatchEvent::Type::Added
+              : parsed.kind == WatchLine::Kind::Modified ? WatchEvent::Type::Modified
+                                                         : WatchEvent::Type::Deleted;
+    we.resourceVersion = parsed.resourceVersion;
+    we.object = std::move(parsed.object);
     Q_EMIT q->event(we);
 }
 

@@ -1,4 +1,5 @@
 #include "kube/KubeConfig.h"
+#include "util/YamlJson.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -13,19 +14,20 @@ namespace {
 
 // Every scalar as the text written: YAML 1.2 typing would read a token such
 // as 0123 as the number 123.
-Json yamlAsText(const YAML::Node &n)
+Json yamlAsText(const YAML::Node &n, YamlExpansionBudget &budget, int depth)
 {
+    budget.enter(n, depth);
     switch (n.Type()) {
     case YAML::NodeType::Map: {
         Json o = Json::object();
         for (const auto &kv : n)
-            o[kv.first.Scalar()] = yamlAsText(kv.second);
+            o[kv.first.Scalar()] = yamlAsText(kv.second, budget, depth + 1);
         return o;
     }
     case YAML::NodeType::Sequence: {
         Json a = Json::array();
         for (const auto &item : n)
-            a.push_back(yamlAsText(item));
+            a.push_back(yamlAsText(item, budget, depth + 1));
         return a;
     }
     case YAML::NodeType::Scalar:
@@ -38,7 +40,8 @@ Json yamlAsText(const YAML::Node &n)
 Result<Json> parseKubeconfig(const QByteArray &bytes, const QString &path)
 {
     try {
-        return yamlAsText(YAML::Load(bytes.toStdString()));
+        YamlExpansionBudget budget(bytes.size());
+        return yamlAsText(YAML::Load(bytes.toStdString()), budget, 1);
     } catch (const YAML::Exception &e) {
         return Error(ErrorKind::Invalid, QStringLiteral("kubeconfig does not parse: %1").arg(toQString(e.msg)),
                      QStringLiteral("%1:%2:%3").arg(path).arg(e.mark.line + 1).arg(e.mark.column + 1));
@@ -97,12 +100,26 @@ QString resolvePath(const QString &path, const QString &dir)
     return QDir::cleanPath(QDir(dir).absoluteFilePath(path));
 }
 
+// Kubeconfigs travel between people; a path in one may name a device or a
+// huge file (/dev/zero, a log). Read at most this much instead of everything.
+constexpr qint64 kMaxKubeFileBytes = 16 * 1024 * 1024;
+
+Result<QByteArray> readBounded(QFile &f, const QString &what)
+{
+    QByteArray bytes = f.read(kMaxKubeFileBytes + 1);
+    if (bytes.size() > kMaxKubeFileBytes)
+        return Error(ErrorKind::TooLarge,
+                     QStringLiteral("the %1 is larger than %2 MiB").arg(what).arg(kMaxKubeFileBytes / (1024 * 1024)),
+                     f.fileName());
+    return bytes;
+}
+
 Result<QByteArray> readSmallFile(const QString &path, const QString &what)
 {
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly))
         return Error(ErrorKind::Invalid, QStringLiteral("cannot read the %1: %2").arg(what, f.errorString()), path);
-    return f.readAll();
+    return readBounded(f, what);
 }
 
 // "-data" fields hold base64 of PEM.
@@ -337,7 +354,7 @@ Result<ClusterAccess> inClusterAccess(const QString &root)
     }
     QFile ns(root + QStringLiteral("/namespace"));
     if (ns.open(QIODevice::ReadOnly)) {
-        const QString text = QString::fromUtf8(ns.readAll()).trimmed();
+        const QString text = QString::fromUtf8(ns.read(4096)).trimmed();
         if (!text.isEmpty())
             a.defaultNamespace = text;
     }
@@ -375,7 +392,7 @@ Result<QByteArray> certificateFromSetting(const QString &setting, const QString 
                          .arg(name, f.errorString()),
                      text);
     *origin = QStringLiteral("%1 (%2)").arg(text, name);
-    return f.readAll();
+    return readBounded(f, name);
 }
 
 // A cluster named directly rather than through a kubeconfig: seed 000's

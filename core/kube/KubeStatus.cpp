@@ -1,4 +1,5 @@
 #include "kube/KubeStatus.h"
+#include "kube/WatchLine.h"
 
 #include "model/Json.h"
 
@@ -133,6 +134,42 @@ ApiError errorFromResponse(int httpStatus, const QByteArray &body, const Request
 ApiError errorFromStatusObject(const QByteArray &statusJson, const RequestInfo &request)
 {
     return errorFromResponse(0, statusJson, request);
+}
+
+WatchLine parseWatchLine(const QByteArray &line, const RequestInfo &request)
+{
+    WatchLine out;
+    Json ev = parseJsonOrDiscarded(line.constBegin(), line.constEnd());
+    if (!ev.is_object())
+        return out;
+    out.kind = WatchLine::Kind::Ignored;
+    auto obj = ev.find("object");
+    if (obj == ev.end())
+        return out;
+    const QString type = str(ev, "type");
+    if (type == QLatin1String("ERROR")) {
+        out.kind = WatchLine::Kind::Error;
+        out.error = errorFromStatusObject(toBytes(obj->dump()), request);
+        return out;
+    }
+    if (obj->is_object()) {
+        auto meta = obj->find("metadata");
+        if (meta != obj->end())
+            out.resourceVersion = str(*meta, "resourceVersion");
+    }
+    if (type == QLatin1String("BOOKMARK"))
+        out.kind = WatchLine::Kind::Bookmark;
+    else if (type == QLatin1String("ADDED"))
+        out.kind = WatchLine::Kind::Added;
+    else if (type == QLatin1String("MODIFIED"))
+        out.kind = WatchLine::Kind::Modified;
+    else if (type == QLatin1String("DELETED"))
+        out.kind = WatchLine::Kind::Deleted;
+    else
+        return out;
+    if (out.kind != WatchLine::Kind::Bookmark)
+        out.object = std::move(*obj);
+    return out;
 }
 
 } // namespace sd::kube

@@ -3,15 +3,27 @@
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
+#include <QUtf8StringView>
+
 #include <cmath>
 #include <regex>
 
 namespace sd {
 namespace {
 
+// YAML is Unicode text; yaml-cpp passes other bytes through. A string that
+// is not UTF-8 would not survive being written back (yaml-cpp escapes each
+// byte as a code point) and makes nlohmann's dump() throw.
+const std::string &utf8(const YAML::Node &node, const std::string &s)
+{
+    if (!QUtf8StringView(s.data(), qsizetype(s.size())).isValidUtf8())
+        throw YAML::ParserException(node.Mark(), "the text is not UTF-8 (YAML files must be)");
+    return s;
+}
+
 Json scalarToJson(const YAML::Node &node)
 {
-    const std::string &s = node.Scalar();
+    const std::string &s = utf8(node, node.Scalar());
     // "!" is the tag yaml-cpp gives quoted scalars: they are strings.
     if (node.Tag() == "!")
         return s;
@@ -46,21 +58,21 @@ bool isMergeKey(const YAML::Node &key)
     return key.IsScalar() && key.Tag() != "!" && key.Scalar() == "<<";
 }
 
-Json nodeToJson(const YAML::Node &node, int depth);
+Json nodeToJson(const YAML::Node &node, int depth, YamlExpansionBudget &budget);
 
 // YAML merge keys (`<<: *base` or `<<: [*a, *b]`): the merged maps' members
 // are added where the `<<` stands, except keys the map sets itself, which
 // win wherever they appear; of several merged maps, the first wins.
-void mergeInto(Json &obj, const YAML::Node &merged, const YAML::Node &owner, int depth)
+void mergeInto(Json &obj, const YAML::Node &merged, const YAML::Node &owner, int depth, YamlExpansionBudget &budget)
 {
     auto mergeOne = [&](const YAML::Node &source) {
         if (!source.IsMap())
             throw YAML::ParserException(source.Mark(), "a merge key (<<) takes a map or a list of maps");
         for (const auto &kv : source) {
-            const std::string key = kv.first.as<std::string>();
+            const std::string key = utf8(kv.first, kv.first.as<std::string>());
             if (obj.contains(key) || owner[key])
                 continue;
-            obj[key] = nodeToJson(kv.second, depth + 1);
+            obj[key] = nodeToJson(kv.second, depth + 1, budget);
         }
     };
     if (merged.IsSequence()) {
@@ -71,11 +83,9 @@ void mergeInto(Json &obj, const YAML::Node &merged, const YAML::Node &owner, int
     }
 }
 
-Json nodeToJson(const YAML::Node &node, int depth)
+Json nodeToJson(const YAML::Node &node, int depth, YamlExpansionBudget &budget)
 {
-    if (depth > kMaxJsonDepth)
-        throw YAML::ParserException(node.Mark(), "values are nested more than "
-                                                     + std::to_string(kMaxJsonDepth) + " levels deep");
+    budget.enter(node, depth);
     switch (node.Type()) {
     case YAML::NodeType::Null:
     case YAML::NodeType::Undefined:
@@ -85,16 +95,16 @@ Json nodeToJson(const YAML::Node &node, int depth)
     case YAML::NodeType::Sequence: {
         Json arr = Json::array();
         for (const auto &child : node)
-            arr.push_back(nodeToJson(child, depth + 1));
+            arr.push_back(nodeToJson(child, depth + 1, budget));
         return arr;
     }
     case YAML::NodeType::Map: {
         Json obj = Json::object();
         for (const auto &kv : node) {
             if (isMergeKey(kv.first))
-                mergeInto(obj, kv.second, node, depth);
+                mergeInto(obj, kv.second, node, depth, budget);
             else
-                obj[kv.first.as<std::string>()] = nodeToJson(kv.second, depth + 1);
+                obj[utf8(kv.first, kv.first.as<std::string>())] = nodeToJson(kv.second, depth + 1, budget);
         }
         return obj;
     }
@@ -156,11 +166,30 @@ void emitJson(YAML::Emitter &out, const Json &v)
 
 } // namespace
 
+std::optional<Error> notUtf8Yaml(const QByteArray &yaml, const QString &where)
+{
+    // yaml-cpp reads UTF-16 and UTF-32 too, guessing from a byte-order mark
+    // or from NUL bytes; what it makes of such bytes cannot be written back
+    // as they were. YAML stored here is UTF-8 text, which has no NUL.
+    const qsizetype nul = yaml.indexOf('\0');
+    if (nul < 0 && !yaml.startsWith("\xff\xfe") && !yaml.startsWith("\xfe\xff"))
+        return std::nullopt;
+    const qsizetype at = nul < 0 ? 0 : nul;
+    const qsizetype line = yaml.left(at).count('\n') + 1;
+    const qsizetype column = at - (yaml.lastIndexOf('\n', at - 1) + 1) + 1;
+    return Error(ErrorKind::Invalid,
+                 QStringLiteral("invalid YAML: the text is not UTF-8 (a NUL byte or a UTF-16 byte-order mark)"),
+                 QStringLiteral("%1:%2:%3").arg(where).arg(line).arg(column));
+}
+
 Result<Json> yamlToJson(const QByteArray &yaml, const QString &where)
 {
+    if (auto e = notUtf8Yaml(yaml, where))
+        return *e;
     try {
         const YAML::Node root = YAML::Load(toStd(yaml));
-        return nodeToJson(root, 1);
+        YamlExpansionBudget budget(yaml.size());
+        return nodeToJson(root, 1, budget);
     } catch (const YAML::Exception &e) {
         return yamlError(e, where);
     }
@@ -177,9 +206,22 @@ Error yamlError(const YAML::Exception &e, const QString &where)
     return Error(ErrorKind::Invalid, QStringLiteral("invalid YAML: %1").arg(toQString(e.msg)), at);
 }
 
-Json yamlNodeToJson(const YAML::Node &node)
+Json yamlNodeToJson(const YAML::Node &node, qsizetype documentBytes)
 {
-    return nodeToJson(node, 1);
+    YamlExpansionBudget budget(documentBytes);
+    return nodeToJson(node, 1, budget);
+}
+
+YamlExpansionBudget::YamlExpansionBudget(qsizetype documentBytes) : m_left(qint64(documentBytes) + 1000000) {}
+
+void YamlExpansionBudget::enter(const YAML::Node &node, int depth)
+{
+    if (depth > kMaxJsonDepth)
+        throw YAML::ParserException(node.Mark(), "values are nested more than "
+                                                     + std::to_string(kMaxJsonDepth) + " levels deep");
+    if (--m_left < 0)
+        throw YAML::ParserException(node.Mark(), "anchors and aliases expand to too many values "
+                                                 "(more than the document's size in bytes plus a million)");
 }
 
 QByteArray jsonToYaml(const Json &value)

@@ -34,6 +34,8 @@ private Q_SLOTS:
         QTest::newRow("default with text and spaces") << "${NOPE:-a b/c:d}" << "a b/c:d";
         QTest::newRow("nested default") << "${NOPE:-${A}}" << "x";
         QTest::newRow("nested default with text") << "${NOPE:-<${B}>}" << "<yy>";
+        QTest::newRow("32 levels of defaults")
+            << QString(QStringLiteral("${NOPE:-").repeated(32) + QStringLiteral("deep") + QStringLiteral("}").repeated(32)) << "deep";
         QTest::newRow("unused default may name unset") << "${A:-${NOPE}}" << "x";
         QTest::newRow("unused :? is no error") << "${A:?must be set}" << "x";
         QTest::newRow("$$ is a dollar") << "a$$b" << "a$b";
@@ -70,6 +72,9 @@ private Q_SLOTS:
         QTest::newRow("name starts with digit") << "${1A}" << "invalid variable name";
         QTest::newRow("unsupported operator") << "${A:+x}" << "unsupported";
         QTest::newRow("space in name") << "${A B}" << "unsupported";
+        // Defaults nest by recursion; 200,000 levels used to overflow the stack.
+        QTest::newRow("nested too deep") << QString(QStringLiteral("${NOPE:-").repeated(200000) + QStringLiteral("}").repeated(200000))
+                                         << "nested more than 32 deep";
     }
     void testExpandError()
     {

@@ -252,6 +252,10 @@ private Q_SLOTS:
         QTest::newRow("consul credentials") << "consul://t:hunter2@c1" << "token";
         QTest::newRow("unknown file type") << "/nonexistent/state.txt" << "cannot tell which store";
         QTest::newRow("worker.yml path") << "/nonexistent/worker.yml" << "connections.yaml";
+        // Found by fuzzing: a typo in the scheme made the URL a bare path,
+        // whose error echoed it, password included.
+        QTest::newRow("scheme typo") << "r%dis://app:hunter2@cache:6380/2" << "cannot tell which store";
+        QTest::newRow("scheme typo, password with @ and /") << "re dis://app:p@hunter2/x@cache/2" << "cannot tell which store";
     }
     void testMalformed()
     {

@@ -1,4 +1,6 @@
+#include "config/ConfigNode.h"
 #include "model/Codec.h"
+#include "providers/yaml/YamlDocumentEditor.h"
 #include "providers/Provider.h"
 
 #include <QTest>
@@ -15,6 +17,10 @@ private Q_SLOTS:
         QTest::newRow("unterminated object") << QByteArray("{\n  \"a\": 1,\n  \"b\": \n") << "f.json:4:1";
         QTest::newRow("bad token on line 2") << QByteArray("{\n  \"a\": tru }") << "f.json:2:11";
         QTest::newRow("trailing garbage") << QByteArray("{} x") << "f.json:1:4";
+        // Found by fuzzing: nlohmann throws out_of_range, not parse_error, for
+        // a number past a double's range, and it escaped every reader.
+        QTest::newRow("number too large") << QByteArray("{\n  \"n\": 1e999}") << "f.json:2:8";
+        QTest::newRow("negative number too large") << QByteArray("[-3e1239]") << "f.json:1:2";
     }
     void testDecodeJsonError()
     {
@@ -150,6 +156,14 @@ private Q_SLOTS:
         QByteArray flow(600, '[');
         flow += QByteArray(600, ']');
         QTest::newRow("600 levels") << flow << QByteArray();
+        // Found by fuzzing: bytes that are not UTF-8 were read, then written
+        // back as other characters.
+        QTest::newRow("a value not UTF-8") << QByteArray("k: \"a\x9b\x8c\"\n") << QByteArray();
+        QTest::newRow("a key not UTF-8") << QByteArray("k\xff: 1\n") << QByteArray();
+        // yaml-cpp took these for UTF-16 and made other text of them.
+        QTest::newRow("UTF-16 byte-order mark") << QByteArray("\xff\xfe" "k\0:\0 \0" "1\0", 10) << QByteArray();
+        QTest::newRow("a NUL byte") << QByteArray("k: a\0b\n", 8) << QByteArray();
+        QTest::newRow("UTF-8 kept") << QByteArray("k: \"\xc3\xa9t\xc3\xa9\"\n") << QByteArray("{\"k\":\"\xc3\xa9t\xc3\xa9\"}");
     }
     void testYamlNestingAndMergeKeys()
     {
@@ -161,6 +175,41 @@ private Q_SLOTS:
             QCOMPARE(sd::compactJson(r.value()), json);
         else
             QVERIFY2(r.error().where.startsWith(QLatin1String("f.yaml:")), qPrintable(r.error().where));
+    }
+
+    // Anchors and aliases are shared in the YAML tree but copied into the
+    // value: six lines of ten aliases each stood for over a million values
+    // (nine lines for a billion: a few hundred bytes that exhausted memory).
+    // Every reader of YAML (values, documents, configuration) refuses them.
+    void testYamlAliasExpansion_data()
+    {
+        QTest::addColumn<QByteArray>("yaml");
+        QTest::addColumn<bool>("ok");
+        QByteArray laughs = "l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n";
+        for (int i = 1; i <= 5; ++i) {
+            laughs += "l" + QByteArray::number(i) + ": &l" + QByteArray::number(i) + " [";
+            for (int j = 0; j < 10; ++j)
+                laughs += (j ? ", *l" : "*l") + QByteArray::number(i - 1);
+            laughs += "]\n";
+        }
+        QTest::newRow("a million values from six lines") << laughs << false;
+        QTest::newRow("a few aliases") << QByteArray("a: &a [1, 2, 3]\nb: [*a, *a]\nc: {<<: {k: *a}}\n") << true;
+        QTest::newRow("an alias inside itself") << QByteArray("a: &a [1, *a]\n") << false;
+    }
+    void testYamlAliasExpansion()
+    {
+        QFETCH(QByteArray, yaml);
+        QFETCH(bool, ok);
+        const auto value = decodeValue(yaml, Encoding::Yaml, QStringLiteral("f.yaml"));
+        QCOMPARE(value.ok(), ok);
+        const auto doc = YamlDocumentEditor::open(yaml, QStringLiteral("f.yaml"));
+        QCOMPARE(doc.ok(), ok);
+        const auto config = parseConfigYaml(yaml, QStringLiteral("f.yaml"));
+        QCOMPARE(config.ok(), ok);
+        if (!ok) {
+            for (const Error &e : {value.error(), doc.error(), config.error()})
+                QVERIFY2(e.where.startsWith(QLatin1String("f.yaml:")), qPrintable(e.toString()));
+        }
     }
 
     // Objects keep insertion order while members are found through an index

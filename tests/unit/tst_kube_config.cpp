@@ -214,6 +214,20 @@ private Q_SLOTS:
             << QByteArray("clusters:\n- name: c\n  cluster: {server: https://x}\ncontexts:\n- name: x\n  context: "
                           "{cluster: c, user: u}\nusers:\n- name: u\n  user: {token: [x]}\ncurrent-context: x\n")
             << "" << "user \"u\": \"token\" must be a single value, found a list";
+        // A path in a shared kubeconfig may name a huge file or a device:
+        // it is refused, not read whole (a sparse file: no disk used).
+        const QString huge = m_dir.filePath(QStringLiteral("huge/file"));
+        writeFile(huge, QByteArray());
+        QVERIFY(QFile::resize(huge, 17 * 1024 * 1024));
+        QTest::newRow("CA file too large")
+            << QByteArray("clusters:\n- name: c\n  cluster: {server: https://x, certificate-authority: " + huge.toUtf8()
+                          + "}\ncontexts:\n- name: x\n  context: {cluster: c}\ncurrent-context: x\n")
+            << "" << "larger than 16 MiB";
+        QTest::newRow("client key file too large")
+            << QByteArray("clusters:\n- name: c\n  cluster: {server: https://x}\ncontexts:\n- name: x\n  context: "
+                          "{cluster: c, user: u}\nusers:\n- name: u\n  user: {client-certificate-data: Y2VydA==, client-key: "
+                          + huge.toUtf8() + "}\ncurrent-context: x\n")
+            << "" << "larger than 16 MiB";
         QTest::newRow("server a map")
             << QByteArray("clusters:\n- name: c\n  cluster: {server: {a: 1}}\ncontexts:\n- name: x\n  context: "
                           "{cluster: c}\ncurrent-context: x\n")
@@ -239,6 +253,24 @@ private Q_SLOTS:
         auto cfg = KubeConfig::load({path});
         QVERIFY(!cfg.ok());
         QVERIFY2(cfg.error().toString().contains(path), qPrintable(cfg.error().toString()));
+    }
+
+    // Aliases copied into the parsed kubeconfig: six lines standing for a
+    // million values are refused, naming the file.
+    void testAliasExpansionRefused()
+    {
+        QByteArray yaml = "l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n";
+        for (int i = 1; i <= 5; ++i) {
+            yaml += "l" + QByteArray::number(i) + ": &l" + QByteArray::number(i) + " [";
+            for (int j = 0; j < 10; ++j)
+                yaml += (j ? ", *l" : "*l") + QByteArray::number(i - 1);
+            yaml += "]\n";
+        }
+        const QString path = writeFile(m_dir.filePath(QStringLiteral("laughs")), yaml);
+        auto cfg = KubeConfig::load({path});
+        QVERIFY(!cfg.ok());
+        QVERIFY2(cfg.error().toString().contains(path), qPrintable(cfg.error().toString()));
+        QVERIFY2(cfg.error().message.contains(QLatin1String("too many values")), qPrintable(cfg.error().message));
     }
 
     void testKubeconfigVariable()

@@ -1,8 +1,10 @@
 #include "providers/etcd/EtcdProvider.h"
+#include "providers/etcd/EtcdWatchResponse.h"
 
 #include "transfer/KeyForm.h"
 
 #include "model/Codec.h"
+#include "util/StreamFraming.h"
 
 #include <QCoreApplication>
 #include <QFile>
@@ -97,6 +99,39 @@ QByteArray prefixEnd(QByteArray prefix)
 }
 
 } // namespace
+
+WatchResponse parseWatchResponse(const Json &msg)
+{
+    WatchResponse out;
+    if (msg.is_object() && msg.contains("error")) {
+        out.isError = true;
+        out.error = msg["error"];
+        return out;
+    }
+    const Json &r = member(msg, "result");
+    out.compactRevision = i64(r, "compact_revision");
+    out.canceled = flag(r, "canceled");
+    out.created = flag(r, "created");
+    out.headerRevision = i64(member(r, "header"), "revision");
+    const Json &events = member(r, "events");
+    if (events.is_array()) {
+        for (const Json &ev : events) {
+            const Json &kv = member(ev, "kv");
+            WatchKv k;
+            const Json &type = member(ev, "type");
+            k.deleted = type.is_string() && type.get<std::string>() == "DELETE";
+            k.key = unb64(member(kv, "key"));
+            if (!k.deleted)
+                k.value = unb64(member(kv, "value"));
+            k.modRevision = i64(kv, "mod_revision");
+            k.createRevision = i64(kv, "create_revision");
+            k.version = i64(kv, "version");
+            k.lease = i64(kv, "lease");
+            out.events << k;
+        }
+    }
+    return out;
+}
 
 // Error::reason of a write whose fate is unknown: the request reached (or
 // may have reached) etcd and no answer came back, so etcd may or may not
@@ -441,6 +476,19 @@ public:
         });
     }
 
+    Entry entryFromKv(const WatchKv &kv) const
+    {
+        const QString key = userKey(kv.key);
+        Entry e = kv.deleted ? Entry{} : entryFromBytes(key, kv.value);
+        e.key = key;
+        e.revision = QString::number(kv.modRevision);
+        e.labels.insert(QStringLiteral("create_revision"), QString::number(kv.createRevision));
+        e.labels.insert(QStringLiteral("version"), QString::number(kv.version));
+        if (kv.lease)
+            e.labels.insert(QStringLiteral("lease"), QString::number(kv.lease));
+        return e;
+    }
+
     Entry entryFromKv(const Json &kv, bool keysOnly) const
     {
         const QString key = userKey(unb64(member(kv, "key")));
@@ -454,6 +502,10 @@ public:
         return e;
     }
 };
+
+// The largest watch message read; a longer one ends the watch. etcd's own
+// requests are at most 1.5 MiB, so this is far above any real message.
+constexpr qsizetype kMaxWatchMessageBytes = 64 * 1024 * 1024;
 
 // A watch stream: POST /v3/watch, one JSON message after another.
 class EtcdWatch : public Watch {
@@ -534,44 +586,28 @@ private:
 
     void readMessages()
     {
-        m_buffer += m_stream->readAll();
-        // Messages are JSON objects one after another; split at depth 0.
-        int depth = 0, start = -1;
-        bool inString = false, escaped = false;
-        qsizetype consumed = 0;
-        for (qsizetype i = 0; i < m_buffer.size(); ++i) {
-            const char c = m_buffer.at(i);
-            if (inString) {
-                if (escaped)
-                    escaped = false;
-                else if (c == '\\')
-                    escaped = true;
-                else if (c == '"')
-                    inString = false;
-                continue;
-            }
-            if (c == '"')
-                inString = true;
-            else if (c == '{') {
-                if (depth++ == 0)
-                    start = int(i);
-            } else if (c == '}' && depth > 0 && --depth == 0) {
-                const Json msg = parseJsonOrDiscarded(m_buffer.constBegin() + start, m_buffer.constBegin() + i + 1);
-                consumed = i + 1;
-                if (!msg.is_discarded() && !handle(msg))
-                    return; // the stream was replaced
-            }
+        m_buffer.append(m_stream->readAll());
+        while (std::optional<QByteArray> bytes = m_buffer.next()) {
+            const Json msg = parseJsonOrDiscarded(bytes->constBegin(), bytes->constEnd());
+            if (!msg.is_discarded() && !handle(msg))
+                return; // the stream was replaced
         }
-        m_buffer.remove(0, consumed);
+        if (m_buffer.overflowed()) {
+            closeStream();
+            Q_EMIT failed(Error(ErrorKind::TooLarge,
+                                QStringLiteral("the watch stream sent a message larger than %1 MiB")
+                                    .arg(kMaxWatchMessageBytes / (1024 * 1024)),
+                                m_client->opt.endpoints.value(m_idx)));
+        }
     }
 
     // False when it closed the stream.
     bool handle(const Json &msg)
     {
-        if (msg.contains("error")) {
-            const Json &err = msg["error"];
-            const Error e = Client::gatewayError(err, 200, m_client->opt.endpoints.value(m_idx));
-            if (i64(err, "code") == kUnauthenticated && !m_client->opt.user.isEmpty() && !m_authRetried) {
+        const WatchResponse r = parseWatchResponse(msg);
+        if (r.isError) {
+            const Error e = Client::gatewayError(r.error, 200, m_client->opt.endpoints.value(m_idx));
+            if (i64(r.error, "code") == kUnauthenticated && !m_client->opt.user.isEmpty() && !m_authRetried) {
                 m_authRetried = true;
                 m_client->token.clear();
                 dropped();
@@ -583,7 +619,6 @@ private:
             }
             return false;
         }
-        const Json &r = member(msg, "result");
         if (m_failures > 0) {
             m_failures = 0;
             const QPointer<EtcdWatch> self(this);
@@ -593,46 +628,40 @@ private:
         }
         m_authRetried = false;
         m_client->current = m_idx;
-        if (const qint64 compacted = i64(r, "compact_revision")) {
+        if (r.compactRevision) {
             // History from m_next is gone: start over from a full listing.
-            Q_UNUSED(compacted);
             closeStream();
             resync();
             return false;
         }
-        if (flag(r, "canceled")) {
+        if (r.canceled) {
             dropped();
             return false;
         }
-        const qint64 headerRev = i64(member(r, "header"), "revision");
-        if (flag(r, "created")) {
+        if (r.created) {
             if (m_next <= 0)
-                m_next = headerRev + 1;
+                m_next = revisionAfter(r.headerRevision);
             if (!m_readySent) {
                 m_readySent = true;
                 Q_EMIT ready();
             }
         }
-        const Json &events = member(r, "events");
-        if (events.is_array() && !events.empty()) {
-            for (const Json &ev : events) {
-                const Json &kv = member(ev, "kv");
+        if (!r.events.isEmpty()) {
+            for (const WatchKv &kv : r.events) {
                 Event out;
-                const bool deleted = member(ev, "type").is_string() && ev["type"].get<std::string>() == "DELETE";
-                out.entry = m_client->entryFromKv(kv, deleted);
-                out.type = deleted ? Event::Type::Deleted
-                                   : (i64(kv, "version") == 1 ? Event::Type::Added : Event::Type::Modified);
-                const qint64 rev = i64(kv, "mod_revision");
-                out.revision = QString::number(rev);
-                m_next = std::max(m_next, rev + 1);
+                out.entry = m_client->entryFromKv(kv);
+                out.type = kv.deleted ? Event::Type::Deleted
+                                      : (kv.version == 1 ? Event::Type::Added : Event::Type::Modified);
+                out.revision = QString::number(kv.modRevision);
+                m_next = std::max(m_next, revisionAfter(kv.modRevision));
                 Q_EMIT event(out);
             }
-        } else if (!flag(r, "created") && headerRev > 0) {
+        } else if (!r.created && r.headerRevision > 0) {
             // A progress notification: every change up to headerRev was sent.
             // Advancing the resume point keeps a quiet watch resumable after
             // the store compacts the revisions it started from.
-            m_next = std::max(m_next, headerRev + 1);
-            Q_EMIT progress(QString::number(headerRev));
+            m_next = std::max(m_next, revisionAfter(r.headerRevision));
+            Q_EMIT progress(QString::number(r.headerRevision));
         }
         return true;
     }
@@ -691,7 +720,7 @@ private:
             done.type = Event::Type::ResyncDone;
             done.revision = QString::number(rev);
             Q_EMIT self->event(done);
-            self->m_next = rev + 1;
+            self->m_next = revisionAfter(rev);
             self->open();
         });
     }
@@ -704,7 +733,7 @@ private:
     bool m_readySent = false;
     bool m_authRetried = false;
     QNetworkReply *m_stream = nullptr;
-    QByteArray m_buffer;
+    JsonObjectFramer m_buffer{kMaxWatchMessageBytes};
     QTimer m_retry;
     QList<Entry> m_resyncEntries;
 };
@@ -1405,7 +1434,7 @@ std::unique_ptr<Watch> EtcdProvider::watch(const QString &prefix, const QString 
 {
     const QByteArray key = m_client->etcdKey(prefix);
     // "Events after R": etcd's start_revision is inclusive.
-    const qint64 from = fromRevision.isEmpty() ? 0 : fromRevision.toLongLong() + 1;
+    const qint64 from = fromRevision.isEmpty() ? 0 : etcd::revisionAfter(fromRevision.toLongLong());
     return std::make_unique<etcd::EtcdWatch>(m_client, key.isEmpty() ? QByteArray(1, '\0') : key,
                                              etcd::prefixEnd(key), from);
 }

@@ -1038,6 +1038,8 @@ YamlDocumentEditor::YamlDocumentEditor(std::shared_ptr<const Impl> impl) : d(std
 
 Result<YamlDocumentEditor> YamlDocumentEditor::open(const QByteArray &document, const QString &where)
 {
+    if (auto e = notUtf8Yaml(document, where))
+        return *e;
     auto impl = std::make_shared<Impl>();
     impl->where = where;
     impl->text = toStd(document);
@@ -1055,7 +1057,7 @@ Result<YamlDocumentEditor> YamlDocumentEditor::open(const QByteArray &document, 
         return yamlError(e, where); // the same error yamlToJson gives
     }
     try {
-        impl->root = yamlNodeToJson(node);
+        impl->root = yamlNodeToJson(node, qsizetype(impl->text.size()));
     } catch (const YAML::Exception &e) {
         return yamlError(e, where);
     }
