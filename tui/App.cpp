@@ -2,6 +2,7 @@
 
 #include "EditSession.h"
 #include "Views.h"
+#include "MachinesView.h"
 #include "console/ConnectionCatalog.h"
 #include "console/EntryDocument.h"
 #include "console/EventLog.h"
@@ -404,6 +405,10 @@ void App::runCommand(const QString &line)
         Q_UNUSED(previous);
         return;
     }
+    if (a->id == QLatin1String("global.machines")) {
+        showMachines(this, arg);
+        return;
+    }
     if (a->id == QLatin1String("global.export") || a->id == QLatin1String("global.import")) {
         runTransfer(a->command, arg.split(QLatin1Char(' '), Qt::SkipEmptyParts));
         return;
@@ -581,6 +586,8 @@ void App::runAction(const Action &a)
         }
     } else if (id == QLatin1String("global.tasks")) {
         showTasks();
+    } else if (id == QLatin1String("global.machines")) {
+        showMachines(this, QString());
     } else if (id == QLatin1String("global.export") || id == QLatin1String("global.import")) {
         message(tr(":%1 FILE%2").arg(a.command, a.command == QLatin1String("export")
                                                        ? tr(" [PREFIX]")
