@@ -59,6 +59,7 @@ QString detailOf(const QString &kind, const Json &o)
         if (const Json *data = at(o, {"data"}); data && data->is_object())
             for (auto it = data->begin(); it != data->end(); ++it)
                 keys << toQString(it.key());
+        keys.sort(); // as the API server writes a map
         return keys.join(QStringLiteral(", "));
     }
     if (kind == QLatin1String("PersistentVolumeClaim")) {

@@ -11,6 +11,8 @@
 
 #include <QFile>
 
+#include <cstring>
+
 namespace sd::test {
 
 inline bool loadRegistryDump(const RedisTestServer &server, const QString &prefix = QStringLiteral("xstatenet"))

@@ -172,7 +172,7 @@ private Q_SLOTS:
             owned << QStringLiteral("%1 %2 %3 %4").arg(obj.kind, obj.name, obj.present ? QStringLiteral("yes") : QStringLiteral("no"), obj.detail);
         QCOMPARE(owned, (QStringList{QStringLiteral("Deployment sm-ping-pong-machine yes 2/3 ready"),
                                      QStringLiteral("Service sm-ping-pong-machine-svc yes ClusterIP 10.96.0.12"),
-                                     QStringLiteral("ConfigMap sm-ping-pong-machine-config yes definition.json, config.json"),
+                                     QStringLiteral("ConfigMap sm-ping-pong-machine-config yes config.json, definition.json"),
                                      QStringLiteral("PersistentVolumeClaim sm-ping-pong-machine-pvc yes Pending 5Gi")}));
         // The definition the pods run is the ConfigMap's.
         QCOMPARE(ping.kube->definition, QByteArray::fromStdString(configDefinition));
