@@ -234,8 +234,9 @@ void RedisRegistry::subscribe()
     });
 
     // Expiry is only announced when the server is told to; we read its
-    // setting and never change it (other clients rely on theirs).
-    m_sub->command({"CONFIG", "GET", "notify-keyspace-events"}, [self, gen](const Result<Reply> &r) {
+    // setting and never change it (other clients rely on theirs). Asked on
+    // the command connection: a subscribed one may run nothing else.
+    m_cmd->command({"CONFIG", "GET", "notify-keyspace-events"}, [self, gen](const Result<Reply> &r) {
         if (!self || gen != self->m_generation || !r.ok())
             return;
         const QString where = self->m_sub->hostPort();
@@ -263,29 +264,43 @@ void RedisRegistry::subscribe()
             return;
         }
         self->m_setsAnnounced = all || flags.contains('$');
-        const QByteArray pattern = "__keyevent@" + QByteArray::number(self->m_options.connection.database) + "__:*";
-        const int eventAt = int(pattern.size()) - 1;
-        self->m_sub->psubscribe(pattern, [self, gen, eventAt](const Result<Reply> &msg) {
-            if (!self || gen != self->m_generation || !msg.ok() || msg->type != Reply::Type::Array)
-                return;
-            if (msg->elements.size() >= 1 && msg->elements[0].str == "psubscribe") {
-                self->m_poll.stop();
-                if (!self->m_setsAnnounced)
-                    self->m_poll.start(self->m_options.refreshIntervalMs);
-                self->setUpdates(
-                    Updates::Live,
-                    self->m_setsAnnounced
-                        ? QStringLiteral("live: registry events and keyspace notifications")
-                        : QStringLiteral("live: registry events and expiry notifications; heartbeat refreshes read "
-                                         "every %1 s (notify-keyspace-events lacks $)")
-                              .arg(self->m_options.refreshIntervalMs / 1000.0));
-                // Changes made before the subscription took hold are read now.
-                self->refresh();
-                return;
-            }
-            if (msg->elements.size() == 4 && msg->elements[0].str == "pmessage")
-                self->onKeyEvent(msg->elements[2].str.mid(eventAt), msg->elements[3].str);
-        });
+        // Only the events the registry's writes cause: a busy server's other
+        // traffic stays on the server.
+        QList<QByteArray> events{"expired"};
+        if (self->m_setsAnnounced)
+            events << "set";
+        if (all || flags.contains('h'))
+            events << "hset" << "hdel";
+        if (all || flags.contains('g'))
+            events << "del";
+        const QByteArray channel = "__keyevent@" + QByteArray::number(self->m_options.connection.database) + "__:";
+        for (const QByteArray &event : std::as_const(events)) {
+            const bool first = event == events.first();
+            self->m_sub->psubscribe(channel + event, [self, gen, first](const Result<Reply> &msg) {
+                if (!self || gen != self->m_generation || !msg.ok() || msg->type != Reply::Type::Array ||
+                    msg->elements.isEmpty())
+                    return;
+                if (msg->elements[0].str == "psubscribe") {
+                    if (!first)
+                        return;
+                    self->m_poll.stop();
+                    if (!self->m_setsAnnounced)
+                        self->m_poll.start(self->m_options.refreshIntervalMs);
+                    self->setUpdates(
+                        Updates::Live,
+                        self->m_setsAnnounced
+                            ? QStringLiteral("live: registry events and keyspace notifications")
+                            : QStringLiteral("live: registry events and expiry notifications; heartbeat refreshes "
+                                             "read every %1 s (notify-keyspace-events lacks $)")
+                                  .arg(self->m_options.refreshIntervalMs / 1000.0));
+                    // Changes made before the subscription took hold are read now.
+                    self->refresh();
+                    return;
+                }
+                if (msg->elements.size() == 4 && msg->elements[0].str == "pmessage")
+                    self->onKeyEvent(msg->elements[2].str, msg->elements[3].str);
+            });
+        }
     });
     m_sub->connectNow();
 }
