@@ -244,7 +244,7 @@ void RedisRegistry::subscribe()
             self->m_poll.start(self->m_options.pollIntervalMs);
             self->setUpdates(Updates::Polling,
                              QStringLiteral("%1; reading the registry every %2 s instead of live updates. For live "
-                                            "updates set notify-keyspace-events to include E and x "
+                                            "updates set notify-keyspace-events to include E (or K) and x "
                                             "(CONFIG SET notify-keyspace-events Ex)")
                                  .arg(why)
                                  .arg(self->m_options.pollIntervalMs / 1000.0));
@@ -258,12 +258,45 @@ void RedisRegistry::subscribe()
         const QByteArray flags = r->type == Reply::Type::Array && r->elements.size() == 2 ? r->elements[1].str
                                                                                             : QByteArray();
         const bool all = flags.contains('A');
-        if (!flags.contains('E') || !(all || flags.contains('x'))) {
+        const bool expiry = all || flags.contains('x');
+        const bool keyspace = flags.contains('K') && expiry;
+        if (!keyspace && !(flags.contains('E') && expiry)) {
             poll(QStringLiteral("notify-keyspace-events is \"%1\" on %2: expired heartbeats are not announced")
                      .arg(QString::fromLatin1(flags), where));
             return;
         }
         self->m_setsAnnounced = all || flags.contains('$');
+        auto onSubscribed = [self] {
+            self->m_poll.stop();
+            if (!self->m_setsAnnounced)
+                self->m_poll.start(self->m_options.refreshIntervalMs);
+            self->setUpdates(Updates::Live,
+                             self->m_setsAnnounced
+                                 ? QStringLiteral("live: registry events and keyspace notifications")
+                                 : QStringLiteral("live: registry events and expiry notifications; heartbeat "
+                                                  "refreshes read every %1 s (notify-keyspace-events lacks $)")
+                                       .arg(self->m_options.refreshIntervalMs / 1000.0));
+            // Changes made before the subscription took hold are read now.
+            self->refresh();
+        };
+        const QByteArray db = QByteArray::number(self->m_options.connection.database);
+        if (keyspace) {
+            // The keyspace channel names the key: the server filters by prefix.
+            const QByteArray prefix = self->m_options.prefix.toUtf8() + ':';
+            const QByteArray pattern = "__keyspace@" + db + "__:" + redis::globEscape(prefix) + '*';
+            const int keyAt = int(("__keyspace@" + db + "__:").size());
+            self->m_sub->psubscribe(pattern, [self, gen, keyAt, onSubscribed](const Result<Reply> &msg) {
+                if (!self || gen != self->m_generation || !msg.ok() || msg->type != Reply::Type::Array ||
+                    msg->elements.isEmpty())
+                    return;
+                if (msg->elements[0].str == "psubscribe")
+                    onSubscribed();
+                else if (msg->elements.size() == 4 && msg->elements[0].str == "pmessage" &&
+                         msg->elements[3].str != "expire")
+                    self->onKeyEvent(msg->elements[3].str, msg->elements[2].str.mid(keyAt));
+            });
+            return;
+        }
         // Only the events the registry's writes cause: a busy server's other
         // traffic stays on the server.
         QList<QByteArray> events{"expired"};
@@ -273,28 +306,16 @@ void RedisRegistry::subscribe()
             events << "hset" << "hdel";
         if (all || flags.contains('g'))
             events << "del";
-        const QByteArray channel = "__keyevent@" + QByteArray::number(self->m_options.connection.database) + "__:";
+        const QByteArray channel = "__keyevent@" + db + "__:";
         for (const QByteArray &event : std::as_const(events)) {
             const bool first = event == events.first();
-            self->m_sub->psubscribe(channel + event, [self, gen, first](const Result<Reply> &msg) {
+            self->m_sub->psubscribe(channel + event, [self, gen, first, onSubscribed](const Result<Reply> &msg) {
                 if (!self || gen != self->m_generation || !msg.ok() || msg->type != Reply::Type::Array ||
                     msg->elements.isEmpty())
                     return;
                 if (msg->elements[0].str == "psubscribe") {
-                    if (!first)
-                        return;
-                    self->m_poll.stop();
-                    if (!self->m_setsAnnounced)
-                        self->m_poll.start(self->m_options.refreshIntervalMs);
-                    self->setUpdates(
-                        Updates::Live,
-                        self->m_setsAnnounced
-                            ? QStringLiteral("live: registry events and keyspace notifications")
-                            : QStringLiteral("live: registry events and expiry notifications; heartbeat refreshes "
-                                             "read every %1 s (notify-keyspace-events lacks $)")
-                                  .arg(self->m_options.refreshIntervalMs / 1000.0));
-                    // Changes made before the subscription took hold are read now.
-                    self->refresh();
+                    if (first)
+                        onSubscribed();
                     return;
                 }
                 if (msg->elements.size() == 4 && msg->elements[0].str == "pmessage")

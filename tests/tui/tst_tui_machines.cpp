@@ -91,6 +91,8 @@ class TestTuiMachines : public QObject {
         tmux({QStringLiteral("send-keys"), QStringLiteral("-t"), session, QStringLiteral("-l"), text});
     }
 
+    QString sqliteStore() const { return QStringLiteral("sqlite://") + m_home.filePath(QStringLiteral("tui.db")); }
+
     QString redisUrl(const RedisTestServer &r) const { return QStringLiteral("redis://127.0.0.1:%1/0").arg(r.port()); }
 
 private Q_SLOTS:
@@ -129,9 +131,9 @@ private Q_SLOTS:
 
     void testMachinesLive()
     {
-        const QString s = start(redisUrl(m_redis));
+        const QString s = start(sqliteStore());
         QVERIFY(waitFor(s, QStringLiteral("Live")));
-        type(s, QStringLiteral(":machines kube"));
+        type(s, QStringLiteral(":machines kube ") + redisUrl(m_redis));
         keys(s, {QStringLiteral("Enter")});
         QVERIFY(waitFor(s, QStringLiteral("ping-pong-machine")));
         QVERIFY(waitFor(s, [&] { return lineWith(s, QStringLiteral("ping-pong-machine")).contains(QLatin1String("stale")); },
@@ -179,9 +181,10 @@ private Q_SLOTS:
         RedisTestServer plain;
         QVERIFY(plain.start());
         QVERIFY(loadRegistryDump(plain));
-        const QString s = start(redisUrl(plain));
+        // The session is SQLite: nothing else touches this server's settings.
+        const QString s = start(sqliteStore());
         QVERIFY(waitFor(s, QStringLiteral("Live")));
-        type(s, QStringLiteral(":machines"));
+        type(s, QStringLiteral(":machines ") + redisUrl(plain));
         keys(s, {QStringLiteral("Enter")});
         QVERIFY(waitFor(s, QStringLiteral("order-processing")));
         QVERIFY(waitFor(s, QStringLiteral("POLLING")));
