@@ -61,7 +61,7 @@ QString livenessName(Liveness l)
 
 QDateTime ticksToUtc(qint64 ticks)
 {
-    return QDateTime::fromMSecsSinceEpoch((ticks - kUnixEpochTicks) / 10000, QTimeZone::utc());
+    return QDateTime::fromMSecsSinceEpoch((ticks - kUnixEpochTicks) / 10000, Qt::UTC);
 }
 
 qint64 utcToTicks(const QDateTime &t)
@@ -85,7 +85,7 @@ QDateTime parseDotNetTime(const QString &text)
     }
     QDateTime d = QDateTime::fromString(t, Qt::ISODateWithMs);
     if (d.isValid() && d.timeSpec() == Qt::LocalTime && !t.endsWith(QLatin1Char('Z')))
-        d.setTimeZone(QTimeZone::utc()); // DateTimeKind.Unspecified: the registry writes UTC
+        d.setTimeSpec(Qt::UTC); // DateTimeKind.Unspecified: the registry writes UTC
     return d.toUTC();
 }
 

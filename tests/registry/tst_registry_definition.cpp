@@ -9,6 +9,7 @@
 
 using namespace sd;
 using namespace sd::registry;
+using sd::test::fixturePath;
 
 namespace {
 
