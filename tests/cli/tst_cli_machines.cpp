@@ -193,8 +193,11 @@ private Q_SLOTS:
                       QStringLiteral("'%1' machines scale ping-pong-machine 9 --namespace default").arg(m_ctl),
                       QStringLiteral("/dev/null")});
         QVERIFY(script.waitForStarted());
-        QTRY_VERIFY_WITH_TIMEOUT(script.readAllStandardOutput().contains("[y/N]") || script.state() != QProcess::Running,
-                                 20000);
+        QByteArray tty;
+        QTRY_VERIFY2_WITH_TIMEOUT((tty += script.readAllStandardOutput() + script.readAllStandardError()).contains("[y/N]")
+                                      || script.state() != QProcess::Running,
+                                  tty.constData(), 20000);
+        QVERIFY2(tty.contains("from 4 to 9 replicas"), tty.constData());
         script.write("n\n");
         QVERIFY(script.waitForFinished(30000));
         QCOMPARE(script.exitCode(), 1);
