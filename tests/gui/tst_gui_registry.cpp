@@ -21,6 +21,7 @@
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QTableView>
+#include <QTreeView>
 #include <QTest>
 
 using namespace sd;
