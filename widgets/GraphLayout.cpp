@@ -89,6 +89,7 @@ GraphLayout layoutDot(const QByteArray &dot)
         const double w = ND_width(n) * 72.0, h = ND_height(n) * 72.0;
         node.rect = QRectF(c.x() - w / 2, c.y() - h / 2, w, h);
         node.point = attr(n, "shape") == QLatin1String("point");
+        node.hidden = attr(n, "style").contains(QLatin1String("invis"));
         node.doubled = attr(n, "peripheries") == QLatin1String("2");
         out.nodes << node;
         for (Agedge_t *e = agfstout(g, n); e; e = agnxtout(g, e)) {

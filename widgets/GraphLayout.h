@@ -19,6 +19,7 @@ struct GraphLayout {
         QRectF rect;
         bool point = false; // shape=point (a start marker)
         bool doubled = false; // peripheries=2 (a final state)
+        bool hidden = false;  // style=invis (a parallel state's edge anchor)
     };
     struct Edge {
         QString tail, head;

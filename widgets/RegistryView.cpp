@@ -222,6 +222,7 @@ void RegistryView::showSelected()
             m_treeJson = m->kube->definition;
             m_definition->setDefinitionJson(m_treeJson, m->kube->definitionOrigin);
             m_tree->expandAll();
+            m_tree->resizeColumnToContents(console::DefinitionModel::NameColumn);
         }
         m_definition->setCurrentState(current);
     } else {

@@ -168,6 +168,8 @@ void StateGraphView::rebuild()
         ++m_edges;
     }
     for (const GraphLayout::Node &n : layout.nodes) {
+        if (n.hidden)
+            continue;
         if (n.point) {
             m_scene->addEllipse(n.rect.adjusted(1, 1, -1, -1), QPen(line), line)->setZValue(4);
             continue;

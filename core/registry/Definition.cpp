@@ -540,7 +540,9 @@ QByteArray toDot(const Definition &d, const QSet<int> &active)
                                                                : QStringLiteral("  style=rounded;\n"));
             if (on)
                 out += pad + QStringLiteral("  color=\"#1f6feb\"; penwidth=2;\n");
-            out += pad + QStringLiteral("  %1 [shape=point, width=0.12, label=\"\"];\n").arg(anchor(n));
+            // A parallel state has no start; its anchor only holds edges.
+            out += pad + QStringLiteral("  %1 [shape=point, width=0.12, label=\"\"%2];\n")
+                             .arg(anchor(n), s.initial.isEmpty() ? QStringLiteral(", style=invis") : QString());
             for (int c : s.children)
                 write(c, indent + 1);
             if (!s.initial.isEmpty())
