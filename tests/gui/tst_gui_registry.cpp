@@ -3,6 +3,7 @@
 // Kubernetes emulator holding the fixture's StateMachine resources.
 #include "../registry/RegistryFixtures.h"
 #include "GraphLayout.h"
+#include "MainWindow.h"
 #include "KubeTestServer.h"
 #include "RegistryView.h"
 #include "StateGraphView.h"
@@ -22,6 +23,7 @@
 #include <QSortFilterProxyModel>
 #include <QTableView>
 #include <QTreeView>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace sd;
@@ -226,6 +228,37 @@ private Q_SLOTS:
         QCOMPARE(redis.command({"PEXPIRE", "xstatenet:heartbeat:ping-pong-machine", "100"}), QByteArray(":1"));
         QTRY_COMPARE_WITH_TIMEOUT(view.machines()->index(ping, M::LivenessColumn).data().toString(), QStringLiteral("dead"),
                                   10000);
+    }
+
+    // In the window: Machines (Ctrl+6) on a Redis connection opens the
+    // registry of that server in a window of its own.
+    void testFromMainWindow()
+    {
+        QTemporaryDir home;
+        QVERIFY(home.isValid());
+        qputenv("XDG_CONFIG_HOME", home.filePath(QStringLiteral("config")).toUtf8());
+        qputenv("XDG_DATA_HOME", home.filePath(QStringLiteral("data")).toUtf8());
+        qunsetenv("REDIS_URL");
+        RedisTestServer redis;
+        QVERIFY(redis.start());
+        QVERIFY(loadRegistryDump(redis));
+        MainWindow::Options options;
+        options.sources.connectionsPath = home.filePath(QStringLiteral("connections.yaml"));
+        options.sources.useKubeconfig = false;
+        options.useSettings = false;
+        options.theme = QStringLiteral("light");
+        MainWindow window(options);
+        window.show();
+        QVERIFY(window.openStore(QStringLiteral("redis://127.0.0.1:%1/0").arg(redis.port())));
+        window.run(QStringLiteral("global.machines"));
+        RegistryView *view = nullptr;
+        for (QWidget *w : QApplication::topLevelWidgets())
+            if (auto *r = qobject_cast<RegistryView *>(w))
+                view = r;
+        QVERIFY2(view, "no registry window opened");
+        QTRY_COMPARE_WITH_TIMEOUT(view->machines()->rowCount(), 2, 10000);
+        QCOMPARE(view->registry()->redis()->options().connection.port, int(redis.port()));
+        view->close(); // deletes itself
     }
 
     // A server without keyspace notifications: the banner says polling.
