@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build run test bench clean check-sanitize fuzz
+.PHONY: all deps configure build run test bench screenshots clean check-sanitize fuzz
 
 all: build
 
@@ -23,6 +23,11 @@ run: build
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+# The pictures in README.md, from the real binaries (docs/images/).
+screenshots: build
+	scripts/gui-screenshot.sh $(BUILD_DIR)
+	scripts/registry-screenshot.sh $(BUILD_DIR)
 
 bench: build
 	bench/run-all.sh $(BUILD_DIR)

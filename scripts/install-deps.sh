@@ -28,6 +28,9 @@ packages=(
   # the desktop console: run under a virtual X server (xvfb-run needs xauth),
   # a font for the offscreen and X11 platforms, screenshots (import)
   xvfb xauth fonts-dejavu-core imagemagick
+  # the state graph: layout by libgvc (linked by widgets/ only), and `dot`
+  # to check the CLI's DOT output in tests
+  libgraphviz-dev graphviz
   # benchmarks
   sqlite3 time perl jq
 )

@@ -3,6 +3,7 @@
 #include "EditSession.h"
 #include "TaskScreens.h"
 #include "Views.h"
+#include "MachinesView.h"
 #include "console/ConnectionCatalog.h"
 #include "console/EntryDocument.h"
 #include "console/EventLog.h"
@@ -430,6 +431,10 @@ void App::runCommand(const QString &line)
         Q_UNUSED(previous);
         return;
     }
+    if (a->id == QLatin1String("global.machines")) {
+        showMachines(this, arg);
+        return;
+    }
     if (a->id == QLatin1String("global.export") || a->id == QLatin1String("global.import")
         || a->id == QLatin1String("global.migrate") || a->id == QLatin1String("global.verify")) {
         if (const auto why = Actions::whyNot(*a, m_session.get(), top() ? top()->selection() : console::Selection{}))
@@ -625,6 +630,8 @@ void App::runAction(const Action &a)
         }
     } else if (id == QLatin1String("global.tasks")) {
         showTasks();
+    } else if (id == QLatin1String("global.machines")) {
+        showMachines(this, QString());
     } else if (id.startsWith(QLatin1String("tasks."))) {
         if (!m_tasks)
             m_tasks = std::make_unique<TaskScreens>(this, m_session->provider());

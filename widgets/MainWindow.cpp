@@ -9,10 +9,13 @@
 #include "FreshnessBanner.h"
 #include "KeyBrowser.h"
 #include "NotificationArea.h"
+#include "RegistryView.h"
 #include "TasksView.h"
 #include "Theme.h"
 #include "console/EventLog.h"
 #include "console/Session.h"
+#include "registry/Registry.h"
+#include "registry/Sources.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -99,7 +102,6 @@ MainWindow::MainWindow(const Options &options, QWidget *parent)
         {QStringLiteral("global.namespace"), tr("not built yet: open another context or connection instead")},
         {QStringLiteral("global.configmaps"), tr("not built yet: open a Kubernetes context from the sidebar")},
         {QStringLiteral("global.secrets"), tr("not built yet: open a connection to a Secret (k8s://CTX/NS/secrets/NAME)")},
-        {QStringLiteral("global.machines"), tr("the registry view is not built yet")},
         {QStringLiteral("global.import"), transfer.arg(QStringLiteral("import"))},
         {QStringLiteral("global.export"), transfer.arg(QStringLiteral("export"))},
         {QStringLiteral("global.migrate"), transfer.arg(QStringLiteral("migrate"))},
@@ -247,6 +249,7 @@ void MainWindow::buildHandlers()
         {QStringLiteral("events.pause"), [this](ConsolePane *) { m_events->togglePause(); }},
         {QStringLiteral("events.clear"), [this](ConsolePane *) { m_events->clear(); }},
         {QStringLiteral("events.filter"), [this](ConsolePane *) { m_events->focusFilter(); }},
+        {QStringLiteral("global.machines"), [this](ConsolePane *p) { openRegistry(p); }},
     };
 }
 
@@ -649,6 +652,21 @@ void MainWindow::showCheatSheet()
     auto *sheet = new CheatSheet(tableActions(), this);
     sheet->setAttribute(Qt::WA_DeleteOnClose);
     sheet->show();
+}
+
+void MainWindow::openRegistry(ConsolePane *pane)
+{
+    // The open connection's Redis server or cluster, else $REDIS_URL.
+    auto options = registry::registryOptionsFor(QString(), pane ? &pane->session()->spec() : nullptr);
+    if (!options.ok()) {
+        m_notifications->post(Tone::Warning, options.error().toString());
+        return;
+    }
+    auto *view = new RegistryView(std::make_unique<registry::Registry>(options.value()), m_theme);
+    view->setAttribute(Qt::WA_DeleteOnClose);
+    view->setWindowFlag(Qt::Window);
+    view->resize(1200, 800);
+    view->show();
 }
 
 void MainWindow::openStoreDialog()

@@ -97,6 +97,8 @@ private:
     void onPaneChanged(ConsolePane *pane);
     void updateFreshnessIndicator();
     void openStoreDialog();
+    // The state-machine registry of the open connection (or $REDIS_URL), in a window of its own.
+    void openRegistry(ConsolePane *pane);
     void showAbout();
 
     Options m_options;

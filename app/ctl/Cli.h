@@ -45,6 +45,7 @@ const QList<Command> &commands();
 // Command groups defined in their own files.
 QList<Command> taskCommands();
 QList<Command> historyCommands();
+QList<Command> machineCommands();
 
 // The entry as a command may print it: on a sensitive store (a Kubernetes
 // Secret) the value is masked unless --reveal was given (ctx.reveal).

@@ -661,7 +661,7 @@ const QList<Command> &commands()
          false, nullptr, [](Context &ctx, const QCommandLineParser &, const QStringList &, Done done) {
              done(listConnections(ctx.format));
          }, 0, 0}};
-    static const QList<Command> all = list + historyCommands() + taskCommands() + transferCommands() + connections;
+    static const QList<Command> all = list + historyCommands() + taskCommands() + transferCommands() + machineCommands() + connections;
     return all;
 }
 

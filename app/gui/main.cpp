@@ -4,8 +4,14 @@
 #include "EntryPanel.h"
 #include "KeyBrowser.h"
 #include "MainWindow.h"
+#include "RegistryView.h"
+#include "StateGraphView.h"
+#include "Theme.h"
 #include "console/KeyModel.h"
 #include "console/Session.h"
+#include "console/MachinesModel.h"
+#include "registry/Registry.h"
+#include "registry/Sources.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -65,6 +71,64 @@ void scheduleScreenshot(MainWindow *window, const QString &file, const QString &
     timer->start(100);
 }
 
+// --machines: the registry view alone (for its screenshot); with
+// --screenshot it waits for the rows, the banner and, with --select, the
+// selected machine's graph, then saves the window.
+int runRegistry(const QString &args, const QString &themeName, const QString &select, const QString &file,
+                const QString &size)
+{
+    auto options = registry::registryOptionsFor(args, nullptr);
+    if (!options.ok()) {
+        std::fprintf(stderr, "statedeck: %s\n", qPrintable(options.error().toString()));
+        return 2;
+    }
+    Theme theme;
+    QString error;
+    if (!theme.load(themeName.isEmpty() ? Theme::matching(QApplication::palette()) : themeName, &error)) {
+        std::fprintf(stderr, "statedeck: %s\n", qPrintable(error));
+        return 2;
+    }
+    QApplication::setPalette(theme.palette());
+    RegistryView view(std::make_unique<registry::Registry>(options.value()), &theme);
+    const QStringList wh = size.split(QLatin1Char('x'));
+    view.resize(wh.size() == 2 ? wh.at(0).toInt() : 1200, wh.size() == 2 ? wh.at(1).toInt() : 800);
+    view.show();
+    if (file.isEmpty() && !select.isEmpty()) {
+        auto *poll = new QTimer(&view);
+        QObject::connect(poll, &QTimer::timeout, &view, [&view, poll, select] {
+            if (view.selectMachine(select))
+                poll->stop();
+        });
+        poll->start(100);
+    }
+    if (!file.isEmpty()) {
+        auto *timer = new QTimer(&view);
+        auto *elapsed = new QElapsedTimer;
+        elapsed->start();
+        auto settled = std::make_shared<int>(0);
+        QObject::connect(timer, &QTimer::timeout, &view, [&view, timer, elapsed, settled, select, file] {
+            const bool rows = view.machines()->rowCount() > 0;
+            const bool chosen = select.isEmpty() || view.selectMachine(select) || view.selectedMachine() == select;
+            const bool drawn = select.isEmpty() || view.graph()->stateCount() > 0;
+            const bool ready = rows && chosen && drawn;
+            if (!ready && elapsed->elapsed() < 20000)
+                return;
+            // A few ticks for the last layout and paint.
+            if (++*settled < 8)
+                return;
+            timer->stop();
+            view.graph()->fitToView();
+            const bool saved = view.grab().save(file);
+            std::fprintf(stderr, "statedeck: %s %s%s\n", saved ? "saved" : "could not save", qPrintable(file),
+                         ready ? "" : " (the view did not settle within 20 s)");
+            delete elapsed;
+            QApplication::exit(saved ? 0 : 1);
+        });
+        timer->start(150);
+    }
+    return QApplication::exec();
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -111,8 +175,16 @@ int main(int argc, char **argv)
                                  QApplication::translate("main", "Run an action of the table once the connection is "
                                                                  "open (global.tasks shows the remediation view)."),
                                  QStringLiteral("id"));
-    parser.addOptions({theme, noSettings, select, screenshot, wait, size, readOnly, run});
+    const QCommandLineOption machines(
+        QStringLiteral("machines"),
+        QApplication::translate("main", "Show the state-machine registry alone: \"redis://HOST:PORT/DB [kube] "
+                                        "[ns=NAMESPACE] [prefix=PREFIX]\" (--select picks a machine)."),
+        QStringLiteral("sources"));
+    parser.addOptions({theme, noSettings, select, screenshot, wait, size, readOnly, machines, run});
     parser.process(app);
+    if (parser.isSet(machines))
+        return runRegistry(parser.value(machines), parser.value(theme), parser.value(select), parser.value(screenshot),
+                           parser.value(size));
 
     MainWindow::Options options;
     options.theme = parser.value(theme);

@@ -601,7 +601,7 @@ private Q_SLOTS:
         QTest::addColumn<QString>("command");
         QTest::addColumn<int>("columns"); // 0: not set, so 80
         for (const char *c : {"ls", "get", "put", "patch", "rm", "watch", "lock", "history", "task", "export", "import",
-                              "migrate", "verify", "connections"})
+                              "migrate", "verify", "machines", "connections"})
             for (int columns : {0, 40, 120})
                 QTest::addRow("%s, %d columns", c, columns ? columns : 80) << QString::fromLatin1(c) << columns;
     }
@@ -653,7 +653,7 @@ private Q_SLOTS:
             else if (!rows.isEmpty())
                 rows.last() += QLatin1Char(' ') + line.simplified();
         }
-        QCOMPARE(rows.size(), 15); // the 14 commands and help
+        QCOMPARE(rows.size(), 16); // the 15 commands and help
         const QString expected = QString(synopsis + QLatin1Char(' ') + summary).simplified();
         QVERIFY2(rows.contains(expected),
                  qPrintable(QStringLiteral("expected the row \"%1\" in:\n%2").arg(expected, rows.join(QLatin1Char('\n')))));
@@ -663,7 +663,7 @@ private Q_SLOTS:
     void testCommandHelpFitsTheWidth_data()
     {
         QTest::addColumn<QString>("command");
-        for (const char *c : {"export", "task", "connections", "lock", "migrate"})
+        for (const char *c : {"export", "task", "connections", "lock", "migrate", "machines"})
             QTest::newRow(c) << c;
     }
     void testCommandHelpFitsTheWidth()

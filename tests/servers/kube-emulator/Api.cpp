@@ -521,6 +521,29 @@ Api::Api(Options options, QObject *parent)
                                                       "renewTime", "leaseTransitions", "strategy", "preferredHolder"})}});
     add(lease);
 
+    // What an operator creates beside its custom resources (seed 003's
+    // sm-{name} Deployment, -svc Service and -pvc claim). Stored as given:
+    // no controller runs them, so their status is what a test writes.
+    ResourceType deploy;
+    deploy.group = "apps"; deploy.version = "v1"; deploy.plural = "deployments"; deploy.singular = "deployment";
+    deploy.kind = "Deployment"; deploy.shortNames = {"deploy"}; deploy.categories = {"all"}; deploy.verbs = allVerbs;
+    deploy.hasStatus = true; deploy.hasGeneration = true;
+    deploy.specReplicasPath = ".spec.replicas"; deploy.statusReplicasPath = ".status.replicas";
+    deploy.order = typedSpec({"spec", "status"});
+    add(deploy);
+
+    ResourceType svc;
+    svc.version = "v1"; svc.plural = "services"; svc.singular = "service"; svc.kind = "Service";
+    svc.shortNames = {"svc"}; svc.categories = {"all"}; svc.verbs = allVerbs; svc.hasStatus = true;
+    svc.order = typedSpec({"spec", "status"});
+    add(svc);
+
+    ResourceType pvc;
+    pvc.version = "v1"; pvc.plural = "persistentvolumeclaims"; pvc.singular = "persistentvolumeclaim";
+    pvc.kind = "PersistentVolumeClaim"; pvc.shortNames = {"pvc"}; pvc.verbs = allVerbs; pvc.hasStatus = true;
+    pvc.order = typedSpec({"spec", "status"});
+    add(pvc);
+
     ResourceType crd;
     crd.group = "apiextensions.k8s.io"; crd.version = "v1"; crd.plural = "customresourcedefinitions";
     crd.singular = "customresourcedefinition"; crd.kind = "CustomResourceDefinition"; crd.namespaced = false;
