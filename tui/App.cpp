@@ -397,7 +397,9 @@ void App::runCommand(const QString &line)
 {
     if (line.isEmpty())
         return;
-    const QString name = line.section(QLatin1Char(' '), 0, 0);
+    QString name = line.section(QLatin1Char(' '), 0, 0);
+    if (name == QLatin1String("watch"))
+        name = QStringLiteral("events"); // DESIGN.md's name for the live view
     const QString arg = line.section(QLatin1Char(' '), 1).trimmed();
     if (name == QLatin1String("q") || name == QLatin1String("quit") || name == QLatin1String("q!")) {
         Q_EMIT quit();

@@ -10,6 +10,7 @@
 #include <csignal>
 #include <cstdio>
 #include <fcntl.h>
+#include <termios.h>
 #include <unistd.h>
 
 // ncurses defines function-like macros (timeout, clear, erase, refresh...)
@@ -22,6 +23,23 @@ namespace sd::tui {
 namespace {
 
 int g_signalPipe[2] = {-1, -1};
+
+// The terminal's modes before ncurses took it, for a crash: a fatal signal
+// cannot run endwin() safely, so its handler puts these back with
+// tcsetattr() and leaves the alternate screen with write(), both
+// async-signal-safe, then dies of the signal as it would have.
+struct termios g_savedModes;
+bool g_haveSavedModes = false;
+
+void onFatalSignal(int sig)
+{
+    if (g_haveSavedModes)
+        ::tcsetattr(STDIN_FILENO, TCSANOW, &g_savedModes);
+    static const char reset[] = "\033[0m\033[?25h\033[?1l\033>\033[?1049l\r\n";
+    [[maybe_unused]] const ssize_t n = ::write(STDOUT_FILENO, reset, sizeof reset - 1);
+    ::signal(sig, SIG_DFL);
+    ::raise(sig);
+}
 
 void onSignal(int sig)
 {
@@ -85,6 +103,14 @@ QString keyName(wint_t ch, int kind)
 
 Terminal::Terminal()
 {
+    g_haveSavedModes = ::tcgetattr(STDIN_FILENO, &g_savedModes) == 0;
+    for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) {
+        struct sigaction fatal {};
+        fatal.sa_handler = onFatalSignal;
+        sigemptyset(&fatal.sa_mask);
+        fatal.sa_flags = SA_RESETHAND;
+        sigaction(sig, &fatal, nullptr);
+    }
     std::setlocale(LC_ALL, "");
     const char *codeset = ::nl_langinfo(CODESET);
     m_ascii = !codeset || std::strcmp(codeset, "UTF-8") != 0;

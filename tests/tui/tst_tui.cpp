@@ -743,13 +743,23 @@ private Q_SLOTS:
         tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
     }
 
-    // SIGTERM: the terminal's modes are as they were before it started.
-    void testSigtermRestoresTerminal()
+    // SIGTERM, and a crash (SIGSEGV, SIGABRT): the terminal's modes are as
+    // they were before it started.
+    void testSignalRestoresTerminal_data()
     {
+        QTest::addColumn<int>("signal");
+        QTest::newRow("SIGTERM") << int(SIGTERM);
+        QTest::newRow("SIGSEGV") << int(SIGSEGV);
+        QTest::newRow("SIGABRT") << int(SIGABRT);
+    }
+
+    void testSignalRestoresTerminal()
+    {
+        QFETCH(int, signal);
         const QString store = QStringLiteral("sqlite://") + m_home.filePath(QStringLiteral("sigterm.db"));
-        const QString before = m_home.filePath(QStringLiteral("stty-before"));
-        const QString after = m_home.filePath(QStringLiteral("stty-after"));
-        const QString s = start({}, {}, store, QStringLiteral("stty -a > '%1'").arg(before),
+        const QString before = m_home.filePath(QStringLiteral("stty-before-%1").arg(signal));
+        const QString after = m_home.filePath(QStringLiteral("stty-after-%1").arg(signal));
+        const QString s = start({}, {}, store, QStringLiteral("ulimit -c 0; stty -a > '%1'").arg(before),
                                 QStringLiteral("stty -a > '%1'").arg(after));
         QVERIFY(waitFor(s, QStringLiteral("listing complete")));
         QProcess pgrep;
@@ -759,7 +769,7 @@ private Q_SLOTS:
         QVERIFY(pgrep.waitForFinished(10000));
         const QList<QByteArray> pids = pgrep.readAllStandardOutput().trimmed().split('\n');
         QCOMPARE(pids.size(), 1);
-        QCOMPARE(::kill(pid_t(pids.first().toLongLong()), SIGTERM), 0);
+        QCOMPARE(::kill(pid_t(pids.first().toLongLong()), signal), 0);
         QVERIFY(waitFor(s, QStringLiteral("EXITED")));
         QVERIFY(QTest::qWaitFor([&] { return QFileInfo(after).size() > 0; }, 10000));
         QFile b(before), a(after);
