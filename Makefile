@@ -27,6 +27,7 @@ test: build
 # The pictures in README.md, from the real binaries (docs/images/).
 screenshots: build
 	scripts/gui-screenshot.sh $(BUILD_DIR)
+	scripts/gui-screenshot.sh $(BUILD_DIR) docs/images/gui-tasks.png light global.tasks
 	scripts/registry-screenshot.sh $(BUILD_DIR)
 
 bench: build
