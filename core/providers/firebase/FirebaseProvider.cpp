@@ -53,58 +53,44 @@ struct Promise {
     }
 };
 
-Sorted toSorted(const Json &v)
+// One JSON type into the other, member by member (no round trip through
+// text): the key-sorted form Firebase's ETags are computed over, and back.
+template <typename To, typename From>
+To convertJson(const From &v)
 {
     if (v.is_object()) {
-        Sorted out = Sorted::object();
+        To out = To::object();
         for (auto it = v.begin(); it != v.end(); ++it)
-            out[it.key()] = toSorted(it.value());
+            out[it.key()] = convertJson<To>(it.value());
         return out;
     }
     if (v.is_array()) {
-        Sorted out = Sorted::array();
-        for (const Json &e : v)
-            out.push_back(toSorted(e));
+        To out = To::array();
+        for (const auto &e : v)
+            out.push_back(convertJson<To>(e));
         return out;
     }
     if (v.is_string())
-        return v.get<std::string>();
+        return v.template get<std::string>();
     if (v.is_boolean())
-        return v.get<bool>();
+        return v.template get<bool>();
     if (v.is_number_unsigned())
-        return v.get<std::uint64_t>();
+        return v.template get<std::uint64_t>();
     if (v.is_number_integer())
-        return v.get<std::int64_t>();
+        return v.template get<std::int64_t>();
     if (v.is_number_float())
-        return v.get<double>();
+        return v.template get<double>();
     return nullptr;
+}
+
+Sorted toSorted(const Json &v)
+{
+    return convertJson<Sorted>(v);
 }
 
 Json toOrdered(const Sorted &v)
 {
-    if (v.is_object()) {
-        Json out = Json::object();
-        for (auto it = v.begin(); it != v.end(); ++it)
-            out[it.key()] = toOrdered(it.value());
-        return out;
-    }
-    if (v.is_array()) {
-        Json out = Json::array();
-        for (const Sorted &e : v)
-            out.push_back(toOrdered(e));
-        return out;
-    }
-    if (v.is_string())
-        return v.get<std::string>();
-    if (v.is_boolean())
-        return v.get<bool>();
-    if (v.is_number_unsigned())
-        return v.get<std::uint64_t>();
-    if (v.is_number_integer())
-        return v.get<std::int64_t>();
-    if (v.is_number_float())
-        return v.get<double>();
-    return nullptr;
+    return convertJson<Json>(v);
 }
 
 std::optional<long long> asIndex(const std::string &s)
