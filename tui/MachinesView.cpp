@@ -4,9 +4,7 @@
 #include "console/DefinitionModel.h"
 #include "console/MachinesModel.h"
 #include "console/Session.h"
-#include "registry/KubeMachines.h"
-#include "registry/Registry.h"
-#include "registry/Sources.h"
+#include "console/RegistrySession.h"
 
 #include <QCoreApplication>
 
@@ -23,63 +21,40 @@ QString tr(const char *text)
     return QCoreApplication::translate("sd::tui::MachinesView", text);
 }
 
-Result<registry::RegistryOptions> optionsFor(App *app, const QString &args)
-{
-    return registry::registryOptionsFor(args, app->session() ? &app->session()->spec() : nullptr);
-}
-
 } // namespace
 
 void showMachines(App *app, const QString &args)
 {
-    auto options = optionsFor(app, args);
-    if (!options.ok()) {
-        app->message(options.error().toString(), Tone::Error);
+    auto registry = console::RegistrySession::open(args, app->session());
+    if (!registry.ok()) {
+        app->message(registry.error().toString(), Tone::Error);
         return;
     }
-    auto reg = std::make_unique<registry::Registry>(options.value());
-    app->push(std::make_unique<MachinesView>(app, std::move(reg)));
+    app->push(std::make_unique<MachinesView>(app, std::move(registry).value()));
 }
 
-struct MachinesView::Parts {
-    std::unique_ptr<registry::Registry> registry;
-    std::unique_ptr<console::MachinesModel> model;
-    QString lastNote;
-};
-
-MachinesView::MachinesView(App *app, std::unique_ptr<registry::Registry> registry)
-    : MachinesView(app, [&registry] {
-          auto p = std::make_unique<Parts>();
-          p->registry = std::move(registry);
-          p->model = std::make_unique<console::MachinesModel>(p->registry.get());
-          return p;
-      }())
+MachinesView::MachinesView(App *app, std::unique_ptr<console::RegistrySession> registry)
+    : TableView(app, registry->machines()), m_registry(std::move(registry))
 {
-}
-
-MachinesView::MachinesView(App *app, std::unique_ptr<Parts> parts)
-    : TableView(app, parts->model.get()), d(std::move(parts))
-{
-    console::MachinesModel *model = d->model.get();
+    console::MachinesModel *model = m_registry->machines();
     for (auto signal : {&QAbstractItemModel::rowsInserted, &QAbstractItemModel::rowsRemoved})
         QObject::connect(model, signal, app, &App::scheduleRepaint);
     QObject::connect(model, &QAbstractItemModel::dataChanged, app, &App::scheduleRepaint);
     QObject::connect(model, &QAbstractItemModel::rowsMoved, app, &App::scheduleRepaint);
-    registry::Registry *reg = d->registry.get();
-    Parts *p = d.get();
-    QObject::connect(reg, &registry::Registry::updatesChanged, app, [app, reg, p] {
+    console::RegistrySession *reg = m_registry.get();
+    QObject::connect(reg, &console::RegistrySession::updatesChanged, app, [this, app, reg] {
         // Polling instead of live updates is said once, loudly.
-        const QString note = reg->updateNote();
-        if (note == p->lastNote)
+        const QString note = reg->freshnessText();
+        if (note == m_lastNote)
             return;
-        p->lastNote = note;
-        if (reg->redis() && reg->redis()->updates() == registry::RedisRegistry::Updates::Polling)
-            app->message(reg->redis()->updateNote(), Tone::Warning);
+        m_lastNote = note;
+        if (!reg->pollingReason().isEmpty())
+            app->message(reg->pollingReason(), Tone::Warning);
         app->scheduleRepaint();
     });
-    QObject::connect(reg, &registry::Registry::failed, app,
+    QObject::connect(reg, &console::RegistrySession::failed, app,
                      [app](const Error &e) { app->message(e.toString(), Tone::Error); });
-    reg->startLive();
+    reg->start();
 }
 
 MachinesView::~MachinesView() = default;
@@ -91,14 +66,12 @@ QString MachinesView::title() const
 
 QString MachinesView::status() const
 {
-    QString s = d->model->summary();
-    if (const auto *redis = d->registry->redis()) {
-        switch (redis->updates()) {
-        case registry::RedisRegistry::Updates::Live: s += tr(" · live"); break;
-        case registry::RedisRegistry::Updates::Polling: s += tr(" · POLLING (no keyspace notifications)"); break;
-        case registry::RedisRegistry::Updates::Starting: s += tr(" · connecting"); break;
-        case registry::RedisRegistry::Updates::Off: break;
-        }
+    QString s = m_registry->machines()->summary();
+    switch (m_registry->updates()) {
+    case console::RegistrySession::Updates::Live: s += tr(" · live"); break;
+    case console::RegistrySession::Updates::Polling: s += tr(" · POLLING (no keyspace notifications)"); break;
+    case console::RegistrySession::Updates::Starting: s += tr(" · connecting"); break;
+    case console::RegistrySession::Updates::Off: break;
     }
     return s;
 }
@@ -126,12 +99,12 @@ bool MachinesView::handleKey(const Key &key)
     if (key.name == QLatin1String("Enter")) {
         const QModelIndex i = current();
         if (i.isValid())
-            m_app->push(std::make_unique<DefinitionView>(m_app, d->registry.get(),
+            m_app->push(std::make_unique<DefinitionView>(m_app, m_registry.get(),
                                                          m_model->data(i, console::KeyRole).toString()));
         return true;
     }
     if (key.name == QLatin1String("Ctrl-R")) {
-        d->registry->refresh();
+        m_registry->refresh();
         return true;
     }
     return TableView::handleKey(key);
@@ -148,10 +121,10 @@ console::Selection MachinesView::selection() const
 
 // ---- definition ---------------------------------------------------------------
 
-DefinitionView::DefinitionView(App *app, registry::Registry *registry, QString machineId)
+DefinitionView::DefinitionView(App *app, console::RegistrySession *registry, QString machineId)
     : View(app), m_registry(registry), m_id(std::move(machineId)), m_model(std::make_unique<console::DefinitionModel>())
 {
-    m_changed = QObject::connect(m_registry, &registry::Registry::changed, app, [this] {
+    m_changed = QObject::connect(m_registry, &console::RegistrySession::changed, app, [this] {
         reload();
         m_app->scheduleRepaint();
     });
@@ -176,16 +149,15 @@ QString DefinitionView::status() const
 
 void DefinitionView::reload()
 {
-    const auto m = m_registry->machine(m_id);
-    const QByteArray json = m && m->kube ? m->kube->definition : QByteArray();
-    if (json != m_json || !m_model->definition()) {
-        m_json = json;
-        if (!json.isEmpty())
-            m_model->setDefinitionJson(json, m->kube->definitionOrigin);
+    const console::RegistrySession::MachineDefinition m = m_registry->definitionOf(m_id);
+    if (m.json != m_json || !m_model->definition()) {
+        m_json = m.json;
+        if (!m.json.isEmpty())
+            m_model->setDefinitionJson(m.json, m.origin);
         else
             m_model->clear();
     }
-    m_model->setCurrentState(m ? m->currentState() : QString());
+    m_model->setCurrentState(m.currentState);
     rebuild();
 }
 

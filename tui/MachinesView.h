@@ -6,10 +6,7 @@
 
 namespace sd::console {
 class DefinitionModel;
-class MachinesModel;
-}
-namespace sd::registry {
-class Registry;
+class RegistrySession;
 }
 
 namespace sd::tui {
@@ -25,7 +22,7 @@ void showMachines(App *app, const QString &args);
 // shows the definition of the machine under the cursor.
 class MachinesView : public TableView {
 public:
-    MachinesView(App *app, std::unique_ptr<registry::Registry> registry);
+    MachinesView(App *app, std::unique_ptr<console::RegistrySession> registry);
     ~MachinesView() override;
     QString actionView() const override { return QStringLiteral("machines"); }
     QString title() const override;
@@ -38,9 +35,8 @@ protected:
     QList<int> columns() const override;
 
 private:
-    struct Parts;
-    MachinesView(App *app, std::unique_ptr<Parts> parts);
-    std::unique_ptr<Parts> d;
+    std::unique_ptr<console::RegistrySession> m_registry;
+    QString m_lastNote;
 };
 
 // One machine's definition as an indented tree of states, each followed by
@@ -48,7 +44,7 @@ private:
 // marked with "*" and coloured, following the machine as it moves.
 class DefinitionView : public View {
 public:
-    DefinitionView(App *app, registry::Registry *registry, QString machineId);
+    DefinitionView(App *app, console::RegistrySession *registry, QString machineId);
     ~DefinitionView() override;
     QString actionView() const override { return QStringLiteral("definition"); }
     QString title() const override;
@@ -60,7 +56,7 @@ private:
     void reload();
     void rebuild();
 
-    registry::Registry *m_registry;
+    console::RegistrySession *m_registry;
     QString m_id;
     std::unique_ptr<console::DefinitionModel> m_model;
     QByteArray m_json;

@@ -14,8 +14,7 @@
 #include "Theme.h"
 #include "console/EventLog.h"
 #include "console/Session.h"
-#include "registry/Registry.h"
-#include "registry/Sources.h"
+#include "console/RegistrySession.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -657,12 +656,12 @@ void MainWindow::showCheatSheet()
 void MainWindow::openRegistry(ConsolePane *pane)
 {
     // The open connection's Redis server or cluster, else $REDIS_URL.
-    auto options = registry::registryOptionsFor(QString(), pane ? &pane->session()->spec() : nullptr);
-    if (!options.ok()) {
-        m_notifications->post(Tone::Warning, options.error().toString());
+    auto registry = console::RegistrySession::open(QString(), pane ? pane->session() : nullptr);
+    if (!registry.ok()) {
+        m_notifications->post(Tone::Warning, registry.error().toString());
         return;
     }
-    auto *view = new RegistryView(std::make_unique<registry::Registry>(options.value()), m_theme);
+    auto *view = new RegistryView(std::move(registry).value(), m_theme);
     view->setAttribute(Qt::WA_DeleteOnClose);
     view->setWindowFlag(Qt::Window);
     view->resize(1200, 800);

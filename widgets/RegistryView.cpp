@@ -5,7 +5,7 @@
 #include "ToneDelegate.h"
 #include "console/DefinitionModel.h"
 #include "console/MachinesModel.h"
-#include "registry/Registry.h"
+#include "console/RegistrySession.h"
 
 #include <QComboBox>
 #include <QHBoxLayout>
@@ -24,12 +24,11 @@ namespace sd::widgets {
 using console::MachinesModel;
 using console::Tone;
 
-RegistryView::RegistryView(std::unique_ptr<registry::Registry> registry, Theme *theme, QWidget *parent)
+RegistryView::RegistryView(std::unique_ptr<console::RegistrySession> registry, Theme *theme, QWidget *parent)
     : QWidget(parent), m_registry(std::move(registry)), m_theme(theme)
 {
     setObjectName(QStringLiteral("registryView"));
     setWindowTitle(tr("State-machine registry"));
-    m_machines = std::make_unique<MachinesModel>(m_registry.get());
     m_definition = std::make_unique<console::DefinitionModel>();
 
     m_banner = new QLabel(this);
@@ -42,13 +41,13 @@ RegistryView::RegistryView(std::unique_ptr<registry::Registry> registry, Theme *
     m_statusFilter->addItem(tr("All machines"), QString());
     for (const QString &l : {QStringLiteral("alive"), QStringLiteral("stale"), QStringLiteral("dead")})
         m_statusFilter->addItem(tr("Liveness: %1").arg(l), QString(QStringLiteral("liveness:") + l));
-    for (const QString &s : registry::statusNames())
+    for (const QString &s : console::RegistrySession::statusNames())
         m_statusFilter->addItem(tr("Status: %1").arg(s), QString(QStringLiteral("status:") + s));
     auto *count = new QLabel(this);
     count->setObjectName(QStringLiteral("registryCount"));
 
     m_filter = new QSortFilterProxyModel(this);
-    m_filter->setSourceModel(m_machines.get());
+    m_filter->setSourceModel(machines());
     m_filter->setSortRole(console::SortRole);
 
     m_table = new QTableView(this);
@@ -125,20 +124,25 @@ RegistryView::RegistryView(std::unique_ptr<registry::Registry> registry, Theme *
         m_selected = i.isValid() ? m_filter->data(i, console::KeyRole).toString() : QString();
         showSelected();
     });
-    connect(m_registry.get(), &registry::Registry::changed, this, &RegistryView::showSelected);
-    connect(m_registry.get(), &registry::Registry::updatesChanged, this, &RegistryView::updateBanner);
-    connect(m_registry.get(), &registry::Registry::failed, this, [this](const Error &e) {
+    connect(m_registry.get(), &console::RegistrySession::changed, this, &RegistryView::showSelected);
+    connect(m_registry.get(), &console::RegistrySession::updatesChanged, this, &RegistryView::updateBanner);
+    connect(m_registry.get(), &console::RegistrySession::failed, this, [this](const Error &e) {
         m_banner->setText(e.toString());
         m_banner->setStyleSheet(m_theme ? m_theme->styleSheetFor(Tone::Error) : QString());
     });
-    auto updateCount = [this, count] { count->setText(m_machines->summary()); };
-    connect(m_machines.get(), &QAbstractItemModel::rowsInserted, count, updateCount);
-    connect(m_machines.get(), &QAbstractItemModel::rowsRemoved, count, updateCount);
-    connect(m_machines.get(), &QAbstractItemModel::dataChanged, count, updateCount);
+    auto updateCount = [this, count] { count->setText(machines()->summary()); };
+    connect(machines(), &QAbstractItemModel::rowsInserted, count, updateCount);
+    connect(machines(), &QAbstractItemModel::rowsRemoved, count, updateCount);
+    connect(machines(), &QAbstractItemModel::dataChanged, count, updateCount);
     if (m_theme)
         connect(m_theme, &Theme::changed, this, &RegistryView::updateBanner);
     updateBanner();
-    m_registry->startLive();
+    m_registry->start();
+}
+
+console::MachinesModel *RegistryView::machines() const
+{
+    return m_registry->machines();
 }
 
 RegistryView::~RegistryView()
@@ -150,29 +154,8 @@ RegistryView::~RegistryView()
 
 void RegistryView::updateBanner()
 {
-    QString text;
-    Tone tone = Tone::Normal;
-    if (const auto *redis = m_registry->redis()) {
-        switch (redis->updates()) {
-        case registry::RedisRegistry::Updates::Live:
-            text = tr("Live: %1").arg(redis->updateNote().section(QStringLiteral(": "), 1));
-            tone = Tone::Good;
-            break;
-        case registry::RedisRegistry::Updates::Polling:
-            text = tr("Polling, not live: %1").arg(redis->updateNote());
-            tone = Tone::Warning;
-            break;
-        case registry::RedisRegistry::Updates::Starting:
-            text = redis->updateNote();
-            tone = Tone::Stale;
-            break;
-        case registry::RedisRegistry::Updates::Off: break;
-        }
-    }
-    if (m_registry->kube())
-        text += (text.isEmpty() ? QString() : QStringLiteral("  ·  ")) + tr("Kubernetes: StateMachine resources watched");
-    m_banner->setText(text);
-    m_banner->setStyleSheet(m_theme ? m_theme->styleSheetFor(tone) : QString());
+    m_banner->setText(m_registry->freshnessText());
+    m_banner->setStyleSheet(m_theme ? m_theme->styleSheetFor(m_registry->freshnessTone()) : QString());
 }
 
 void RegistryView::applyFilter()
@@ -207,28 +190,27 @@ void RegistryView::showSelected()
 {
     if (m_selected.isEmpty())
         return;
-    const auto m = m_registry->machine(m_selected);
-    if (!m) {
+    const console::RegistrySession::MachineDefinition m = m_registry->definitionOf(m_selected);
+    if (!m.known) {
         m_graphTitle->setText(tr("%1 is no longer registered.").arg(m_selected));
         return;
     }
-    const QString current = m->currentState();
-    m_graphTitle->setText(current.isEmpty() ? tr("%1 — current state unknown").arg(m->id)
-                                            : tr("%1 — current state %2").arg(m->id, current));
-    if (m->kube && !m->kube->definition.isEmpty()) {
-        m_graph->setCurrentState(current);
-        m_graph->setDefinitionJson(m->kube->definition, m->kube->definitionOrigin);
-        if (m->kube->definition != m_treeJson) {
-            m_treeJson = m->kube->definition;
-            m_definition->setDefinitionJson(m_treeJson, m->kube->definitionOrigin);
+    m_graphTitle->setText(m.currentState.isEmpty() ? tr("%1 — current state unknown").arg(m_selected)
+                                                   : tr("%1 — current state %2").arg(m_selected, m.currentState));
+    if (!m.json.isEmpty()) {
+        m_graph->setCurrentState(m.currentState);
+        m_graph->setDefinitionJson(m.json, m.origin);
+        if (m.json != m_treeJson) {
+            m_treeJson = m.json;
+            m_definition->setDefinitionJson(m_treeJson, m.origin);
             m_tree->expandAll();
             m_tree->resizeColumnToContents(console::DefinitionModel::NameColumn);
         }
-        m_definition->setCurrentState(current);
+        m_definition->setCurrentState(m.currentState);
     } else {
         m_graph->clear(tr("No definition is known for %1: the Redis registry holds none; it comes from the machine's "
                           "StateMachine resource.")
-                           .arg(m->id));
+                           .arg(m_selected));
         m_definition->clear();
         m_treeJson.clear();
     }

@@ -13,9 +13,7 @@ class QTreeView;
 namespace sd::console {
 class DefinitionModel;
 class MachinesModel;
-}
-namespace sd::registry {
-class Registry;
+class RegistrySession;
 }
 
 namespace sd::widgets {
@@ -34,11 +32,11 @@ class RegistryView : public QWidget {
     Q_OBJECT
 public:
     // Takes the registry and starts it live.
-    RegistryView(std::unique_ptr<registry::Registry> registry, Theme *theme, QWidget *parent = nullptr);
+    RegistryView(std::unique_ptr<console::RegistrySession> registry, Theme *theme, QWidget *parent = nullptr);
     ~RegistryView() override;
 
-    registry::Registry *registry() const { return m_registry.get(); }
-    console::MachinesModel *machines() const { return m_machines.get(); }
+    console::RegistrySession *registry() const { return m_registry.get(); }
+    console::MachinesModel *machines() const;
     QSortFilterProxyModel *filtered() const { return m_filter; }
     QTableView *table() const { return m_table; }
     QComboBox *statusFilter() const { return m_statusFilter; }
@@ -55,8 +53,7 @@ private:
     void applyFilter();
     void showSelected();
 
-    std::unique_ptr<registry::Registry> m_registry;
-    std::unique_ptr<console::MachinesModel> m_machines;
+    std::unique_ptr<console::RegistrySession> m_registry;
     std::unique_ptr<console::DefinitionModel> m_definition;
     Theme *m_theme;
     QSortFilterProxyModel *m_filter;

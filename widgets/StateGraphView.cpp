@@ -61,7 +61,7 @@ void StateGraphView::setDefinitionJson(const QByteArray &json, const QString &or
 {
     if (json == m_json && (m_def || !m_error.isEmpty()))
         return; // the same definition: keep the layout, zoom and scroll
-    auto d = registry::parseDefinition(json, origin);
+    auto d = console::DefinitionModel::parse(json, origin);
     if (!d.ok()) {
         clear(d.error().toString());
         m_json = json;
@@ -119,7 +119,7 @@ void StateGraphView::rebuild()
         m_scene->setSceneRect(t->boundingRect().adjusted(-20, -20, 20, 20));
         return;
     }
-    const GraphLayout layout = layoutDot(registry::toDot(*m_def));
+    const GraphLayout layout = layoutDot(console::DefinitionModel::dot(*m_def));
     if (!layout.error.isEmpty()) {
         auto *t = m_scene->addSimpleText(layout.error);
         t->setBrush(toneColor(m_theme, Tone::Error, false, Qt::red));

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "registry/Definition.h"
+#include "console/DefinitionModel.h"
 
 #include <QGraphicsView>
 #include <QHash>

@@ -10,8 +10,7 @@
 #include "console/KeyModel.h"
 #include "console/Session.h"
 #include "console/MachinesModel.h"
-#include "registry/Registry.h"
-#include "registry/Sources.h"
+#include "console/RegistrySession.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -77,9 +76,9 @@ void scheduleScreenshot(MainWindow *window, const QString &file, const QString &
 int runRegistry(const QString &args, const QString &themeName, const QString &select, const QString &file,
                 const QString &size)
 {
-    auto options = registry::registryOptionsFor(args, nullptr);
-    if (!options.ok()) {
-        std::fprintf(stderr, "statedeck: %s\n", qPrintable(options.error().toString()));
+    auto registry = console::RegistrySession::open(args, nullptr);
+    if (!registry.ok()) {
+        std::fprintf(stderr, "statedeck: %s\n", qPrintable(registry.error().toString()));
         return 2;
     }
     Theme theme;
@@ -89,7 +88,7 @@ int runRegistry(const QString &args, const QString &themeName, const QString &se
         return 2;
     }
     QApplication::setPalette(theme.palette());
-    RegistryView view(std::make_unique<registry::Registry>(options.value()), &theme);
+    RegistryView view(std::move(registry).value(), &theme);
     const QStringList wh = size.split(QLatin1Char('x'));
     view.resize(wh.size() == 2 ? wh.at(0).toInt() : 1200, wh.size() == 2 ? wh.at(1).toInt() : 800);
     view.show();

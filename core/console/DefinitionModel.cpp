@@ -227,4 +227,14 @@ QVariant DefinitionModel::data(const QModelIndex &index, int role) const
     }
 }
 
+Result<registry::Definition> DefinitionModel::parse(const QByteArray &json, const QString &origin)
+{
+    return registry::parseDefinition(json, origin);
+}
+
+QByteArray DefinitionModel::dot(const registry::Definition &definition)
+{
+    return registry::toDot(definition);
+}
+
 } // namespace sd::console

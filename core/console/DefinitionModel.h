@@ -38,6 +38,10 @@ public:
     void setDefinition(registry::Definition definition);
     void clear();
     const std::optional<registry::Definition> &definition() const { return m_def; }
+    // What a graph view needs without a model: the parse (error with the
+    // JSON path) and the Graphviz DOT text of a definition.
+    static Result<registry::Definition> parse(const QByteArray &json, const QString &origin = {});
+    static QByteArray dot(const registry::Definition &definition);
     const std::optional<Error> &error() const { return m_error; }
 
     void setCurrentState(const QString &currentState);

@@ -13,6 +13,7 @@
 #include "providers/KubeTestHelpers.h"
 #include "registry/KubeMachines.h"
 #include "registry/Registry.h"
+#include "console/RegistrySession.h"
 #include "util/YamlJson.h"
 
 #include <QApplication>
@@ -161,7 +162,7 @@ private Q_SLOTS:
         access.caPem = ca.readAll();
         o.kube = access;
         o.ns = QStringLiteral("default");
-        RegistryView view(std::make_unique<registry::Registry>(o), &m_theme);
+        RegistryView view(std::make_unique<console::RegistrySession>(std::make_unique<registry::Registry>(o)), &m_theme);
         view.resize(1200, 800);
         view.show();
         QTRY_COMPARE_WITH_TIMEOUT(view.filtered()->rowCount(), 2, 15000);
@@ -257,7 +258,7 @@ private Q_SLOTS:
                 view = r;
         QVERIFY2(view, "no registry window opened");
         QTRY_COMPARE_WITH_TIMEOUT(view->machines()->rowCount(), 2, 10000);
-        QCOMPARE(view->registry()->redis()->options().connection.port, int(redis.port()));
+        QCOMPARE(view->registry()->registry()->redis()->options().connection.port, int(redis.port()));
         view->close(); // deletes itself
     }
 
@@ -271,7 +272,7 @@ private Q_SLOTS:
         registry::RedisRegistryOptions r;
         r.connection.port = redis.port();
         o.redis = r;
-        RegistryView view(std::make_unique<registry::Registry>(o), &m_theme);
+        RegistryView view(std::make_unique<console::RegistrySession>(std::make_unique<registry::Registry>(o)), &m_theme);
         view.show();
         QTRY_VERIFY_WITH_TIMEOUT(view.banner()->text().startsWith(QLatin1String("Polling, not live")), 10000);
         QVERIFY(view.banner()->text().contains(QLatin1String("notify-keyspace-events")));
