@@ -10,11 +10,11 @@
 #include "transfer/Migrator.h"
 #include "transfer/SnapshotReader.h"
 #include "transfer/Verifier.h"
+#include "util/Interrupts.h"
 
 #include <QCoreApplication>
 #include <QFile>
 #include <QFileInfo>
-#include <QSocketNotifier>
 
 #include <csignal>
 #include <cstdio>
@@ -31,54 +31,14 @@ namespace {
 // SIGINT and SIGTERM cancel the transfer instead of killing the process, so
 // an export removes its temporary file and a migration stops at a page
 // boundary with its checkpoint saved. A second signal kills at once.
-class Interrupts {
-public:
-    explicit Interrupts(std::function<void()> onInterrupt) : m_on(std::move(onInterrupt))
-    {
-        if (::pipe2(s_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
-            return;
-        m_notifier = std::make_unique<QSocketNotifier>(s_pipe[0], QSocketNotifier::Read);
-        QObject::connect(m_notifier.get(), &QSocketNotifier::activated, m_notifier.get(), [this] {
-            char c;
-            while (::read(s_pipe[0], &c, 1) == 1) {
-            }
-            interrupted = true;
-            printErr(QStringLiteral("statedeckctl: interrupted; stopping cleanly (press Ctrl-C again to kill)"));
-            if (m_on)
-                m_on();
-        });
-        struct sigaction sa {};
-        sa.sa_handler = &Interrupts::handler;
-        sa.sa_flags = SA_RESETHAND; // the second one kills
-        sigemptyset(&sa.sa_mask);
-        ::sigaction(SIGINT, &sa, &m_oldInt);
-        ::sigaction(SIGTERM, &sa, &m_oldTerm);
-    }
-    ~Interrupts()
-    {
-        ::sigaction(SIGINT, &m_oldInt, nullptr);
-        ::sigaction(SIGTERM, &m_oldTerm, nullptr);
-        m_notifier.reset();
-        if (s_pipe[0] >= 0) {
-            ::close(s_pipe[0]);
-            ::close(s_pipe[1]);
-            s_pipe[0] = s_pipe[1] = -1;
-        }
-    }
-    bool interrupted = false;
-
-private:
-    static void handler(int)
-    {
-        const char c = 1;
-        [[maybe_unused]] auto n = ::write(s_pipe[1], &c, 1);
-    }
-    static inline int s_pipe[2] = {-1, -1};
-    std::function<void()> m_on;
-    std::unique_ptr<QSocketNotifier> m_notifier;
-    struct sigaction m_oldInt {};
-    struct sigaction m_oldTerm {};
-};
+template <typename Engine>
+std::shared_ptr<Interrupts> cancelOnInterrupt(Engine *engine)
+{
+    return std::make_shared<Interrupts>([engine] {
+        printErr(QStringLiteral("statedeckctl: interrupted; stopping cleanly (press Ctrl-C again to kill)"));
+        engine->cancel();
+    });
+}
 
 // ---- passphrases -----------------------------------------------------------
 
@@ -368,13 +328,13 @@ void runExport(Context &ctx, const QCommandLineParser &p, const QStringList &arg
     auto progress = std::make_shared<Progress>(ctx.progress);
     QObject::connect(exporter, &Exporter::progress, exporter,
                      [progress](const TransferProgress &pr) { progress->update(progressText(pr)); });
-    auto interrupts = std::make_shared<Interrupts>([exporter] { exporter->cancel(); });
+    auto interrupts = cancelOnInterrupt(exporter);
     exporter->run().then(ctx.loop, [&ctx, exporter, progress, interrupts, done](Result<SnapshotSummary> r) {
         progress->done();
         exporter->deleteLater();
         if (!r.ok()) {
             printTransferError(r.error());
-            return done(interrupts->interrupted ? ExitInterrupted : exitCodeFor(r.error()));
+            return done(interrupts->interrupted() ? ExitInterrupted : exitCodeFor(r.error()));
         }
         if (ctx.format == Format::Json) {
             printOut(toBytes(Json{{"file", toStd(r->path)},
@@ -444,13 +404,13 @@ void runImport(Context &ctx, const QCommandLineParser &p, const QStringList &arg
     QObject::connect(importer, &Importer::outcome, importer, [&ctx, progress, showValues, o](const KeyOutcome &oc) {
         printOutcome(ctx, oc, showValues, o.dryRun, *progress);
     });
-    auto interrupts = std::make_shared<Interrupts>([importer] { importer->cancel(); });
+    auto interrupts = cancelOnInterrupt(importer);
     importer->run().then(ctx.loop, [&ctx, importer, progress, interrupts, done, target](Result<ImportReport> r) {
         progress->done();
         importer->deleteLater();
         if (!r.ok()) {
             printTransferError(r.error());
-            return done(interrupts->interrupted ? ExitInterrupted : exitCodeFor(r.error()));
+            return done(interrupts->interrupted() ? ExitInterrupted : exitCodeFor(r.error()));
         }
         const TransferReport &t = r->transfer;
         if (ctx.format == Format::Json) {
@@ -548,14 +508,14 @@ void runMigrate(Context &ctx, const QCommandLineParser &p, const QStringList &ar
         progress->done();
         printErr(QStringLiteral("statedeckctl: copy complete; verifying the target entry by entry"));
     });
-    auto interrupts = std::make_shared<Interrupts>([migrator] { migrator->cancel(); });
+    auto interrupts = cancelOnInterrupt(migrator);
     auto keep = stores.value();
     migrator->run().then(ctx.loop, [&ctx, migrator, progress, interrupts, done, keep](Result<MigrationReport> r) {
         progress->done();
         migrator->deleteLater();
         if (!r.ok()) {
             printTransferError(r.error());
-            return done(interrupts->interrupted ? ExitInterrupted : exitCodeFor(r.error()));
+            return done(interrupts->interrupted() ? ExitInterrupted : exitCodeFor(r.error()));
         }
         const TransferReport &t = r->transfer;
         int code = exitFor(t);
@@ -611,14 +571,14 @@ void runVerify(Context &ctx, const QCommandLineParser &p, const QStringList &arg
     QObject::connect(verifier, &Verifier::outcome, verifier, [&ctx, progress, showValues](const KeyOutcome &oc) {
         printOutcome(ctx, oc, showValues, false, *progress);
     });
-    auto interrupts = std::make_shared<Interrupts>([verifier] { verifier->cancel(); });
+    auto interrupts = cancelOnInterrupt(verifier);
     auto keep = stores.value();
     verifier->run().then(ctx.loop, [&ctx, verifier, progress, interrupts, done, keep](Result<VerifyReport> r) {
         progress->done();
         verifier->deleteLater();
         if (!r.ok()) {
             printTransferError(r.error());
-            return done(interrupts->interrupted ? ExitInterrupted : exitCodeFor(r.error()));
+            return done(interrupts->interrupted() ? ExitInterrupted : exitCodeFor(r.error()));
         }
         if (ctx.format == Format::Json)
             printOut(toBytes(verifyJson(r.value()).dump(2)) + '\n');
