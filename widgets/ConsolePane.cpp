@@ -2,8 +2,10 @@
 
 #include "EntryPanel.h"
 #include "FreshnessBanner.h"
+#include "HistoryDialog.h"
 #include "KeyBrowser.h"
 #include "TasksView.h"
+#include "TransferDialog.h"
 #include "Theme.h"
 #include "console/EventLog.h"
 #include "console/KeyModel.h"
@@ -106,6 +108,48 @@ console::Selection ConsolePane::selection() const
 bool ConsolePane::tasksShown() const
 {
     return m_tasks && m_pages->currentWidget() == m_tasks;
+}
+
+HistoryDialog *ConsolePane::showHistory(const QString &key, bool previous)
+{
+    QPointer<HistoryDialog> &d = m_history[key];
+    if (!d) {
+        d = new HistoryDialog(m_session.get(), key, m_theme, production(), this);
+        d->setAttribute(Qt::WA_DeleteOnClose);
+        d->setWindowFlag(Qt::Window);
+        connect(d, &HistoryDialog::notify, this, &ConsolePane::notify);
+    }
+    d->selectRow(previous ? 1 : 0);
+    d->show();
+    d->raise();
+    d->activateWindow();
+    return d;
+}
+
+TransferDialog *ConsolePane::showTransfer(int kind, const QStringList &stores)
+{
+    QPointer<TransferDialog> &d = m_transfers[kind];
+    if (!d) {
+        d = new TransferDialog(TransferDialog::Kind(kind), m_session.get(), stores, m_theme, this);
+        d->setAttribute(Qt::WA_DeleteOnClose);
+        d->setWindowFlag(Qt::Window);
+        connect(d, &TransferDialog::notify, this, &ConsolePane::notify);
+        connect(d, &TransferDialog::jobStarted, this, &ConsolePane::changed);
+        connect(d, &TransferDialog::jobFinished, this, &ConsolePane::changed);
+    }
+    d->show();
+    d->raise();
+    d->activateWindow();
+    return d;
+}
+
+QList<TransferDialog *> ConsolePane::runningTransfers() const
+{
+    QList<TransferDialog *> out;
+    for (const QPointer<TransferDialog> &d : m_transfers)
+        if (d && d->isRunning())
+            out << d;
+    return out;
 }
 
 TasksView *ConsolePane::showTasks()

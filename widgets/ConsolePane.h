@@ -3,6 +3,7 @@
 #include "console/Actions.h"
 #include "console/Roles.h"
 
+#include <QHash>
 #include <QPointer>
 #include <QWidget>
 
@@ -26,8 +27,10 @@ namespace sd::widgets {
 
 class EntryPanel;
 class FreshnessBanner;
+class HistoryDialog;
 class KeyBrowser;
 class TasksView;
+class TransferDialog;
 class Theme;
 
 // Everything shown for one open connection: its name and where it points,
@@ -67,6 +70,18 @@ public:
     // typed-name confirmation is in place for when the marker exists.
     bool production() const { return false; }
 
+    // The earlier values of `key` in a dialog of their own; with
+    // `previous`, the one before the current value is selected ("diff with
+    // previous"). One dialog a key: asking again raises it.
+    HistoryDialog *showHistory(const QString &key, bool previous);
+
+    // The transfer wizard of this connection for one kind of job (one
+    // dialog a kind: asking again raises it). `stores`: connection names
+    // offered as the other store of a migration or a verify.
+    TransferDialog *showTransfer(int kind, const QStringList &stores);
+    // The wizards whose job is running, for jobs.cancel.
+    QList<TransferDialog *> runningTransfers() const;
+
     // What the "keys" and "entry" actions do here.
     void newKey();
     void copyValue();
@@ -94,6 +109,8 @@ private:
     TasksView *m_tasks = nullptr;
     QPointer<QMessageBox> m_leaveQuestion;
     QString m_pendingSelect; // a key saved but not listed yet
+    QHash<QString, QPointer<HistoryDialog>> m_history;
+    QHash<int, QPointer<TransferDialog>> m_transfers;
 };
 
 } // namespace sd::widgets

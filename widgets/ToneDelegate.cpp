@@ -1,5 +1,8 @@
 #include "ToneDelegate.h"
 
+#include <QHeaderView>
+#include <QTableView>
+
 #include "Theme.h"
 
 namespace sd::widgets {
@@ -24,6 +27,21 @@ void ToneDelegate::initStyleOption(QStyleOptionViewItem *option, const QModelInd
         option->font.setItalic(true);
     if (s.strikeOut)
         option->font.setStrikeOut(true);
+}
+
+QTableView *makeToneTable(QAbstractItemModel *model, Theme *theme, QWidget *parent, const QString &objectName)
+{
+    auto *t = new QTableView(parent);
+    t->setObjectName(objectName);
+    t->setModel(model);
+    t->setItemDelegate(new ToneDelegate(theme, t));
+    t->setSelectionBehavior(QAbstractItemView::SelectRows);
+    t->setSelectionMode(QAbstractItemView::SingleSelection);
+    t->setSortingEnabled(true);
+    t->verticalHeader()->hide();
+    t->horizontalHeader()->setStretchLastSection(true);
+    t->setWordWrap(false);
+    return t;
 }
 
 } // namespace sd::widgets

@@ -3,6 +3,9 @@
 #include <QPointer>
 #include <QStyledItemDelegate>
 
+class QAbstractItemModel;
+class QTableView;
+
 namespace sd::widgets {
 
 class Theme;
@@ -22,5 +25,9 @@ protected:
 private:
     QPointer<Theme> m_theme;
 };
+
+// A table of rows in their tones: whole rows selected one at a time,
+// sortable by a click on a header, the last column stretched.
+QTableView *makeToneTable(QAbstractItemModel *model, Theme *theme, QWidget *parent, const QString &objectName);
 
 } // namespace sd::widgets

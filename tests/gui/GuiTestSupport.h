@@ -12,6 +12,7 @@
 #include "EntryPanel.h"
 #include "KeyBrowser.h"
 #include "MainWindow.h"
+#include "NotificationArea.h"
 #include "TestSupport.h"
 #include "config/StoreSpec.h"
 #include "console/FilterModel.h"
@@ -128,6 +129,16 @@ Dialog *waitForDialog(QWidget *parent)
         },
         20000);
     return found;
+}
+
+// Whether any message of the window's session says `text` (a later one may
+// have replaced it in the status bar).
+inline bool said(widgets::MainWindow *w, const QString &text)
+{
+    for (const widgets::NotificationArea::Message &m : w->notifications()->messages())
+        if (m.text.contains(text))
+            return true;
+    return false;
 }
 
 // With STATEDECK_SCREENSHOTS=DIR set, saves a picture of a widget there:
