@@ -28,6 +28,7 @@ test: build
 screenshots: build
 	scripts/gui-screenshot.sh $(BUILD_DIR)
 	scripts/gui-screenshot.sh $(BUILD_DIR) docs/images/gui-tasks.png light global.tasks
+	scripts/gui-screenshot.sh $(BUILD_DIR) docs/images/gui-migrate.png light global.migrate
 	scripts/registry-screenshot.sh $(BUILD_DIR)
 
 bench: build

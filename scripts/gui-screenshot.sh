@@ -6,7 +6,8 @@
 # changing the window.
 #   scripts/gui-screenshot.sh [BUILD_DIR] [OUT.png] [THEME] [ACTION]
 # ACTION: an action of the table to run first (global.tasks: the
-# remediation view).
+# remediation view; global.migrate: the migrate wizard's dry run into a
+# second store, the picture is of the wizard).
 set -euo pipefail
 build=${1:-build}
 out=${2:-docs/images/gui-main.png}
@@ -73,9 +74,19 @@ task create 1050
 ) &
 writer=$!
 
+# The migrate wizard: a target store that already holds part of the state
+# (one key the same, one changed), so the dry run shows each kind of row.
+extra=()
+if [ "$action" = global.migrate ] || [ "$action" = global.verify ]; then
+  target="sqlite://$work/staging.db"
+  "$ctl" --store "$target" -q put db/primary - <<< '{"host": "db-1.internal", "port": 5432, "pool": 20}' >/dev/null
+  "$ctl" --store "$target" -q put app/web/flags - <<< '{"beta": false, "rollout": 10}' >/dev/null
+  extra=(--transfer-target "$target")
+fi
+
 mkdir -p "$(dirname "$out")"
 xvfb-run -a -s "-screen 0 1400x900x24" \
   "$gui" --no-settings --theme "$theme" --size 1400x860 --select app/web/config --wait 3200 \
-  ${action:+--run "$action"} --screenshot "$out" demo
+  ${action:+--run "$action"} "${extra[@]}" --screenshot "$out" demo
 wait "$writer"
 echo "gui-screenshot: $out"

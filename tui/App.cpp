@@ -771,12 +771,7 @@ void App::runBetweenStores(const QString &kind, const QStringList &args)
     }
     // It writes into another store: asked first (a dry run shows what).
     // What matters first: the line is cut at the terminal's width.
-    message(tr("%1, from %2")
-                .arg(m.policy == ConflictPolicy::Overwrite ? tr("overwriting what differs")
-                     : m.policy == ConflictPolicy::Skip    ? tr("skipping keys the target holds")
-                                                           : tr("stopping at the first conflict"),
-                     m_session->describe()),
-            Tone::Warning);
+    message(tr("%1, from %2").arg(console::Job::policyText(m.policy), m_session->describe()), Tone::Warning);
     const QString question = tr("Migrate %1 into %2? [y/N] ")
                                  .arg(m.prefix.isEmpty() ? tr("every key") : m.prefix + QLatin1Char('*'),
                                       target->describe());

@@ -152,7 +152,9 @@ CheatSheet::CheatSheet(const QList<QAction *> &actions, QWidget *parent) : QDial
         table->insertRow(row);
         table->setItem(row, 0, new QTableWidgetItem(a.view));
         table->setItem(row, 1, new QTableWidgetItem(a.label));
-        table->setItem(row, 2, new QTableWidgetItem(QKeySequence(a.guiShortcut).toString(QKeySequence::NativeText)));
+        // The key in force: keys.yaml's `gui:` section may have changed it.
+        const QKeySequence key = qa ? qa->shortcut() : QKeySequence(a.guiShortcut);
+        table->setItem(row, 2, new QTableWidgetItem(key.toString(QKeySequence::NativeText)));
         QString what = a.help;
         if (qa && !qa->isEnabled())
             what += QStringLiteral("  (") + tr("now: %1").arg(qa->toolTip()) + QLatin1Char(')');

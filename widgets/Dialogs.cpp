@@ -67,6 +67,7 @@ ConfirmDialog::ConfirmDialog(const console::Action &action, console::Confirmatio
     : QDialog(parent), m_key(key)
 {
     setObjectName(QStringLiteral("confirmDialog"));
+    setMinimumWidth(460);
     setWindowTitle(tr("%1 %2?").arg(action.label, key));
     auto *layout = new QVBoxLayout(this);
     auto *question = new QLabel(tr("<b>%1</b> <code>%2</code>?").arg(action.label.toHtmlEscaped(), key.toHtmlEscaped()),

@@ -11,6 +11,7 @@
 #include "NotificationArea.h"
 #include "RegistryView.h"
 #include "TasksView.h"
+#include "TransferDialog.h"
 #include "Theme.h"
 #include "console/EventLog.h"
 #include "console/Session.h"
@@ -96,19 +97,11 @@ MainWindow::MainWindow(const Options &options, QWidget *parent)
 
     // What the desktop console does not offer yet, and where to go instead.
     // Each comes out of this list when its view is built (issue 13).
-    const QString transfer = tr("the transfer wizard is not built yet: use statedeckctl %1");
     m_notBuilt = {
         {QStringLiteral("global.namespace"), tr("not built yet: open another context or connection instead")},
         {QStringLiteral("global.configmaps"), tr("not built yet: open a Kubernetes context from the sidebar")},
         {QStringLiteral("global.secrets"), tr("not built yet: open a connection to a Secret (k8s://CTX/NS/secrets/NAME)")},
-        {QStringLiteral("global.import"), transfer.arg(QStringLiteral("import"))},
-        {QStringLiteral("global.export"), transfer.arg(QStringLiteral("export"))},
-        {QStringLiteral("global.migrate"), transfer.arg(QStringLiteral("migrate"))},
-        {QStringLiteral("global.verify"), transfer.arg(QStringLiteral("verify"))},
-        {QStringLiteral("keys.diff"), tr("the history view is not built yet: use statedeckctl history")},
-        {QStringLiteral("keys.history"), tr("the history view is not built yet: use statedeckctl history")},
-        {QStringLiteral("history.restore"), tr("the history view is not built yet")},
-        {QStringLiteral("jobs.cancel"), tr("no job is running (jobs are not built yet)")},
+        {QStringLiteral("history.restore"), tr("open a key's history first (Ctrl+H); it restores from there")},
     };
 
     m_stack = new QStackedWidget(this);
@@ -195,6 +188,18 @@ void MainWindow::buildHandlers()
         };
     };
     const auto reveal = [](ConsolePane *p) { p->entryPanel()->toggleReveal(); };
+    const auto transfer = [this](TransferDialog::Kind kind) {
+        return [this, kind](ConsolePane *p) {
+            QStringList stores;
+            for (const console::ConnectionItem &c : m_catalog.items())
+                if (c.kind == console::ConnectionItem::Kind::Connection && c.error.isEmpty() && c.name != p->session()->name())
+                    stores << c.name;
+            p->showTransfer(int(kind), stores);
+        };
+    };
+    const auto history = [](bool previous) {
+        return [previous](ConsolePane *p) { p->showHistory(p->selection().key, previous); };
+    };
     m_handlers = {
         {QStringLiteral("global.help"), [this](ConsolePane *) { showCheatSheet(); }},
         {QStringLiteral("global.command"), [this](ConsolePane *) { showCommandPalette(); }},
@@ -220,6 +225,20 @@ void MainWindow::buildHandlers()
         {QStringLiteral("keys.copy"), [](ConsolePane *p) { p->copyValue(); }},
         {QStringLiteral("keys.copyKey"), [](ConsolePane *p) { p->keyBrowser()->copyKey(); }},
         {QStringLiteral("keys.reveal"), reveal},
+        {QStringLiteral("global.export"), transfer(TransferDialog::Kind::Export)},
+        {QStringLiteral("global.import"), transfer(TransferDialog::Kind::Import)},
+        {QStringLiteral("global.migrate"), transfer(TransferDialog::Kind::Migrate)},
+        {QStringLiteral("global.verify"), transfer(TransferDialog::Kind::Verify)},
+        {QStringLiteral("jobs.cancel"),
+         [this](ConsolePane *) {
+             for (ConsolePane *p : panes())
+                 for (TransferDialog *d : p->runningTransfers())
+                     d->cancelJob();
+         }},
+        {QStringLiteral("keys.history"), history(false)},
+        {QStringLiteral("keys.diff"), history(true)},
+        {QStringLiteral("entry.history"), history(false)},
+        {QStringLiteral("entry.diff"), history(true)},
         {QStringLiteral("keys.tree"), [](ConsolePane *p) { p->keyBrowser()->toggleTreeMode(); }},
         {QStringLiteral("keys.stop"), [](ConsolePane *p) { p->keyBrowser()->stopListing(); }},
         {QStringLiteral("keys.more"), [](ConsolePane *p) { p->keyBrowser()->listAll(); }},
@@ -259,8 +278,8 @@ void MainWindow::buildActions()
         qa->setObjectName(a.id);
         qa->setData(a.id);
         qa->setStatusTip(a.help);
-        if (!a.guiShortcut.isEmpty())
-            qa->setShortcut(QKeySequence(a.guiShortcut));
+        if (const QString key = m_options.keys.guiShortcut(a); !key.isEmpty())
+            qa->setShortcut(QKeySequence(key));
         // Global actions work anywhere in the window; a view's actions only
         // while the focus is in that view (the window adds them to it), so
         // Ctrl+F filters keys in the key list and events in the events dock.
@@ -570,9 +589,18 @@ std::optional<QString> MainWindow::whyNot(const Action &action) const
     const bool needsConnection = action.view != QLatin1String("global") || action.id == QLatin1String("global.refresh")
                                  || action.id == QLatin1String("global.keys")
                                  || action.id == QLatin1String("global.events")
-                                 || action.id == QLatin1String("global.back");
+                                 || action.id == QLatin1String("global.back")
+                                 || action.id == QLatin1String("global.import") || action.id == QLatin1String("global.export")
+                                 || action.id == QLatin1String("global.migrate")
+                                 || action.id == QLatin1String("global.verify");
     if (needsConnection && !pane)
         return tr("open a connection first");
+    if (action.id == QLatin1String("jobs.cancel")) {
+        for (ConsolePane *p : panes())
+            if (!p->runningTransfers().isEmpty())
+                return std::nullopt;
+        return tr("no job is running");
+    }
     const console::Selection selection = pane ? pane->selection() : console::Selection{};
     if (auto why = Actions::whyNot(action, pane ? pane->session() : nullptr, selection))
         return why;

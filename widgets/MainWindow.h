@@ -2,6 +2,7 @@
 
 #include "console/Actions.h"
 #include "console/ConnectionCatalog.h"
+#include "console/KeyBindings.h"
 
 #include <QHash>
 #include <QMainWindow>
@@ -47,6 +48,8 @@ public:
         bool useSettings = true;
         // --read-only: every connection this window opens is read-only.
         bool readOnly = false;
+        // Shortcuts of keys.yaml's `gui:` section in place of the table's.
+        console::KeyBindings keys;
     };
 
     MainWindow();

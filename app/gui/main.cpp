@@ -4,16 +4,21 @@
 #include "EntryPanel.h"
 #include "KeyBrowser.h"
 #include "MainWindow.h"
+#include "NotificationArea.h"
 #include "RegistryView.h"
 #include "StateGraphView.h"
 #include "Theme.h"
+#include "TransferDialog.h"
 #include "console/KeyModel.h"
 #include "console/Session.h"
 #include "console/MachinesModel.h"
 #include "console/RegistrySession.h"
+#include "util/Interrupts.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QComboBox>
+#include <QDialog>
 #include <QElapsedTimer>
 #include <QTimer>
 
@@ -49,6 +54,9 @@ void scheduleScreenshot(MainWindow *window, const QString &file, const QString &
                 *selected = pane->keyBrowser()->selectKey(select);
             ready = listed && fresh && *selected && (select.isEmpty() || pane->entryPanel()->hasEntry());
         }
+        // A wizard's job is part of the picture: it finishes first.
+        if (pane && !pane->runningTransfers().isEmpty())
+            ready = false;
         if ((!ready || elapsed->elapsed() < minimumMs) && elapsed->elapsed() < 20000) {
             *settledSince = -1;
             return;
@@ -62,7 +70,12 @@ void scheduleScreenshot(MainWindow *window, const QString &file, const QString &
             return;
         timer->stop();
         delete elapsed;
-        const bool saved = window->grab().save(file);
+        // A dialog the run opened (the transfer wizard, say) is what to show.
+        QWidget *shown = window;
+        for (QWidget *w : QApplication::topLevelWidgets())
+            if (w != window && w->isVisible() && qobject_cast<QDialog *>(w))
+                shown = w;
+        const bool saved = shown->grab().save(file);
         std::fprintf(stderr, "statedeck: %s %s%s\n", saved ? "saved" : "could not save", qPrintable(file),
                      ready ? "" : " (the window did not settle within 20 s)");
         QApplication::exit(saved ? 0 : 1);
@@ -179,13 +192,33 @@ int main(int argc, char **argv)
         QApplication::translate("main", "Show the state-machine registry alone: \"redis://HOST:PORT/DB [kube] "
                                         "[ns=NAMESPACE] [prefix=PREFIX]\" (--select picks a machine)."),
         QStringLiteral("sources"));
-    parser.addOptions({theme, noSettings, select, screenshot, wait, size, readOnly, machines, run});
+    const QCommandLineOption keys(QStringLiteral("keys"),
+                                  QApplication::translate("main", "Shortcuts from FILE (its gui: section) instead of "
+                                                                  "keys.yaml in the configuration folder."),
+                                  QStringLiteral("file"));
+    const QCommandLineOption transferTarget(
+        QStringLiteral("transfer-target"),
+        QApplication::translate("main", "With --run global.migrate or global.verify: the other store, and start "
+                                        "(a migration as a dry run)."),
+        QStringLiteral("store"));
+    parser.addOptions({theme, noSettings, select, screenshot, wait, size, readOnly, machines, run, keys, transferTarget});
     parser.process(app);
     if (parser.isSet(machines))
         return runRegistry(parser.value(machines), parser.value(theme), parser.value(select), parser.value(screenshot),
                            parser.value(size));
 
+    // A file named on the command line must load; the default one, when it
+    // is broken, is reported in the window and the table's keys are used.
+    const bool keysNamed = parser.isSet(keys);
+    auto bindings = console::KeyBindings::load(keysNamed ? parser.value(keys) : console::KeyBindings::defaultPath(),
+                                               keysNamed);
+    if (!bindings.ok() && keysNamed) {
+        std::fprintf(stderr, "statedeck: error: %s\n", qPrintable(bindings.error().toString()));
+        return 2;
+    }
     MainWindow::Options options;
+    if (bindings.ok())
+        options.keys = std::move(bindings).value();
     options.theme = parser.value(theme);
     options.readOnly = parser.isSet(readOnly);
     options.useSettings = !parser.isSet(noSettings) && !parser.isSet(screenshot);
@@ -196,6 +229,10 @@ int main(int argc, char **argv)
             window.resize(wh.at(0).toInt(), wh.at(1).toInt());
     }
     window.show();
+    if (!bindings.ok())
+        window.notifications()->post(console::Tone::Error,
+                                     QApplication::translate("main", "keys.yaml is not used: %1")
+                                         .arg(bindings.error().toString()));
 
     const QStringList args = parser.positionalArguments();
     if (!args.isEmpty())
@@ -220,8 +257,19 @@ int main(int argc, char **argv)
             return 2;
         }
         window.run(id);
+        ConsolePane *pane = window.currentPane();
+        if (parser.isSet(transferTarget) && pane)
+            for (TransferDialog *d : pane->findChildren<TransferDialog *>())
+                if (d->storeBox()) {
+                    d->storeBox()->setCurrentText(parser.value(transferTarget));
+                    d->dryRunButton() ? d->startDryRun() : d->start();
+                }
     }
     if (parser.isSet(screenshot))
         scheduleScreenshot(&window, parser.value(screenshot), parser.value(select), parser.value(wait).toInt());
+    // SIGTERM (a session ending, a script) and Ctrl-C in the terminal that
+    // started it close the window as Ctrl+Q does: settings saved, an unsaved
+    // edit asked about, jobs stopped at a safe point. A second one ends it.
+    Interrupts interrupts([&window] { window.close(); });
     return app.exec();
 }

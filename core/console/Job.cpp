@@ -48,6 +48,16 @@ QString clock(double s)
 }
 } // namespace
 
+QString Job::policyText(ConflictPolicy policy)
+{
+    switch (policy) {
+    case ConflictPolicy::Fail: return tr("write nothing if any of the keys exists there already");
+    case ConflictPolicy::Skip: return tr("skip the keys the target holds already");
+    case ConflictPolicy::Overwrite: return tr("overwrite what differs (the old values are backed up)");
+    }
+    return {};
+}
+
 QString Job::progressText(const TransferProgress &p)
 {
     // Pass 1 of an import reads the file: bytes, not entries.

@@ -65,6 +65,10 @@ public:
 
     // "write 1200/5000 entries (24%)  830/s  ETA 0:05"
     static QString progressText(const TransferProgress &progress);
+    // What a conflict policy does, in the words both front ends show
+    // before an import or a migration: "overwrite what differs (the old
+    // values are backed up)".
+    static QString policyText(ConflictPolicy policy);
 
 public Q_SLOTS:
     // Pending -> Running; ignored in any other state.

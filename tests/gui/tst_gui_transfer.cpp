@@ -1,0 +1,337 @@
+// The desktop console's transfer wizard over real SQLite stores, driven as
+// a user drives it: File → Export writes a snapshot; File → Import checks
+// it, shows the dry run key by key, then imports for real; a cancel
+// half-way leaves every key whole or untouched; File → Migrate asks before
+// it writes into another store and verifies after; File → Verify finds the
+// key that differs. A read-only connection cannot import.
+#include "GuiTestSupport.h"
+#include "TransferDialog.h"
+#include "console/ExportJob.h"
+#include "console/JobReportModel.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QProgressBar>
+#include <QSignalSpy>
+#include <QTableView>
+
+using namespace sd;
+using namespace sd::console;
+using namespace sd::widgets;
+using namespace sd::test::gui;
+using sd::test::await;
+
+class TestGuiTransfer : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    int m_stores = 0;
+
+    QString newStorePath() { return m_dir.filePath(QStringLiteral("store%1.db").arg(++m_stores)); }
+
+    static QList<QPair<QString, Json>> entries(int n)
+    {
+        QList<QPair<QString, Json>> out;
+        for (int i = 0; i < n; ++i)
+            out.append({QStringLiteral("app/key%1").arg(i, 5, 10, QLatin1Char('0')),
+                        Json{{"n", i}, {"payload", std::string(64, 'x')}}});
+        return out;
+    }
+
+    static std::unique_ptr<Provider> store(const QString &path)
+    {
+        return std::move(openProvider(sqliteSpec(path)).value());
+    }
+
+    static int countKeys(Provider *p)
+    {
+        int n = 0;
+        ListOptions o;
+        o.keysOnly = true;
+        do {
+            const auto page = await(p->list(o), 60000);
+            if (!page.ok())
+                return -1;
+            n += int(page->entries.size());
+            o.cursor = page->nextCursor;
+        } while (!o.cursor.isEmpty());
+        return n;
+    }
+
+    std::unique_ptr<MainWindow> window(bool readOnly = false)
+    {
+        MainWindow::Options o;
+        o.sources.connectionsPath = m_dir.filePath(QStringLiteral("connections.yaml"));
+        o.sources.useKubeconfig = false;
+        o.useSettings = false;
+        o.theme = QStringLiteral("light");
+        o.readOnly = readOnly;
+        auto w = std::make_unique<MainWindow>(o);
+        w->resize(1280, 800);
+        w->show();
+        return w;
+    }
+
+    static TransferDialog *openWizard(MainWindow *w, const QString &action)
+    {
+        w->updateActions();
+        if (!w->action(action)->isEnabled()) {
+            qWarning("%s: %s", qPrintable(action), qPrintable(w->action(action)->toolTip()));
+            return nullptr;
+        }
+        w->run(action);
+        return waitForDialog<TransferDialog>(w->currentPane());
+    }
+
+    static bool finished(TransferDialog *d, Job::State state)
+    {
+        const bool done =
+            QTest::qWaitFor([d] { return d->job() && d->job()->isFinished(); }, 120000);
+        if (!done || d->job()->state() != state)
+            qWarning("job %s: %s", done ? qPrintable(Job::stateName(d->job()->state())) : "still running",
+                     qPrintable(d->summaryLabel()->text()));
+        return done && d->job()->state() == state;
+    }
+
+    // A snapshot of `n` entries, made with the console's export job.
+    QString snapshotOf(int n)
+    {
+        const QString source = newStorePath();
+        auto p = store(source);
+        if (!fill(p.get(), entries(n)))
+            return {};
+        ExportOptions o;
+        o.path = m_dir.filePath(QStringLiteral("snap%1.jsonl.gz").arg(m_stores));
+        ExportJob job(p.get(), o);
+        QSignalSpy done(&job, &Job::finished);
+        job.start();
+        if (!done.wait(120000) || job.state() != Job::State::Succeeded)
+            return {};
+        return o.path;
+    }
+
+private Q_SLOTS:
+    void initTestCase() { QVERIFY(isolateHome(m_dir)); }
+
+    // Export from one store, import into another: the file is checked and
+    // described, the dry run lists every key and writes nothing, the import
+    // writes them all.
+    void testExportThenImport()
+    {
+        const QString sourcePath = newStorePath();
+        QVERIFY(fill(store(sourcePath).get(), entries(300)));
+        auto w = window();
+        QVERIFY(w->openSpec(sqliteSpec(sourcePath), QStringLiteral("source")));
+        QVERIFY(settled(w->currentPane()));
+
+        TransferDialog *ex = openWizard(w.get(), QStringLiteral("global.export"));
+        QVERIFY(ex);
+        QCOMPARE(ex->kind(), TransferDialog::Kind::Export);
+        QVERIFY(!ex->startButton()->isEnabled());
+        QCOMPARE(ex->problemLabel()->text(), QStringLiteral("name the snapshot file to write"));
+        ex->pathEdit()->setText(m_dir.filePath(QStringLiteral("no/such/folder/s.jsonl")));
+        QVERIFY(ex->problemLabel()->text().startsWith(QLatin1String("the folder")));
+        const QString snapshot = m_dir.filePath(QStringLiteral("export.jsonl.gz"));
+        ex->pathEdit()->setText(snapshot);
+        QVERIFY(!ex->encryptBox()->isChecked()); // SQLite values are not secret
+        QVERIFY(ex->startButton()->isEnabled());
+        ex->startButton()->click();
+        QVERIFY(ex->onRunPage());
+        QVERIFY(finished(ex, Job::State::Succeeded));
+        QVERIFY(QFileInfo(snapshot).size() > 0);
+        QVERIFY(ex->summaryLabel()->text().contains(QLatin1String("300")));
+        shot(ex, QStringLiteral("transfer-export"));
+        ex->close();
+
+        const QString targetPath = newStorePath();
+        auto target = store(targetPath);
+        QVERIFY(w->openSpec(sqliteSpec(targetPath), QStringLiteral("target")));
+        QVERIFY(settled(w->currentPane()));
+        TransferDialog *im = openWizard(w.get(), QStringLiteral("global.import"));
+        QVERIFY(im);
+        QCOMPARE(im->problemLabel()->text(), QStringLiteral("choose the snapshot to import"));
+        im->pathEdit()->setText(snapshot);
+        QVERIFY2(im->snapshotLabel()->text().startsWith(QLatin1String("300 entries")), qPrintable(im->snapshotLabel()->text()));
+        QVERIFY(im->dryRunButton()->isDefault()); // Enter never writes
+        im->dryRunButton()->click();
+        QVERIFY(finished(im, Job::State::Succeeded));
+        QVERIFY(im->job()->isDryRun());
+        QCOMPARE(im->reportTable()->model()->rowCount(), 300);
+        QCOMPARE(im->reportTable()->model()->index(0, JobReportModel::ActionColumn).data().toString(),
+                 QStringLiteral("create"));
+        QCOMPARE(countKeys(target.get()), 0);
+        QVERIFY(im->runForRealButton()->isVisible());
+        shot(im, QStringLiteral("transfer-import-dry-run"));
+        im->runForRealButton()->click();
+        QVERIFY(finished(im, Job::State::Succeeded));
+        QVERIFY(!im->job()->isDryRun());
+        QCOMPARE(countKeys(target.get()), 300);
+        QCOMPARE(await(target->get(QStringLiteral("app/key00042")))->value.value("n", -1), 42);
+        QVERIFY(!im->runForRealButton()->isVisible());
+        QVERIFY(said(w.get(), QStringLiteral("import: ")));
+    }
+
+    // Cancel while it writes: the job ends Cancelled, part of the snapshot
+    // is in the store, and every key there holds its whole value.
+    void testImportCancelHalfWay()
+    {
+        const int total = 20000;
+        const QString snapshot = snapshotOf(total);
+        QVERIFY(!snapshot.isEmpty());
+        const QString targetPath = newStorePath();
+        auto target = store(targetPath);
+        auto w = window();
+        QVERIFY(w->openSpec(sqliteSpec(targetPath), QStringLiteral("target")));
+        QVERIFY(settled(w->currentPane()));
+        TransferDialog *im = openWizard(w.get(), QStringLiteral("global.import"));
+        QVERIFY(im);
+        im->pathEdit()->setText(snapshot);
+        // The first page written: Cancel, as a user watching the bar would.
+        bool clicked = false;
+        connect(im, &TransferDialog::jobStarted, this, [&](Job *job) {
+            connect(job, &Job::progressChanged, this, [&, im](const TransferProgress &p) {
+                if (!clicked && p.phase == QLatin1String("write") && p.done > 0) {
+                    clicked = true;
+                    QVERIFY(im->cancelButton()->isVisible());
+                    im->cancelButton()->click();
+                }
+            });
+        });
+        im->startButton()->click();
+        QVERIFY(finished(im, Job::State::Cancelled));
+        QVERIFY(clicked);
+        QVERIFY2(im->summaryLabel()->text().startsWith(QLatin1String("Cancelled (write ")), qPrintable(im->summaryLabel()->text()));
+        QVERIFY(im->backButton()->isVisible());
+        const int written = countKeys(target.get());
+        QVERIFY2(written > 0 && written < total, qPrintable(QString::number(written)));
+        ListOptions o;
+        o.limit = 0;
+        QString cursor;
+        int checked = 0;
+        do {
+            o.cursor = cursor;
+            const auto page = await(target->list(o), 60000);
+            QVERIFY(page.ok());
+            for (const Entry &e : page->entries) {
+                const int n = QStringView(e.key).mid(7).toInt();
+                QCOMPARE(e.value, (Json{{"n", n}, {"payload", std::string(64, 'x')}}));
+                ++checked;
+            }
+            cursor = page->nextCursor;
+        } while (!cursor.isEmpty());
+        QCOMPARE(checked, written);
+        shot(im, QStringLiteral("transfer-import-cancelled"));
+        // Closing while nothing runs closes.
+        im->close();
+        QTRY_VERIFY(!im->isVisible());
+    }
+
+    // Migrate into a store named by URL: a dry run, then a confirmation,
+    // then the copy and its verify; then Verify finds a key changed there.
+    void testMigrateAndVerify()
+    {
+        const QString sourcePath = newStorePath();
+        QVERIFY(fill(store(sourcePath).get(), entries(200)));
+        const QString targetPath = newStorePath();
+        auto target = store(targetPath);
+        auto w = window();
+        QVERIFY(w->openSpec(sqliteSpec(sourcePath), QStringLiteral("source")));
+        QVERIFY(settled(w->currentPane()));
+
+        TransferDialog *mi = openWizard(w.get(), QStringLiteral("global.migrate"));
+        QVERIFY(mi);
+        QCOMPARE(mi->problemLabel()->text(), QStringLiteral("choose the store to migrate into"));
+        mi->storeBox()->setCurrentText(QStringLiteral("sqlite://") + targetPath);
+        mi->prefixEdit()->setText(QStringLiteral("app/"));
+        QVERIFY(mi->startButton()->isEnabled());
+        mi->dryRunButton()->click();
+        QVERIFY(finished(mi, Job::State::Succeeded));
+        QCOMPARE(mi->reportTable()->model()->rowCount(), 200);
+        QCOMPARE(countKeys(target.get()), 0);
+        mi->runForRealButton()->click();
+        // It writes into another store: asked first; Cancel writes nothing.
+        auto *confirm = waitForDialog<ConfirmDialog>(mi);
+        QVERIFY(confirm);
+        QVERIFY(confirm->windowTitle().contains(QLatin1String("app/*")));
+        shot(confirm, QStringLiteral("transfer-migrate-confirm"));
+        confirm->reject();
+        QVERIFY(mi->job()->isDryRun());
+        mi->runForRealButton()->click();
+        confirm = waitForDialog<ConfirmDialog>(mi);
+        QVERIFY(confirm);
+        confirm->confirmButton()->click();
+        QTRY_VERIFY_WITH_TIMEOUT(mi->job() && !mi->job()->isDryRun(), 20000);
+        QVERIFY(finished(mi, Job::State::Succeeded));
+        QCOMPARE(countKeys(target.get()), 200);
+        shot(mi, QStringLiteral("transfer-migrate-done"));
+        mi->close();
+
+        // Someone changes one key in the target: Verify names it.
+        QVERIFY(fill(target.get(), {{QStringLiteral("app/key00007"), Json{{"n", -7}}}}));
+        TransferDialog *ve = openWizard(w.get(), QStringLiteral("global.verify"));
+        QVERIFY(ve);
+        QVERIFY(!ve->dryRunButton());
+        ve->storeBox()->setCurrentText(QStringLiteral("sqlite://") + targetPath);
+        ve->startButton()->click();
+        QVERIFY(finished(ve, Job::State::Succeeded));
+        QCOMPARE(ve->reportTable()->model()->rowCount(), 1);
+        QCOMPARE(ve->reportTable()->model()->index(0, JobReportModel::KeyColumn).data().toString(),
+                 QStringLiteral("app/key00007"));
+        QCOMPARE(int(ve->job()->tone()), int(Tone::Warning));
+    }
+
+    // Set-up errors are named before anything starts.
+    void testSetupProblems_data()
+    {
+        QTest::addColumn<QString>("action");
+        QTest::addColumn<QString>("input");
+        QTest::addColumn<QString>("problem");
+        QTest::newRow("import: no such file") << "global.import" << "/no/such/snapshot.jsonl" << "/no/such/snapshot.jsonl does not exist";
+        QTest::newRow("export: a folder") << "global.export" << "/" << "/ is a folder; name a file in it";
+        QTest::newRow("verify: nothing chosen") << "global.verify" << "" << "choose the store to compare with";
+    }
+
+    void testSetupProblems()
+    {
+        QFETCH(QString, action);
+        QFETCH(QString, input);
+        QFETCH(QString, problem);
+        const QString path = newStorePath();
+        QVERIFY(fill(store(path).get(), entries(3)));
+        auto w = window();
+        QVERIFY(w->openSpec(sqliteSpec(path), QStringLiteral("s")));
+        QVERIFY(settled(w->currentPane()));
+        TransferDialog *d = openWizard(w.get(), action);
+        QVERIFY(d);
+        if (d->pathEdit())
+            d->pathEdit()->setText(input);
+        else
+            d->storeBox()->setCurrentText(input);
+        QCOMPARE(d->problemLabel()->text(), problem);
+        QVERIFY(!d->startButton()->isEnabled());
+        d->startButton()->click(); // disabled: nothing happens
+        QVERIFY(!d->onRunPage());
+        QVERIFY(!d->job());
+    }
+
+    // Read-only: nothing is imported into it; exporting from it is fine.
+    void testReadOnly()
+    {
+        const QString path = newStorePath();
+        QVERIFY(fill(store(path).get(), entries(3)));
+        auto w = window(true);
+        QVERIFY(w->openSpec(sqliteSpec(path), QStringLiteral("prod")));
+        QVERIFY(settled(w->currentPane()));
+        w->updateActions();
+        QVERIFY(!w->action(QStringLiteral("global.import"))->isEnabled());
+        QVERIFY2(w->action(QStringLiteral("global.import"))->toolTip().contains(QLatin1String("read-only")),
+                 qPrintable(w->action(QStringLiteral("global.import"))->toolTip()));
+        QVERIFY(w->action(QStringLiteral("global.export"))->isEnabled());
+        QVERIFY(w->action(QStringLiteral("global.verify"))->isEnabled());
+    }
+};
+
+QTEST_MAIN(TestGuiTransfer)
+#include "tst_gui_transfer.moc"
