@@ -18,6 +18,9 @@ packages=(
   # build
   cmake ninja-build ccache g++ pkg-config
   qt6-base-dev libqt6sql6-sqlite
+  # the remediation view's feedback chart (widgets/ only); Debian's Qt6Charts
+  # CMake package needs Qt6OpenGL's but does not depend on it
+  qt6-charts-dev libqt6opengl6-dev
   # the desktop console's platform plugins (xcb, offscreen for its tests)
   qt6-qpa-plugins
   libyaml-cpp-dev nlohmann-json3-dev libhiredis-dev libsqlite3-dev libssl-dev zlib1g-dev
@@ -28,6 +31,8 @@ packages=(
   # the desktop console: run under a virtual X server (xvfb-run needs xauth),
   # a font for the offscreen and X11 platforms, screenshots (import)
   xvfb xauth fonts-dejavu-core imagemagick
+  # the GUI smoke test finds the window on the X server (xwininfo)
+  x11-utils
   # the state graph: layout by libgvc (linked by widgets/ only), and `dot`
   # to check the CLI's DOT output in tests
   libgraphviz-dev graphviz

@@ -1,5 +1,6 @@
 #include "TasksView.h"
 
+#include "FeedbackChart.h"
 #include "Theme.h"
 #include "ToneDelegate.h"
 #include "console/FeedbackModel.h"
@@ -31,21 +32,6 @@ using console::TaskOperations;
 using Field = console::TaskOperations::Field;
 
 namespace {
-
-QTableView *makeTable(QAbstractItemModel *model, Theme *theme, QWidget *parent, const QString &name)
-{
-    auto *t = new QTableView(parent);
-    t->setObjectName(name);
-    t->setModel(model);
-    t->setItemDelegate(new ToneDelegate(theme, t));
-    t->setSelectionBehavior(QAbstractItemView::SelectRows);
-    t->setSelectionMode(QAbstractItemView::SingleSelection);
-    t->setSortingEnabled(true);
-    t->verticalHeader()->hide();
-    t->horizontalHeader()->setStretchLastSection(true);
-    t->setWordWrap(false);
-    return t;
-}
 
 // A question with the window blocked until it is answered, but no event
 // loop of its own: open(), and the answer arrives as a signal.
@@ -94,7 +80,7 @@ TasksView::TasksView(Provider *provider, Theme *theme, QWidget *parent)
     layout->addLayout(top);
 
     auto *split = new QSplitter(Qt::Vertical, this);
-    m_taskTable = makeTable(m_taskFilter.get(), theme, split, QStringLiteral("taskTable"));
+    m_taskTable = makeToneTable(m_taskFilter.get(), theme, split, QStringLiteral("taskTable"));
     m_taskTable->sortByColumn(console::TaskTableModel::TaskColumn, Qt::AscendingOrder);
     auto *lower = new QSplitter(Qt::Horizontal, split);
     auto *feedbackBox = new QWidget(lower);
@@ -106,7 +92,7 @@ TasksView::TasksView(Provider *provider, Theme *theme, QWidget *parent)
     m_feedbackFilterEdit->setClearButtonEnabled(true);
     connect(m_feedbackFilterEdit, &QLineEdit::textChanged, m_feedbackFilter.get(),
             &QSortFilterProxyModel::setFilterFixedString);
-    m_feedbackTable = makeTable(m_feedbackFilter.get(), theme, feedbackBox, QStringLiteral("feedbackTable"));
+    m_feedbackTable = makeToneTable(m_feedbackFilter.get(), theme, feedbackBox, QStringLiteral("feedbackTable"));
     m_feedbackTable->horizontalHeader()->setStretchLastSection(false);
     m_feedbackTable->horizontalHeader()->setSectionResizeMode(console::FeedbackModel::DescriptionColumn,
                                                               QHeaderView::Stretch);
@@ -114,12 +100,18 @@ TasksView::TasksView(Provider *provider, Theme *theme, QWidget *parent)
                                                               QHeaderView::ResizeToContents);
     feedbackLayout->addWidget(m_feedbackFilterEdit);
     feedbackLayout->addWidget(m_feedbackTable, 1);
-    m_detail = new QPlainTextEdit(lower);
+    auto *right = new QSplitter(Qt::Vertical, lower);
+    m_chart = new FeedbackChart(theme, right);
+    m_detail = new QPlainTextEdit(right);
     m_detail->setObjectName(QStringLiteral("feedbackDetail"));
     m_detail->setReadOnly(true);
     m_detail->setPlaceholderText(tr("Select a feedback entry to read it whole."));
+    right->addWidget(m_chart);
+    right->addWidget(m_detail);
+    right->setStretchFactor(0, 3);
+    right->setStretchFactor(1, 2);
     lower->addWidget(feedbackBox);
-    lower->addWidget(m_detail);
+    lower->addWidget(right);
     lower->setStretchFactor(0, 3);
     lower->setStretchFactor(1, 2);
     split->addWidget(m_taskTable);
@@ -165,6 +157,11 @@ TasksView::TasksView(Provider *provider, Theme *theme, QWidget *parent)
     });
     connect(m_feedbackTable->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &TasksView::showDetail);
     connect(m_feedback.get(), &QAbstractItemModel::dataChanged, this, &TasksView::showDetail);
+    // The chart follows the feedback shown, whatever changed it.
+    for (const auto signal : {&QAbstractItemModel::rowsInserted, &QAbstractItemModel::rowsRemoved})
+        connect(m_feedback.get(), signal, this, &TasksView::updateChart);
+    connect(m_feedback.get(), &QAbstractItemModel::dataChanged, this, &TasksView::updateChart);
+    connect(m_feedback.get(), &QAbstractItemModel::modelReset, this, &TasksView::updateChart);
     m_tasks->reload();
 }
 
@@ -207,6 +204,15 @@ void TasksView::showTask(const QString &name)
     m_detail->clear();
     if (!name.isEmpty())
         m_feedback->follow(m_tasks.get(), name);
+    updateChart();
+}
+
+void TasksView::updateChart()
+{
+    QList<remediation::FeedbackView> views;
+    for (const console::FeedbackRow &r : m_feedback->rows())
+        views << r.view;
+    m_chart->setFeedback(views);
 }
 
 void TasksView::showDetail()

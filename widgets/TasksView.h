@@ -30,6 +30,7 @@ class TaskTableModel;
 
 namespace sd::widgets {
 
+class FeedbackChart;
 class Theme;
 
 // The remediation view of one connection: the task table (status coloured,
@@ -50,6 +51,7 @@ public:
     QTableView *feedbackTable() const { return m_feedbackTable; }
     QPlainTextEdit *detail() const { return m_detail; }
     QLineEdit *filter() const { return m_filterEdit; }
+    FeedbackChart *chart() const { return m_chart; }
 
     // The task selected (its ConfigMap name), for the action guards.
     QString currentTask() const;
@@ -73,6 +75,7 @@ private:
     void report(QFuture<Result<QString>> outcome);
     void showTask(const QString &name);
     void showDetail();
+    void updateChart();
 
     std::unique_ptr<console::TaskTableModel> m_tasks;
     std::unique_ptr<console::FilterModel> m_taskFilter;
@@ -85,6 +88,7 @@ private:
     QLineEdit *m_feedbackFilterEdit;
     QTableView *m_feedbackTable;
     QPlainTextEdit *m_detail;
+    FeedbackChart *m_chart;
 };
 
 } // namespace sd::widgets

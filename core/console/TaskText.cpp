@@ -3,6 +3,8 @@
 #include "remediation/RemediationSchema.h"
 #include "util/Duration.h"
 
+#include <algorithm>
+
 namespace sd::console {
 
 QMap<QString, int> unresolvedBySeverity(const QList<remediation::FeedbackView> &feedback)
@@ -55,6 +57,39 @@ qint64 timeSortKey(const std::optional<UtcTime> &t)
 QString ageText(const std::optional<UtcTime> &t)
 {
     return t ? shortDuration(UtcTime::now().seconds - t->seconds) : QStringLiteral("-");
+}
+
+int IterationFeedback::total() const
+{
+    int n = 0;
+    for (int c : bySeverity)
+        n += c;
+    return n;
+}
+
+QList<IterationFeedback> feedbackByIteration(const QList<remediation::FeedbackView> &feedback)
+{
+    QMap<int, QMap<QString, int>> counts;
+    for (const remediation::FeedbackView &f : feedback)
+        ++counts[std::max(-1, f.iteration)][f.severity.isEmpty() ? QStringLiteral("?") : f.severity];
+    QList<IterationFeedback> out;
+    for (auto it = counts.cbegin(); it != counts.cend(); ++it)
+        out << IterationFeedback{it.key(), it.value()};
+    return out;
+}
+
+QStringList severitiesOf(const QList<IterationFeedback> &counts)
+{
+    QStringList all;
+    for (const IterationFeedback &c : counts)
+        for (auto it = c.bySeverity.cbegin(); it != c.bySeverity.cend(); ++it)
+            if (!all.contains(it.key()))
+                all << it.key();
+    std::sort(all.begin(), all.end(), [](const QString &a, const QString &b) {
+        const int ra = severityRank(a), rb = severityRank(b);
+        return ra != rb ? ra < rb : a < b;
+    });
+    return all;
 }
 
 } // namespace sd::console

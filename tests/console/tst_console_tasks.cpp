@@ -418,6 +418,54 @@ private Q_SLOTS:
         views << resolved;
         QCOMPARE(unresolvedText(unresolvedBySeverity(views)), text);
     }
+
+    // The chart's data: entries as "iteration:severity" (iteration -1 as
+    // the seed's schema leaves it), counts as "iteration severity=n ...",
+    // and the severities in stacking order.
+    void testFeedbackByIteration_data()
+    {
+        QTest::addColumn<QStringList>("entries");
+        QTest::addColumn<QStringList>("counts");
+        QTest::addColumn<QStringList>("severities");
+        QTest::newRow("none") << QStringList() << QStringList() << QStringList();
+        QTest::newRow("controller, ascending iterations from 0")
+            << QStringList{"2:High", "0:Critical", "2:High", "2:Low", "3:Medium"}
+            << QStringList{"0 Critical=1", "2 High=2 Low=1", "3 Medium=1"}
+            << QStringList{"Low", "Medium", "High", "Critical"};
+        QTest::newRow("seed schema: not recorded is iteration -1")
+            << QStringList{"-1:Low", "-1:Low", "-1:Critical"} << QStringList{"-1 Critical=1 Low=2"}
+            << QStringList{"Low", "Critical"};
+        QTest::newRow("no severity and an unknown one come first")
+            << QStringList{"1:", "1:Blocker", "1:High"} << QStringList{"1 ?=1 Blocker=1 High=1"}
+            << QStringList{"?", "Blocker", "High"};
+    }
+
+    void testFeedbackByIteration()
+    {
+        QFETCH(QStringList, entries);
+        QFETCH(QStringList, counts);
+        QFETCH(QStringList, severities);
+        QList<FeedbackView> views;
+        for (const QString &e : std::as_const(entries)) {
+            FeedbackView v;
+            v.iteration = e.section(QLatin1Char(':'), 0, 0).toInt();
+            v.severity = e.section(QLatin1Char(':'), 1);
+            views << v;
+        }
+        const QList<IterationFeedback> got = feedbackByIteration(views);
+        QStringList text;
+        int total = 0;
+        for (const IterationFeedback &c : got) {
+            QString line = QString::number(c.iteration);
+            for (auto it = c.bySeverity.cbegin(); it != c.bySeverity.cend(); ++it)
+                line += QStringLiteral(" %1=%2").arg(it.key()).arg(it.value());
+            text << line;
+            total += c.total();
+        }
+        QCOMPARE(text, counts);
+        QCOMPARE(total, int(entries.size()));
+        QCOMPARE(severitiesOf(got), severities);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestConsoleTasks)

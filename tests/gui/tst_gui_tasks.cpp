@@ -5,6 +5,7 @@
 // to the store; another process's change shows up without a refresh; a
 // read-only connection refuses every task action before it runs.
 #include "GuiTestSupport.h"
+#include "FeedbackChart.h"
 #include "TasksView.h"
 #include "console/FeedbackModel.h"
 #include "console/TaskTableModel.h"
@@ -98,6 +99,65 @@ private Q_SLOTS:
         // Ctrl+1 goes back to the keys.
         f.window->run(QStringLiteral("global.keys"));
         QVERIFY(!f.pane->tasksShown());
+    }
+
+    // The chart counts the selected task's feedback per iteration and
+    // severity, and follows another process's feedback without a refresh.
+    void testFeedbackChart_data()
+    {
+        QTest::addColumn<bool>("controller");
+        QTest::addColumn<QStringList>("categories");
+        QTest::newRow("controller schema: one bar an iteration") << true << QStringList{"#0", "#1"};
+        QTest::newRow("seed schema: no iteration recorded") << false << QStringList{"not recorded"};
+    }
+
+    void testFeedbackChart()
+    {
+        QFETCH(bool, controller);
+        QFETCH(QStringList, categories);
+        Fixture f = open();
+        QVERIFY(f.view);
+        const Schema schema = controller ? Schema::Controller : Schema::Seed;
+        const auto made = await(f.manager->create(schema, QStringLiteral("charted"), controller ? 7 : -1));
+        QVERIFY2(made.ok(), qPrintable(made.error().toString()));
+        const TaskRef ref(made->name());
+        int comments = 100;
+        auto add = [&](const char *severity) {
+            NewFeedback fb;
+            fb.author = QStringLiteral("ci");
+            fb.severity = QLatin1String(severity);
+            fb.issueType = QStringLiteral("Bug");
+            fb.description = QStringLiteral("found in review");
+            fb.commentId = QString::number(++comments);
+            const auto r = await(f.manager->addFeedback(ref, fb));
+            if (!r.ok())
+                qWarning("%s", qPrintable(r.error().toString()));
+            return r.ok();
+        };
+        QVERIFY(add("Critical"));
+        QVERIFY(await(f.manager->increment(ref)).ok());
+        QVERIFY(add("High"));
+        QVERIFY(add("High"));
+        QTRY_VERIFY_WITH_TIMEOUT(f.view->selectTask(made->name()), 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(f.view->chart()->categories(), categories, 20000);
+        QMap<QString, QList<int>> want;
+        if (controller)
+            want = {{QStringLiteral("Critical"), {1, 0}}, {QStringLiteral("High"), {0, 2}}};
+        else
+            want = {{QStringLiteral("Critical"), {1}}, {QStringLiteral("High"), {2}}};
+        // Each write reaches the window as its own event: wait for the last.
+        QTRY_COMPARE_WITH_TIMEOUT(f.view->chart()->bars(), want, 20000);
+        // Another process adds feedback: the chart follows.
+        QVERIFY(add("Low"));
+        if (controller)
+            want.insert(QStringLiteral("Low"), {0, 1});
+        else
+            want.insert(QStringLiteral("Low"), {1});
+        QTRY_COMPARE_WITH_TIMEOUT(f.view->chart()->bars(), want, 20000);
+        shot(f.window.get(), controller ? QStringLiteral("tasks-chart-controller") : QStringLiteral("tasks-chart-seed"));
+        // Another task without feedback: an empty chart.
+        QVERIFY(f.view->selectTask(QStringLiteral("task-calm-state")));
+        QTRY_VERIFY_WITH_TIMEOUT(f.view->chart()->categories().isEmpty(), 20000);
     }
 
     void testActions()
