@@ -22,7 +22,8 @@ const QStringList kKinds = {QStringLiteral("url"), QStringLiteral("workerConfig"
 const QStringList kConnectionKeys = {QStringLiteral("description"), QStringLiteral("url"),
                                      QStringLiteral("workerConfig"), QStringLiteral("state_management"),
                                      QStringLiteral("backend"), QStringLiteral("options"),
-                                     QStringLiteral("readOnly")};
+                                     QStringLiteral("readOnly"), QStringLiteral("production"),
+                                     QStringLiteral("color")};
 
 Error invalid(const QString &message, const QString &where)
 {
@@ -72,7 +73,13 @@ Status checkConnection(const ConfigNode &c)
         return invalid(QStringLiteral("%1: \"options\" goes with \"backend\"; with %2 the options are part of it")
                            .arg(what, kinds.first()),
                        options->keyWhere());
-    for (const char *scalar : {"description", "url", "workerConfig", "backend", "readOnly"}) {
+    // `color: #c0392b` unquoted is a comment to YAML: say so, not "nothing".
+    if (const ConfigNode *col = c.get(QStringLiteral("color")); col && col->isNull())
+        return invalid(QStringLiteral("%1: \"color\" is empty; write a colour quoted, as color: \"#c0392b\" (unquoted, "
+                                      "YAML reads # as the start of a comment)")
+                           .arg(what),
+                       col->where());
+    for (const char *scalar : {"description", "url", "workerConfig", "backend", "readOnly", "production", "color"}) {
         const ConfigNode *n = c.get(QString::fromLatin1(scalar));
         if (n && !n->isScalar())
             return invalid(QStringLiteral("%1: \"%2\" must be a single value, found %3")
@@ -82,9 +89,17 @@ Status checkConnection(const ConfigNode &c)
     if (options && !options->isNull())
         if (Status s = expectMap(*options, QStringLiteral("%1 options").arg(what)); !s.ok())
             return s;
-    if (const ConfigNode *ro = c.get(QStringLiteral("readOnly")); ro && !readOnlyValue(*ro))
-        return invalid(QStringLiteral("%1: \"readOnly\" is \"%2\"; expected true or false").arg(what, ro->scalar),
-                       ro->where());
+    for (const char *flag : {"readOnly", "production"})
+        if (const ConfigNode *f = c.get(QString::fromLatin1(flag)); f && !readOnlyValue(*f))
+            return invalid(QStringLiteral("%1: \"%2\" is \"%3\"; expected true or false")
+                               .arg(what, QString::fromLatin1(flag), f->scalar),
+                           f->where());
+    static const QRegularExpression colour(QStringLiteral("^#[0-9A-Fa-f]{6}$"));
+    if (const ConfigNode *col = c.get(QStringLiteral("color")); col && !colour.match(col->scalar.trimmed()).hasMatch())
+        return invalid(QStringLiteral("%1: \"color\" is \"%2\"; expected a colour as \"#rrggbb\" (quoted: YAML "
+                                      "reads # as a comment)")
+                           .arg(what, col->scalar),
+                       col->where());
     const ConfigNode *sm = c.get(QStringLiteral("state_management"));
     if (sm && !sm->isMap() && !sm->isScalar())
         return invalid(QStringLiteral("%1: \"state_management\" must be a block (backend, fallback, ...) or the path "
@@ -94,7 +109,7 @@ Status checkConnection(const ConfigNode &c)
     return {};
 }
 
-// `readOnly:` as a YAML boolean; nullopt for anything else.
+// `readOnly:` (or `production:`) as a YAML boolean; nullopt for anything else.
 std::optional<bool> readOnlyValue(const ConfigNode &node)
 {
     const QString v = node.scalar.trimmed().toLower();
@@ -281,6 +296,10 @@ QList<ConnectionInfo> ConnectionsFile::list(const EnvExpander &env) const
         info.current = c.key == m_current;
         if (const ConfigNode *d = c.get(QStringLiteral("description")); d && d->isScalar())
             info.description = d->scalar;
+        if (const ConfigNode *p = c.get(QStringLiteral("production")))
+            info.production = readOnlyValue(*p).value_or(false);
+        if (const ConfigNode *col = c.get(QStringLiteral("color")))
+            info.color = col->scalar.trimmed().toLower();
         Result<StoreSpec> spec = this->spec(c.key, env);
         if (spec.ok()) {
             info.backend = spec->backend;

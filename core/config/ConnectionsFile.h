@@ -21,6 +21,8 @@ struct ConnectionInfo {
     QString where;       // where the connection is written in connections.yaml
     bool current = false;
     bool readOnly = false; // `readOnly: true`: every write is refused
+    bool production = false; // `production: true`: destructive actions want the key's name typed
+    QString color;       // `color: "#rrggbb"`: how front ends mark the connection; empty for none
     QString error;       // why it cannot be resolved now (missing file, unset variable...)
 };
 
@@ -36,6 +38,8 @@ struct ConnectionInfo {
 //       state_management: {...}   # a seed 004 block, or the PATH of a file holding one
 //       backend: NAME             # with options: {...}, as in StoreSpec.h
 //       readOnly: true            # optional: every write is refused (StoreSpec::readOnly)
+//       production: true          # optional: deletes and restores want the key's name typed
+//       color: "#c0392b"          # optional: the connection's colour in the front ends
 //
 // The file's structure is checked when it is loaded; values are expanded
 // (${VAR}) and turned into StoreSpecs only when a connection is used, so an

@@ -1,5 +1,7 @@
 #include "console/ConnectionCatalog.h"
 
+#include "console/DemoData.h"
+
 #include "config/ConnectionsFile.h"
 #include "kube/KubeConfig.h"
 #include "providers/sqlite/SqliteProvider.h"
@@ -38,6 +40,7 @@ QString ConnectionItem::id() const
     case Kind::Connection: return QStringLiteral("connection:") + name;
     case Kind::KubeContext: return QStringLiteral("context:") + name;
     case Kind::Embedded: return QStringLiteral("embedded");
+    case Kind::Demo: return QStringLiteral("demo:") + name;
     }
     return name;
 }
@@ -57,6 +60,9 @@ ConnectionCatalog ConnectionCatalog::load(const Sources &sources)
             item.description = info.description;
             item.error = info.error;
             item.current = info.current;
+            item.readOnly = info.readOnly;
+            item.production = info.production;
+            item.color = info.color;
             out.m_items << item;
         }
     } else {
@@ -89,6 +95,20 @@ ConnectionCatalog ConnectionCatalog::load(const Sources &sources)
     embedded.description =
         tr("embedded SQLite store (%1)").arg(QDir::toNativeSeparators(SqliteProvider::defaultPath()));
     out.m_items << embedded;
+
+    out.m_demoDirectory = sources.demoDirectory.isEmpty() ? DemoData::defaultDirectory() : sources.demoDirectory;
+    if (DemoData::exists(out.m_demoDirectory)) {
+        ConnectionItem demo;
+        demo.kind = ConnectionItem::Kind::Demo;
+        demo.name = QStringLiteral("demo");
+        demo.description = tr("demo data: keys and remediation tasks (%1)")
+                               .arg(QDir::toNativeSeparators(DemoData::storePath(out.m_demoDirectory)));
+        out.m_items << demo;
+        demo.name = QStringLiteral("demo-state");
+        demo.description = tr("demo data: a k0rdent-style YAML state folder (%1)")
+                               .arg(QDir::toNativeSeparators(DemoData::stateDirectory(out.m_demoDirectory)));
+        out.m_items << demo;
+    }
     return out;
 }
 
@@ -115,6 +135,18 @@ Result<StoreSpec> ConnectionCatalog::spec(const ConnectionItem &item) const
         StoreSpec spec;
         spec.backend = QStringLiteral("sqlite");
         spec.origin = QStringLiteral("default");
+        return spec;
+    }
+    case ConnectionItem::Kind::Demo: {
+        StoreSpec spec;
+        spec.origin = QStringLiteral("demo");
+        if (item.name == QLatin1String("demo-state")) {
+            spec.backend = QStringLiteral("yaml");
+            spec.options.insert(QStringLiteral("path"), DemoData::stateDirectory(m_demoDirectory));
+        } else {
+            spec.backend = QStringLiteral("sqlite");
+            spec.options.insert(QStringLiteral("path"), DemoData::storePath(m_demoDirectory));
+        }
         return spec;
     }
     }

@@ -17,15 +17,19 @@ struct ConnectionItem {
         Connection,  // a connection of connections.yaml
         KubeContext, // a context of the user's kubeconfig: the ConfigMaps of its namespace
         Embedded,    // the embedded SQLite default store
+        Demo,        // the demo's stores (DemoData), once made: "demo" and "demo-state"
     };
     Kind kind = Kind::Connection;
     QString name;        // the connection's or context's name; "default" for the embedded store
     QString description; // where it points, fit to show (never a password or token)
     QString error;       // why it cannot be opened now; it is listed anyway
     bool current = false; // connections.yaml's `current:`, or the kubeconfig's current-context
+    bool readOnly = false;   // connections.yaml's `readOnly: true`
+    bool production = false; // `production: true`: destructive actions want the key's name typed
+    QString color;           // `color: "#rrggbb"`, empty for none
 
     // Unique across kinds (a connection and a context may share a name):
-    // "connection:NAME", "context:NAME", "embedded".
+    // "connection:NAME", "context:NAME", "embedded", "demo:NAME".
     QString id() const;
 };
 
@@ -34,14 +38,15 @@ struct ConnectionItem {
 // embedded default store. A file that does not parse is no reason to offer
 // nothing: its error is in errors() and the other sources are listed.
 //
-// Where read-only and production markers of connections.yaml plug in: they
-// belong on ConnectionItem, read here from the connection's node.
+// The read-only and production markers and the colour of connections.yaml
+// are on ConnectionItem, for a sidebar's badges and a pane's guards.
 class ConnectionCatalog {
 public:
     struct Sources {
         QString connectionsPath;      // empty: ConnectionsFile::defaultPath()
         QStringList kubeconfigFiles;  // with useKubeconfig: empty means KubeConfig::defaultFiles()
         bool useKubeconfig = true;
+        QString demoDirectory;        // empty: DemoData::defaultDirectory()
     };
 
     static ConnectionCatalog load(const Sources &sources);
@@ -53,6 +58,8 @@ public:
     // not parse), one sentence each, naming the file.
     const QStringList &errors() const { return m_errors; }
     QString connectionsPath() const { return m_connectionsPath; }
+    // Where the demo is (or would be made).
+    QString demoDirectory() const { return m_demoDirectory; }
 
     // The store an item stands for.
     Result<StoreSpec> spec(const ConnectionItem &item) const;
@@ -63,6 +70,7 @@ private:
     QList<ConnectionItem> m_items;
     QStringList m_errors;
     QString m_connectionsPath;
+    QString m_demoDirectory;
     QStringList m_kubeconfigFiles;
 };
 

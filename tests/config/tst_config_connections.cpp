@@ -275,6 +275,33 @@ private Q_SLOTS:
         QVERIFY(byUrl->connection.isEmpty());
     }
 
+    // `production:` and `color:` mark a connection for the front ends.
+    void testMarkers_data()
+    {
+        QTest::addColumn<QByteArray>("markers");
+        QTest::addColumn<bool>("production");
+        QTest::addColumn<QString>("color");
+        QTest::newRow("none") << QByteArray() << false << QString();
+        QTest::newRow("production") << QByteArray("\n    production: true") << true << QString();
+        QTest::newRow("colour, upper case") << QByteArray("\n    color: \"#C0392B\"") << false << "#c0392b";
+        QTest::newRow("both") << QByteArray("\n    production: yes\n    color: '#2e86c1'") << true << "#2e86c1";
+    }
+    void testMarkers()
+    {
+        QFETCH(QByteArray, markers);
+        QFETCH(bool, production);
+        QFETCH(QString, color);
+        QTemporaryDir dir;
+        const QString path = dir.path() + QStringLiteral("/connections.yaml");
+        QVERIFY(sd::test::writeFile(path, "connections:\n  prod:\n    url: x.db" + markers + "\n"));
+        const Result<ConnectionsFile> file = ConnectionsFile::load(path);
+        QVERIFY2(file.ok(), qPrintable(file.error().toString()));
+        const QList<ConnectionInfo> list = file->list(EnvExpander(envOf({})));
+        QCOMPARE(list.size(), 1);
+        QCOMPARE(list.first().production, production);
+        QCOMPARE(list.first().color, color);
+    }
+
     void testMalformed_data()
     {
         QTest::addColumn<QByteArray>("yaml");
@@ -291,7 +318,7 @@ private Q_SLOTS:
         QTest::newRow("unknown connection key")
             << QByteArray("connections:\n  dev:\n    url: x.db\n    readonly: true\n") << ":4:5"
             << "unknown key \"readonly\" in connection \"dev\"; accepted keys: description, url, workerConfig, "
-               "state_management, backend, options, readOnly";
+               "state_management, backend, options, readOnly, production, color";
         QTest::newRow("readOnly not a boolean")
             << QByteArray("connections:\n  dev:\n    url: x.db\n    readOnly: maybe\n") << ":4:15"
             << "\"readOnly\" is \"maybe\"; expected true or false";
@@ -301,6 +328,15 @@ private Q_SLOTS:
         QTest::newRow("readOnly a list")
             << QByteArray("connections:\n  dev:\n    url: x.db\n    readOnly: [true]\n") << ":4:15"
             << "\"readOnly\" must be a single value";
+        QTest::newRow("production not a boolean")
+            << QByteArray("connections:\n  prod:\n    url: x.db\n    production: sure\n") << ":4:17"
+            << "\"production\" is \"sure\"; expected true or false";
+        QTest::newRow("color not #rrggbb")
+            << QByteArray("connections:\n  prod:\n    url: x.db\n    color: red\n") << ":4:12"
+            << "\"color\" is \"red\"; expected a colour as \"#rrggbb\"";
+        QTest::newRow("color unquoted: a comment to YAML")
+            << QByteArray("connections:\n  prod:\n    url: x.db\n    color: #c0392b\n") << ":4:5"
+            << "\"color\" is empty; write a colour quoted, as color: \"#c0392b\"";
         QTest::newRow("no kind") << QByteArray("connections:\n  dev:\n    description: x\n") << ":2:3"
                                  << "does not say which store it is; expected one of: url, workerConfig";
         QTest::newRow("two kinds") << QByteArray("connections:\n  dev:\n    url: x.db\n    backend: sqlite\n") << ":4:5"
