@@ -6,6 +6,7 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QPixmap>
 #include <QStandardItemModel>
 #include <QToolButton>
 #include <QTreeView>
@@ -76,9 +77,21 @@ void ConnectionsSidebar::setCatalog(const console::ConnectionCatalog &catalog)
     QStandardItem *contexts = group(tr("Kubernetes contexts"));
     QStandardItem *embedded = group(tr("Embedded"));
     for (const ConnectionItem &c : catalog.items()) {
-        auto *item = new QStandardItem(c.name);
+        // Badges before the connection is opened: production is never
+        // mistaken for staging in the list either.
+        QString shown = c.name;
+        if (c.readOnly)
+            shown += QLatin1Char(' ') + tr("[read-only]");
+        if (c.production)
+            shown += QLatin1Char(' ') + tr("[production]");
+        auto *item = new QStandardItem(shown);
         item->setData(c.id(), IdRole);
-        m_names.insert(c.id(), c.name);
+        m_names.insert(c.id(), shown);
+        if (const QColor colour(c.color); colour.isValid()) {
+            QPixmap swatch(12, 12);
+            swatch.fill(colour);
+            item->setData(swatch, Qt::DecorationRole);
+        }
         QString tip = c.description;
         if (c.current)
             tip += QLatin1Char('\n') + tr("(the current connection)");
@@ -95,7 +108,8 @@ void ConnectionsSidebar::setCatalog(const console::ConnectionCatalog &catalog)
         switch (c.kind) {
         case ConnectionItem::Kind::Connection: connections->appendRow(item); break;
         case ConnectionItem::Kind::KubeContext: contexts->appendRow(item); break;
-        case ConnectionItem::Kind::Embedded: embedded->appendRow(item); break;
+        case ConnectionItem::Kind::Embedded:
+        case ConnectionItem::Kind::Demo: embedded->appendRow(item); break;
         }
     }
     auto none = [](QStandardItem *g, const QString &text) {
@@ -159,7 +173,7 @@ void ConnectionsSidebar::setOpenState(const QString &id, Tone tone, const QStrin
     if (!item)
         return;
     QString shown = m_names.value(id);
-    if (readOnly)
+    if (readOnly && !shown.contains(tr("[read-only]")))
         shown += QLatin1Char(' ') + tr("[read-only]");
     if (!text.isEmpty())
         shown += QStringLiteral("  · ") + text;

@@ -39,12 +39,7 @@ ConsolePane::ConsolePane(std::unique_ptr<console::Session> session, const QStrin
     m_title->setObjectName(QStringLiteral("paneTitle"));
     m_title->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_title->setContentsMargins(8, 4, 8, 0);
-    QString title = QStringLiteral("<b>%1</b>").arg(m_session->name().toHtmlEscaped());
-    if (m_session->describe() != m_session->name())
-        title += QStringLiteral("&nbsp;&nbsp;%1").arg(m_session->describe().toHtmlEscaped());
-    if (m_session->readOnly())
-        title += QStringLiteral("&nbsp;&nbsp;<b>[%1]</b>").arg(tr("read-only"));
-    m_title->setText(title);
+    setMarkers(false, QString());
     layout->addWidget(m_title);
 
     m_banner = new FreshnessBanner(m_session.get(), theme, this);
@@ -108,6 +103,25 @@ console::Selection ConsolePane::selection() const
 bool ConsolePane::tasksShown() const
 {
     return m_tasks && m_pages->currentWidget() == m_tasks;
+}
+
+void ConsolePane::setMarkers(bool production, const QString &colour)
+{
+    m_production = production;
+    m_colour = colour;
+    QString title = QStringLiteral("<b>%1</b>").arg(m_session->name().toHtmlEscaped());
+    if (m_session->describe() != m_session->name())
+        title += QStringLiteral("&nbsp;&nbsp;%1").arg(m_session->describe().toHtmlEscaped());
+    if (m_session->readOnly())
+        title += QStringLiteral("&nbsp;&nbsp;<b>[%1]</b>").arg(tr("read-only"));
+    if (production)
+        title += QStringLiteral("&nbsp;&nbsp;<b>[%1]</b>").arg(tr("production"));
+    m_title->setText(title);
+    // The connection's colour as a band under the title: seen whatever the view.
+    const QColor c(colour);
+    m_title->setStyleSheet(c.isValid() ? QStringLiteral("QLabel#paneTitle { border-bottom: 4px solid %1; padding-bottom: 2px; }")
+                                             .arg(c.name())
+                                       : QString());
 }
 
 HistoryDialog *ConsolePane::showHistory(const QString &key, bool previous)

@@ -65,10 +65,12 @@ public:
     TasksView *tasksView() const { return m_tasks; }
     bool tasksShown() const;
 
-    // Whether connections.yaml marks this connection as production. It has
-    // no such marker yet, so this is false and deletes ask yes or no; the
-    // typed-name confirmation is in place for when the marker exists.
-    bool production() const { return false; }
+    // connections.yaml's `production: true` (deletes and restores then want
+    // the key's name typed) and `color:`: the title bar carries both, so
+    // production is not mistaken for staging.
+    bool production() const { return m_production; }
+    QString colour() const { return m_colour; }
+    void setMarkers(bool production, const QString &colour);
 
     // The earlier values of `key` in a dialog of their own; with
     // `previous`, the one before the current value is selected ("diff with
@@ -109,6 +111,8 @@ private:
     TasksView *m_tasks = nullptr;
     QPointer<QMessageBox> m_leaveQuestion;
     QString m_pendingSelect; // a key saved but not listed yet
+    bool m_production = false;
+    QString m_colour;
     QHash<QString, QPointer<HistoryDialog>> m_history;
     QHash<int, QPointer<TransferDialog>> m_transfers;
 };

@@ -13,7 +13,9 @@
 #include "TasksView.h"
 #include "TransferDialog.h"
 #include "Theme.h"
+#include "console/DemoData.h"
 #include "console/EventLog.h"
+#include "console/KeyModel.h"
 #include "console/Session.h"
 #include "console/RegistrySession.h"
 
@@ -21,6 +23,7 @@
 #include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDir>
 #include <QDockWidget>
 #include <QInputDialog>
 #include <QLabel>
@@ -442,7 +445,9 @@ bool MainWindow::openConnection(const QString &id)
                               session.error().toString());
         return false;
     }
-    addPane(new ConsolePane(std::move(session).value(), id, m_theme, m_stack));
+    auto *pane = new ConsolePane(std::move(session).value(), id, m_theme, m_stack);
+    pane->setMarkers(item->production, item->color);
+    addPane(pane);
     return true;
 }
 
@@ -497,7 +502,63 @@ void MainWindow::openStartupConnection()
     for (const console::ConnectionItem &c : m_catalog.items())
         if (c.kind == console::ConnectionItem::Kind::Connection && c.current && openConnection(c.id()))
             return;
-    openConnection(QStringLiteral("embedded"));
+    if (openConnection(QStringLiteral("embedded")))
+        offerDemoWhenEmpty(currentPane());
+}
+
+void MainWindow::offerDemoWhenEmpty(ConsolePane *pane)
+{
+    // Only to a first-time user: an empty default store, no demo yet, and
+    // not declined before.
+    if (!pane || console::DemoData::exists(m_catalog.demoDirectory())
+        || (m_options.useSettings && QSettings().value(QStringLiteral("demo/declined")).toBool()))
+        return;
+    const console::KeyModel *keys = pane->keyBrowser()->keyModel();
+    auto check = std::make_shared<QMetaObject::Connection>();
+    *check = connect(keys, &console::KeyModel::listingChanged, this, [this, keys, check] {
+        if (!keys->listingComplete())
+            return;
+        disconnect(*check);
+        if (keys->loadedCount() == 0)
+            askForDemo();
+    });
+}
+
+QMessageBox *MainWindow::askForDemo()
+{
+    auto *ask = new QMessageBox(QMessageBox::Question, tr("Demo data"),
+                                tr("<p>The embedded store is empty.</p><p>Make demo data to look around? It goes into "
+                                   "two connections of its own, <b>demo</b> (keys, remediation tasks with feedback, a "
+                                   "key with history) and <b>demo-state</b> (a k0rdent-style YAML state folder), in "
+                                   "<code>%1</code>. Your default store is not touched.</p>")
+                                    .arg(QDir::toNativeSeparators(m_catalog.demoDirectory()).toHtmlEscaped()),
+                                QMessageBox::NoButton, this);
+    ask->setObjectName(QStringLiteral("demoOffer"));
+    ask->setAttribute(Qt::WA_DeleteOnClose);
+    QPushButton *yes = ask->addButton(tr("Make demo data"), QMessageBox::AcceptRole);
+    yes->setObjectName(QStringLiteral("makeDemo"));
+    ask->addButton(tr("Not now"), QMessageBox::RejectRole);
+    ask->addButton(tr("Never ask again"), QMessageBox::DestructiveRole)->setObjectName(QStringLiteral("neverDemo"));
+    connect(ask, &QMessageBox::buttonClicked, this, [this, yes](QAbstractButton *b) {
+        if (b == yes)
+            return makeDemo();
+        if (b->objectName() == QLatin1String("neverDemo") && m_options.useSettings)
+            QSettings().setValue(QStringLiteral("demo/declined"), true);
+    });
+    ask->open();
+    return ask;
+}
+
+void MainWindow::makeDemo()
+{
+    m_notifications->post(Tone::Muted, tr("Making demo data…"));
+    console::DemoData::create(m_catalog.demoDirectory()).then(this, [this](Status s) {
+        if (!s.ok())
+            return m_notifications->post(Tone::Error, s.error().message, s.error().toString());
+        reloadCatalog();
+        m_notifications->post(Tone::Good, tr("Demo data made: the demo and demo-state connections"));
+        openConnection(QStringLiteral("demo:demo"));
+    });
 }
 
 void MainWindow::addPane(ConsolePane *pane)

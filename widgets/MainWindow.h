@@ -16,6 +16,7 @@ class QAction;
 class QDockWidget;
 class QLabel;
 class QMenu;
+class QMessageBox;
 class QStackedWidget;
 
 namespace sd {
@@ -65,6 +66,11 @@ public:
     // connections.yaml, else the embedded store.
     void openStartupConnection();
     void closeCurrentConnection();
+    // A first-time user's empty default store: offers demo data (once the
+    // listing says it is empty), in connections of its own.
+    void offerDemoWhenEmpty(ConsolePane *pane);
+    QMessageBox *askForDemo();
+    void makeDemo();
 
     ConsolePane *currentPane() const;
     QList<ConsolePane *> panes() const;

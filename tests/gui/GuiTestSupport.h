@@ -42,19 +42,34 @@ inline bool isolateHome(const QTemporaryDir &dir)
     return true;
 }
 
-// A window that reads no user settings, no kubeconfig and a
+// The options of a window that reads no user settings, no kubeconfig and a
 // connections.yaml of the test's own (`connectionsPath`, may not exist).
-inline std::unique_ptr<widgets::MainWindow> makeWindow(const QString &connectionsPath, const QString &theme = {})
+inline widgets::MainWindow::Options testOptions(const QString &connectionsPath, bool readOnly = false)
 {
     widgets::MainWindow::Options o;
     o.sources.connectionsPath = connectionsPath;
     o.sources.useKubeconfig = false;
     o.useSettings = false;
-    o.theme = theme.isEmpty() ? QStringLiteral("light") : theme;
-    auto w = std::make_unique<widgets::MainWindow>(o);
+    o.theme = QStringLiteral("light");
+    o.readOnly = readOnly;
+    return o;
+}
+
+// Such a window, shown at the size the suites' pictures have.
+inline std::unique_ptr<widgets::MainWindow> makeWindow(const widgets::MainWindow::Options &options)
+{
+    auto w = std::make_unique<widgets::MainWindow>(options);
     w->resize(1280, 800);
     w->show();
     return w;
+}
+
+inline std::unique_ptr<widgets::MainWindow> makeWindow(const QString &connectionsPath, const QString &theme = {})
+{
+    widgets::MainWindow::Options o = testOptions(connectionsPath);
+    if (!theme.isEmpty())
+        o.theme = theme;
+    return makeWindow(o);
 }
 
 inline StoreSpec sqliteSpec(const QString &path)

@@ -43,15 +43,7 @@ class TestGuiHistory : public QObject {
         for (int replicas = 1; replicas <= 3; ++replicas)
             if (!fill(f.writer.get(), {{QStringLiteral("app/config"), Json{{"replicas", replicas}, {"image", "web:1"}}}}))
                 return f;
-        MainWindow::Options o;
-        o.sources.connectionsPath = m_dir.filePath(QStringLiteral("connections.yaml"));
-        o.sources.useKubeconfig = false;
-        o.useSettings = false;
-        o.theme = QStringLiteral("light");
-        o.readOnly = readOnly;
-        f.window = std::make_unique<MainWindow>(o);
-        f.window->resize(1280, 800);
-        f.window->show();
+        f.window = makeWindow(testOptions(m_dir.filePath(QStringLiteral("connections.yaml")), readOnly));
         if (!f.window->openSpec(sqliteSpec(f.path), QStringLiteral("test")))
             return f;
         f.pane = f.window->currentPane();

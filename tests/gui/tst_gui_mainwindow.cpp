@@ -376,6 +376,43 @@ private Q_SLOTS:
         QVERIFY(dialog.confirmButton()->isEnabled());
     }
 
+    // connections.yaml's `production: true` and `color:`: badges in the
+    // sidebar and the title, and a delete that wants the key's name typed.
+    void testProductionConnection()
+    {
+        const QString db = m_dir.filePath(QStringLiteral("production.db"));
+        QVERIFY(fill(openProvider(sqliteSpec(db)).value().get(), sample()));
+        const QString yaml = m_dir.filePath(QStringLiteral("production-connections.yaml"));
+        QFile file(yaml);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(QStringLiteral("connections:\n  prod:\n    url: sqlite://%1\n    production: true\n"
+                                  "    color: \"#c0392b\"\n  staging:\n    url: sqlite://%1\n    readOnly: true\n")
+                       .arg(db)
+                       .toUtf8());
+        file.close();
+        auto window = makeWindow(yaml);
+        QCOMPARE(window->sidebar()->itemText(QStringLiteral("connection:prod")), QStringLiteral("prod [production]"));
+        QCOMPARE(window->sidebar()->itemText(QStringLiteral("connection:staging")), QStringLiteral("staging [read-only]"));
+        QVERIFY(window->openConnection(QStringLiteral("connection:prod")));
+        ConsolePane *pane = window->currentPane();
+        QVERIFY(settled(pane));
+        QVERIFY(pane->production());
+        QCOMPARE(pane->colour(), QStringLiteral("#c0392b"));
+        QVERIFY(pane->findChild<QLabel *>(QStringLiteral("paneTitle"))->text().contains(QLatin1String("[production]")));
+        QVERIFY(openKey(pane, QStringLiteral("greeting")));
+        window->run(QStringLiteral("keys.delete"));
+        auto *confirm = waitForDialog<ConfirmDialog>(pane);
+        QVERIFY(confirm);
+        QVERIFY(confirm->typedName());
+        QVERIFY(!confirm->confirmButton()->isEnabled());
+        shot(window.get(), QStringLiteral("production-delete"));
+        QTest::keyClicks(confirm->typedName(), QStringLiteral("greeting"));
+        QVERIFY(confirm->confirmButton()->isEnabled());
+        confirm->confirmButton()->click();
+        auto p = openProvider(sqliteSpec(db));
+        QTRY_COMPARE_WITH_TIMEOUT(await(p.value()->get(QStringLiteral("greeting"))).error().kind, ErrorKind::NotFound, 20000);
+    }
+
     // A value near 1 MiB opens, without colouring (kept cheap), whole.
     void testBigValueOpens()
     {
@@ -556,11 +593,7 @@ private Q_SLOTS:
         file.close();
         auto keys = KeyBindings::load(path, true);
         QVERIFY2(keys.ok(), qPrintable(keys.error().toString()));
-        MainWindow::Options o;
-        o.sources.connectionsPath = m_dir.filePath(QStringLiteral("none.yaml"));
-        o.sources.useKubeconfig = false;
-        o.useSettings = false;
-        o.theme = QStringLiteral("light");
+        MainWindow::Options o = testOptions(m_dir.filePath(QStringLiteral("none.yaml")));
         o.keys = std::move(keys).value();
         MainWindow w(o);
         QCOMPARE(w.action(id)->shortcut(), QKeySequence(shortcut));

@@ -55,15 +55,7 @@ class TestGuiTasks : public QObject {
         fb.issueType = QStringLiteral("Bug");
         fb.description = QStringLiteral("readiness probe fails");
         await(f.manager->addFeedback(TaskRef(QStringLiteral("urgent")), fb));
-        MainWindow::Options o;
-        o.sources.connectionsPath = m_dir.filePath(QStringLiteral("connections.yaml"));
-        o.sources.useKubeconfig = false;
-        o.useSettings = false;
-        o.theme = QStringLiteral("light");
-        o.readOnly = readOnly;
-        f.window = std::make_unique<MainWindow>(o);
-        f.window->resize(1280, 800);
-        f.window->show();
+        f.window = makeWindow(testOptions(m_dir.filePath(QStringLiteral("connections.yaml")), readOnly));
         if (!f.window->openSpec(sqliteSpec(f.path), QStringLiteral("test")))
             return f;
         f.pane = f.window->currentPane();

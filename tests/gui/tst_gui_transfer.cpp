@@ -62,16 +62,7 @@ class TestGuiTransfer : public QObject {
 
     std::unique_ptr<MainWindow> window(bool readOnly = false)
     {
-        MainWindow::Options o;
-        o.sources.connectionsPath = m_dir.filePath(QStringLiteral("connections.yaml"));
-        o.sources.useKubeconfig = false;
-        o.useSettings = false;
-        o.theme = QStringLiteral("light");
-        o.readOnly = readOnly;
-        auto w = std::make_unique<MainWindow>(o);
-        w->resize(1280, 800);
-        w->show();
-        return w;
+        return makeWindow(testOptions(m_dir.filePath(QStringLiteral("connections.yaml")), readOnly));
     }
 
     static TransferDialog *openWizard(MainWindow *w, const QString &action)
