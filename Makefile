@@ -29,6 +29,7 @@ screenshots: build
 	scripts/gui-screenshot.sh $(BUILD_DIR)
 	scripts/gui-screenshot.sh $(BUILD_DIR) docs/images/gui-tasks.png light global.tasks
 	scripts/gui-screenshot.sh $(BUILD_DIR) docs/images/gui-migrate.png light global.migrate
+	scripts/conflict-screenshot.sh $(BUILD_DIR)
 	scripts/registry-screenshot.sh $(BUILD_DIR)
 
 bench: build
