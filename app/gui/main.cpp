@@ -9,6 +9,7 @@
 #include "StateGraphView.h"
 #include "Theme.h"
 #include "TransferDialog.h"
+#include "console/EventLog.h"
 #include "console/KeyModel.h"
 #include "console/Session.h"
 #include "console/MachinesModel.h"
@@ -19,8 +20,11 @@
 #include <QCommandLineParser>
 #include <QComboBox>
 #include <QDialog>
+#include <QDateTime>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QTimer>
+#include <QTreeView>
 
 #include "console/Actions.h"
 
@@ -82,6 +86,86 @@ void scheduleScreenshot(MainWindow *window, const QString &file, const QString &
     });
     timer->start(100);
 }
+
+// --bench-report FILE (bench/gui.sh): what DESIGN.md's GUI targets are
+// measured by, written as "name value" lines, flushed as they happen:
+//   first_paint_epoch_ms  wall clock (ms since the epoch) of the window's first paint,
+//                         so the script subtracts its own launch time
+//   listed_all_ms         with --run keys.more: the whole listing read and
+//                         the view scrolled to its last row, since start
+//   max_stall_ms          at exit: the longest the event loop was late for a
+//                         10 ms timer, from one second after the first paint
+//   events                at exit: watch events the window received
+class BenchReport : public QObject {
+public:
+    BenchReport(MainWindow *window, const QString &path) : QObject(window), m_window(window), m_file(path)
+    {
+        m_started.start();
+        if (!m_file.open(QIODevice::WriteOnly | QIODevice::Truncate))
+            std::fprintf(stderr, "statedeck: cannot write %s\n", qPrintable(path));
+        window->installEventFilter(this);
+        m_tick.setInterval(10);
+        m_tick.setTimerType(Qt::PreciseTimer);
+        connect(&m_tick, &QTimer::timeout, this, [this] {
+            const qint64 now = m_started.elapsed();
+            if (m_lastTick >= 0 && m_measureFrom >= 0 && now >= m_measureFrom)
+                m_maxStall = std::max(m_maxStall, now - m_lastTick - 10);
+            m_lastTick = now;
+            watchListing();
+        });
+        m_tick.start();
+        // At quit, while the panes (and their event logs) are still there.
+        connect(qApp, &QCoreApplication::aboutToQuit, this, &BenchReport::finish);
+    }
+
+private:
+    void finish()
+    {
+        qint64 events = 0;
+        for (ConsolePane *p : m_window->panes())
+            events += p->eventLog()->received();
+        line("max_stall_ms", std::max<qint64>(0, m_maxStall));
+        line("events", events);
+    }
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override
+    {
+        if (watched == m_window && event->type() == QEvent::Paint && m_measureFrom < 0) {
+            line("first_paint_epoch_ms", QDateTime::currentMSecsSinceEpoch());
+            m_measureFrom = m_started.elapsed() + 1000;
+        }
+        return false;
+    }
+
+private:
+    void line(const char *name, qint64 value)
+    {
+        m_file.write(QByteArray(name) + ' ' + QByteArray::number(value) + '\n');
+        m_file.flush();
+    }
+    void watchListing()
+    {
+        ConsolePane *pane = m_window->currentPane();
+        if (m_listedAll || !pane)
+            return;
+        const console::KeyModel *keys = pane->keyBrowser()->keyModel();
+        if (!keys->listingComplete() || keys->loadedCount() == 0)
+            return;
+        m_listedAll = true;
+        pane->keyBrowser()->view()->scrollToBottom();
+        QTimer::singleShot(0, this, [this] { line("listed_all_ms", m_started.elapsed()); });
+    }
+
+    MainWindow *m_window;
+    QFile m_file;
+    QElapsedTimer m_started;
+    QTimer m_tick;
+    qint64 m_lastTick = -1;
+    qint64 m_measureFrom = -1;
+    qint64 m_maxStall = 0;
+    bool m_listedAll = false;
+};
 
 // --machines: the registry view alone (for its screenshot); with
 // --screenshot it waits for the rows, the banner and, with --select, the
@@ -201,7 +285,12 @@ int main(int argc, char **argv)
         QApplication::translate("main", "With --run global.migrate or global.verify: the other store, and start "
                                         "(a migration as a dry run)."),
         QStringLiteral("store"));
-    parser.addOptions({theme, noSettings, select, screenshot, wait, size, readOnly, machines, run, keys, transferTarget});
+    const QCommandLineOption benchReport(
+        QStringLiteral("bench-report"),
+        QApplication::translate("main", "Write start-up, listing and stall figures to FILE (bench/gui.sh)."),
+        QStringLiteral("file"));
+    parser.addOptions(
+        {theme, noSettings, select, screenshot, wait, size, readOnly, machines, run, keys, transferTarget, benchReport});
     parser.process(app);
     if (parser.isSet(machines))
         return runRegistry(parser.value(machines), parser.value(theme), parser.value(select), parser.value(screenshot),
@@ -223,6 +312,8 @@ int main(int argc, char **argv)
     options.readOnly = parser.isSet(readOnly);
     options.useSettings = !parser.isSet(noSettings) && !parser.isSet(screenshot);
     MainWindow window(options);
+    if (parser.isSet(benchReport))
+        new BenchReport(&window, parser.value(benchReport)); // owned by the window
     if (parser.isSet(size)) {
         const QStringList wh = parser.value(size).split(QLatin1Char('x'));
         if (wh.size() == 2)
