@@ -85,19 +85,8 @@ for i in $(seq 0 19); do redis-cli -p "$port" set "storm:$i" "{\"n\":0}" > /dev/
 start "$tmp/r3" "redis://127.0.0.1:$port/0"
 wait_for first_paint_epoch_ms "$tmp/r3"
 sleep 2 # listed, watching, and past the first second the stall is not measured in
-sent=0; t0=$(now_ms)
-for tick in $(seq 0 $((SECS * 10 - 1))); do
-  awk -v n=$((RATE / 10)) -v base="$sent" 'BEGIN {
-    for (i = 0; i < n; i++) {
-      k = "storm:" ((base + i) % 20); v = "{\"n\":" (base + i) "}"
-      printf "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n", length(k), k, length(v), v
-    }
-  }' | redis-cli -p "$port" --pipe > /dev/null
-  sent=$((sent + RATE / 10))
-  wait_ms=$((t0 + (tick + 1) * 100 - $(now_ms)))
-  [ "$wait_ms" -gt 0 ] && sleep "$(awk -v m="$wait_ms" 'BEGIN{printf "%.3f", m / 1000}')"
-done
-echo "storm_writes_per_s $((sent * 1000 / ($(now_ms) - t0)))"
+read -r sent rate < <(redis_storm "$port")
+echo "storm_writes_per_s $rate"
 echo "storm_sent $sent"
 sleep 2 # the last events arrive
 stop

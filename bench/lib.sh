@@ -58,3 +58,23 @@ start_etcd() {
     --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
     --initial-cluster "bench=http://127.0.0.1:$peer" --quota-backend-bytes "$2" > "$3" 2>&1 &
 }
+
+# A write storm on a redis-server at 127.0.0.1:$1: RATE/10 SETs every 100 ms
+# on the clock (redis-cli --pipe), cycling over the keys storm:0..19, for
+# SECS seconds. Prints "SENT WRITES_PER_S".
+redis_storm() {
+  local port=$1 start tick sent=0 wait_ms
+  start=$(($(date +%s%N) / 1000000))
+  for tick in $(seq 0 $((SECS * 10 - 1))); do
+    awk -v n=$((RATE / 10)) -v base="$sent" 'BEGIN {
+      for (i = 0; i < n; i++) {
+        k = "storm:" ((base + i) % 20); v = "{\"n\":" (base + i) "}"
+        printf "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n", length(k), k, length(v), v
+      }
+    }' | redis-cli -p "$port" --pipe > /dev/null
+    sent=$((sent + RATE / 10))
+    wait_ms=$((start + (tick + 1) * 100 - $(date +%s%N) / 1000000))
+    [ "$wait_ms" -gt 0 ] && sleep "$(awk -v m="$wait_ms" 'BEGIN{printf "%.3f", m / 1000}')"
+  done
+  echo "$sent $((sent * 1000 / ($(date +%s%N) / 1000000 - start)))"
+}

@@ -88,23 +88,9 @@ slowest_keypress() {
   echo "$worst"
 }
 quiet=$(slowest_keypress) # the same, without a storm: the reference
-# The writer: redis-cli --pipe, RATE/10 SETs every 100 ms on the clock,
-# cycling over the 20 keys on screen, for SECS seconds.
+# The writer (lib.sh): RATE writes a second to the 20 keys on screen.
 storm() {
-  local start tick sent=0
-  start=$(now_ms)
-  for tick in $(seq 0 $((SECS * 10 - 1))); do
-    awk -v n=$((RATE / 10)) -v base="$sent" 'BEGIN {
-      for (i = 0; i < n; i++) {
-        k = "storm:" ((base + i) % 20); v = "{\"n\":" (base + i) "}"
-        printf "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n", length(k), k, length(v), v
-      }
-    }' | redis-cli -p "$port" --pipe > /dev/null
-    sent=$((sent + RATE / 10))
-    local wait_ms=$((start + (tick + 1) * 100 - $(now_ms)))
-    [ "$wait_ms" -gt 0 ] && sleep "$(awk -v m="$wait_ms" 'BEGIN{printf "%.3f", m / 1000}')"
-  done
-  echo "writes_per_s=$((sent * 1000 / ($(now_ms) - start)))" > "$tmp/writes"
+  redis_storm "$port" | awk '{print "writes_per_s=" $2}' > "$tmp/writes"
 }
 storm &
 writer=$!

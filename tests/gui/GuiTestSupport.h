@@ -81,6 +81,20 @@ inline StoreSpec sqliteSpec(const QString &path)
     return spec;
 }
 
+// A store of the Kubernetes emulator: `resource` ("configmaps", "secrets")
+// in `ns`, as the admin context of the emulator's kubeconfig.
+inline StoreSpec kubeSpec(const QString &kubeconfig, const QString &ns, const QString &resource)
+{
+    StoreSpec spec;
+    spec.backend = QStringLiteral("kubernetes");
+    spec.origin = QStringLiteral("test");
+    spec.options.insert(QStringLiteral("kubeconfig"), kubeconfig);
+    spec.options.insert(QStringLiteral("context"), QStringLiteral("admin"));
+    spec.options.insert(QStringLiteral("namespace"), ns);
+    spec.options.insert(QStringLiteral("resource"), resource);
+    return spec;
+}
+
 // Writes keys straight into a store (set-up, before or beside the window).
 inline bool fill(Provider *p, const QList<QPair<QString, Json>> &entries)
 {

@@ -27,13 +27,7 @@ class TestGuiSecrets : public QObject {
 
     StoreSpec secretSpec() const
     {
-        StoreSpec spec;
-        spec.backend = QStringLiteral("kubernetes");
-        spec.origin = QStringLiteral("test");
-        spec.options.insert(QStringLiteral("kubeconfig"), m_kube.kubeconfigPath());
-        spec.options.insert(QStringLiteral("context"), QStringLiteral("admin"));
-        spec.options.insert(QStringLiteral("namespace"), QStringLiteral("gui"));
-        spec.options.insert(QStringLiteral("resource"), QStringLiteral("secrets"));
+        StoreSpec spec = kubeSpec(m_kube.kubeconfigPath(), QStringLiteral("gui"), QStringLiteral("secrets"));
         spec.options.insert(QStringLiteral("secretName"), QStringLiteral("gui-keys"));
         return spec;
     }

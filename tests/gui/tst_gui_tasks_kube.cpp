@@ -29,14 +29,7 @@ class TestGuiTasksKube : public QObject {
 
     StoreSpec configMaps() const
     {
-        StoreSpec spec;
-        spec.backend = QStringLiteral("kubernetes");
-        spec.origin = QStringLiteral("test");
-        spec.options.insert(QStringLiteral("kubeconfig"), m_kube.kubeconfigPath());
-        spec.options.insert(QStringLiteral("context"), QStringLiteral("admin"));
-        spec.options.insert(QStringLiteral("namespace"), QStringLiteral("remediation"));
-        spec.options.insert(QStringLiteral("resource"), QStringLiteral("configmaps"));
-        return spec;
+        return kubeSpec(m_kube.kubeconfigPath(), QStringLiteral("remediation"), QStringLiteral("configmaps"));
     }
 
     static NewFeedback feedback(const char *severity, const char *text, const char *comment)
