@@ -285,6 +285,17 @@ private Q_SLOTS:
         QTest::newRow("multi-line plain scalar replaced whole")
             << QString() << QByteArray("a: one\n  two\nb: 1\n") << "a" << "\"three\""
             << QByteArray("one\n  two") << QByteArray("three");
+        // A null written below its key is that value's text: it is edited
+        // in place, and a new key goes after it (it was taken for an empty
+        // value at the key's line end, so the new key landed between the
+        // two lines and the edit was refused). Found by fuzzing
+        // (yaml_document/crash-41dc...).
+        QTest::newRow("null below its key, new key after it")
+            << QString() << QByteArray("a:\n  null\n") << "c" << "1" << QByteArray("  null\n")
+            << QByteArray("  null\nc: 1\n");
+        QTest::newRow("~ below its key, set")
+            << QString() << QByteArray("a: # none yet\n  ~\nb: 1\n") << "a" << "5" << QByteArray("~")
+            << QByteArray("5");
         QTest::newRow("key that needs quotes")
             << QString() << QByteArray("a: 1\n") << "x: y" << "1" << QByteArray("a: 1\n") << QByteArray("a: 1\n\"x: y\": 1\n");
     }

@@ -286,6 +286,20 @@ public:
         const auto &s = t.s;
 
         if (node.IsNull()) {
+            if (t.atLineEndOrComment(slotMin) && node.Mark().pos >= 0) {
+                // "key:" and on a line below, indented, "null" or "~": a
+                // null written as text, not an empty value. Taken for empty,
+                // its text was left behind whatever was placed after the key
+                // (a new key of the map landed between the two lines).
+                const size_t m = size_t(node.Mark().pos);
+                const size_t len = nullTokenAt(m);
+                if (m > slotMin && len > 0 && t.column(m) > parentIndent) {
+                    n->kind = TNode::Kind::Scalar;
+                    n->start = m;
+                    n->end = m + len;
+                    return n;
+                }
+            }
             if (t.atLineEndOrComment(slotMin) || node.Mark().pos < 0) {
                 n->kind = TNode::Kind::Empty;
                 n->start = n->end = slotMin;
@@ -359,6 +373,21 @@ public:
     bool keysUnderstood = true;
 
 private:
+    // The length of the null spelled at `p` ("null", "Null", "NULL", "~")
+    // when nothing but blanks or a comment follows it on its line, else 0.
+    size_t nullTokenAt(size_t p) const
+    {
+        const auto &s = t.s;
+        if (p >= s.size())
+            return 0;
+        for (const char *word : {"null", "Null", "NULL", "~"}) {
+            const size_t len = std::char_traits<char>::length(word);
+            if (s.compare(p, len, word) == 0 && t.atLineEndOrComment(p + len))
+                return len;
+        }
+        return 0;
+    }
+
     std::unique_ptr<TNode> unknown(std::unique_ptr<TNode> n, size_t p)
     {
         n->kind = TNode::Kind::Scalar;

@@ -67,7 +67,9 @@ public:
     // proven once per run of edits whose paths do not overlap (one path a
     // prefix of the other, e.g. the same key twice), not once per edit. A
     // batch of distinct keys costs one parse to open and one to prove,
-    // however many keys it holds.
+    // however many keys it holds. (A run may take an edit that set() alone
+    // refuses as beyond the layout it left; every result is proven all the
+    // same.)
     //
     // `check(i, current)`, when given, is asked before edit i applies, with
     // the value at its path then (nullptr when there is none); an error it
