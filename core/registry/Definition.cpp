@@ -439,6 +439,14 @@ QSet<int> Definition::activeNodes(const QString &currentState) const
     QString s = currentState.trimmed();
     if (s.isEmpty())
         return out;
+    // A state's own dotted path first, as given: a state may be named
+    // " ok", "#x" or "{a}", which the forms below would trim or read as
+    // something else, and "m.b" below the machine "m" may be a path from
+    // the root while "b" is also a top-level state.
+    if (const int own = findPath(currentState); own > 0) {
+        withAncestors(own);
+        return out;
+    }
     if (s.startsWith(QLatin1Char('{')) || s.startsWith(QLatin1Char('"'))) {
         const Json value = parseJsonOrDiscarded(s.toUtf8());
         if (!value.is_discarded()) {

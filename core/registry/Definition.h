@@ -61,7 +61,8 @@ struct Definition {
     // ("ping-pong.ping", "#ping-pong.ping"), a state key that is unique in the
     // tree ("charging"), and an XState state value as JSON
     // ({"processing":{"payment":"charging","inventory":"reserving"}}).
-    // Empty when it names no state.
+    // A state's exact dotted path is tried first, untrimmed. Empty when it
+    // names no state.
     QSet<int> activeNodes(const QString &currentState) const;
 };
 

@@ -132,7 +132,12 @@ void emitJson(YAML::Emitter &out, const Json &v)
     case Json::value_t::object:
         out << YAML::BeginMap;
         for (auto it = v.begin(); it != v.end(); ++it) {
-            out << YAML::Key << it.key() << YAML::Value;
+            // A key "<<" written plain reads back as a merge key (and is
+            // refused unless its value is a map); quoted it stays a key.
+            if (it.key() == "<<")
+                out << YAML::Key << YAML::DoubleQuoted << it.key() << YAML::Value;
+            else
+                out << YAML::Key << it.key() << YAML::Value;
             emitJson(out, it.value());
         }
         out << YAML::EndMap;

@@ -1,7 +1,9 @@
 // YAML state documents and the one-value editor: read a document, set one
 // value, read it back. The edited value is there, every other value is
 // unchanged, and an edit that sets a value to what it already is leaves the
-// file byte-identical.
+// file byte-identical. Then a batch (setMany, what YamlProvider's putBatch
+// uses) of three edits takes every edit set() after set() takes, with the
+// same values, and gives the document with exactly the edits it took.
 #include "FuzzTarget.h"
 
 #include "providers/yaml/YamlDocumentEditor.h"
@@ -113,5 +115,56 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         auto after = YamlDocumentEditor::open(removed.value(), QStringLiteral("fuzz.yaml"));
         FUZZ_CHECK(after.ok());
     }
+
+    // A batch: the value above, another picked path, a new key beside the
+    // first (or the first path again, when the steering says so).
+    QList<YamlDocumentEditor::Edit> edits{{path, value}, {pickPath(editor->root(), uint8_t(steer * 31 + which)),
+                                                          newValue(uint8_t(which + 1))}};
+    if (which % 3 == 0)
+        edits << YamlDocumentEditor::Edit{path, newValue(uint8_t(which + 2))};
+    else
+        edits << YamlDocumentEditor::Edit{path.mid(0, path.size() - 1) + QStringList{QStringLiteral("fuzz_new")}, 7};
+    QByteArray text = doc;
+    QList<Result<Json>> expected;
+    for (const auto &e : std::as_const(edits)) {
+        auto one = YamlDocumentEditor::open(text, QStringLiteral("fuzz.yaml"));
+        FUZZ_CHECK(one.ok());
+        Json stored;
+        auto r = one->set(e.path, e.value, &stored);
+        if (!r.ok()) {
+            expected << Result<Json>(r.error());
+            continue;
+        }
+        text = r.value();
+        auto back = YamlDocumentEditor::open(text, QStringLiteral("fuzz.yaml"));
+        FUZZ_CHECK(back.ok());
+        auto v = back->valueAt(e.path);
+        FUZZ_CHECK(v.ok());
+        expected << v.value();
+    }
+    QList<Result<Json>> answers;
+    auto batch = editor->setMany(edits, &answers);
+    FUZZ_CHECK(batch.ok());
+    FUZZ_CHECK(answers.size() == expected.size());
+    Json model = editor->root(); // the document with the edits the batch took
+    for (qsizetype i = 0; i < answers.size(); ++i) {
+        if (expected[i].ok() && !answers[i].ok()) // which edit, and why, before the abort
+            std::fprintf(stderr, "edit %d (%s): one by one ok, batch %s\n", int(i),
+                         qPrintable(edits[i].path.join(QLatin1Char('.'))),
+                         qPrintable(answers[i].error().toString()));
+        // What set() takes, the batch takes; the batch may take more only
+        // where set() alone refused the layout (e.g. a text it left that
+        // the next edit could not extend), never a wrong path.
+        FUZZ_CHECK(answers[i].ok() || !expected[i].ok());
+        if (answers[i].ok() && !expected[i].ok())
+            FUZZ_CHECK(expected[i].error().kind == ErrorKind::Unsupported);
+        if (answers[i].ok() && expected[i].ok())
+            FUZZ_CHECK(YamlDocumentEditor::sameJson(answers[i].value(), expected[i].value()));
+        if (answers[i].ok())
+            model = expectedAfter(model, edits[i].path, edits[i].value);
+    }
+    auto batched = YamlDocumentEditor::open(batch.value(), QStringLiteral("fuzz.yaml"));
+    FUZZ_CHECK(batched.ok());
+    FUZZ_CHECK(YamlDocumentEditor::sameJson(batched->root(), model));
     return 0;
 }

@@ -178,6 +178,73 @@ contexts:
     for m in msgs:
         write("etcd_watch", json.dumps(m).encode(), b"\x01")
 
+    xstate_seeds(files)
+
+
+def xstate_seeds(files):
+    """XState definitions: every StateMachine's spec.definition in the
+    fixtures, the JSON literals of the registry tests (definitions, broken
+    ones included), the registry's Redis values and RabbitMQ messages (JSON
+    that is not a definition), and hand-written machines for the parts no
+    fixture has (history, parallel regions, #id targets, the array forms)."""
+    import yaml
+
+    for p in files:
+        if "xstatenet" not in p:
+            continue
+        data = open(p, "rb").read()
+        if p.endswith((".yaml", ".yml", ".real")):
+            try:
+                docs = list(yaml.safe_load_all(data))
+            except yaml.YAMLError:
+                docs = []
+            for doc in docs:
+                spec = doc.get("spec") if isinstance(doc, dict) else None
+                if isinstance(spec, dict) and isinstance(spec.get("definition"), str):
+                    write("xstate_definition", spec["definition"].encode())
+        elif p.endswith(".json"):
+            dump = json.loads(data)
+            for entry in dump.values():
+                if isinstance(entry, dict):
+                    for v in (entry.get("fields") or {}).values():
+                        write("xstate_definition", v.encode())
+        elif p.endswith(".jsonl"):
+            for line in data.splitlines()[:8]:
+                write("xstate_definition", line)
+    for t in ["registry/tst_registry_definition.cpp", "registry/tst_registry_kube.cpp",
+              "registry/tst_registry_redis.cpp"]:
+        for b in c_literals(os.path.join(TESTS, t)):
+            if b.lstrip().startswith((b"{", b"[")):
+                write("xstate_definition", b)
+    machines = [
+        {"id": "h", "initial": "a", "states": {
+            "a": {"initial": "x", "states": {"x": {"on": {"N": "y"}}, "y": {}, "hist": {"type": "history"}},
+                  "on": {"BACK": "#h.a.hist", "OUT": ".x"}},
+            "done": {"type": "final"}},
+         "on": {"RESET": ".a"}},
+        {"id": "p", "type": "parallel", "states": {
+            "r1": {"initial": "a", "states": {"a": {"always": [{"target": "b", "cond": "ok"}, {"target": "a"}]}, "b": {}}},
+            "r2": {"initial": "c", "states": {"c": {"after": [{"delay": 500, "target": "d"}, {"delay": "slow", "target": "c"}]},
+                                              "d": {"onDone": "#p.r2.c"}}}}},
+        {"id": "inv", "initial": "run", "states": {
+            "run": {"invoke": [{"src": {"type": "svc"}, "onDone": {"target": "ok", "actions": ["a", {"type": "b"}]},
+                                "onError": [{"target": "bad", "guard": {"type": "g"}}]}, {"src": "other"}],
+                    "entry": [{"type": "start"}], "exit": "stop", "onEntry": "e", "onExit": ["x"],
+                    "on": [{"event": "E", "target": ["ok"]}, {"event": "F"}]},
+            "ok": {"type": "final"}, "bad": {}}},
+        {"id": "quoted keys", "initial": "a b", "states": {"a b": {"on": {"\"q\"": "c\\d"}}, "c\\d": {"id": "cid"}}},
+    ]
+    deep = {}
+    for i in range(70):  # past the 64 levels the parser takes
+        deep = {"initial": "s", "states": {"s": deep}}
+    deep["id"] = "deep"
+    machines.append(deep)
+    for m in machines:
+        write("xstate_definition", json.dumps(m).encode())
+    for b in [b'{"id":"v","initial":"a","states":{"a":{}}}', b"[" * 600 + b"]" * 600, b'{"id": 1e999}',
+              b'{"processing":{"payment":"charging"}}', b'"ping"', b"#ping-pong.ping"]:
+        write("xstate_definition", b)
+
 
 if __name__ == "__main__":
     main()

@@ -285,6 +285,17 @@ private Q_SLOTS:
         QTest::newRow("multi-line plain scalar replaced whole")
             << QString() << QByteArray("a: one\n  two\nb: 1\n") << "a" << "\"three\""
             << QByteArray("one\n  two") << QByteArray("three");
+        // A null written below its key is that value's text: it is edited
+        // in place, and a new key goes after it (it was taken for an empty
+        // value at the key's line end, so the new key landed between the
+        // two lines and the edit was refused). Found by fuzzing
+        // (yaml_document/crash-41dc...).
+        QTest::newRow("null below its key, new key after it")
+            << QString() << QByteArray("a:\n  null\n") << "c" << "1" << QByteArray("  null\n")
+            << QByteArray("  null\nc: 1\n");
+        QTest::newRow("~ below its key, set")
+            << QString() << QByteArray("a: # none yet\n  ~\nb: 1\n") << "a" << "5" << QByteArray("~")
+            << QByteArray("5");
         QTest::newRow("key that needs quotes")
             << QString() << QByteArray("a: 1\n") << "x: y" << "1" << QByteArray("a: 1\n") << QByteArray("a: 1\n\"x: y\": 1\n");
     }
@@ -425,6 +436,138 @@ private Q_SLOTS:
                 QVERIFY2(edited.value().startsWith("# k0rdent"), qPrintable(what));
             doc = edited.value();
         }
+    }
+
+    // setMany() gives what set() one after another gives: the same text,
+    // byte for byte, and the same answer per edit, for random chains of sets
+    // (existing paths, new keys beside them, the same path again, a path
+    // inside one set before, one past a list's end), some refused by the
+    // check. And it parses a fixed number of times per run, not per edit.
+    void testSetManyMatchesSetAfterSet_data()
+    {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<quint32>("seed");
+        for (const QString &f : {kState, kEvents, kAzureEvents, kCluster, QStringLiteral("styles"),
+                                 QStringLiteral("styles-crlf")})
+            for (quint32 seed = 1; seed <= 4; ++seed)
+                QTest::addRow("%s/%u", qPrintable(f.section(QLatin1Char('/'), -1)), seed) << f << seed;
+    }
+    void testSetManyMatchesSetAfterSet()
+    {
+        QFETCH(QString, file);
+        QFETCH(quint32, seed);
+        QRandomGenerator rng(seed);
+        const QByteArray original = file.startsWith(QLatin1String("styles"))
+                                        ? stylesDocument(file.endsWith(QLatin1String("crlf")))
+                                        : fixture(file);
+        auto editor = YamlDocumentEditor::open(original, file);
+        QVERIFY(editor.ok());
+        QList<QStringList> paths;
+        allPaths(editor->root(), {}, &paths);
+        QVERIFY(!paths.isEmpty());
+
+        QList<YamlDocumentEditor::Edit> edits;
+        for (int i = 0; i < 40; ++i) {
+            QStringList path = paths[int(rng.bounded(int(paths.size())))];
+            const int op = int(rng.bounded(10));
+            if (op < 3) {
+                path = path.mid(0, path.size() - 1) + QStringList{QStringLiteral("new_%1").arg(i)};
+            } else if (op == 3 && !edits.isEmpty()) {
+                path = edits[int(rng.bounded(int(edits.size())))].path; // again
+            } else if (op == 4 && !edits.isEmpty()) {
+                path = edits[int(rng.bounded(int(edits.size())))].path + QStringList{QStringLiteral("inner")};
+            } else if (op == 5) {
+                const Json parent = editor->valueAt(path.mid(0, path.size() - 1)).value();
+                if (parent.is_array())
+                    path = path.mid(0, path.size() - 1) + QStringList{QString::number(parent.size())};
+            }
+            edits << YamlDocumentEditor::Edit{path, randomValue(rng, 0)};
+        }
+        // Refuses every fifth edit, and any edit whose path holds a list now.
+        auto check = [](qsizetype i, const Json *current) -> Status {
+            if (i % 5 == 4 || (current && current->is_array()))
+                return Error(ErrorKind::Conflict, QStringLiteral("refused %1").arg(i));
+            return {};
+        };
+
+        // The reference: set() after set(), the document opened each time.
+        QByteArray doc = original;
+        QList<Result<Json>> expected;
+        for (qsizetype i = 0; i < edits.size(); ++i) {
+            auto one = YamlDocumentEditor::open(doc, file);
+            QVERIFY(one.ok());
+            auto current = one->valueAt(edits[i].path);
+            if (Status s = check(i, current.ok() ? &current.value() : nullptr); !s.ok()) {
+                expected << Result<Json>(s.error());
+                continue;
+            }
+            Json reread;
+            auto edited = one->set(edits[i].path, edits[i].value, &reread);
+            if (!edited.ok()) {
+                expected << Result<Json>(edited.error());
+                continue;
+            }
+            doc = edited.value();
+            const Json *stored = &reread;
+            for (const QString &seg : edits[i].path)
+                stored = stored->is_array() ? &(*stored)[seg.toULongLong()] : &stored->at(seg.toStdString());
+            expected << Result<Json>(*stored);
+        }
+
+        QList<Result<Json>> answers;
+        auto all = editor->setMany(edits, &answers, check);
+        QVERIFY2(all.ok(), qPrintable(all.ok() ? QString() : all.error().toString()));
+        QCOMPARE(answers.size(), edits.size());
+        for (qsizetype i = 0; i < edits.size(); ++i) {
+            const QString what = QStringLiteral("edit %1: %2 = %3")
+                                     .arg(i)
+                                     .arg(edits[i].path.join('.'), QString::fromStdString(edits[i].value.dump()));
+            QVERIFY2(answers[i].ok() == expected[i].ok(), qPrintable(what));
+            if (expected[i].ok()) // in the same key order: revisions hash it
+                QCOMPARE(QString::fromStdString(answers[i]->dump()), QString::fromStdString(expected[i]->dump()));
+            else
+                QCOMPARE(answers[i].error().message, expected[i].error().message);
+        }
+        QCOMPARE(all.value(), doc);
+    }
+
+    // A batch of distinct keys is one parse to open and one to prove,
+    // whatever its size; each key set again starts a run (a reopen and a
+    // proof more).
+    void testSetManyParsesPerRun_data()
+    {
+        QTest::addColumn<int>("keys");
+        QTest::addColumn<int>("repeats");
+        QTest::addColumn<int>("parses");
+        QTest::newRow("1 key") << 1 << 0 << 2;
+        QTest::newRow("100 keys") << 100 << 0 << 2;
+        QTest::newRow("5000 keys") << 5000 << 0 << 2;
+        QTest::newRow("100 keys, then 2 again") << 100 << 2 << 4;
+    }
+    void testSetManyParsesPerRun()
+    {
+        QFETCH(int, keys);
+        QFETCH(int, repeats);
+        QFETCH(int, parses);
+        const quint64 before = YamlDocumentEditor::parseCount();
+        auto editor = YamlDocumentEditor::open(fixture(kState), kState);
+        QVERIFY(editor.ok());
+        QList<YamlDocumentEditor::Edit> edits;
+        for (int i = 0; i < keys; ++i)
+            edits << YamlDocumentEditor::Edit{{QStringLiteral("batch"), QStringLiteral("k%1").arg(i)}, Json(i)};
+        for (int i = 0; i < repeats; ++i)
+            edits << YamlDocumentEditor::Edit{{QStringLiteral("batch"), QStringLiteral("k%1").arg(i)}, Json(-i)};
+        QList<Result<Json>> answers;
+        auto text = editor->setMany(edits, &answers);
+        QVERIFY(text.ok());
+        QCOMPARE(int(YamlDocumentEditor::parseCount() - before), parses);
+        auto reread = YamlDocumentEditor::open(text.value());
+        QVERIFY(reread.ok());
+        for (int i = 0; i < keys; ++i)
+            QCOMPARE(reread->valueAt({QStringLiteral("batch"), QStringLiteral("k%1").arg(i)}).value(),
+                     Json(i < repeats ? -i : i));
+        // The rest of the file is as it was: only lines were added.
+        QVERIFY(text.value().startsWith(fixture(kState)));
     }
 
     // Edits that cannot be proven right, or make no sense, are refused with

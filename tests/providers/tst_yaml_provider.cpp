@@ -2,6 +2,7 @@
 #include "model/Codec.h"
 #include "providers/Backends.h"
 #include "providers/YamlTestFixture.h"
+#include "providers/yaml/YamlDocumentEditor.h"
 #include "providers/yaml/YamlProvider.h"
 #include "util/AtomicFile.h"
 
@@ -563,6 +564,123 @@ private Q_SLOTS:
             QCOMPARE(got->revision, batch.results[i]->revision);
             SD_COMPARE_JSON(got->value, items[i].entry.value);
         }
+    }
+
+    // A batch parses each file a fixed number of times however many keys
+    // it holds (it was twice per key: 1000 keys into one file took minutes
+    // under the sanitizers), and answers and writes exactly what the same
+    // puts made one after another do. (200 keys, not more: the puts one by
+    // one that the batch is compared with are quadratic, which is the point.) Columns: the batch's keys, values
+    // (JSON) and preconditions ("" or "absent"), a file to add first
+    // (odd-state.yaml), and how many YAML parses the batch may make.
+    void testBatchParsesEachFileOnce_data()
+    {
+        QTest::addColumn<QStringList>("keys");
+        QTest::addColumn<QStringList>("values");
+        QTest::addColumn<QStringList>("preconditions");
+        QTest::addColumn<QByteArray>("oddFile");
+        QTest::addColumn<int>("parses");
+
+        auto many = [](const QString &prefix, int n, QStringList *keys, QStringList *values) {
+            for (int i = 0; i < n; ++i) {
+                *keys << prefix + QStringLiteral("%1").arg(i, 4, 10, QLatin1Char('0'));
+                *values << QStringLiteral(R"({"i": %1, "name": "entry %1"})").arg(i);
+            }
+        };
+        QStringList keys, values;
+        // One open and one proof, whatever the count.
+        QTest::newRow("one key") << QStringList{QStringLiteral("deployment.phase")}
+                                 << QStringList{QStringLiteral(R"("batched")")} << QStringList{QString()}
+                                 << QByteArray() << 2;
+        many(QStringLiteral("deployment.batch.k"), 200, &keys, &values);
+        QTest::newRow("200 new keys in a new map") << keys << values << QStringList(keys.size(), QString())
+                                                    << QByteArray() << 2;
+        keys.clear();
+        values.clear();
+        many(QStringLiteral("deployment.vm_states.w"), 200, &keys, &values);
+        QTest::newRow("200 keys into a flow {}") << keys << values << QStringList(keys.size(), QString())
+                                                  << QByteArray() << 2;
+        keys.clear();
+        values.clear();
+        for (int i = 0; i < 100; ++i) {
+            keys << QStringLiteral("deployment.config.worker_count") + QString::number(i)
+                 << QStringLiteral("azure.added%1").arg(i);
+            values << QString::number(i) << QStringLiteral(R"("v%1")").arg(i);
+        }
+        QTest::newRow("200 keys in two files") << keys << values << QStringList(keys.size(), QString())
+                                               << QByteArray() << 4;
+        // The same key again, or a key inside a map set before: the text of
+        // the first run is opened again for the second.
+        QTest::newRow("a key written twice")
+            << QStringList{QStringLiteral("deployment.phase"), QStringLiteral("deployment.status"),
+                           QStringLiteral("deployment.phase")}
+            << QStringList{QStringLiteral(R"("one")"), QStringLiteral(R"("two")"), QStringLiteral(R"("three")")}
+            << QStringList(3, QString()) << QByteArray() << 4;
+        QTest::newRow("a map, then a key in it")
+            << QStringList{QStringLiteral("deployment.deployment_flags"),
+                           QStringLiteral("deployment.deployment_flags.kof"), QStringLiteral("deployment.phase")}
+            << QStringList{QStringLiteral(R"({"kof": true, "extra": "x"})"), QStringLiteral("false"),
+                           QStringLiteral(R"("p")")}
+            << QStringList(3, QString()) << QByteArray() << 4;
+        // Items refused before the text is touched cost nothing more.
+        QTest::newRow("refused items fail alone")
+            << QStringList{QStringLiteral("deployment.phase"), QStringLiteral("deployment.status.inner"),
+                           QStringLiteral("deployment.fresh"), QStringLiteral("deployment.deployer")}
+            << QStringList{QStringLiteral(R"("x")"), QStringLiteral("1"), QStringLiteral("2"),
+                           QStringLiteral(R"("done")")}
+            << QStringList{QStringLiteral("absent"), QString(), QStringLiteral("absent"), QString()}
+            << QByteArray() << 2;
+        // An anchored flow map the editor cannot change (its alias would
+        // change too): the run is halved until that item fails alone.
+        // open, proof of all three (fails), [other] proof, reopen,
+        // [base.y, new] proof (fails), [base.y] proof (fails), [new] proof.
+        QTest::newRow("an item the layout cannot take")
+            << QStringList{QStringLiteral("odd.other"), QStringLiteral("odd.base.y"), QStringLiteral("odd.new")}
+            << QStringList{QStringLiteral("2"), QStringLiteral("2"), QStringLiteral("3")}
+            << QStringList(3, QString()) << QByteArray("# odd\nbase: &b {x: 1}\ncopy: *b\nother: 1\n") << 7;
+    }
+
+    void testBatchParsesEachFileOnce()
+    {
+        QFETCH(QStringList, keys);
+        QFETCH(QStringList, values);
+        QFETCH(QStringList, preconditions);
+        QFETCH(QByteArray, oddFile);
+        QFETCH(int, parses);
+        QList<BatchItem> items;
+        for (qsizetype i = 0; i < keys.size(); ++i)
+            items << BatchItem{entry(keys[i], Json::parse(values[i].toStdString())),
+                               preconditions[i] == QLatin1String("absent") ? Precondition::mustNotExist()
+                                                                           : Precondition{}};
+
+        test::YamlStateCopy batched;
+        test::YamlStateCopy oneByOne;
+        if (!oddFile.isEmpty()) {
+            QVERIFY(writeFileAtomically(batched.path(QStringLiteral("odd-state.yaml")), oddFile).ok());
+            QVERIFY(writeFileAtomically(oneByOne.path(QStringLiteral("odd-state.yaml")), oddFile).ok());
+        }
+        auto p = open(batched);
+        const quint64 parsesBefore = YamlDocumentEditor::parseCount();
+        const BatchResult batch = await(p->putBatch(items), 120000);
+        QCOMPARE(int(YamlDocumentEditor::parseCount() - parsesBefore), parses);
+        QCOMPARE(batch.results.size(), items.size());
+
+        auto q = open(oneByOne);
+        for (qsizetype i = 0; i < items.size(); ++i) {
+            auto put = await(q->put(items[i].entry, items[i].precondition));
+            const Result<Entry> &got = batch.results[i];
+            QVERIFY2(put.ok() == got.ok(), qPrintable(keys[i] + QStringLiteral(": ") +
+                                                      (put.ok() ? got.error().toString() : put.error().toString())));
+            if (put.ok()) {
+                QCOMPARE(got->revision, put->revision);
+                SD_COMPARE_JSON(got->value, put->value);
+            } else {
+                QCOMPARE(got.error().kind, put.error().kind);
+                QCOMPARE(got.error().message, put.error().message);
+            }
+        }
+        for (const QString &f : QDir(oneByOne.dir).entryList(QDir::Files, QDir::Name))
+            QCOMPARE(batched.read(f), oneByOne.read(f));
     }
 
     void testMalformedFile()

@@ -146,6 +146,35 @@ private Q_SLOTS:
         QCOMPARE(activePaths(d.value(), d->activeNodes(current)), active);
     }
 
+    // A state's own path wins over the other forms: a name with blanks at
+    // its ends or that starts with '#', and a path from the root whose first
+    // state is named like the machine. Found by fuzzing
+    // (xstate_definition/crash-2b28...: a state named " ok" was never active).
+    void testActiveNodesOwnPathFirst_data()
+    {
+        QTest::addColumn<QString>("current");
+        QTest::addColumn<QStringList>("active");
+        QTest::newRow("name with a leading blank") << " ok" << QStringList{QStringLiteral(" ok"), QStringLiteral("<root>")};
+        QTest::newRow("name starting with #") << "#x" << QStringList{QStringLiteral("#x"), QStringLiteral("<root>")};
+        QTest::newRow("path from the root, first state named like the machine")
+            << "a.b" << QStringList{QStringLiteral("<root>"), QStringLiteral("a"), QStringLiteral("a.b")};
+        QTest::newRow("#id form still below the machine id")
+            << "#a.b" << QStringList{QStringLiteral("<root>"), QStringLiteral("b")};
+        QTest::newRow("trimmed when no state has the name as given")
+            << " b " << QStringList{QStringLiteral("<root>"), QStringLiteral("b")};
+    }
+    void testActiveNodesOwnPathFirst()
+    {
+        QFETCH(QString, current);
+        QFETCH(QStringList, active);
+        const QByteArray json("{\"id\": \"a\", \"initial\": \"a\", \"states\": {"
+                              "\"a\": {\"initial\": \"b\", \"states\": {\"b\": {}}}, \"b\": {}, "
+                              "\" ok\": {}, \"\x23x\": {}}}");
+        auto d = parseDefinition(json);
+        QVERIFY2(d.ok(), qPrintable(d.error().toString()));
+        QCOMPARE(activePaths(d.value(), d->activeNodes(current)), active);
+    }
+
     // Nested states, every target form, always, array transitions with guards.
     void testNestedTargets()
     {

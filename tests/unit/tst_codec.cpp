@@ -177,6 +177,31 @@ private Q_SLOTS:
             QVERIFY2(r.error().where.startsWith(QLatin1String("f.yaml:")), qPrintable(r.error().where));
     }
 
+    // A value written as YAML reads back as itself, keys YAML gives a
+    // meaning included. Found by fuzzing (entry_value/crash-f079...): a
+    // quoted "<<" key was read as a key, then written plain, and the value
+    // no longer read (a merge key takes a map).
+    void testYamlRoundTripKeys_data()
+    {
+        QTest::addColumn<QByteArray>("json");
+        QTest::newRow("a << key") << QByteArray(R"({"<<":"test","path":"/a"})");
+        QTest::newRow("a << key inside a list") << QByteArray(R"({"r":[{"<<":1}]})");
+        QTest::newRow("a << key holding a map") << QByteArray(R"({"<<":{"x":1},"y":2})");
+        QTest::newRow("keys that look like other types") << QByteArray(R"({"true":1,"null":2,"1":3,"<<x":4,"~":5})");
+    }
+    void testYamlRoundTripKeys()
+    {
+        QFETCH(QByteArray, json);
+        sd::Entry e;
+        e.key = QStringLiteral("k");
+        e.encoding = sd::Encoding::Yaml;
+        e.value = sd::Json::parse(json.toStdString());
+        const QByteArray yaml = sd::encodeValue(e);
+        const auto back = sd::decodeValue(yaml, sd::Encoding::Yaml, QStringLiteral("k"));
+        QVERIFY2(back.ok(), qPrintable(back.ok() ? QString() : back.error().toString() + QStringLiteral("\n") + yaml));
+        QCOMPARE(sd::compactJson(back.value()), sd::compactJson(e.value));
+    }
+
     // Anchors and aliases are shared in the YAML tree but copied into the
     // value: six lines of ten aliases each stood for over a million values
     // (nine lines for a billion: a few hundred bytes that exhausted memory).

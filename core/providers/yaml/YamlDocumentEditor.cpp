@@ -5,8 +5,10 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <atomic>
 #include <optional>
 #include <set>
+#include <unordered_set>
 #include <vector>
 
 namespace sd {
@@ -284,6 +286,20 @@ public:
         const auto &s = t.s;
 
         if (node.IsNull()) {
+            if (t.atLineEndOrComment(slotMin) && node.Mark().pos >= 0) {
+                // "key:" and on a line below, indented, "null" or "~": a
+                // null written as text, not an empty value. Taken for empty,
+                // its text was left behind whatever was placed after the key
+                // (a new key of the map landed between the two lines).
+                const size_t m = size_t(node.Mark().pos);
+                const size_t len = nullTokenAt(m);
+                if (m > slotMin && len > 0 && t.column(m) > parentIndent) {
+                    n->kind = TNode::Kind::Scalar;
+                    n->start = m;
+                    n->end = m + len;
+                    return n;
+                }
+            }
             if (t.atLineEndOrComment(slotMin) || node.Mark().pos < 0) {
                 n->kind = TNode::Kind::Empty;
                 n->start = n->end = slotMin;
@@ -357,6 +373,21 @@ public:
     bool keysUnderstood = true;
 
 private:
+    // The length of the null spelled at `p` ("null", "Null", "NULL", "~")
+    // when nothing but blanks or a comment follows it on its line, else 0.
+    size_t nullTokenAt(size_t p) const
+    {
+        const auto &s = t.s;
+        if (p >= s.size())
+            return 0;
+        for (const char *word : {"null", "Null", "NULL", "~"}) {
+            const size_t len = std::char_traits<char>::length(word);
+            if (s.compare(p, len, word) == 0 && t.atLineEndOrComment(p + len))
+                return len;
+        }
+        return 0;
+    }
+
     std::unique_ptr<TNode> unknown(std::unique_ptr<TNode> n, size_t p)
     {
         n->kind = TNode::Kind::Scalar;
@@ -929,12 +960,13 @@ private:
             i = j + 1;
         }
         // New keys go after the last child, in the order they were given.
+        // (A set: a batch may add thousands of keys to a map of thousands.)
+        std::unordered_set<std::string> knownKeys;
+        for (const auto &p : n.pairs)
+            knownKeys.insert(p.key);
         std::string added;
         for (auto it = nv.begin(); it != nv.end(); ++it) {
-            bool known = false;
-            for (const auto &p : n.pairs)
-                known = known || p.key == it.key();
-            if (known)
+            if (knownKeys.count(it.key()) != 0)
                 continue;
             const TNode *ex = sibling ? sibling->pairValue(it.key()) : nullptr;
             added += t.nl + spaces(n.col) + renderKey(it.key()) + ":"
@@ -1011,6 +1043,77 @@ bool isIndex(const QString &segment, size_t *out)
     return true;
 }
 
+std::atomic<quint64> g_parses{0};
+
+QString typeName(const Json &v);
+
+// Sets `value` at `path` in `root` (set()'s rules: missing maps are created,
+// a null becomes a map, one index past a sequence's end appends). Fails only
+// before changing anything: once a segment creates or replaces a value,
+// every segment after it walks a map.
+Status applySet(Json &root, const QStringList &path, const Json &value, const QString &where)
+{
+    if (path.isEmpty()) {
+        if (!value.is_object())
+            return Error(ErrorKind::Invalid,
+                         QStringLiteral("a whole document must be a map, not %1").arg(typeName(value)), where);
+        root = value;
+        return {};
+    }
+    if (!root.is_object())
+        return Error(ErrorKind::Unsupported, QStringLiteral("the top level of the document is not a map"), where);
+    Json *cur = &root;
+    for (qsizetype i = 0; i < path.size(); ++i) {
+        const bool last = i + 1 == path.size();
+        const std::string seg = toStd(path[i]);
+        size_t index = 0;
+        if (cur->is_null())
+            *cur = Json::object();
+        if (cur->is_object()) {
+            if (last) {
+                (*cur)[seg] = value;
+            } else {
+                if (!cur->contains(seg))
+                    (*cur)[seg] = Json::object();
+                cur = &(*cur)[seg];
+            }
+        } else if (cur->is_array() && isIndex(path[i], &index) && index <= cur->size()) {
+            if (index == cur->size()) {
+                if (!last)
+                    cur->push_back(Json::object());
+                else
+                    cur->push_back(value);
+            } else if (last) {
+                (*cur)[index] = value;
+            }
+            cur = &(*cur)[index];
+        } else {
+            return Error(ErrorKind::Invalid,
+                         QStringLiteral("%1 is %2, so it has no \"%3\" inside")
+                             .arg(pathText(path.mid(0, i)), typeName(*cur), path[i]),
+                         where);
+        }
+    }
+    return {};
+}
+
+// The value at `path`, or nullptr (valueAt()'s rules).
+const Json *lookup(const Json &root, const QStringList &path)
+{
+    const Json *cur = &root;
+    for (const QString &segment : path) {
+        const std::string seg = toStd(segment);
+        size_t index = 0;
+        if (cur->is_object() && cur->contains(seg))
+            cur = &cur->at(seg);
+        else if (cur->is_array() && isIndex(segment, &index) && index < cur->size())
+            cur = &(*cur)[index];
+        else
+            return nullptr;
+    }
+    return cur;
+}
+
 QString typeName(const Json &v)
 {
     switch (v.type()) {
@@ -1040,6 +1143,7 @@ Result<YamlDocumentEditor> YamlDocumentEditor::open(const QByteArray &document, 
 {
     if (auto e = notUtf8Yaml(document, where))
         return *e;
+    g_parses.fetch_add(1, std::memory_order_relaxed);
     auto impl = std::make_shared<Impl>();
     impl->where = where;
     impl->text = toStd(document);
@@ -1104,41 +1208,9 @@ Result<QByteArray> YamlDocumentEditor::set(const QStringList &path, const Json &
                          QStringLiteral("a whole document must be a map, not %1").arg(typeName(value)), d->where);
         return rewrite(value, pathText(path), reread);
     }
-    if (!d->root.is_object())
-        return Error(ErrorKind::Unsupported, QStringLiteral("the top level of the document is not a map"), d->where);
     Json newRoot = d->root;
-    Json *cur = &newRoot;
-    for (qsizetype i = 0; i < path.size(); ++i) {
-        const bool last = i + 1 == path.size();
-        const std::string seg = toStd(path[i]);
-        size_t index = 0;
-        if (cur->is_null())
-            *cur = Json::object();
-        if (cur->is_object()) {
-            if (last) {
-                (*cur)[seg] = value;
-            } else {
-                if (!cur->contains(seg))
-                    (*cur)[seg] = Json::object();
-                cur = &(*cur)[seg];
-            }
-        } else if (cur->is_array() && isIndex(path[i], &index) && index <= cur->size()) {
-            if (index == cur->size()) {
-                if (!last)
-                    cur->push_back(Json::object());
-                else
-                    cur->push_back(value);
-            } else if (last) {
-                (*cur)[index] = value;
-            }
-            cur = &(*cur)[index];
-        } else {
-            return Error(ErrorKind::Invalid,
-                         QStringLiteral("%1 is %2, so it has no \"%3\" inside")
-                             .arg(pathText(path.mid(0, i)), typeName(*cur), path[i]),
-                         d->where);
-        }
-    }
+    if (Status s = applySet(newRoot, path, value, d->where); !s.ok())
+        return s.error();
     return rewrite(newRoot, pathText(path), reread);
 }
 
@@ -1191,23 +1263,35 @@ Result<QByteArray> YamlDocumentEditor::rewrite(const Json &newRoot, const QStrin
             return a.second.len > b.second.len;
         return a.first > b.first;
     });
-    std::vector<Splice> splices;
-    for (auto &o : ordered)
-        splices.push_back(std::move(o.second));
-    std::string out = d->text;
+    // Checked from the end backwards, then copied forwards: one pass over
+    // the text however many splices a batch makes (replacing them in place
+    // one by one moved the rest of the text each time).
     size_t limit = npos;
-    for (const Splice &sp : splices) {
-        if (sp.pos + sp.len > limit || sp.pos + sp.len > out.size())
+    size_t added = 0;
+    for (const auto &o : ordered) {
+        const Splice &sp = o.second;
+        if (sp.pos + sp.len > limit || sp.pos + sp.len > d->text.size())
             return Error(ErrorKind::Internal,
                          QStringLiteral("the edit of %1 overlaps itself; nothing was changed").arg(what), d->where);
-        out.replace(sp.pos, sp.len, sp.text);
         limit = sp.pos;
+        added += sp.text.size();
     }
+    std::string out;
+    out.reserve((d->bom ? kBom.size() : 0) + d->text.size() + added);
     if (d->bom)
-        out.insert(0, kBom);
+        out += kBom;
+    size_t from = 0;
+    for (auto it = ordered.rbegin(); it != ordered.rend(); ++it) {
+        const Splice &sp = it->second;
+        out.append(d->text, from, sp.pos - from);
+        out += sp.text;
+        from = sp.pos + sp.len;
+    }
+    out.append(d->text, from, npos);
 
     // Prove the result: it must read back as exactly the expected document.
     const QByteArray bytes = toBytes(out);
+    g_parses.fetch_add(1, std::memory_order_relaxed);
     auto parsed = yamlToJson(bytes, d->where);
     Json got = parsed.ok() ? std::move(parsed).value() : Json();
     if (got.is_null())
@@ -1221,6 +1305,144 @@ Result<QByteArray> YamlDocumentEditor::rewrite(const Json &newRoot, const QStrin
     if (reread)
         *reread = std::move(got);
     return bytes;
+}
+
+namespace {
+
+// The paths of one run of setMany(): none is a prefix of another, so no edit
+// of the run changes the value another one reads or answers. Indexes are
+// compared as numbers ("03" is item 3), which may only split a run sooner.
+class RunPaths {
+public:
+    bool overlaps(const QStringList &path) const
+    {
+        const QStringList p = canonical(path);
+        if (m_inner.count(p) != 0)
+            return true; // a value inside this one is set in the run
+        for (qsizetype n = 0; n <= p.size(); ++n)
+            if (m_paths.count(p.mid(0, n)) != 0)
+                return true; // this one, or a value it is inside
+        return false;
+    }
+    void add(const QStringList &path)
+    {
+        const QStringList p = canonical(path);
+        m_paths.insert(p);
+        for (qsizetype n = 0; n < p.size(); ++n)
+            m_inner.insert(p.mid(0, n));
+    }
+
+private:
+    static QStringList canonical(QStringList path)
+    {
+        for (QString &segment : path) {
+            size_t index = 0;
+            if (isIndex(segment, &index))
+                segment = QString::number(index);
+        }
+        return path;
+    }
+    std::set<QStringList> m_paths;
+    std::set<QStringList> m_inner; // every proper prefix of m_paths
+};
+
+} // namespace
+
+Result<QByteArray> YamlDocumentEditor::setMany(const QList<Edit> &edits, QList<Result<Json>> *answers,
+                                               const std::function<Status(qsizetype, const Json *)> &check) const
+{
+    answers->clear();
+    answers->resize(edits.size());
+
+    // The document as the runs so far left it: an open editor, or the text
+    // of the last rewrite, opened only if another run needs it.
+    YamlDocumentEditor doc = *this;
+    std::optional<QByteArray> pending;
+    auto current = [&]() -> Result<YamlDocumentEditor> {
+        if (pending) {
+            auto reopened = open(*pending, d->where);
+            if (!reopened.ok())
+                return reopened.error();
+            doc = std::move(reopened).value();
+            pending.reset();
+        }
+        return doc;
+    };
+
+    // Applies `run` (paths that do not overlap) to the document as one
+    // rewrite. When the text cannot take them all, the run is halved, so the
+    // edit it cannot take is found in a few rewrites and fails alone, as it
+    // would after set() one at a time.
+    std::function<void(const QList<qsizetype> &)> applyRun = [&](const QList<qsizetype> &run) {
+        auto base = current();
+        if (!base.ok()) {
+            for (qsizetype i : run)
+                (*answers)[i] = base.error();
+            return;
+        }
+        Json model = base->root();
+        QList<qsizetype> applied;
+        for (qsizetype i : run) {
+            const Edit &e = edits[i];
+            if (check) {
+                if (Status s = check(i, lookup(model, e.path)); !s.ok()) {
+                    (*answers)[i] = s.error();
+                    continue;
+                }
+            }
+            if (Status s = applySet(model, e.path, e.value, d->where); !s.ok()) {
+                (*answers)[i] = s.error();
+                continue;
+            }
+            applied << i;
+        }
+        if (applied.isEmpty())
+            return;
+        const QString what = applied.size() == 1 ? pathText(edits[applied.first()].path)
+                                                 : QStringLiteral("%1 values").arg(applied.size());
+        Json reread;
+        auto text = base->rewrite(model, what, &reread);
+        if (!text.ok()) {
+            if (applied.size() == 1) {
+                (*answers)[applied.first()] = text.error();
+                return;
+            }
+            const qsizetype half = applied.size() / 2;
+            applyRun(applied.mid(0, half));
+            applyRun(applied.mid(half));
+            return;
+        }
+        for (qsizetype i : applied) {
+            const Json *stored = lookup(reread, edits[i].path);
+            (*answers)[i] = stored ? *stored : Json();
+        }
+        pending = std::move(text).value();
+    };
+
+    QList<qsizetype> run;
+    RunPaths paths;
+    for (qsizetype i = 0; i < edits.size(); ++i) {
+        if (paths.overlaps(edits[i].path)) {
+            applyRun(run);
+            run.clear();
+            paths = RunPaths();
+        }
+        run << i;
+        paths.add(edits[i].path);
+    }
+    if (!run.isEmpty())
+        applyRun(run);
+    if (pending)
+        return *pending;
+    QByteArray unchanged = toBytes(doc.d->text);
+    if (doc.d->bom)
+        unchanged.prepend(QByteArray::fromStdString(kBom));
+    return unchanged;
+}
+
+quint64 YamlDocumentEditor::parseCount()
+{
+    return g_parses.load(std::memory_order_relaxed);
 }
 
 Result<QByteArray> YamlDocumentEditor::set(const QByteArray &document, const QStringList &path, const Json &value,

@@ -7,6 +7,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <functional>
 #include <memory>
 
 namespace sd {
@@ -53,6 +54,36 @@ public:
 
     // The new document text without `path` (NotFound if it is not there).
     Result<QByteArray> remove(const QStringList &path, Json *reread = nullptr) const;
+
+    // One value for setMany() to set.
+    struct Edit {
+        QStringList path;
+        Json value;
+    };
+
+    // Sets many values with the answers set() after set() would give, in as
+    // few passes over the text as the paths allow: each edit applies to the
+    // document as the edits before it left it, but the text is rewritten and
+    // proven once per run of edits whose paths do not overlap (one path a
+    // prefix of the other, e.g. the same key twice), not once per edit. A
+    // batch of distinct keys costs one parse to open and one to prove,
+    // however many keys it holds. (A run may take an edit that set() alone
+    // refuses as beyond the layout it left; every result is proven all the
+    // same.)
+    //
+    // `check(i, current)`, when given, is asked before edit i applies, with
+    // the value at its path then (nullptr when there is none); an error it
+    // returns refuses that edit alone. It may be asked again for the same
+    // edit (when a run is split to find the edit the text cannot take).
+    // `answers` gets one result per edit: the value stored at its path as
+    // read back from the new text, or why that edit was refused; the others
+    // still apply. Returns the new text (the old one when nothing applied).
+    Result<QByteArray> setMany(const QList<Edit> &edits, QList<Result<Json>> *answers,
+                               const std::function<Status(qsizetype, const Json *)> &check = {}) const;
+
+    // How many times editors in this process have parsed YAML text (opening a
+    // document, proving a rewrite): lets tests see that a batch stays linear.
+    static quint64 parseCount();
 
     // One-shot forms of the above.
     static Result<QByteArray> set(const QByteArray &document, const QStringList &path, const Json &value,

@@ -434,10 +434,13 @@ struct BatchWrite {
 };
 
 // putBatch on the worker: one lock for the whole batch, and per file one
-// backup and one rewrite, however many of the batch's items it holds. Items
-// are applied in order to the file's text in memory, each checked against
-// the text as the items before it left it, so the answers are those of puts
-// made one after another; a file that cannot be written fails its items.
+// read, one backup and one rewrite, however many of the batch's items it
+// holds. A file's items go to YamlDocumentEditor::setMany in order, each
+// checked against the document as the items before it left it, so the
+// answers are those of puts made one after another; but the text is parsed,
+// rewritten and proven once for all of them (once per run of items between
+// two writes of the same key), not once per item. A file that cannot be
+// written fails its items and is left as it was.
 QList<Result<Entry>> batchJob(const Config &c, const QList<BatchWrite> &writes)
 {
     QList<Result<Entry>> results(writes.size());
@@ -452,90 +455,78 @@ QList<Result<Entry>> batchJob(const Config &c, const QList<BatchWrite> &writes)
     if (Status s = lock.acquire(); !s.ok())
         return failAll(s.error().kind == ErrorKind::Forbidden ? forbiddenDirectory(c, s.error()) : s.error());
 
-    struct File {
-        ResolvedFile resolved;
-        QByteArray before;
-        QByteArray text;
-        std::optional<Error> unusable; // unreadable or read-only: its items fail
-        QList<qsizetype> written;      // items answered ok, to fail if the write does
-        QList<QString> reasons;
-    };
-    QMap<QString, File> files;
-    for (qsizetype i = 0; i < writes.size(); ++i) {
-        const BatchWrite &w = writes[i];
-        const QString name = w.segments.first();
-        const QStringList path = w.segments.mid(1);
-        auto found = files.find(name);
-        if (found == files.end()) {
-            File f;
-            f.resolved = resolveFile(c, name);
-            if (f.resolved.exists) {
-                auto bytes = readWholeFile(f.resolved.path);
-                if (!bytes.ok() && bytes.error().kind != ErrorKind::NotFound)
-                    f.unusable = bytes.error();
-                f.resolved.exists = bytes.ok();
-                if (bytes.ok())
-                    f.before = f.text = bytes.value();
-            }
-            if (f.resolved.exists && !QFileInfo(f.resolved.path).isWritable())
-                f.unusable = Error(ErrorKind::Forbidden,
-                                   QStringLiteral("the state file is read-only; nothing was changed"),
-                                   f.resolved.path);
-            found = files.insert(name, f);
-        }
-        File &f = found.value();
-        if (f.unusable) {
-            results[i] = *f.unusable;
-            continue;
-        }
-        auto editor = YamlDocumentEditor::open(f.text, f.resolved.path);
-        if (!editor.ok()) {
-            results[i] = editor.error();
-            continue;
-        }
-        std::optional<QString> current;
-        if (auto v = editor->valueAt(path); v.ok())
-            current = contentRevision(compactJson(v.value()));
-        if (Status st = checkPrecondition(w.pre, w.key, current); !st.ok()) {
-            results[i] = st.error();
-            continue;
-        }
-        Json after;
-        auto edited = editor->set(path, w.value, &after);
-        if (!edited.ok()) {
-            results[i] = edited.error();
-            continue;
-        }
-        f.text = edited.value();
-        const Json *stored = &after;
-        for (const QString &seg : path) {
-            const std::string k = toStd(seg);
-            if (stored->is_object() && stored->contains(k))
-                stored = &stored->at(k);
-            else if (stored->is_array())
-                stored = &(*stored)[seg.toULongLong()];
-        }
-        results[i] = makeEntry(w.key, *stored, f.resolved.fileName, QDateTime());
-        f.written << i;
-        f.reasons << (path.isEmpty() ? QStringLiteral("all") : path.join(QLatin1Char('.')));
-    }
+    // The items of each file, in batch order.
+    QMap<QString, QList<qsizetype>> byFile;
+    for (qsizetype i = 0; i < writes.size(); ++i)
+        byFile[writes[i].segments.first()] << i;
 
-    for (File &f : files) {
-        if (f.written.isEmpty())
-            continue;
-        Status saved;
-        if (f.resolved.exists && f.text != f.before) {
-            const QString reason = f.reasons.size() == 1 ? QStringLiteral("put-") + f.reasons.first()
-                                                         : QStringLiteral("batch-%1-keys").arg(f.reasons.size());
-            saved = saveBackup(c, f.resolved.fileName, f.before, reason);
+    for (auto it = byFile.cbegin(); it != byFile.cend(); ++it) {
+        const QList<qsizetype> &items = it.value();
+        ResolvedFile file = resolveFile(c, it.key());
+        QByteArray before;
+        std::optional<Error> unusable; // unreadable or read-only: its items fail
+        if (file.exists) {
+            auto bytes = readWholeFile(file.path);
+            if (!bytes.ok() && bytes.error().kind != ErrorKind::NotFound)
+                unusable = bytes.error();
+            file.exists = bytes.ok();
+            if (bytes.ok())
+                before = bytes.value();
         }
-        if (saved.ok() && (!f.resolved.exists || f.text != f.before)) {
-            saved = writeFileAtomically(f.resolved.path, f.text);
-            if (!saved.ok() && saved.error().kind == ErrorKind::Forbidden && !f.resolved.exists)
+        if (file.exists && !QFileInfo(file.path).isWritable())
+            unusable = Error(ErrorKind::Forbidden, QStringLiteral("the state file is read-only; nothing was changed"),
+                             file.path);
+        auto editor = unusable ? Result<YamlDocumentEditor>(*unusable) : YamlDocumentEditor::open(before, file.path);
+        if (!editor.ok()) {
+            for (qsizetype i : items)
+                results[i] = editor.error();
+            continue;
+        }
+
+        QList<YamlDocumentEditor::Edit> edits;
+        edits.reserve(items.size());
+        for (qsizetype i : items)
+            edits << YamlDocumentEditor::Edit{writes[i].segments.mid(1), writes[i].value};
+        QList<Result<Json>> answers;
+        auto text = editor->setMany(edits, &answers, [&](qsizetype j, const Json *current) -> Status {
+            const BatchWrite &w = writes[items[j]];
+            std::optional<QString> revision;
+            if (current)
+                revision = contentRevision(compactJson(*current));
+            return checkPrecondition(w.pre, w.key, revision);
+        });
+        QList<qsizetype> written; // items answered ok, to fail if the write does
+        QStringList reasons;
+        for (qsizetype j = 0; j < items.size(); ++j) {
+            const qsizetype i = items[j];
+            if (!text.ok()) {
+                results[i] = Error(text.error().kind, text.error().message, text.error().where);
+                continue;
+            }
+            if (!answers[j].ok()) {
+                results[i] = answers[j].error();
+                continue;
+            }
+            results[i] = makeEntry(writes[i].key, std::move(answers[j]).value(), file.fileName, QDateTime());
+            written << i;
+            reasons << (edits[j].path.isEmpty() ? QStringLiteral("all") : edits[j].path.join(QLatin1Char('.')));
+        }
+        if (written.isEmpty())
+            continue;
+        const QByteArray &after = text.value();
+        Status saved;
+        if (file.exists && after != before) {
+            const QString reason = reasons.size() == 1 ? QStringLiteral("put-") + reasons.first()
+                                                       : QStringLiteral("batch-%1-keys").arg(reasons.size());
+            saved = saveBackup(c, file.fileName, before, reason);
+        }
+        if (saved.ok() && (!file.exists || after != before)) {
+            saved = writeFileAtomically(file.path, after);
+            if (!saved.ok() && saved.error().kind == ErrorKind::Forbidden && !file.exists)
                 saved = forbiddenDirectory(c, saved.error());
         }
-        const QDateTime modified = QFileInfo(f.resolved.path).lastModified().toUTC();
-        for (qsizetype i : f.written) {
+        const QDateTime modified = QFileInfo(file.path).lastModified().toUTC();
+        for (qsizetype i : written) {
             if (saved.ok())
                 results[i]->updated = modified;
             else
