@@ -39,8 +39,13 @@ ConsolePane::ConsolePane(std::unique_ptr<console::Session> session, const QStrin
     m_title->setObjectName(QStringLiteral("paneTitle"));
     m_title->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_title->setContentsMargins(8, 4, 8, 0);
+    m_band = new QWidget(this);
+    m_band->setObjectName(QStringLiteral("paneColour"));
+    m_band->setFixedHeight(4);
+    m_band->setAutoFillBackground(true);
     setMarkers(false, QString());
     layout->addWidget(m_title);
+    layout->addWidget(m_band);
 
     m_banner = new FreshnessBanner(m_session.get(), theme, this);
     layout->addWidget(m_banner);
@@ -119,9 +124,12 @@ void ConsolePane::setMarkers(bool production, const QString &colour)
     m_title->setText(title);
     // The connection's colour as a band under the title: seen whatever the view.
     const QColor c(colour);
-    m_title->setStyleSheet(c.isValid() ? QStringLiteral("QLabel#paneTitle { border-bottom: 4px solid %1; padding-bottom: 2px; }")
-                                             .arg(c.name())
-                                       : QString());
+    m_band->setVisible(c.isValid());
+    if (c.isValid()) {
+        QPalette p = m_band->palette();
+        p.setColor(QPalette::Window, c);
+        m_band->setPalette(p);
+    }
 }
 
 HistoryDialog *ConsolePane::showHistory(const QString &key, bool previous)

@@ -103,6 +103,7 @@ private:
     QPointer<Theme> m_theme;
     console::EventLog *m_events;
     QLabel *m_title;
+    QWidget *m_band; // the connection's colour, under the title
     FreshnessBanner *m_banner;
     QSplitter *m_splitter;
     KeyBrowser *m_browser;

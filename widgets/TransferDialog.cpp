@@ -292,6 +292,16 @@ void TransferDialog::validate()
     m_problem->setStyleSheet(m_theme ? m_theme->styleSheetFor(Tone::Muted) : QString());
 }
 
+void TransferDialog::refuse(const QString &why)
+{
+    // Where the user is looking: the set-up page, or the report of the dry
+    // run whose "now" button was pressed.
+    QLabel *label = onRunPage() ? m_summary : m_problem;
+    label->setText(why);
+    label->setStyleSheet(m_theme ? m_theme->styleSheetFor(Tone::Error) : QString());
+    Q_EMIT notify(Tone::Error, why);
+}
+
 void TransferDialog::readSnapshotManifest()
 {
     const QString path = m_path->text().trimmed();
@@ -379,14 +389,12 @@ void TransferDialog::prepare(bool dryRun)
     if (m_store) {
         auto other = console::Session::open(target());
         if (!other.ok()) {
-            m_problem->setText(tr("cannot open %1: %2").arg(target(), other.error().toString()));
-            m_problem->setStyleSheet(m_theme ? m_theme->styleSheetFor(Tone::Error) : QString());
+            refuse(tr("cannot open %1: %2").arg(target(), other.error().toString()));
             return;
         }
         m_other = std::move(other).value();
         if (m_kind == Kind::Migrate && m_other->readOnly()) {
-            m_problem->setText(tr("%1 is read-only: nothing can be migrated into it").arg(m_other->name()));
-            m_problem->setStyleSheet(m_theme ? m_theme->styleSheetFor(Tone::Error) : QString());
+            refuse(tr("%1 is read-only: nothing can be migrated into it").arg(m_other->name()));
             return;
         }
     }
@@ -416,7 +424,7 @@ void TransferDialog::prepare(bool dryRun)
     case Kind::Import: {
         const Result<SnapshotManifest> manifest = console::ImportJob::readManifest(m_path->text().trimmed());
         if (!manifest.ok()) {
-            m_problem->setText(manifest.error().toString());
+            refuse(manifest.error().toString());
             return;
         }
         ImportOptions o;

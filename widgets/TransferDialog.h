@@ -107,6 +107,8 @@ private:
     void buildSetupPage();
     void buildRunPage();
     void validate();
+    // A problem met when starting: said where the user looks, nothing runs.
+    void refuse(const QString &why);
     void readSnapshotManifest();
     void chooseFile();
     // Asks what must be asked (confirmation, passphrases), then runs.

@@ -398,6 +398,9 @@ private Q_SLOTS:
         QVERIFY(settled(pane));
         QVERIFY(pane->production());
         QCOMPARE(pane->colour(), QStringLiteral("#c0392b"));
+        QWidget *band = pane->findChild<QWidget *>(QStringLiteral("paneColour"));
+        QVERIFY(band && band->isVisible());
+        QCOMPARE(band->palette().color(QPalette::Window), QColor(0xc0, 0x39, 0x2b));
         QVERIFY(pane->findChild<QLabel *>(QStringLiteral("paneTitle"))->text().contains(QLatin1String("[production]")));
         QVERIFY(openKey(pane, QStringLiteral("greeting")));
         window->run(QStringLiteral("keys.delete"));

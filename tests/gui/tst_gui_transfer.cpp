@@ -307,6 +307,26 @@ private Q_SLOTS:
         QVERIFY(!d->job());
     }
 
+    // A store that cannot be opened is named with the reason when Start is
+    // pressed, on the set-up page; nothing runs.
+    void testTargetThatCannotOpen()
+    {
+        const QString path = newStorePath();
+        QVERIFY(fill(store(path).get(), entries(3)));
+        auto w = window();
+        QVERIFY(w->openSpec(sqliteSpec(path), QStringLiteral("s")));
+        QVERIFY(settled(w->currentPane()));
+        TransferDialog *d = openWizard(w.get(), QStringLiteral("global.migrate"));
+        QVERIFY(d);
+        d->storeBox()->setCurrentText(QStringLiteral("nosuch://x"));
+        QVERIFY(d->startButton()->isEnabled());
+        d->dryRunButton()->click();
+        QVERIFY2(d->problemLabel()->text().startsWith(QLatin1String("cannot open nosuch://x: ")),
+                 qPrintable(d->problemLabel()->text()));
+        QVERIFY(!d->onRunPage());
+        QVERIFY(!d->job());
+    }
+
     // Read-only: nothing is imported into it; exporting from it is fine.
     void testReadOnly()
     {
