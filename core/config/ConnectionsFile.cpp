@@ -23,7 +23,7 @@ const QStringList kConnectionKeys = {QStringLiteral("description"), QStringLiter
                                      QStringLiteral("workerConfig"), QStringLiteral("state_management"),
                                      QStringLiteral("backend"), QStringLiteral("options"),
                                      QStringLiteral("readOnly"), QStringLiteral("production"),
-                                     QStringLiteral("color")};
+                                     QStringLiteral("sensitive"), QStringLiteral("color")};
 
 Error invalid(const QString &message, const QString &where)
 {
@@ -79,7 +79,8 @@ Status checkConnection(const ConfigNode &c)
                                       "YAML reads # as the start of a comment)")
                            .arg(what),
                        col->where());
-    for (const char *scalar : {"description", "url", "workerConfig", "backend", "readOnly", "production", "color"}) {
+    for (const char *scalar :
+         {"description", "url", "workerConfig", "backend", "readOnly", "production", "sensitive", "color"}) {
         const ConfigNode *n = c.get(QString::fromLatin1(scalar));
         if (n && !n->isScalar())
             return invalid(QStringLiteral("%1: \"%2\" must be a single value, found %3")
@@ -89,7 +90,7 @@ Status checkConnection(const ConfigNode &c)
     if (options && !options->isNull())
         if (Status s = expectMap(*options, QStringLiteral("%1 options").arg(what)); !s.ok())
             return s;
-    for (const char *flag : {"readOnly", "production"})
+    for (const char *flag : {"readOnly", "production", "sensitive"})
         if (const ConfigNode *f = c.get(QString::fromLatin1(flag)); f && !readOnlyValue(*f))
             return invalid(QStringLiteral("%1: \"%2\" is \"%3\"; expected true or false")
                                .arg(what, QString::fromLatin1(flag), f->scalar),
@@ -109,7 +110,7 @@ Status checkConnection(const ConfigNode &c)
     return {};
 }
 
-// `readOnly:` (or `production:`) as a YAML boolean; nullopt for anything else.
+// `readOnly:` (or `production:`, `sensitive:`) as a YAML boolean; nullopt for anything else.
 std::optional<bool> readOnlyValue(const ConfigNode &node)
 {
     const QString v = node.scalar.trimmed().toLower();
@@ -218,6 +219,8 @@ Result<StoreSpec> ConnectionsFile::spec(const QString &name, const EnvExpander &
         spec->connection = name;
         const ConfigNode *ro = c->get(QStringLiteral("readOnly"));
         spec->readOnly = ro && readOnlyValue(*ro).value_or(false);
+        const ConfigNode *sensitive = c->get(QStringLiteral("sensitive"));
+        spec->sensitive = spec->sensitive || (sensitive && readOnlyValue(*sensitive).value_or(false));
     }
     return spec;
 }
@@ -304,6 +307,7 @@ QList<ConnectionInfo> ConnectionsFile::list(const EnvExpander &env) const
         if (spec.ok()) {
             info.backend = spec->backend;
             info.readOnly = spec->readOnly;
+            info.sensitive = spec->sensitive;
             info.origin = spec->origin;
             if (info.description.isEmpty())
                 info.description = describeStore(spec.value());

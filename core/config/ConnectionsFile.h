@@ -22,6 +22,7 @@ struct ConnectionInfo {
     bool current = false;
     bool readOnly = false; // `readOnly: true`: every write is refused
     bool production = false; // `production: true`: destructive actions want the key's name typed
+    bool sensitive = false;  // `sensitive: true`: values are secrets, masked until revealed
     QString color;       // `color: "#rrggbb"`: how front ends mark the connection; empty for none
     QString error;       // why it cannot be resolved now (missing file, unset variable...)
 };
@@ -39,6 +40,7 @@ struct ConnectionInfo {
 //       backend: NAME             # with options: {...}, as in StoreSpec.h
 //       readOnly: true            # optional: every write is refused (StoreSpec::readOnly)
 //       production: true          # optional: deletes and restores want the key's name typed
+//       sensitive: true           # optional: values are secrets, masked until revealed
 //       color: "#c0392b"          # optional: the connection's colour in the front ends
 //
 // The file's structure is checked when it is loaded; values are expanded

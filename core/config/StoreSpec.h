@@ -39,6 +39,10 @@ struct StoreSpec {
     // `readOnly: true` on a connection (or statedeckctl --read-only):
     // openProvider wraps the provider so that every write is refused.
     bool readOnly = false;
+    // `sensitive: true` on a connection: openProvider marks the store's
+    // values as secrets (Capabilities::sensitive), masked until revealed,
+    // as a Kubernetes Secret's are.
+    bool sensitive = false;
     // The connection's name in connections.yaml; empty for a store named by
     // URL or path. A read-only store's refusals name it.
     QString connection;

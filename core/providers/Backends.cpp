@@ -6,6 +6,7 @@
 #include "providers/kube/KubeProvider.h"
 #include "providers/local/LocalProvider.h"
 #include "providers/readonly/ReadOnlyProvider.h"
+#include "providers/sensitive/SensitiveProvider.h"
 #include "providers/redis/RedisProvider.h"
 #include "providers/sqlite/SqliteProvider.h"
 #include "providers/yaml/YamlProvider.h"
@@ -310,6 +311,8 @@ Result<std::unique_ptr<Provider>> openBackend(const StoreSpec &spec)
 Result<std::unique_ptr<Provider>> openProvider(const StoreSpec &spec)
 {
     auto opened = openBackend(spec);
+    if (opened.ok() && spec.sensitive)
+        opened = Result<std::unique_ptr<Provider>>(makeSensitive(std::move(opened).value()));
     if (!opened.ok() || !spec.readOnly)
         return opened;
     const QString name = spec.connection.isEmpty() ? opened.value()->describe() : spec.connection;

@@ -275,22 +275,27 @@ private Q_SLOTS:
         QVERIFY(byUrl->connection.isEmpty());
     }
 
-    // `production:` and `color:` mark a connection for the front ends.
+    // `production:`, `sensitive:` and `color:` mark a connection for the
+    // front ends (sensitive also reaches the store's spec).
     void testMarkers_data()
     {
         QTest::addColumn<QByteArray>("markers");
         QTest::addColumn<bool>("production");
         QTest::addColumn<QString>("color");
-        QTest::newRow("none") << QByteArray() << false << QString();
-        QTest::newRow("production") << QByteArray("\n    production: true") << true << QString();
-        QTest::newRow("colour, upper case") << QByteArray("\n    color: \"#C0392B\"") << false << "#c0392b";
-        QTest::newRow("both") << QByteArray("\n    production: yes\n    color: '#2e86c1'") << true << "#2e86c1";
+        QTest::addColumn<bool>("sensitive");
+        QTest::newRow("none") << QByteArray() << false << QString() << false;
+        QTest::newRow("production") << QByteArray("\n    production: true") << true << QString() << false;
+        QTest::newRow("colour, upper case") << QByteArray("\n    color: \"#C0392B\"") << false << "#c0392b" << false;
+        QTest::newRow("both") << QByteArray("\n    production: yes\n    color: '#2e86c1'") << true << "#2e86c1" << false;
+        QTest::newRow("sensitive") << QByteArray("\n    sensitive: true") << false << QString() << true;
+        QTest::newRow("sensitive: false") << QByteArray("\n    sensitive: false") << false << QString() << false;
     }
     void testMarkers()
     {
         QFETCH(QByteArray, markers);
         QFETCH(bool, production);
         QFETCH(QString, color);
+        QFETCH(bool, sensitive);
         QTemporaryDir dir;
         const QString path = dir.path() + QStringLiteral("/connections.yaml");
         QVERIFY(sd::test::writeFile(path, "connections:\n  prod:\n    url: x.db" + markers + "\n"));
@@ -300,6 +305,10 @@ private Q_SLOTS:
         QCOMPARE(list.size(), 1);
         QCOMPARE(list.first().production, production);
         QCOMPARE(list.first().color, color);
+        QCOMPARE(list.first().sensitive, sensitive);
+        const Result<StoreSpec> spec = file->spec(QStringLiteral("prod"), EnvExpander(envOf({})));
+        QVERIFY(spec.ok());
+        QCOMPARE(spec->sensitive, sensitive);
     }
 
     void testMalformed_data()
@@ -318,7 +327,7 @@ private Q_SLOTS:
         QTest::newRow("unknown connection key")
             << QByteArray("connections:\n  dev:\n    url: x.db\n    readonly: true\n") << ":4:5"
             << "unknown key \"readonly\" in connection \"dev\"; accepted keys: description, url, workerConfig, "
-               "state_management, backend, options, readOnly, production, color";
+               "state_management, backend, options, readOnly, production, sensitive, color";
         QTest::newRow("readOnly not a boolean")
             << QByteArray("connections:\n  dev:\n    url: x.db\n    readOnly: maybe\n") << ":4:15"
             << "\"readOnly\" is \"maybe\"; expected true or false";
@@ -331,6 +340,9 @@ private Q_SLOTS:
         QTest::newRow("production not a boolean")
             << QByteArray("connections:\n  prod:\n    url: x.db\n    production: sure\n") << ":4:17"
             << "\"production\" is \"sure\"; expected true or false";
+        QTest::newRow("sensitive not a boolean")
+            << QByteArray("connections:\n  vault:\n    url: x.db\n    sensitive: very\n") << ":4:16"
+            << "\"sensitive\" is \"very\"; expected true or false";
         QTest::newRow("color not #rrggbb")
             << QByteArray("connections:\n  prod:\n    url: x.db\n    color: red\n") << ":4:12"
             << "\"color\" is \"red\"; expected a colour as \"#rrggbb\"";

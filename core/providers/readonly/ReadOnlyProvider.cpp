@@ -5,7 +5,7 @@
 namespace sd {
 
 ReadOnlyProvider::ReadOnlyProvider(std::unique_ptr<Provider> inner, QString connectionName, QObject *parent)
-    : Provider(parent), m_inner(std::move(inner)), m_name(std::move(connectionName))
+    : ForwardingProvider(std::move(inner), parent), m_name(std::move(connectionName))
 {
 }
 
@@ -18,46 +18,11 @@ Error ReadOnlyProvider::refusal(const QString &what, const QString &where) const
                  where);
 }
 
-QString ReadOnlyProvider::scheme() const
-{
-    return m_inner->scheme();
-}
-
-QString ReadOnlyProvider::describe() const
-{
-    return m_inner->describe();
-}
-
 Capabilities ReadOnlyProvider::capabilities() const
 {
-    Capabilities c = m_inner->capabilities();
+    Capabilities c = ForwardingProvider::capabilities();
     c.readOnly = true;
     return c;
-}
-
-QFuture<Result<ListPage>> ReadOnlyProvider::list(const ListOptions &options)
-{
-    return m_inner->list(options);
-}
-
-QFuture<Result<Entry>> ReadOnlyProvider::get(const QString &key)
-{
-    return m_inner->get(key);
-}
-
-std::unique_ptr<Watch> ReadOnlyProvider::watch(const QString &prefix, const QString &fromRevision)
-{
-    return m_inner->watch(prefix, fromRevision);
-}
-
-QFuture<Result<QList<Entry>>> ReadOnlyProvider::history(const QString &key, int limit)
-{
-    return m_inner->history(key, limit);
-}
-
-int ReadOnlyProvider::maxBatchSize() const
-{
-    return m_inner->maxBatchSize();
 }
 
 QFuture<Result<Entry>> ReadOnlyProvider::put(const Entry &entry, const Precondition &)
@@ -109,13 +74,6 @@ Status checkWritable(Provider *provider, const QString &what)
         return ro->refusal(what, ro->describe());
     return Error(ErrorKind::Forbidden, QStringLiteral("the store is read-only: %1 refused, nothing was written").arg(what),
                  provider->describe());
-}
-
-Provider *unwrapReadOnly(Provider *provider)
-{
-    while (auto *ro = qobject_cast<ReadOnlyProvider *>(provider))
-        provider = ro->inner();
-    return provider;
 }
 
 } // namespace sd

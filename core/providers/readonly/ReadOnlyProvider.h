@@ -1,6 +1,6 @@
 #pragma once
 
-#include "providers/Provider.h"
+#include "providers/ForwardingProvider.h"
 
 #include <memory>
 
@@ -12,27 +12,18 @@ namespace sd {
 // reaches the store. Enforced in the core so that no front end can forget
 // it: put, remove, putBatch, lock, renew and unlock are refused.
 // capabilities() is the wrapped store's with readOnly set.
-class ReadOnlyProvider : public Provider {
+class ReadOnlyProvider : public ForwardingProvider {
     Q_OBJECT
 public:
     ReadOnlyProvider(std::unique_ptr<Provider> inner, QString connectionName, QObject *parent = nullptr);
     ~ReadOnlyProvider() override;
 
-    Provider *inner() const { return m_inner.get(); }
     QString connectionName() const { return m_name; }
     // The error every write gets: Forbidden, `connection "NAME" is
     // read-only...`, where = `where`.
     Error refusal(const QString &what, const QString &where) const;
 
-    QString scheme() const override;
-    QString describe() const override;
     Capabilities capabilities() const override;
-
-    QFuture<Result<ListPage>> list(const ListOptions &options) override;
-    QFuture<Result<Entry>> get(const QString &key) override;
-    std::unique_ptr<Watch> watch(const QString &prefix, const QString &fromRevision) override;
-    QFuture<Result<QList<Entry>>> history(const QString &key, int limit) override;
-    int maxBatchSize() const override;
 
     QFuture<Result<Entry>> put(const Entry &entry, const Precondition &pre) override;
     QFuture<Status> remove(const QString &key, const Precondition &pre) override;
@@ -42,7 +33,6 @@ public:
     QFuture<Result<Lock>> renew(const Lock &lock, std::chrono::milliseconds ttl) override;
 
 private:
-    std::unique_ptr<Provider> m_inner;
     QString m_name;
 };
 
@@ -57,8 +47,12 @@ std::unique_ptr<Provider> makeReadOnly(std::unique_ptr<Provider> inner, const QS
 // once instead of at its first write.
 Status checkWritable(Provider *provider, const QString &what);
 
-// The provider under any read-only wrapper (for front ends that look for a
-// particular backend, such as a FallbackProvider's signals).
-Provider *unwrapReadOnly(Provider *provider);
+// The provider under any read-only (or other forwarding) wrapper, for front
+// ends that look for a particular backend, such as a FallbackProvider's
+// signals.
+inline Provider *unwrapReadOnly(Provider *provider)
+{
+    return unwrapForwarding(provider);
+}
 
 } // namespace sd
