@@ -8,6 +8,7 @@
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QFile>
 
 namespace sd::console {
 
@@ -62,6 +63,7 @@ ConnectionCatalog ConnectionCatalog::load(const Sources &sources)
             item.current = info.current;
             item.readOnly = info.readOnly;
             item.production = info.production;
+            item.sensitive = info.sensitive;
             item.color = info.color;
             out.m_items << item;
         }
@@ -108,6 +110,13 @@ ConnectionCatalog ConnectionCatalog::load(const Sources &sources)
         demo.description = tr("demo data: a k0rdent-style YAML state folder (%1)")
                                .arg(QDir::toNativeSeparators(DemoData::stateDirectory(out.m_demoDirectory)));
         out.m_items << demo;
+        if (QFile::exists(DemoData::secretsPath(out.m_demoDirectory))) { // demos made before it have none
+            demo.name = QStringLiteral("demo-secrets");
+            demo.description = tr("demo data: tokens and passwords, masked until revealed (%1)")
+                                   .arg(QDir::toNativeSeparators(DemoData::secretsPath(out.m_demoDirectory)));
+            demo.sensitive = true;
+            out.m_items << demo;
+        }
     }
     return out;
 }
@@ -143,6 +152,10 @@ Result<StoreSpec> ConnectionCatalog::spec(const ConnectionItem &item) const
         if (item.name == QLatin1String("demo-state")) {
             spec.backend = QStringLiteral("yaml");
             spec.options.insert(QStringLiteral("path"), DemoData::stateDirectory(m_demoDirectory));
+        } else if (item.name == QLatin1String("demo-secrets")) {
+            spec.backend = QStringLiteral("sqlite");
+            spec.options.insert(QStringLiteral("path"), DemoData::secretsPath(m_demoDirectory));
+            spec.sensitive = true;
         } else {
             spec.backend = QStringLiteral("sqlite");
             spec.options.insert(QStringLiteral("path"), DemoData::storePath(m_demoDirectory));

@@ -17,7 +17,7 @@ struct ConnectionItem {
         Connection,  // a connection of connections.yaml
         KubeContext, // a context of the user's kubeconfig: the ConfigMaps of its namespace
         Embedded,    // the embedded SQLite default store
-        Demo,        // the demo's stores (DemoData), once made: "demo" and "demo-state"
+        Demo,        // the demo's stores (DemoData), once made: "demo", "demo-state", "demo-secrets"
     };
     Kind kind = Kind::Connection;
     QString name;        // the connection's or context's name; "default" for the embedded store
@@ -26,6 +26,7 @@ struct ConnectionItem {
     bool current = false; // connections.yaml's `current:`, or the kubeconfig's current-context
     bool readOnly = false;   // connections.yaml's `readOnly: true`
     bool production = false; // `production: true`: destructive actions want the key's name typed
+    bool sensitive = false;  // `sensitive: true` (and the demo's secrets): values masked until revealed
     QString color;           // `color: "#rrggbb"`, empty for none
 
     // Unique across kinds (a connection and a context may share a name):

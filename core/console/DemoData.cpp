@@ -12,6 +12,7 @@
 #include <QStandardPaths>
 
 #include <functional>
+#include <vector>
 
 namespace sd::console {
 
@@ -93,9 +94,9 @@ QFuture<Status> asStatus(QFuture<Result<T>> f)
 // ends it.
 class Runner : public QObject {
 public:
-    Runner(QList<Step> steps, std::unique_ptr<Provider> provider, std::unique_ptr<RemediationManager> manager,
-           QString directory)
-        : m_steps(std::move(steps)), m_provider(std::move(provider)), m_manager(std::move(manager)),
+    Runner(QList<Step> steps, std::vector<std::unique_ptr<Provider>> providers,
+           std::unique_ptr<RemediationManager> manager, QString directory)
+        : m_steps(std::move(steps)), m_providers(std::move(providers)), m_manager(std::move(manager)),
           m_directory(std::move(directory))
     {
         m_promise.start();
@@ -118,7 +119,7 @@ private:
     void finish(Status s)
     {
         m_manager.reset();
-        m_provider.reset();
+        m_providers.clear();
         if (!s.ok())
             QDir(m_directory).removeRecursively(); // never half a demo
         m_promise.addResult(std::move(s));
@@ -127,7 +128,7 @@ private:
     }
 
     QList<Step> m_steps;
-    std::unique_ptr<Provider> m_provider;
+    std::vector<std::unique_ptr<Provider>> m_providers; // the demo's stores, closed when it is made
     std::unique_ptr<RemediationManager> m_manager;
     QString m_directory;
     qsizetype m_at = 0;
@@ -154,6 +155,11 @@ QString DemoData::stateDirectory(const QString &directory)
 bool DemoData::exists(const QString &directory)
 {
     return QFile::exists(storePath(directory));
+}
+
+QString DemoData::secretsPath(const QString &directory)
+{
+    return directory + QStringLiteral("/secrets.db");
 }
 
 QFuture<Status> DemoData::create(const QString &directory)
@@ -183,6 +189,15 @@ QFuture<Status> DemoData::create(const QString &directory)
         return readyFuture(Status(opened.error()));
     }
     Provider *p = opened.value().get();
+    StoreSpec secretsSpec = spec;
+    secretsSpec.options.insert(QStringLiteral("path"), secretsPath(directory));
+    secretsSpec.sensitive = true;
+    Result<std::unique_ptr<Provider>> secretsOpened = openProvider(secretsSpec);
+    if (!secretsOpened.ok()) {
+        QDir(directory).removeRecursively();
+        return readyFuture(Status(secretsOpened.error()));
+    }
+    Provider *secrets = secretsOpened.value().get();
     auto manager = std::make_unique<RemediationManager>(p);
     RemediationManager *m = manager.get();
 
@@ -252,7 +267,26 @@ QFuture<Status> DemoData::create(const QString &directory)
     steps << Step{QStringLiteral("task 988"),
                   [m] { return asStatus(m->setStatus(TaskRef(QStringLiteral("988")), QStringLiteral("Completed"))); }};
 
-    auto *runner = new Runner(std::move(steps), std::move(opened).value(), std::move(manager), directory);
+    // The secret store: what a gate or a worker keeps as Secrets. Made-up
+    // values, shaped like the real thing so that masking has something to hide.
+    auto secret = [secrets](const char *key, const char *json) {
+        return Step{QString::fromLatin1(key), [=] {
+                        Entry e;
+                        e.key = QString::fromLatin1(key);
+                        e.value = entryValue(json);
+                        return asStatus(secrets->put(e, Precondition{}));
+                    }};
+    };
+    steps << secret("gate/api-token", R"("sd-demo-7f3a9c0e51b24d6a8e2f")")
+          << secret("db/primary/password", R"("correct-horse-battery-staple")")
+          << secret("registry/credentials", R"({"username": "deploy-bot", "password": "hunter2-but-longer"})")
+          << secret("tls/web", R"({"cert": "-----BEGIN CERTIFICATE-----\nMIIB...demo...\n-----END CERTIFICATE-----",
+                                   "key": "-----BEGIN PRIVATE KEY-----\nMIIE...demo...\n-----END PRIVATE KEY-----"})");
+
+    std::vector<std::unique_ptr<Provider>> providers;
+    providers.push_back(std::move(opened).value());
+    providers.push_back(std::move(secretsOpened).value());
+    auto *runner = new Runner(std::move(steps), std::move(providers), std::move(manager), directory);
     QFuture<Status> f = runner->future();
     runner->next();
     return f;

@@ -16,14 +16,17 @@ namespace sd::console {
 
 // The demo offered to a first-time user, so every view has something to
 // show: stores of its own in a folder of its own, never the user's default
-// store. Two connections (ConnectionCatalog lists them once the folder
+// store. Three connections (ConnectionCatalog lists them once the folder
 // exists):
 //   - "demo": a SQLite store with nested keys (app/web/config, db/primary,
 //     sessions/…, labels on some), remediation tasks in seed 002's and the
 //     controller's shapes with feedback history, and a key with history;
 //   - "demo-state": a k0rdent-style `state/` folder of YAML files
 //     (deployment-state.yaml, azure-state.yaml, events), as seed 004's
-//     scripts write them, with their comments.
+//     scripts write them, with their comments;
+//   - "demo-secrets": a SQLite store marked sensitive (StoreSpec::sensitive),
+//     tokens and passwords a front end masks until revealed, as it does a
+//     Kubernetes Secret's.
 // Made once; made again only after the folder is removed.
 class DemoData : public QObject {
     Q_OBJECT
@@ -32,6 +35,7 @@ public:
     static QString defaultDirectory();
     static QString storePath(const QString &directory);
     static QString stateDirectory(const QString &directory);
+    static QString secretsPath(const QString &directory);
     // Whether a demo was made there (its store exists).
     static bool exists(const QString &directory);
 

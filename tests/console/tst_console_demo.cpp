@@ -1,8 +1,9 @@
 // The demo a first-time user is offered (console/DemoData): its own folder,
-// two connections the catalog lists once it exists, every view with
+// three connections the catalog lists once it exists, every view with
 // something to show (nested keys, a key with history, remediation tasks in
 // both schemas with feedback over iterations, a k0rdent-style YAML state
-// folder), made once, and nothing left behind when it cannot be made.
+// folder, a store of secrets masked until revealed), made once, and nothing
+// left behind when it cannot be made.
 #include "TestSupport.h"
 #include "console/ConnectionCatalog.h"
 #include "console/DemoData.h"
@@ -57,8 +58,11 @@ private Q_SLOTS:
         const ConnectionCatalog c = catalog(demo);
         QVERIFY(c.find(QStringLiteral("demo:demo")));
         QVERIFY(c.find(QStringLiteral("demo:demo-state")));
+        QVERIFY(c.find(QStringLiteral("demo:demo-secrets")));
+        QVERIFY(c.find(QStringLiteral("demo:demo-secrets"))->sensitive);
+        QVERIFY(!c.find(QStringLiteral("demo:demo"))->sensitive);
         // After the embedded store, so a sidebar groups them with it.
-        QCOMPARE(c.items().last().id(), QStringLiteral("demo:demo-state"));
+        QCOMPARE(c.items().last().id(), QStringLiteral("demo:demo-secrets"));
 
         // Made once: a second time is refused, and the first is intact.
         const Status again = await(DemoData::create(demo), 60000);
@@ -82,6 +86,9 @@ private Q_SLOTS:
         QTest::newRow("yaml state: nested") << "demo:demo-state" << "deployment.vm_states" << "/k0s-worker-2/state"
                                             << "\"provisioning\"";
         QTest::newRow("yaml state: azure") << "demo:demo-state" << "azure.azure_credentials_configured" << "" << "true";
+        QTest::newRow("secret: token") << "demo:demo-secrets" << "gate/api-token" << "" << "\"sd-demo-7f3a9c0e51b24d6a8e2f\"";
+        QTest::newRow("secret: nested") << "demo:demo-secrets" << "registry/credentials" << "/username"
+                                        << "\"deploy-bot\"";
     }
 
     void testContent()
@@ -95,6 +102,8 @@ private Q_SLOTS:
             QVERIFY(await(DemoData::create(demo), 60000).ok());
         auto s = open(catalog(demo), connection);
         QVERIFY(s);
+        // Only the secrets are masked: the store says so, whatever its backend.
+        QCOMPARE(s->provider()->capabilities().sensitive, connection == QLatin1String("demo:demo-secrets"));
         const auto e = await(s->provider()->get(key));
         QVERIFY2(e.ok(), qPrintable(e.error().toString()));
         const Json v = member.isEmpty() ? e->value : e->value.at(Json::json_pointer(member.toStdString()));

@@ -4,6 +4,7 @@
 // store with keys is never offered anything.
 #include "GuiTestSupport.h"
 #include "console/DemoData.h"
+#include "console/EntryDocument.h"
 
 #include <QMessageBox>
 #include <QSettings>
@@ -63,6 +64,17 @@ private Q_SLOTS:
         QVERIFY(w->openConnection(QStringLiteral("demo:demo-state")));
         QVERIFY(settled(w->currentPane()));
         QVERIFY(w->currentPane()->keyBrowser()->keyModel()->loadedCount() > 0);
+        // The demo's secrets: listed with a badge, masked until revealed.
+        QVERIFY2(w->sidebar()->itemText(QStringLiteral("demo:demo-secrets")).contains(QLatin1String("[secrets]")),
+                 qPrintable(w->sidebar()->itemText(QStringLiteral("demo:demo-secrets"))));
+        QVERIFY(w->openConnection(QStringLiteral("demo:demo-secrets")));
+        ConsolePane *secrets = w->currentPane();
+        QVERIFY(settled(secrets));
+        QVERIFY(secrets->session()->capabilities().sensitive);
+        QVERIFY(openKey(secrets, QStringLiteral("gate/api-token")));
+        QVERIFY(secrets->entryPanel()->document()->masked());
+        QVERIFY(!secrets->entryPanel()->editor()->toPlainText().contains(QLatin1String("sd-demo-7f3a")));
+        shot(w.get(), QStringLiteral("demo-secrets"));
     }
 
     void testNeverAskAgainIsRemembered()
