@@ -3,9 +3,11 @@
 #include "Theme.h"
 #include "ToneDelegate.h"
 
+#include <QAction>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QMenu>
 #include <QPixmap>
 #include <QStandardItemModel>
 #include <QToolButton>
@@ -45,7 +47,13 @@ ConnectionsSidebar::ConnectionsSidebar(Theme *theme, QWidget *parent)
     reload->setText(tr("Reload"));
     reload->setAutoRaise(true);
     reload->setToolTip(tr("Read connections.yaml and the kubeconfig again."));
+    auto *add = new QToolButton(this);
+    add->setObjectName(QStringLiteral("addConnection"));
+    add->setText(tr("+"));
+    add->setAutoRaise(true);
+    add->setToolTip(tr("Add a connection to connections.yaml (Insert)."));
     top->addWidget(title, 1);
+    top->addWidget(add);
     top->addWidget(reload);
     layout->addLayout(top);
 
@@ -57,6 +65,43 @@ ConnectionsSidebar::ConnectionsSidebar(Theme *theme, QWidget *parent)
     m_view->setTextElideMode(Qt::ElideMiddle);
     layout->addWidget(m_view, 1);
     connect(reload, &QToolButton::clicked, this, &ConnectionsSidebar::reloadRequested);
+    connect(add, &QToolButton::clicked, this, &ConnectionsSidebar::addRequested);
+
+    // Keys while the list has the focus, and the same in a context menu.
+    auto *addAction = new QAction(tr("Add connection…"), this);
+    addAction->setShortcut(QKeySequence(Qt::Key_Insert));
+    auto *editAction = new QAction(tr("Edit connection…"), this);
+    editAction->setObjectName(QStringLiteral("editConnection"));
+    editAction->setShortcut(QKeySequence(Qt::Key_F2));
+    auto *removeAction = new QAction(tr("Remove connection…"), this);
+    removeAction->setObjectName(QStringLiteral("removeConnection"));
+    removeAction->setShortcut(QKeySequence(QKeySequence::Delete));
+    for (QAction *a : {addAction, editAction, removeAction}) {
+        a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+        m_view->addAction(a);
+    }
+    connect(addAction, &QAction::triggered, this, &ConnectionsSidebar::addRequested);
+    connect(editAction, &QAction::triggered, this, [this] {
+        if (const QString name = selectedConnection(); !name.isEmpty())
+            Q_EMIT editRequested(name);
+    });
+    connect(removeAction, &QAction::triggered, this, [this] {
+        if (const QString name = selectedConnection(); !name.isEmpty())
+            Q_EMIT removeRequested(name);
+    });
+    m_view->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_view, &QWidget::customContextMenuRequested, this,
+            [this, addAction, editAction, removeAction](const QPoint &at) {
+                const bool onConnection = !selectedConnection().isEmpty();
+                editAction->setEnabled(onConnection);
+                removeAction->setEnabled(onConnection);
+                auto *menu = new QMenu(this);
+                menu->setAttribute(Qt::WA_DeleteOnClose);
+                menu->addAction(addAction);
+                menu->addAction(editAction);
+                menu->addAction(removeAction);
+                menu->popup(m_view->viewport()->mapToGlobal(at));
+            });
     connect(m_view, &QTreeView::activated, this, [this](const QModelIndex &index) {
         const QString id = index.data(IdRole).toString();
         if (!id.isEmpty())
@@ -84,6 +129,8 @@ void ConnectionsSidebar::setCatalog(const console::ConnectionCatalog &catalog)
             shown += QLatin1Char(' ') + tr("[read-only]");
         if (c.production)
             shown += QLatin1Char(' ') + tr("[production]");
+        if (c.sensitive)
+            shown += QLatin1Char(' ') + tr("[secrets]");
         auto *item = new QStandardItem(shown);
         item->setData(c.id(), IdRole);
         m_names.insert(c.id(), shown);
@@ -179,6 +226,13 @@ void ConnectionsSidebar::setOpenState(const QString &id, Tone tone, const QStrin
         shown += QStringLiteral("  · ") + text;
     item->setText(shown);
     item->setData(text.isEmpty() ? QVariant() : QVariant(int(tone)), console::ToneRole);
+}
+
+QString ConnectionsSidebar::selectedConnection() const
+{
+    const QString id = m_view->currentIndex().data(IdRole).toString();
+    static const QString prefix = QStringLiteral("connection:");
+    return id.startsWith(prefix) ? id.mid(prefix.size()) : QString();
 }
 
 void ConnectionsSidebar::setCurrent(const QString &id)

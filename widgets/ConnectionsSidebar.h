@@ -18,7 +18,9 @@ class Theme;
 // contexts of their kubeconfig, and the embedded default store (a
 // ConnectionCatalog). Activating one opens it; open ones show how fresh
 // they are, in their tone, and a read-only badge. A connection that cannot
-// be resolved is listed with its error, not hidden.
+// be resolved is listed with its error, not hidden. Connections of
+// connections.yaml are added, edited and removed from here (the requests
+// go to the window, which runs the ConnectionDialog).
 class ConnectionsSidebar : public QWidget {
     Q_OBJECT
 public:
@@ -38,9 +40,19 @@ public:
     QStringList ids() const;
     QString itemText(const QString &id) const;
 
+    // The connections.yaml name of the selected item; empty when it is not
+    // a connections.yaml connection (a context, the embedded store).
+    QString selectedConnection() const;
+
 Q_SIGNALS:
     void openRequested(const QString &id);
     void reloadRequested();
+    // The connection editor's requests: Add (the + button, Insert), Edit
+    // (context menu, F2) and Remove (context menu, Delete) of a
+    // connections.yaml connection, by name.
+    void addRequested();
+    void editRequested(const QString &name);
+    void removeRequested(const QString &name);
 
 private:
     QStandardItem *itemOf(const QString &id) const;

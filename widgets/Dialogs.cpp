@@ -83,7 +83,8 @@ ConfirmDialog::ConfirmDialog(const console::Action &action, console::Confirmatio
     m_confirm = buttons->addButton(action.label, QDialogButtonBox::AcceptRole);
     m_confirm->setObjectName(QStringLiteral("confirm"));
     if (confirmation == console::Confirmation::TypeKeyName) {
-        auto *hint = new QLabel(tr("This is a production connection. Type the key's name to confirm:"), this);
+        auto *hint = new QLabel(tr("This is a production connection. Type <code>%1</code> to confirm:").arg(key.toHtmlEscaped()),
+                                this);
         hint->setWordWrap(true);
         layout->addWidget(hint);
         m_typed = new QLineEdit(this);
