@@ -2,7 +2,9 @@
 
 #include "Theme.h"
 
+#include <QAction>
 #include <QFontDatabase>
+#include <QKeyEvent>
 #include <QPainter>
 #include <QScopedValueRollback>
 #include <QTextBlock>
@@ -211,6 +213,22 @@ void CodeEditor::paintGutter(QPaintEvent *event)
         bottom = top + qRound(blockBoundingRect(block).height());
         ++number;
     }
+}
+
+bool CodeEditor::event(QEvent *e)
+{
+    if (e->type() == QEvent::ShortcutOverride) {
+        auto *key = static_cast<QKeyEvent *>(e);
+        if (QWidget *w = window()) {
+            const auto *palette = w->findChild<QAction *>(QStringLiteral("global.command"), Qt::FindDirectChildrenOnly);
+            const QKeySequence pressed(key->keyCombination());
+            if (palette && palette->isEnabled() && !palette->shortcut().isEmpty() && palette->shortcut() == pressed) {
+                e->ignore(); // not the editor's: the window's shortcut runs
+                return false;
+            }
+        }
+    }
+    return QPlainTextEdit::event(e);
 }
 
 } // namespace sd::widgets

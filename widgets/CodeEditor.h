@@ -43,6 +43,10 @@ public:
 
 protected:
     void resizeEvent(QResizeEvent *event) override;
+    // The command palette's key (Ctrl+K, which Qt's editors take for "delete
+    // to the end of the line") goes to the window: the palette opens from
+    // everywhere, as the action table says.
+    bool event(QEvent *event) override;
 
 private:
     friend class LineNumberArea;

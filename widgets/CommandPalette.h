@@ -12,7 +12,7 @@ class QStandardItemModel;
 
 namespace sd::widgets {
 
-// Ctrl+Shift+P: every action of the table (and every connection), found by
+// Ctrl+K: every action of the table (and every connection), found by
 // typing a few letters of its name, its view or its help. Enter runs it;
 // an action that cannot run now is listed with the reason.
 class CommandPalette : public QDialog {

@@ -1,6 +1,7 @@
 #include "MainWindow.h"
 
 #include "CommandPalette.h"
+#include "ConnectionDialog.h"
 #include "Dialogs.h"
 #include "ConnectionsSidebar.h"
 #include "ConsolePane.h"
@@ -13,6 +14,7 @@
 #include "TasksView.h"
 #include "TransferDialog.h"
 #include "Theme.h"
+#include "console/ConnectionEditor.h"
 #include "console/DemoData.h"
 #include "console/EventLog.h"
 #include "console/KeyModel.h"
@@ -26,6 +28,7 @@
 #include <QDir>
 #include <QDockWidget>
 #include <QInputDialog>
+#include <QPointer>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -101,15 +104,12 @@ MainWindow::MainWindow(const Options &options, QWidget *parent)
     // What the desktop console does not offer yet, and where to go instead.
     // Each comes out of this list when its view is built (issue 13).
     m_notBuilt = {
-        {QStringLiteral("global.namespace"), tr("not built yet: open another context or connection instead")},
-        {QStringLiteral("global.configmaps"), tr("not built yet: open a Kubernetes context from the sidebar")},
-        {QStringLiteral("global.secrets"), tr("not built yet: open a connection to a Secret (k8s://CTX/NS/secrets/NAME)")},
         {QStringLiteral("history.restore"), tr("open a key's history first (Ctrl+H); it restores from there")},
     };
 
     m_stack = new QStackedWidget(this);
     m_welcome = new QLabel(tr("<h2>statedeck</h2><p>Open a connection from the sidebar (Ctrl+K), or a store by URL "
-                              "(File → Open store…).</p><p>F1 lists every key; Ctrl+Shift+P finds any action.</p>"),
+                              "(File → Open store…).</p><p>F1 lists every key; Ctrl+K finds any action.</p>"),
                            m_stack);
     m_welcome->setAlignment(Qt::AlignCenter);
     m_welcome->setObjectName(QStringLiteral("welcome"));
@@ -126,6 +126,9 @@ MainWindow::MainWindow(const Options &options, QWidget *parent)
     resizeDocks({m_sidebarDock}, {230}, Qt::Horizontal);
     connect(m_sidebar, &ConnectionsSidebar::openRequested, this, &MainWindow::openConnection);
     connect(m_sidebar, &ConnectionsSidebar::reloadRequested, this, &MainWindow::reloadCatalog);
+    connect(m_sidebar, &ConnectionsSidebar::addRequested, this, [this] { editConnection(); });
+    connect(m_sidebar, &ConnectionsSidebar::editRequested, this, &MainWindow::editConnection);
+    connect(m_sidebar, &ConnectionsSidebar::removeRequested, this, &MainWindow::removeConnection);
 
     m_events = new EventsPanel(m_theme, this);
     m_eventsDock = new QDockWidget(tr("Live events"), this);
@@ -271,6 +274,11 @@ void MainWindow::buildHandlers()
         {QStringLiteral("events.clear"), [this](ConsolePane *) { m_events->clear(); }},
         {QStringLiteral("events.filter"), [this](ConsolePane *) { m_events->focusFilter(); }},
         {QStringLiteral("global.machines"), [this](ConsolePane *p) { openRegistry(p); }},
+        {QStringLiteral("global.namespace"), [this](ConsolePane *p) { askNamespace(p); }},
+        {QStringLiteral("global.configmaps"),
+         [this](ConsolePane *p) { openKubeVariant(p, QStringLiteral("resource"), QStringLiteral("configmaps")); }},
+        {QStringLiteral("global.secrets"),
+         [this](ConsolePane *p) { openKubeVariant(p, QStringLiteral("resource"), QStringLiteral("secrets")); }},
     };
 }
 
@@ -410,6 +418,98 @@ void MainWindow::reloadCatalog()
     }
     if (ConsolePane *p = currentPane())
         m_sidebar->setCurrent(p->id());
+}
+
+void MainWindow::editConnection(const QString &editing)
+{
+    auto editor = console::ConnectionEditor::load(m_catalog.connectionsPath());
+    if (!editor.ok()) {
+        m_notifications->post(Tone::Error, tr("Cannot edit connections: %1").arg(editor.error().toString()));
+        return;
+    }
+    auto *dialog = new ConnectionDialog(std::move(editor).value(), editing, m_theme, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &ConnectionDialog::saved, this, [this, editing](const QString &name) {
+        reloadCatalog();
+        m_sidebar->setCurrent(QStringLiteral("connection:") + name);
+        m_notifications->post(Tone::Good, editing.isEmpty() ? tr("Connection %1 added to %2").arg(name, m_catalog.connectionsPath())
+                                                            : tr("Connection %1 saved in %2").arg(name, m_catalog.connectionsPath()));
+    });
+    dialog->open();
+}
+
+void MainWindow::removeConnection(const QString &name)
+{
+    const console::ConnectionItem *item = m_catalog.find(QStringLiteral("connection:") + name);
+    console::Action remove;
+    remove.label = tr("Remove connection");
+    remove.destructive = true;
+    auto *ask = new ConfirmDialog(
+        remove, item && item->production ? console::Confirmation::TypeKeyName : console::Confirmation::YesNo, name,
+        tr("It is removed from %1, whose comments and other connections stay as they are. The store and its data "
+           "are not touched; a pane open on it stays open.")
+            .arg(m_catalog.connectionsPath()),
+        this);
+    ask->setAttribute(Qt::WA_DeleteOnClose);
+    connect(ask, &QDialog::accepted, this, [this, name] {
+        auto editor = console::ConnectionEditor::load(m_catalog.connectionsPath());
+        const Status s = editor.ok() ? editor->remove(name) : Status(editor.error());
+        if (!s.ok()) {
+            m_notifications->post(Tone::Error, tr("Connection %1 not removed: %2").arg(name, s.error().toString()));
+            return;
+        }
+        reloadCatalog();
+        m_notifications->post(Tone::Good, tr("Connection %1 removed from %2").arg(name, m_catalog.connectionsPath()));
+    });
+    ask->open();
+}
+
+void MainWindow::askNamespace(ConsolePane *from)
+{
+    auto *ask = new QInputDialog(this);
+    ask->setObjectName(QStringLiteral("namespaceDialog"));
+    ask->setAttribute(Qt::WA_DeleteOnClose);
+    ask->setWindowTitle(tr("Namespace"));
+    ask->setLabelText(tr("Namespace to browse with %1's context:").arg(from->session()->name()));
+    ask->setTextValue(from->session()->spec().options.value(QStringLiteral("namespace")).toString());
+    QPointer<ConsolePane> pane(from);
+    connect(ask, &QInputDialog::textValueSelected, this, [this, pane](const QString &ns) {
+        if (pane)
+            openKubeVariant(pane, QStringLiteral("namespace"), ns.trimmed());
+    });
+    ask->open();
+}
+
+bool MainWindow::openKubeVariant(ConsolePane *from, const QString &option, const QString &value)
+{
+    const QVariantMap &now = from->session()->spec().options;
+    const QString current =
+        now.value(option, option == QLatin1String("resource") ? QStringLiteral("configmaps") : QString()).toString();
+    if (current == value && !now.contains(QStringLiteral("secretName"))) {
+        showPane(from); // already there
+        return true;
+    }
+    auto session = from->session()->reopenedWith(option, value);
+    if (!session.ok()) {
+        m_notifications->post(Tone::Error, session.error().message, session.error().toString());
+        return false;
+    }
+    const QVariantMap &opened = session.value()->spec().options;
+    const QString where = QStringLiteral("%1/%2").arg(opened.value(QStringLiteral("namespace")).toString(),
+                                                      opened.value(QStringLiteral("resource")).toString());
+    const QString id = QStringLiteral("kube:%1:%2").arg(from->session()->name(), where);
+    for (ConsolePane *p : panes()) {
+        if (p->id() == id) {
+            showPane(p);
+            return true;
+        }
+    }
+    const QString name = QStringLiteral("%1 %2").arg(from->session()->name(), where);
+    m_sidebar->addOpened(id, name, session.value()->describe());
+    auto *pane = new ConsolePane(std::move(session).value(), id, m_theme, m_stack);
+    pane->setMarkers(from->production(), from->colour());
+    addPane(pane);
+    return true;
 }
 
 ConsolePane *MainWindow::currentPane() const
@@ -556,7 +656,7 @@ void MainWindow::makeDemo()
         if (!s.ok())
             return m_notifications->post(Tone::Error, s.error().message, s.error().toString());
         reloadCatalog();
-        m_notifications->post(Tone::Good, tr("Demo data made: the demo and demo-state connections"));
+        m_notifications->post(Tone::Good, tr("Demo data made: the demo, demo-state and demo-secrets connections"));
         openConnection(QStringLiteral("demo:demo"));
     });
 }
@@ -653,7 +753,10 @@ std::optional<QString> MainWindow::whyNot(const Action &action) const
                                  || action.id == QLatin1String("global.back")
                                  || action.id == QLatin1String("global.import") || action.id == QLatin1String("global.export")
                                  || action.id == QLatin1String("global.migrate")
-                                 || action.id == QLatin1String("global.verify");
+                                 || action.id == QLatin1String("global.verify")
+                                 || action.id == QLatin1String("global.namespace")
+                                 || action.id == QLatin1String("global.configmaps")
+                                 || action.id == QLatin1String("global.secrets");
     if (needsConnection && !pane)
         return tr("open a connection first");
     if (action.id == QLatin1String("jobs.cancel")) {

@@ -93,6 +93,15 @@ public:
     void showCheatSheet();
     bool setTheme(const QString &nameOrPath); // "" follows the system
     void reloadCatalog();
+    // The connection editor: a ConnectionDialog to add a connection to
+    // connections.yaml (empty `editing`) or change one; removing asks first
+    // (the name typed on a production connection).
+    void editConnection(const QString &editing = QString());
+    void removeConnection(const QString &name);
+    // The same Kubernetes connection with another namespace or resource
+    // (ConfigMaps, every Secret), in a pane of its own beside the first.
+    void askNamespace(ConsolePane *from);
+    bool openKubeVariant(ConsolePane *from, const QString &option, const QString &value);
 
 protected:
     void closeEvent(QCloseEvent *event) override;

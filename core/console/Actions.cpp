@@ -1,5 +1,6 @@
 #include "console/Actions.h"
 
+#include "config/StoreSpec.h"
 #include "console/Session.h"
 
 #include <QCoreApplication>
@@ -54,6 +55,14 @@ std::optional<QString> needsWatch(const Session *session, const Selection &)
     return std::nullopt;
 }
 
+// Namespaces, ConfigMaps and Secrets are a Kubernetes connection's.
+std::optional<QString> needsKube(const Session *session, const Selection &)
+{
+    if (session && session->spec().backend != QLatin1String("kubernetes"))
+        return tr("the open connection is not a Kubernetes one");
+    return std::nullopt;
+}
+
 Action make(const char *id, const char *view, const char *label, const char *help, const char *gui, const char *tui,
             const char *command = "", Guard guard = {})
 {
@@ -83,20 +92,20 @@ QList<Action> buildTable()
     // Global: every view has them.
     t << make("global.help", "global", "Help", "Show every key of this view and what it does.", "F1", "?", "help");
     t << make("global.command", "global", "Command", "Run a command (:ctx, :keys, :tasks, :export, ...).",
-              "Ctrl+Shift+P", ":");
+              "Ctrl+K", ":");
     t << make("global.back", "global", "Back", "Go back to the previous view.", "Alt+Left", "Esc");
     t << make("global.quit", "global", "Quit", "Leave statedeck.", "Ctrl+Q", "Ctrl-C", "q");
     t << make("global.refresh", "global", "Refresh", "Read the store again and reconnect a dropped watch.", "F5",
               "Ctrl-R");
     t << make("global.contexts", "global", "Connections", "Switch to another connection or Kubernetes context.",
-              "Ctrl+K", "Ctrl-K", "ctx");
+              "Ctrl+Shift+K", "Ctrl-K", "ctx");
     t << make("global.namespace", "global", "Namespace", "Switch the Kubernetes namespace.", "Ctrl+Shift+N", "Ctrl-N",
-              "ns");
+              "ns", needsKube);
     t << make("global.keys", "global", "Keys", "Browse the keys of the store.", "Ctrl+1", "Alt-1", "keys");
     t << make("global.configmaps", "global", "ConfigMaps", "Browse the ConfigMaps of the namespace.", "Ctrl+2",
-              "Alt-2", "cm");
+              "Alt-2", "cm", needsKube);
     t << make("global.secrets", "global", "Secrets", "Browse the Secrets of the namespace.", "Ctrl+3", "Alt-3",
-              "secrets");
+              "secrets", needsKube);
     t << make("global.tasks", "global", "Tasks", "Remediation tasks and their feedback.", "Ctrl+4", "Alt-4", "tasks");
     t << make("global.events", "global", "Events", "The live events of the store.", "Ctrl+5", "Alt-5", "events",
               needsWatch);

@@ -602,12 +602,12 @@ private Q_SLOTS:
         QCOMPARE(w.action(id)->shortcut(), QKeySequence(shortcut));
     }
 
-    // Ctrl+Shift+P finds any action by a few letters and runs it.
+    // Ctrl+K finds any action by a few letters and runs it.
     void testCommandPalette()
     {
         Fixture f = open(sample());
         QVERIFY(f.pane);
-        QCOMPARE(f.window->action(QStringLiteral("global.command"))->shortcut(), QKeySequence(QStringLiteral("Ctrl+Shift+P")));
+        QCOMPARE(f.window->action(QStringLiteral("global.command"))->shortcut(), QKeySequence(QStringLiteral("Ctrl+K")));
         f.window->action(QStringLiteral("global.command"))->trigger();
         QPointer<CommandPalette> palette = waitForDialog<CommandPalette>(f.window.get());
         QVERIFY(palette);
@@ -659,9 +659,13 @@ private Q_SLOTS:
         QVERIFY(diff);
         diff->reject();
 
-        // Ctrl+Shift+P from anywhere.
-        QTest::keyClick(f.pane->entryPanel()->editor(), Qt::Key_P, Qt::ControlModifier | Qt::ShiftModifier);
+        // Ctrl+K from anywhere, the editor included (where Qt would delete
+        // to the end of the line).
+        const QString before = f.pane->entryPanel()->editor()->toPlainText();
+        f.pane->entryPanel()->editor()->moveCursor(QTextCursor::Start);
+        QTest::keyClick(f.pane->entryPanel()->editor(), Qt::Key_K, Qt::ControlModifier);
         QVERIFY(waitForDialog<CommandPalette>(f.window.get()));
+        QCOMPARE(f.pane->entryPanel()->editor()->toPlainText(), before);
     }
 
     void testCheatSheetAndThemes()

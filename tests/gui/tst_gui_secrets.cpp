@@ -5,6 +5,7 @@
 #include "providers/KubeTestHelpers.h"
 
 #include <QAction>
+#include <QInputDialog>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -91,6 +92,66 @@ private Q_SLOTS:
         diff->writeButton()->click();
         QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, 20000);
         QCOMPARE(await(writer.value()->get(QStringLiteral("api-token")))->value, Json("new-token-123"));
+    }
+
+    // Ctrl+2, Ctrl+3 and Ctrl+Shift+N on a Kubernetes connection: its
+    // ConfigMaps, every Secret of the namespace, another namespace, each in
+    // a pane of its own; refused, saying why, on any other store.
+    void testNamespaceAndResources()
+    {
+        QVERIFY(sd::test::createNamespace(m_kube, QStringLiteral("gui-other")));
+        {
+            auto other = openProvider(kubeSpec(m_kube.kubeconfigPath(), QStringLiteral("gui-other"),
+                                               QStringLiteral("configmaps")));
+            QVERIFY(other.ok());
+            QVERIFY(fill(other->get(), {{QStringLiteral("elsewhere"), Json{{"n", 1}}}}));
+            auto secret = openProvider(secretSpec());
+            QVERIFY(secret.ok());
+            QVERIFY(fill(secret->get(), {{QStringLiteral("token"), Json("t")}}));
+        }
+        auto window = makeWindow(m_dir.filePath(QStringLiteral("connections.yaml")));
+        QVERIFY(window->openSpec(kubeSpec(m_kube.kubeconfigPath(), QStringLiteral("gui"), QStringLiteral("configmaps")),
+                                 QStringLiteral("cluster")));
+        ConsolePane *cms = window->currentPane();
+        QVERIFY(settled(cms));
+
+        // Every Secret of the namespace: one entry per Secret, masked.
+        window->action(QStringLiteral("global.secrets"))->trigger();
+        QTRY_VERIFY(window->currentPane() != cms);
+        ConsolePane *secrets = window->currentPane();
+        QVERIFY(settled(secrets));
+        QCOMPARE(secrets->session()->spec().options.value(QStringLiteral("resource")).toString(), QStringLiteral("secrets"));
+        QVERIFY(!secrets->session()->spec().options.contains(QStringLiteral("secretName")));
+        QVERIFY(secrets->session()->capabilities().sensitive);
+        QTRY_VERIFY(secrets->keyBrowser()->keyModel()->loadedCount() >= 1);
+        QVERIFY(window->sidebar()->ids().contains(QStringLiteral("kube:cluster:gui/secrets")));
+
+        // Back to the ConfigMaps: the pane there already.
+        window->action(QStringLiteral("global.configmaps"))->trigger();
+        QTRY_VERIFY(window->currentPane() != secrets);
+        QCOMPARE(window->currentPane()->session()->spec().options.value(QStringLiteral("resource")).toString(),
+                 QStringLiteral("configmaps"));
+
+        // Another namespace, asked for.
+        window->action(QStringLiteral("global.namespace"))->trigger();
+        QInputDialog *ask = waitForDialog<QInputDialog>(window.get());
+        QVERIFY(ask);
+        QCOMPARE(ask->textValue(), QStringLiteral("gui"));
+        ask->setTextValue(QStringLiteral("gui-other"));
+        ask->accept();
+        QTRY_VERIFY(window->currentPane()->session()->spec().options.value(QStringLiteral("namespace")).toString()
+                    == QLatin1String("gui-other"));
+        ConsolePane *other = window->currentPane();
+        QVERIFY(settled(other));
+        QTRY_VERIFY(other->keyBrowser()->keyModel()->loadedCount() >= 1);
+        QVERIFY(window->sidebar()->ids().contains(QStringLiteral("kube:cluster:gui-other/configmaps")));
+
+        // Not a Kubernetes connection: greyed out, with the reason.
+        QVERIFY(window->openSpec(sqliteSpec(m_dir.filePath(QStringLiteral("plain.db"))), QStringLiteral("plain")));
+        QVERIFY(settled(window->currentPane()));
+        const auto why = window->whyNot(*Actions::find(QStringLiteral("global.namespace")));
+        QVERIFY(why);
+        QVERIFY2(why->contains(QLatin1String("not a Kubernetes")), qPrintable(*why));
     }
 };
 
