@@ -5,6 +5,9 @@
 // it writes into another store and verifies after; File → Verify finds the
 // key that differs. A read-only connection cannot import.
 #include "GuiTestSupport.h"
+
+#include <QInputDialog>
+#include <QLineEdit>
 #include "TransferDialog.h"
 #include "console/ExportJob.h"
 #include "console/JobReportModel.h"
@@ -341,6 +344,105 @@ private Q_SLOTS:
                  qPrintable(w->action(QStringLiteral("global.import"))->toolTip()));
         QVERIFY(w->action(QStringLiteral("global.export"))->isEnabled());
         QVERIFY(w->action(QStringLiteral("global.verify"))->isEnabled());
+    }
+
+    // Answers the wizard's next passphrase question.
+    static bool answerPassphrase(TransferDialog *d, const QString &text)
+    {
+        QInputDialog *ask = nullptr;
+        QTest::qWaitFor(
+            [&] {
+                for (QInputDialog *i : d->findChildren<QInputDialog *>())
+                    if (i->isVisible() && i->objectName() == QLatin1String("passphraseDialog"))
+                        ask = i;
+                return ask != nullptr;
+            },
+            20000);
+        if (!ask || ask->textEchoMode() != QLineEdit::Password)
+            return false;
+        ask->setTextValue(text);
+        ask->accept();
+        return true;
+    }
+
+    // A sealed export asks the passphrase twice; two that differ write
+    // nothing. Replacing an existing file asks first, and No keeps it. The
+    // sealed snapshot then imports only with its passphrase.
+    void testSealedExportAndReplace()
+    {
+        const QString sourcePath = newStorePath();
+        QVERIFY(fill(store(sourcePath).get(), entries(20)));
+        auto w = window();
+        QVERIFY(w->openSpec(sqliteSpec(sourcePath), QStringLiteral("source")));
+        QVERIFY(settled(w->currentPane()));
+        const QString snapshot = m_dir.filePath(QStringLiteral("sealed.jsonl"));
+
+        TransferDialog *ex = openWizard(w.get(), QStringLiteral("global.export"));
+        QVERIFY(ex);
+        ex->pathEdit()->setText(snapshot);
+        ex->encryptBox()->setChecked(true);
+        ex->startButton()->click();
+        QVERIFY(answerPassphrase(ex, QStringLiteral("correct horse")));
+        QVERIFY(answerPassphrase(ex, QStringLiteral("correct hose")));
+        QTRY_VERIFY(said(w.get(), QStringLiteral("The two passphrases differ; nothing done.")));
+        QVERIFY(!ex->job());
+        QVERIFY(!QFileInfo::exists(snapshot));
+
+        ex->startButton()->click();
+        QVERIFY(answerPassphrase(ex, QStringLiteral("correct horse")));
+        QVERIFY(answerPassphrase(ex, QStringLiteral("correct horse")));
+        QVERIFY(finished(ex, Job::State::Succeeded));
+        QFile sealed(snapshot);
+        QVERIFY(sealed.open(QIODevice::ReadOnly));
+        const QByteArray bytes = sealed.readAll();
+        QVERIFY(bytes.contains("app/key00007"));                     // keys stay readable
+        QVERIFY(!bytes.contains(QByteArray(64, 'x')));                // values do not
+        ex->close();
+
+        // The file exists now: replacing it asks, and No leaves it alone.
+        ex = openWizard(w.get(), QStringLiteral("global.export"));
+        QVERIFY(ex);
+        ex->pathEdit()->setText(snapshot);
+        ex->encryptBox()->setChecked(false);
+        const Job *before = ex->job(); // the wizard may be the one used above
+        ex->startButton()->click();
+        ConfirmDialog *replace = waitForDialog<ConfirmDialog>(ex);
+        QVERIFY(replace);
+        QVERIFY(replace->windowTitle().contains(QLatin1String("sealed.jsonl")));
+        replace->reject();
+        QTRY_VERIFY(!replace->isVisible());
+        QCOMPARE(ex->job(), before);
+        QFile still(snapshot);
+        QVERIFY(still.open(QIODevice::ReadOnly));
+        QCOMPARE(still.readAll(), bytes);
+        ex->close();
+
+        // Importing the sealed snapshot: its passphrase is asked, a wrong
+        // one writes nothing and says so, the right one imports all.
+        const QString targetPath = newStorePath();
+        auto target = store(targetPath);
+        QVERIFY(w->openSpec(sqliteSpec(targetPath), QStringLiteral("target")));
+        QVERIFY(settled(w->currentPane()));
+        TransferDialog *im = openWizard(w.get(), QStringLiteral("global.import"));
+        QVERIFY(im);
+        im->pathEdit()->setText(snapshot);
+        im->startButton()->click();
+        QVERIFY(answerPassphrase(im, QStringLiteral("battery staple")));
+        QVERIFY(finished(im, Job::State::Failed));
+        QVERIFY2(im->summaryLabel()->text().contains(QLatin1String("passphrase"), Qt::CaseInsensitive),
+                 qPrintable(im->summaryLabel()->text()));
+        QCOMPARE(countKeys(target.get()), 0);
+        // Back to the set-up, as a user would after a failure, and again.
+        QVERIFY(im->backButton()->isVisible());
+        im->backButton()->click();
+        QVERIFY(!im->onRunPage());
+        const Job *failed = im->job();
+        im->startButton()->click();
+        QVERIFY(answerPassphrase(im, QStringLiteral("correct horse")));
+        QTRY_VERIFY(im->job() != failed);
+        QVERIFY(finished(im, Job::State::Succeeded));
+        QCOMPARE(countKeys(target.get()), 20);
+        QCOMPARE(await(target->get(QStringLiteral("app/key00007")))->value.value("n", -1), 7);
     }
 };
 
