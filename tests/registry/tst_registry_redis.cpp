@@ -164,6 +164,46 @@ private Q_SLOTS:
                                   Liveness::Alive, 10000);
     }
 
+    // A server that refuses CONFIG GET (managed Redis renames or forbids
+    // it): whether expiry is announced is unknown, so the registry polls and
+    // says why, naming the refusal.
+    void testConfigRefused_data()
+    {
+        QTest::addColumn<QStringList>("serverArgs");
+        QTest::addColumn<QString>("refusal");
+        QTest::newRow("CONFIG renamed")
+            << QStringList{QStringLiteral("--rename-command"), QStringLiteral("CONFIG"),
+                           QStringLiteral("sd-hidden-config")}
+            << QStringLiteral("unknown command");
+        QTest::newRow("ACL without config")
+            << QStringList{QStringLiteral("--user"), QStringLiteral("default"), QStringLiteral("on"),
+                           QStringLiteral("nopass"), QStringLiteral("~*"), QStringLiteral("&*"),
+                           QStringLiteral("+@all"), QStringLiteral("-config")}
+            << QStringLiteral("NOPERM");
+    }
+    void testConfigRefused()
+    {
+        QFETCH(QStringList, serverArgs);
+        QFETCH(QString, refusal);
+        // Expiry would be announced: only the refusal makes the registry poll.
+        RedisTestServer server(serverArgs + QStringList{QStringLiteral("--notify-keyspace-events"), QStringLiteral("Ex")});
+        QVERIFY(server.start());
+        QVERIFY(!server.query({"CONFIG", "GET", "notify-keyspace-events"}).has_value());
+        QVERIFY(registerMachine(server, QStringLiteral("m3"), 2, 1500));
+        Registry reg(optionsFor(server));
+        reg.startLive();
+        QTRY_COMPARE_WITH_TIMEOUT(int(reg.redis()->updates()), int(RedisRegistry::Updates::Polling), 10000);
+        const QString note = reg.redis()->updateNote();
+        QVERIFY2(note.contains(QStringLiteral("127.0.0.1:%1 refused CONFIG GET notify-keyspace-events").arg(server.port())),
+                 qPrintable(note));
+        QVERIFY2(note.contains(refusal), qPrintable(note));
+        QVERIFY2(note.contains(QLatin1String("every 0.3 s")), qPrintable(note));
+        QVERIFY2(reg.updateNote().contains(QLatin1String("polling")), qPrintable(reg.updateNote()));
+        // Polling still sees the heartbeat expire.
+        QTRY_VERIFY_WITH_TIMEOUT(reg.machine(QStringLiteral("m3")).has_value(), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(livenessOf(reg, QStringLiteral("m3")), Liveness::Dead, 15000);
+    }
+
     // A RegistryChangeEvent on {prefix}:events arrives and the machine is read again.
     void testChangeEvent()
     {
