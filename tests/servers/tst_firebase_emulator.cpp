@@ -6,6 +6,7 @@
 #include "FirebaseTestServer.h"
 #include "TestSupport.h"
 
+#include <QCryptographicHash>
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
@@ -215,6 +216,48 @@ private Q_SLOTS:
                      .status,
                  200);
         QCOMPARE(request("POST", QStringLiteral("/.emulator/revoke-tokens?auth=") + m_fb.readonlyToken()).status, 401);
+    }
+
+    // --etag-salt: the ETags are no longer the content hash a client can
+    // compute (as with the real service), and still work for if-match.
+    void testEtagSalt()
+    {
+        FirebaseTestServer::Options o;
+        o.etagSalt = QStringLiteral("pepper");
+        FirebaseTestServer salted(o);
+        QVERIFY2(salted.start(), qPrintable(salted.log()));
+        const QString auth = QStringLiteral("auth=") + salted.adminToken();
+        const auto call = [&](const QByteArray &method, const QByteArray &body,
+                              const QList<QPair<QByteArray, QByteArray>> &headers) {
+            QNetworkRequest r(QUrl(salted.baseUrl() + QStringLiteral("/e.json?") + auth));
+            for (const auto &h : headers)
+                r.setRawHeader(h.first, h.second);
+            QNetworkReply *reply = m_nam.sendCustomRequest(r, method, body);
+            Answer a;
+            if (QTest::qWaitFor([reply] { return reply->isFinished(); }, 30000)) {
+                a.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+                a.body = reply->readAll();
+                a.etag = reply->rawHeader("ETag");
+            }
+            delete reply;
+            return a;
+        };
+        QCOMPARE(call("PUT", R"({"v":1})", {}).status, 200);
+        const Answer read = call("GET", {}, {{"X-Firebase-ETag", "true"}});
+        QCOMPARE(read.status, 200);
+        const QByteArray contentHash = QCryptographicHash::hash(read.body, QCryptographicHash::Sha1).toBase64();
+        QVERIFY(!read.etag.isEmpty());
+        QVERIFY2(read.etag != contentHash, read.etag.constData());
+        // The plain emulator's ETag for the same value is the content hash.
+        QCOMPARE(request("PUT", QStringLiteral("/e.json?") + admin(), R"({"v":1})").status, 200);
+        QCOMPARE(request("GET", QStringLiteral("/e.json?") + admin(), {}, {{"X-Firebase-ETag", "true"}}).etag, contentHash);
+        // The content hash is refused, with the value and the server's ETag.
+        const Answer refused = call("PUT", R"({"v":2})", {{"if-match", contentHash}});
+        QCOMPARE(refused.status, 412);
+        QCOMPARE(refused.body, QByteArray(R"({"v":1})"));
+        QCOMPARE(refused.etag, read.etag);
+        QCOMPARE(call("PUT", R"({"v":2})", {{"if-match", refused.etag}}).status, 200);
+        QCOMPARE(call("PUT", "1", {{"if-match", "null_etag"}}).status, 412);
     }
 
     void testTokenEndpoint_data()

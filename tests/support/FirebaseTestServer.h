@@ -30,6 +30,7 @@ public:
         int tokenLifetimeSec = 3600;
         int keepAliveMs = 30000;
         QString loadFile;  // --load into namespace "statedeck"
+        QString etagSalt;  // --etag-salt: ETags that differ from statedeck's content hash
     };
 
     FirebaseTestServer();
