@@ -64,6 +64,9 @@ public:
                                     const QByteArray &body = {}, const QString &query = {}) const;
     // POST /.emulator/ACTION (revoke-tokens, drop-streams, cancel-streams,
     // clear-recent, dump); true on 200.
+    // stats(): {tokensIssued, streams, keepAlivesSent, authRevokedSent,
+    // credentials: {auth|access_token|bearer|none: requests since the last
+    // clear-recent}, requests: [the last 200, credentials removed]}.
     bool emulatorAction(const QString &action) const;
     QJsonObject stats() const;
 
