@@ -239,6 +239,58 @@ private Q_SLOTS:
             QCOMPARE(now, op == QLatin1String("put") ? QByteArray("2") : QByteArray("null"));
     }
 
+    // A stream that goes silent for longer than the watchdog allows (no
+    // event, not even a keep-alive) is taken for dead: interrupted, then a
+    // new stream and a Resync. Keep-alives more often than that keep it up.
+    void testSilentStream_data()
+    {
+        QTest::addColumn<int>("keepAliveMs");
+        QTest::addColumn<bool>("interrupts");
+        QTest::newRow("silent") << 600000 << true;
+        QTest::newRow("keep-alives") << 100 << false;
+    }
+    void testSilentStream()
+    {
+        QFETCH(int, keepAliveMs);
+        QFETCH(bool, interrupts);
+        FirebaseTestServer::Options o;
+        o.keepAliveMs = keepAliveMs;
+        FirebaseTestServer server(o);
+        QVERIFY2(server.start(), qPrintable(server.log()));
+        FirebaseOptions fo;
+        fo.databaseUrl = server.baseUrl();
+        fo.ns = QStringLiteral("quiet");
+        fo.root = QStringLiteral("state");
+        fo.serviceAccountFile = server.serviceAccountFile();
+        fo.streamSilenceMs = 2000;
+        FirebaseProvider p(fo);
+        QVERIFY(await(p.put(jsonEntry(QStringLiteral("a"), Json{{"v", 1}}), {})).ok());
+        std::unique_ptr<Watch> w = p.watch(QString(), QString());
+        Events events(w.get());
+        QSignalSpy ready(w.get(), &Watch::ready);
+        QSignalSpy interrupted(w.get(), &Watch::interrupted);
+        QSignalSpy failed(w.get(), &Watch::failed);
+        QVERIFY(ready.wait(15000));
+        if (interrupts) {
+            QTRY_VERIFY_WITH_TIMEOUT(interrupted.count() > 0, 15000);
+            const Error why = interrupted.first().first().value<Error>();
+            QCOMPARE(why.kind, ErrorKind::Timeout);
+            QVERIFY2(why.message.contains(QLatin1String("went silent")), qPrintable(why.message));
+            QTRY_VERIFY_WITH_TIMEOUT(events.count(Event::Type::ResyncDone) >= 1, 15000);
+            QVERIFY(events.count(Event::Type::Resync) >= 1);
+            QVERIFY(events.sawValue(QStringLiteral("a"), Json{{"v", 1}}));
+        } else {
+            // Five times the watchdog's limit in keep-alives.
+            QTRY_VERIFY_WITH_TIMEOUT(server.stats().value(QStringLiteral("keepAlivesSent")).toInt() >= 100, 30000);
+            QCOMPARE(interrupted.count(), 0);
+            QCOMPARE(events.count(Event::Type::Resync), 0);
+        }
+        QCOMPARE(failed.count(), 0);
+        // Live either way.
+        QCOMPARE(server.rest("PUT", QStringLiteral("quiet"), QStringLiteral("/state/b"), R"({"v": 2})").first, 200);
+        QTRY_VERIFY_WITH_TIMEOUT(events.sawValue(QStringLiteral("b"), Json{{"v", 2}}), 15000);
+    }
+
     // The stream shows another client's change as an event of the key.
     void testStreamSeesAnotherClient()
     {

@@ -260,6 +260,30 @@ private Q_SLOTS:
         QCOMPARE(call("PUT", "1", {{"if-match", "null_etag"}}).status, 412);
     }
 
+    // Open streams get `event: keep-alive` every --keep-alive-ms, and the
+    // stats count them.
+    void testKeepAlive()
+    {
+        FirebaseTestServer::Options o;
+        o.keepAliveMs = 200;
+        FirebaseTestServer chatty(o);
+        QVERIFY2(chatty.start(), qPrintable(chatty.log()));
+        QNetworkRequest r(QUrl(chatty.baseUrl() + QStringLiteral("/k.json?auth=") + chatty.adminToken()));
+        r.setRawHeader("Accept", "text/event-stream");
+        QNetworkReply *reply = m_nam.get(r);
+        QByteArray seen;
+        QObject::connect(reply, &QNetworkReply::readyRead, reply, [&seen, reply] { seen += reply->readAll(); });
+        QTRY_VERIFY_WITH_TIMEOUT(seen.contains("event: put\ndata: {\"data\":null,\"path\":\"/\"}\n\n"), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(seen.count("event: keep-alive\ndata: null\n\n") >= 2, 10000);
+        QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+        QVERIFY(reply->header(QNetworkRequest::ContentTypeHeader).toString().startsWith(QLatin1String("text/event-stream")));
+        QVERIFY(chatty.stats().value(QStringLiteral("keepAlivesSent")).toInt() >= 2);
+        reply->abort();
+        delete reply;
+        // The suite's own server (30 s, as the service) sent none meanwhile.
+        QCOMPARE(m_fb.stats().value(QStringLiteral("keepAlivesSent")).toInt(), 0);
+    }
+
     void testTokenEndpoint_data()
     {
         QTest::addColumn<QString>("change");
