@@ -354,7 +354,10 @@ private Q_SLOTS:
         QSignalSpy failed(w.get(), &Watch::failed);
         QVERIFY(ready.wait(15000));
         const int issuedBefore = m_fb.stats().value(QStringLiteral("tokensIssued")).toInt();
+        const int revokedBefore = m_fb.stats().value(QStringLiteral("authRevokedSent")).toInt();
         QVERIFY(m_fb.emulatorAction(QStringLiteral("revoke-tokens")));
+        // The stream was told (auth_revoked), not merely cut.
+        QVERIFY(m_fb.stats().value(QStringLiteral("authRevokedSent")).toInt() > revokedBefore);
         auto put = await(p->put(jsonEntry(QStringLiteral("a"), Json{{"v", 2}}), {}));
         QVERIFY2(put.ok(), qPrintable(put.error().toString()));
         QVERIFY(m_fb.stats().value(QStringLiteral("tokensIssued")).toInt() > issuedBefore);
