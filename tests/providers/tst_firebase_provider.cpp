@@ -291,6 +291,60 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(events.sawValue(QStringLiteral("b"), Json{{"v", 2}}), 15000);
     }
 
+    // The order of credentials (issue 16): a service account, from options
+    // or the environment, comes before auth=. Here auth= is the read-only
+    // token: had it been used, the write would be Forbidden. The emulator's
+    // stats say how the requests carried their credential.
+    void testServiceAccountBeforeAuth_data()
+    {
+        QTest::addColumn<QString>("account"); // option, file-env, key-env, none
+        QTest::addColumn<bool>("bearer");
+        QTest::newRow("serviceAccount option and auth") << "option" << true;
+        QTest::newRow("GOOGLE_APPLICATION_CREDENTIALS and auth") << "file-env" << true;
+        QTest::newRow("FIREBASE_CLIENT_EMAIL/KEY and auth") << "key-env" << true;
+        QTest::newRow("auth alone") << "none" << false;
+    }
+    void testServiceAccountBeforeAuth()
+    {
+        QFETCH(QString, account);
+        QFETCH(bool, bearer);
+        StoreSpec spec = fresh();
+        QCOMPARE(m_fb.rest("PUT", nsOf(spec), QStringLiteral("/state/a"), R"({"v": 1})").first, 200);
+        spec.options.insert(QStringLiteral("auth"), m_fb.readonlyToken());
+        if (account != QLatin1String("option"))
+            spec.options.remove(QStringLiteral("serviceAccount"));
+        QString escaped = m_fb.privateKeyPem();
+        escaped.replace(QLatin1Char('\n'), QLatin1String("\\n"));
+        if (account == QLatin1String("file-env")) {
+            qputenv("GOOGLE_APPLICATION_CREDENTIALS", m_fb.serviceAccountFile().toUtf8());
+        } else if (account == QLatin1String("key-env")) {
+            qputenv("FIREBASE_CLIENT_EMAIL", m_fb.clientEmail().toUtf8());
+            qputenv("FIREBASE_PRIVATE_KEY", escaped.toUtf8());
+            qputenv("FIREBASE_TOKEN_URI", m_fb.tokenUri().toUtf8());
+        }
+        auto p = open(spec);
+        for (const char *name : {"GOOGLE_APPLICATION_CREDENTIALS", "FIREBASE_CLIENT_EMAIL", "FIREBASE_PRIVATE_KEY",
+                                 "FIREBASE_TOKEN_URI"})
+            qunsetenv(name);
+        QVERIFY(p);
+        QVERIFY(m_fb.emulatorAction(QStringLiteral("clear-recent")));
+        auto got = await(p->get(QStringLiteral("a")));
+        QVERIFY2(got.ok(), qPrintable(got.error().toString()));
+        auto put = await(p->put(jsonEntry(QStringLiteral("a"), Json{{"v", 2}}), {}));
+        const QJsonObject credentials = m_fb.stats().value(QStringLiteral("credentials")).toObject();
+        if (bearer) {
+            QVERIFY2(put.ok(), qPrintable(put.error().toString()));
+            QVERIFY(credentials.value(QStringLiteral("bearer")).toInt() >= 2);
+            QCOMPARE(credentials.value(QStringLiteral("auth")).toInt(), 0);
+        } else {
+            QVERIFY(!put.ok());
+            QCOMPARE(put.error().kind, ErrorKind::Forbidden);
+            QCOMPARE(credentials.value(QStringLiteral("auth")).toInt(), 2);
+            QCOMPARE(credentials.value(QStringLiteral("bearer")).toInt(), 0);
+        }
+        QCOMPARE(credentials.value(QStringLiteral("access_token")).toInt(), 0);
+    }
+
     // The stream shows another client's change as an event of the key.
     void testStreamSeesAnotherClient()
     {
