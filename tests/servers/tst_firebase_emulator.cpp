@@ -284,6 +284,39 @@ private Q_SLOTS:
         QCOMPARE(m_fb.stats().value(QStringLiteral("keepAlivesSent")).toInt(), 0);
     }
 
+    // POST /.emulator/dump writes the default database to --dump, the same
+    // JSON a GET /.json gives; SIGTERM writes it too, at exit.
+    void testDump_data()
+    {
+        QTest::addColumn<bool>("bySignal");
+        QTest::newRow("POST /.emulator/dump") << false;
+        QTest::newRow("SIGTERM") << true;
+    }
+    void testDump()
+    {
+        QFETCH(bool, bySignal);
+        FirebaseTestServer fb;
+        QVERIFY2(fb.start(), qPrintable(fb.log()));
+        const QString file = QDir(fb.directory()).filePath(QStringLiteral("dump.json"));
+        QVERIFY(!QFile::exists(file));
+        const QByteArray data = R"({"keys": {"octocat": ["k1", "k2"]}, "container": {"-N1": {"at": 5}}, "n": 1.5})";
+        QCOMPARE(fb.rest("PUT", QStringLiteral("statedeck"), QStringLiteral("/"), data).first, 200);
+        // Another namespace is not in the default database's dump.
+        QCOMPARE(fb.rest("PUT", QStringLiteral("other"), QStringLiteral("/x"), "1").first, 200);
+        const auto [status, whole] = fb.rest("GET", QStringLiteral("statedeck"), QStringLiteral("/"));
+        QCOMPARE(status, 200);
+        if (bySignal)
+            fb.stop(); // SIGTERM, then a wait for the exit
+        else
+            QVERIFY(fb.emulatorAction(QStringLiteral("dump")));
+        QFile f(file);
+        QVERIFY2(f.open(QIODevice::ReadOnly), qPrintable(file));
+        const json dumped = json::parse(f.readAll().toStdString(), nullptr, false);
+        QVERIFY(!dumped.is_discarded());
+        QCOMPARE(dumped, json::parse(whole.toStdString()));
+        QCOMPARE(dumped, json::parse(data.toStdString()));
+    }
+
     void testTokenEndpoint_data()
     {
         QTest::addColumn<QString>("change");
