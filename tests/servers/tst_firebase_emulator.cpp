@@ -218,6 +218,36 @@ private Q_SLOTS:
         QCOMPARE(request("POST", QStringLiteral("/.emulator/revoke-tokens?auth=") + m_fb.readonlyToken()).status, 401);
     }
 
+    // ?ns= chooses the database: what one namespace holds, another does not
+    // see, and a write to one leaves the other alone.
+    void testNamespaces_data()
+    {
+        QTest::addColumn<QString>("writeNs");
+        QTest::addColumn<QString>("readNs");
+        QTest::addColumn<QByteArray>("expected");
+        QTest::newRow("same namespace") << "nsa" << "nsa" << QByteArray(R"({"v":1})");
+        QTest::newRow("another namespace") << "nsa" << "nsb" << QByteArray("null");
+        QTest::newRow("the default database is one more") << "nsa" << "" << QByteArray("null");
+        QTest::newRow("default, read by its name") << "" << "statedeck" << QByteArray(R"({"v":1})");
+    }
+    void testNamespaces()
+    {
+        QFETCH(QString, writeNs);
+        QFETCH(QString, readNs);
+        QFETCH(QByteArray, expected);
+        const auto target = [this](const QString &ns) -> QString {
+            return QStringLiteral("/nstest.json?") + (ns.isEmpty() ? QString() : QStringLiteral("ns=") + ns + '&')
+                   + admin();
+        };
+        QCOMPARE(request("DELETE", target(QStringLiteral("nsa"))).status, 200);
+        QCOMPARE(request("DELETE", target(QStringLiteral("nsb"))).status, 200);
+        QCOMPARE(request("DELETE", target(QString())).status, 200);
+        QCOMPARE(request("PUT", target(writeNs), R"({"v": 1})").status, 200);
+        Answer read = request("GET", target(readNs));
+        QCOMPARE(read.status, 200);
+        QCOMPARE(read.body, expected);
+    }
+
     // --etag-salt: the ETags are no longer the content hash a client can
     // compute (as with the real service), and still work for if-match.
     void testEtagSalt()
