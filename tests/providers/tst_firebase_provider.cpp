@@ -85,6 +85,7 @@ private Q_SLOTS:
         log::setSink({});
         // Nothing secret was logged by any test of this suite.
         QVERIFY(!m_logged.contains(m_fb.adminToken().toUtf8()));
+        QVERIFY(!m_logged.contains(m_fb.readonlyToken().toUtf8()));
         QVERIFY(!m_logged.contains("ya29."));
         QVERIFY(!m_logged.contains("PRIVATE KEY"));
     }
