@@ -7,6 +7,8 @@
 #include <QGraphicsScene>
 #include <QGraphicsSimpleTextItem>
 #include <QKeyEvent>
+#include <QMouseEvent>
+#include <QScrollBar>
 #include <QWheelEvent>
 
 #include <cmath>
@@ -116,13 +118,18 @@ void StateGraphView::rebuild()
     if (!m_def) {
         auto *t = m_scene->addSimpleText(m_error.isEmpty() ? tr("No definition to show.") : m_error);
         t->setBrush(m_error.isEmpty() ? text : toneColor(m_theme, Tone::Error, false, Qt::red));
-        m_scene->setSceneRect(t->boundingRect().adjusted(-20, -20, 20, 20));
+        m_graphRect = t->boundingRect().adjusted(-20, -20, 20, 20);
+        m_scene->setSceneRect(m_graphRect);
+        updatePanArea();
         return;
     }
     const GraphLayout layout = layoutDot(console::DefinitionModel::dot(*m_def));
     if (!layout.error.isEmpty()) {
         auto *t = m_scene->addSimpleText(layout.error);
         t->setBrush(toneColor(m_theme, Tone::Error, false, Qt::red));
+        m_graphRect = t->boundingRect().adjusted(-20, -20, 20, 20);
+        m_scene->setSceneRect(m_graphRect);
+        updatePanArea();
         return;
     }
     // DOT names back to states: "s:PATH" is a state, "cluster_PATH" a
@@ -189,7 +196,9 @@ void StateGraphView::rebuild()
         label->setPos(n.rect.center() - QPointF(b.width() / 2, b.height() / 2));
         label->setZValue(5);
     }
-    m_scene->setSceneRect(layout.bounds.adjusted(-20, -20, 20, 20));
+    m_graphRect = layout.bounds.adjusted(-20, -20, 20, 20);
+    m_scene->setSceneRect(m_graphRect);
+    updatePanArea();
     paintStates();
 }
 
@@ -234,6 +243,30 @@ void StateGraphView::scaleBy(qreal factor)
     const qreal next = std::clamp(zoom() * factor, kMinZoom, kMaxZoom);
     if (zoom() > 0)
         scale(next / zoom(), next / zoom());
+    updatePanArea();
+}
+
+// The view's scroll area. While the graph fits it is the graph itself (no
+// scroll bars, nothing to pan). Zoomed past the viewport in a direction, it
+// gets half a viewport of margin there, so the graph's edges and corners can
+// be panned to the middle rather than stuck at the viewport's border.
+void StateGraphView::updatePanArea()
+{
+    if (m_graphRect.isEmpty())
+        return;
+    const qreal z = zoom();
+    if (z <= 0)
+        return;
+    const QPointF centre = mapToScene(viewport()->rect().center());
+    const qreal w = viewport()->width() / z;
+    const qreal h = viewport()->height() / z;
+    const qreal mx = m_graphRect.width() > w ? w / 2 : 0;
+    const qreal my = m_graphRect.height() > h ? h / 2 : 0;
+    const QRectF area = m_graphRect.adjusted(-mx, -my, mx, my);
+    if (area == sceneRect())
+        return;
+    setSceneRect(area);
+    centerOn(centre);
 }
 
 void StateGraphView::zoomIn()
@@ -252,10 +285,57 @@ void StateGraphView::fitToView()
     const QRectF r = m_scene->sceneRect();
     if (r.isEmpty() || viewport()->width() < 10)
         return;
+    // Without the pan margins first: their scroll bars would take room.
+    setSceneRect(r);
     fitInView(r, Qt::KeepAspectRatio);
     // Small graphs are not blown up past their natural size.
     if (zoom() > 1.0)
         resetTransform();
+    updatePanArea();
+}
+
+void StateGraphView::resizeEvent(QResizeEvent *event)
+{
+    QGraphicsView::resizeEvent(event);
+    updatePanArea();
+}
+
+// The left button pans through ScrollHandDrag; the middle button pans too,
+// as in most graph and map viewers.
+void StateGraphView::mousePressEvent(QMouseEvent *event)
+{
+    if (event->button() == Qt::MiddleButton) {
+        m_midPan = true;
+        m_panFrom = event->position();
+        viewport()->setCursor(Qt::ClosedHandCursor);
+        event->accept();
+        return;
+    }
+    QGraphicsView::mousePressEvent(event);
+}
+
+void StateGraphView::mouseMoveEvent(QMouseEvent *event)
+{
+    if (m_midPan) {
+        const QPointF delta = event->position() - m_panFrom;
+        m_panFrom = event->position();
+        horizontalScrollBar()->setValue(horizontalScrollBar()->value() - qRound(delta.x()));
+        verticalScrollBar()->setValue(verticalScrollBar()->value() - qRound(delta.y()));
+        event->accept();
+        return;
+    }
+    QGraphicsView::mouseMoveEvent(event);
+}
+
+void StateGraphView::mouseReleaseEvent(QMouseEvent *event)
+{
+    if (m_midPan && event->button() == Qt::MiddleButton) {
+        m_midPan = false;
+        viewport()->unsetCursor();
+        event->accept();
+        return;
+    }
+    QGraphicsView::mouseReleaseEvent(event);
 }
 
 void StateGraphView::wheelEvent(QWheelEvent *event)

@@ -18,8 +18,10 @@ class Theme;
 // with Qt. Compound and parallel states are clusters (parallel ones
 // dashed), initial states have a start point, final states a double border.
 // The current state and the states that contain it are highlighted and
-// follow setCurrentState() without a new layout. Wheel or +/- zoom (0 fits),
-// dragging pans.
+// follow setCurrentState() without a new layout. Wheel or +/- zoom (0 fits).
+// Once zoomed past the viewport, dragging (left or middle button) and the
+// arrow keys pan; the pannable area has a margin of half a viewport so every
+// corner of the graph can be brought to the middle.
 class StateGraphView : public QGraphicsView {
     Q_OBJECT
 public:
@@ -50,11 +52,16 @@ public Q_SLOTS:
 protected:
     void wheelEvent(QWheelEvent *event) override;
     void keyPressEvent(QKeyEvent *event) override;
+    void mousePressEvent(QMouseEvent *event) override;
+    void mouseMoveEvent(QMouseEvent *event) override;
+    void mouseReleaseEvent(QMouseEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
 
 private:
     void rebuild();
     void paintStates();
     void scaleBy(qreal factor);
+    void updatePanArea();
 
     QPointer<Theme> m_theme;
     QGraphicsScene *m_scene;
@@ -66,6 +73,9 @@ private:
     QHash<int, QGraphicsPathItem *> m_stateItems; // node index -> its box (state or cluster)
     int m_clusters = 0;
     int m_edges = 0;
+    QRectF m_graphRect;     // the drawn graph with a small border, in scene units
+    bool m_midPan = false;  // a middle-button drag in progress
+    QPointF m_panFrom;
 };
 
 } // namespace sd::widgets

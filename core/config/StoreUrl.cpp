@@ -377,11 +377,16 @@ private:
         if (m_parts.authority.contains(QLatin1Char(':')) && hp->port != 443)
             url += QLatin1Char(':') + QString::number(hp->port);
         m_spec.options.insert(QStringLiteral("databaseUrl"), url);
-        // The emulator serves every project on one host and tells them apart by ?ns=.
-        if (m_spec.options.contains(QStringLiteral("ns")))
-            m_spec.options.insert(QStringLiteral("projectId"), m_spec.options.take(QStringLiteral("ns")));
-        else if (local)
+        // The emulator serves every project on one host and tells them apart
+        // by ?ns=. On a loopback host ns is the project; on any other host
+        // (an emulator in another container, or the service) the host names
+        // the project and ?ns= is kept as it is, sent on every request.
+        if (m_spec.options.contains(QStringLiteral("ns"))) {
+            if (local)
+                m_spec.options.insert(QStringLiteral("projectId"), m_spec.options.take(QStringLiteral("ns")));
+        } else if (local) {
             return fail(QStringLiteral("a local emulator needs ?ns=PROJECT"));
+        }
         const QStringList root = decode(m_parts.path).split(QLatin1Char('/'), Qt::SkipEmptyParts);
         for (const QString &segment : root)
             for (const QChar c : segment)

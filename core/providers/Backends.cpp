@@ -179,8 +179,9 @@ Result<std::unique_ptr<Provider>> openFirebase(const StoreSpec &spec)
         if (options.clientEmail.isEmpty() || options.privateKey.isEmpty()) {
             options.clientEmail.clear();
             options.privateKey.clear();
-            if (options.auth.isEmpty())
-                options.serviceAccountFile = env("GOOGLE_APPLICATION_CREDENTIALS");
+            // A service account comes before auth= (issue 16's order), from
+            // the environment too.
+            options.serviceAccountFile = env("GOOGLE_APPLICATION_CREDENTIALS");
         }
     }
     if (options.tokenUri.isEmpty())

@@ -65,6 +65,13 @@ private Q_SLOTS:
         // The dump's heartbeat lives 30 s; the suite needs it longer to see
         // the machine stale rather than dead in every test.
         QCOMPARE(m_redis.command({"EXPIRE", "xstatenet:heartbeat:ping-pong-machine", "3600"}), QByteArray(":1"));
+        // The same dump under the prefix "aged", its heartbeat ten minutes
+        // old: stale by the default threshold, alive by an hour's.
+        QVERIFY(loadRegistryDump(m_redis, QStringLiteral("aged")));
+        QCOMPARE(m_redis.command({"SET", "aged:heartbeat:ping-pong-machine",
+                                  QByteArray::number(registry::utcToTicks(QDateTime::currentDateTimeUtc().addSecs(-600))),
+                                  "EX", "3600"}),
+                 QByteArray("+OK"));
         QVERIFY2(m_kube.start(), "the Kubernetes emulator did not start");
         auto admin = adminClient(m_kube);
         QFile crdFile(fixturePath(QStringLiteral("xstatenet/crd-statemachines.xstatenet.io.yaml")));
@@ -123,6 +130,36 @@ private Q_SLOTS:
         QVERIFY2(parsed.ok(), y.describe());
         QCOMPARE(parsed->size(), size_t(2));
         QCOMPARE(parsed.value()[0]["status"], Json("Unhealthy"));
+    }
+
+    // --stale-after moves the line between alive and stale: the "aged"
+    // registry's heartbeat is ten minutes old.
+    void testStaleAfter_data()
+    {
+        QTest::addColumn<QStringList>("extra");
+        QTest::addColumn<QString>("liveness");
+        QTest::newRow("default 1m") << QStringList() << QStringLiteral("stale");
+        QTest::newRow("1h") << QStringList{QStringLiteral("--stale-after"), QStringLiteral("1h")} << QStringLiteral("alive");
+        QTest::newRow("5m") << QStringList{QStringLiteral("--stale-after"), QStringLiteral("5m")} << QStringLiteral("stale");
+        QTest::newRow("15m") << QStringList{QStringLiteral("--stale-after"), QStringLiteral("15m")} << QStringLiteral("alive");
+    }
+    void testStaleAfter()
+    {
+        QFETCH(QStringList, extra);
+        QFETCH(QString, liveness);
+        const Run r = ctl(QStringList{QStringLiteral("machines"), QStringLiteral("ls"), QStringLiteral("--redis"), redisUrl(),
+                                      QStringLiteral("--prefix"), QStringLiteral("aged"), QStringLiteral("-o"),
+                                      QStringLiteral("json")}
+                          + extra);
+        QVERIFY2(r.code == 0, r.describe());
+        const Json j = Json::parse(r.out.toStdString());
+        QCOMPARE(j.size(), size_t(2));
+        QCOMPARE(j[1]["id"], Json("ping-pong-machine"));
+        QCOMPARE(j[1]["liveness"], Json(liveness.toStdString()));
+        const qint64 age = j[1]["heartbeatAgeMs"].get<qint64>();
+        QVERIFY2(age >= 600000 && age < 3600000, r.describe());
+        // The machine without a heartbeat key is dead whatever the threshold.
+        QCOMPARE(j[0]["liveness"], Json("dead"));
     }
 
     void testGet()

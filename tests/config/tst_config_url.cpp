@@ -167,6 +167,17 @@ private Q_SLOTS:
             << "firebase://127.0.0.1:9000/gate?ns=gate&tls=false" << "firebase"
             << opts({{"projectId", "gate"}, {"databaseUrl", "http://127.0.0.1:9000"}, {"root", "gate"}})
             << "firebase://127.0.0.1:9000/gate?ns=gate&tls=false";
+        // Not loopback: the host names the project, and ?ns= is kept (sent
+        // on every request), never dropped.
+        QTest::newRow("firebase remote emulator with ns")
+            << "firebase://fb-emulator.ci.internal:9000/gate?ns=gate&tls=false" << "firebase"
+            << opts({{"projectId", "fb-emulator"}, {"databaseUrl", "http://fb-emulator.ci.internal:9000"},
+                     {"ns", "gate"}, {"root", "gate"}})
+            << "firebase://fb-emulator.ci.internal:9000/gate?ns=gate&tls=false";
+        QTest::newRow("firebase host with ns")
+            << "firebase://my-proj.firebaseio.com?ns=other" << "firebase"
+            << opts({{"projectId", "my-proj"}, {"databaseUrl", "https://my-proj.firebaseio.com"}, {"ns", "other"}})
+            << "firebase://my-proj.firebaseio.com?ns=other";
         QTest::newRow("consul") << "consul://c1:8501" << "consul"
                                 << opts({{"host", "c1"}, {"port", 8501}, {"tls", false}}) << "consul://c1:8501";
         QTest::newRow("consuls") << "consuls://c1" << "consul"

@@ -5,6 +5,7 @@
 #include "../registry/RegistryFixtures.h"
 #include "console/DefinitionModel.h"
 #include "console/MachinesModel.h"
+#include "console/RegistrySession.h"
 #include "registry/Registry.h"
 
 #include <QAbstractItemModelTester>
@@ -111,6 +112,65 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(toneAt(model, rowOf(model, QStringLiteral("new-one")), MachinesModel::LivenessColumn),
                                   Tone::Error, 10000);
         QCOMPARE(resets.size(), 0);
+    }
+
+    // The words both front ends pass to RegistrySession::open (`:machines
+    // redis://… stale=1h prefix=acme`): the threshold and the key prefix
+    // reach the registry, and the rows are judged by that threshold. The
+    // machine's heartbeat is ten minutes old: stale by the 1 minute
+    // default, alive by an hour.
+    void testOpenWithOptions_data()
+    {
+        QTest::addColumn<QString>("words");
+        QTest::addColumn<qint64>("staleAfterMs");
+        QTest::addColumn<QString>("prefix");
+        QTest::addColumn<int>("tone"); // of ping-pong-machine's liveness
+        QTest::newRow("defaults") << QString() << qint64(60000) << QStringLiteral("xstatenet") << int(Tone::Warning);
+        QTest::newRow("stale=1h prefix=acme")
+            << QStringLiteral("stale=1h prefix=acme") << qint64(3600000) << QStringLiteral("acme") << int(Tone::Good);
+        QTest::newRow("prefix=acme stale=5m")
+            << QStringLiteral("prefix=acme stale=5m") << qint64(300000) << QStringLiteral("acme") << int(Tone::Warning);
+        QTest::newRow("stale=15m") << QStringLiteral("stale=15m") << qint64(900000) << QStringLiteral("xstatenet")
+                                   << int(Tone::Good);
+    }
+    void testOpenWithOptions()
+    {
+        QFETCH(QString, words);
+        QFETCH(qint64, staleAfterMs);
+        QFETCH(QString, prefix);
+        QFETCH(int, tone);
+        RedisTestServer server;
+        QVERIFY(server.start());
+        // The same dump under both prefixes; only the named one has the
+        // ten-minute-old heartbeat, the other keeps the dump's year-old one.
+        QVERIFY(loadRegistryDump(server));
+        QVERIFY(loadRegistryDump(server, QStringLiteral("acme")));
+        const QByteArray tenMinutesAgo =
+            QByteArray::number(utcToTicks(QDateTime::currentDateTimeUtc().addSecs(-600)));
+        QCOMPARE(server.command({"SET", prefix.toUtf8() + ":heartbeat:ping-pong-machine", tenMinutesAgo, "EX", "3600"}),
+                 QByteArray("+OK"));
+        QCOMPARE(server.command({"HDEL", (prefix == QLatin1String("acme") ? "xstatenet" : "acme") + QByteArray(":machines"),
+                                 "order-processing"}),
+                 QByteArray(":1"));
+
+        auto session = RegistrySession::open(
+            QStringLiteral("redis://127.0.0.1:%1/0 %2").arg(server.port()).arg(words), nullptr);
+        QVERIFY2(session.ok(), qPrintable(session.error().toString()));
+        Registry *reg = session.value()->registry();
+        QCOMPARE(reg->staleAfterMs(), staleAfterMs);
+        QVERIFY(reg->redis());
+        QCOMPARE(reg->redis()->options().prefix, prefix);
+
+        MachinesModel *model = session.value()->machines();
+        QAbstractItemModelTester tester(model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        session.value()->refresh();
+        // The prefix is the one read: the other holds one machine fewer.
+        QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 2, 10000);
+        const int ping = rowOf(*model, QStringLiteral("ping-pong-machine"));
+        QVERIFY(ping >= 0);
+        QCOMPARE(int(toneAt(*model, ping, MachinesModel::LivenessColumn)), tone);
+        QCOMPARE(model->index(ping, MachinesModel::LivenessColumn).data().toString(),
+                 tone == int(Tone::Good) ? QStringLiteral("alive") : QStringLiteral("stale"));
     }
 
     void testDefinitionModel()

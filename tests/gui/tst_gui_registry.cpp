@@ -20,6 +20,7 @@
 #include <QComboBox>
 #include <QGraphicsPathItem>
 #include <QLabel>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QTableView>
@@ -121,6 +122,104 @@ private Q_SLOTS:
                                QStringLiteral("cm"));
         QVERIFY(view.errorText().contains(QLatin1String("cm: $.states.a.on.GO")));
         QCOMPARE(view.stateCount(), 0);
+    }
+
+    // Pan: once zoomed in, a drag (left or middle button) or an arrow key
+    // moves the graph under the viewport, as the scroll bars show. Fitted, the
+    // whole graph is on screen and there is nothing to pan.
+    void testGraphPan_data()
+    {
+        QTest::addColumn<int>("zoomSteps");
+        QTest::addColumn<int>("button"); // Qt::MouseButton, or 0 for a key
+        QTest::addColumn<int>("key");
+        QTest::addColumn<QPoint>("move");
+        QTest::addColumn<bool>("pans");
+
+        const QPoint leftUp(-120, -90);
+        QTest::newRow("zoomed, left drag") << 4 << int(Qt::LeftButton) << 0 << leftUp << true;
+        QTest::newRow("zoomed, middle drag") << 4 << int(Qt::MiddleButton) << 0 << leftUp << true;
+        QTest::newRow("zoomed, right arrow") << 4 << 0 << int(Qt::Key_Right) << QPoint() << true;
+        QTest::newRow("zoomed, down arrow") << 4 << 0 << int(Qt::Key_Down) << QPoint() << true;
+        QTest::newRow("one step in, left drag") << 1 << int(Qt::LeftButton) << 0 << leftUp << true;
+        QTest::newRow("fitted, left drag") << 0 << int(Qt::LeftButton) << 0 << leftUp << false;
+    }
+
+    void testGraphPan()
+    {
+        QFETCH(int, zoomSteps);
+        QFETCH(int, button);
+        QFETCH(int, key);
+        QFETCH(QPoint, move);
+        QFETCH(bool, pans);
+
+        StateGraphView view(&m_theme);
+        view.resize(900, 600);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        view.setDefinitionJson(orderProcessing(), QStringLiteral("fixture"));
+        QVERIFY2(view.errorText().isEmpty(), qPrintable(view.errorText()));
+        view.fitToView();
+        for (int i = 0; i < zoomSteps; ++i)
+            view.zoomIn();
+        QScrollBar *h = view.horizontalScrollBar();
+        QScrollBar *v = view.verticalScrollBar();
+        if (!pans) {
+            // The fitted graph: no scroll range at all.
+            QCOMPARE(h->maximum() - h->minimum(), 0);
+            QCOMPARE(v->maximum() - v->minimum(), 0);
+        } else {
+            QVERIFY2(h->maximum() > h->minimum() || v->maximum() > v->minimum(), "zoomed in, but nothing to scroll");
+        }
+        const QPointF centreBefore = view.mapToScene(view.viewport()->rect().center());
+        const int h0 = h->value();
+        const int v0 = v->value();
+
+        if (button) {
+            const auto b = Qt::MouseButton(button);
+            const QPoint start = view.viewport()->rect().center();
+            QTest::mousePress(view.viewport(), b, {}, start);
+            QTest::mouseMove(view.viewport(), start + move / 2);
+            QTest::mouseMove(view.viewport(), start + move);
+            QTest::mouseRelease(view.viewport(), b, {}, start + move);
+        } else {
+            view.setFocus();
+            QTest::keyClick(&view, Qt::Key(key));
+        }
+
+        const bool moved = h->value() != h0 || v->value() != v0;
+        QCOMPARE(moved, pans);
+        if (pans && button) {
+            // Dragging up and left brings the graph's lower right part into
+            // view: the scene point in the middle moves right and down.
+            const QPointF centreAfter = view.mapToScene(view.viewport()->rect().center());
+            QVERIFY2(centreAfter.x() > centreBefore.x() || centreAfter.y() > centreBefore.y(),
+                     qPrintable(QStringLiteral("centre %1,%2 -> %3,%4")
+                                    .arg(centreBefore.x())
+                                    .arg(centreBefore.y())
+                                    .arg(centreAfter.x())
+                                    .arg(centreAfter.y())));
+        }
+        if (pans && zoomSteps >= 4) {
+            // The pan area reaches half a viewport past the graph: its
+            // bottom right corner can be brought to the middle.
+            h->setValue(h->maximum());
+            v->setValue(v->maximum());
+            const QPointF centre = view.mapToScene(view.viewport()->rect().center());
+            const QRectF graph = view.scene()->sceneRect();
+            const bool wide = graph.width() * view.zoom() > view.viewport()->width();
+            const bool tall = graph.height() * view.zoom() > view.viewport()->height();
+            QVERIFY(wide || tall);
+            QVERIFY2((!wide || centre.x() >= graph.right() - 2) && (!tall || centre.y() >= graph.bottom() - 2),
+                     qPrintable(QStringLiteral("centre %1,%2, graph ends at %3,%4")
+                                    .arg(centre.x())
+                                    .arg(centre.y())
+                                    .arg(graph.right())
+                                    .arg(graph.bottom())));
+        }
+        // Zooming back to fit removes the pan area again.
+        QTest::keyClick(&view, Qt::Key_0);
+        QCOMPARE(h->maximum() - h->minimum(), 0);
+        QCOMPARE(v->maximum() - v->minimum(), 0);
     }
 
     // The registry view end to end: liveness colours, status filter, a

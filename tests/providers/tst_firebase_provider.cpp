@@ -85,6 +85,7 @@ private Q_SLOTS:
         log::setSink({});
         // Nothing secret was logged by any test of this suite.
         QVERIFY(!m_logged.contains(m_fb.adminToken().toUtf8()));
+        QVERIFY(!m_logged.contains(m_fb.readonlyToken().toUtf8()));
         QVERIFY(!m_logged.contains("ya29."));
         QVERIFY(!m_logged.contains("PRIVATE KEY"));
     }
@@ -171,6 +172,180 @@ private Q_SLOTS:
         QVERIFY(!recent.isEmpty());
     }
 
+    // A server whose ETags are not statedeck's content hash (the real
+    // service's algorithm is unpublished; the emulator salts its hash here):
+    // a write at the revision statedeck read gets a 412 whose body is the
+    // expected value, and goes again with the server's ETag. A write at a
+    // stale revision is still a Conflict, and a stale delete too.
+    void testEtagFallback_data()
+    {
+        QTest::addColumn<QString>("op"); // put or remove
+        QTest::addColumn<bool>("stale");
+        QTest::addColumn<int>("kind"); // ErrorKind, or -1: success
+        QTest::addColumn<int>("attempts"); // conditional requests on the key
+        QTest::newRow("put at the current revision") << "put" << false << -1 << 2;
+        QTest::newRow("put at a stale revision") << "put" << true << int(ErrorKind::Conflict) << 1;
+        QTest::newRow("remove at the current revision") << "remove" << false << -1 << 2;
+        QTest::newRow("remove at a stale revision") << "remove" << true << int(ErrorKind::Conflict) << 1;
+    }
+    void testEtagFallback()
+    {
+        QFETCH(QString, op);
+        QFETCH(bool, stale);
+        QFETCH(int, kind);
+        QFETCH(int, attempts);
+        FirebaseTestServer::Options o;
+        o.etagSalt = QStringLiteral("not-a-content-hash");
+        FirebaseTestServer salted(o);
+        QVERIFY2(salted.start(), qPrintable(salted.log()));
+        const StoreSpec spec = salted.spec(QStringLiteral("salted"), QStringLiteral("state"));
+        auto p = open(spec);
+        QVERIFY(p);
+        auto first = await(p->put(jsonEntry(QStringLiteral("counter"), Json{{"n", 1}}), {}));
+        QVERIFY2(first.ok(), qPrintable(first.error().toString()));
+        QString revision = first->revision;
+        if (stale) {
+            // Another client writes in between.
+            QCOMPARE(salted.rest("PUT", QStringLiteral("salted"), QStringLiteral("/state/counter"), R"({"n": 7})").first,
+                     200);
+        }
+        QVERIFY(salted.emulatorAction(QStringLiteral("clear-recent")));
+        Result<Entry> put = Error(ErrorKind::Internal, QStringLiteral("not run"));
+        Status removed;
+        if (op == QLatin1String("put"))
+            put = await(p->put(jsonEntry(QStringLiteral("counter"), Json{{"n", 2}}), Precondition::atRevision(revision)));
+        else
+            removed = await(p->remove(QStringLiteral("counter"), Precondition::atRevision(revision)));
+        const bool ok = op == QLatin1String("put") ? put.ok() : removed.ok();
+        const Error error = op == QLatin1String("put") ? (put.ok() ? Error() : put.error())
+                                                       : (removed.ok() ? Error() : removed.error());
+        if (kind < 0) {
+            QVERIFY2(ok, qPrintable(error.toString()));
+        } else {
+            QVERIFY(!ok);
+            QCOMPARE(int(error.kind), kind);
+            QCOMPARE(error.where, QStringLiteral("counter"));
+        }
+        // The first conditional request was refused (412) and, where the
+        // value was the expected one, retried with the server's ETag.
+        int conditional = 0;
+        const QString method = op == QLatin1String("put") ? QStringLiteral("PUT ") : QStringLiteral("DELETE ");
+        for (const QJsonValue &r : salted.stats().value(QStringLiteral("requests")).toArray())
+            conditional += r.toString().startsWith(method + QStringLiteral("/state/counter.json")) ? 1 : 0;
+        QCOMPARE(conditional, attempts);
+        const QByteArray now = salted.rest("GET", QStringLiteral("salted"), QStringLiteral("/state/counter/n")).second;
+        if (stale)
+            QCOMPARE(now, QByteArray("7")); // the other writer's value stays
+        else
+            QCOMPARE(now, op == QLatin1String("put") ? QByteArray("2") : QByteArray("null"));
+    }
+
+    // A stream that goes silent for longer than the watchdog allows (no
+    // event, not even a keep-alive) is taken for dead: interrupted, then a
+    // new stream and a Resync. Keep-alives more often than that keep it up.
+    void testSilentStream_data()
+    {
+        QTest::addColumn<int>("keepAliveMs");
+        QTest::addColumn<bool>("interrupts");
+        QTest::newRow("silent") << 600000 << true;
+        QTest::newRow("keep-alives") << 100 << false;
+    }
+    void testSilentStream()
+    {
+        QFETCH(int, keepAliveMs);
+        QFETCH(bool, interrupts);
+        FirebaseTestServer::Options o;
+        o.keepAliveMs = keepAliveMs;
+        FirebaseTestServer server(o);
+        QVERIFY2(server.start(), qPrintable(server.log()));
+        FirebaseOptions fo;
+        fo.databaseUrl = server.baseUrl();
+        fo.ns = QStringLiteral("quiet");
+        fo.root = QStringLiteral("state");
+        fo.serviceAccountFile = server.serviceAccountFile();
+        fo.streamSilenceMs = 2000;
+        FirebaseProvider p(fo);
+        QVERIFY(await(p.put(jsonEntry(QStringLiteral("a"), Json{{"v", 1}}), {})).ok());
+        std::unique_ptr<Watch> w = p.watch(QString(), QString());
+        Events events(w.get());
+        QSignalSpy ready(w.get(), &Watch::ready);
+        QSignalSpy interrupted(w.get(), &Watch::interrupted);
+        QSignalSpy failed(w.get(), &Watch::failed);
+        QVERIFY(ready.wait(15000));
+        if (interrupts) {
+            QTRY_VERIFY_WITH_TIMEOUT(interrupted.count() > 0, 15000);
+            const Error why = interrupted.first().first().value<Error>();
+            QCOMPARE(why.kind, ErrorKind::Timeout);
+            QVERIFY2(why.message.contains(QLatin1String("went silent")), qPrintable(why.message));
+            QTRY_VERIFY_WITH_TIMEOUT(events.count(Event::Type::ResyncDone) >= 1, 15000);
+            QVERIFY(events.count(Event::Type::Resync) >= 1);
+            QVERIFY(events.sawValue(QStringLiteral("a"), Json{{"v", 1}}));
+        } else {
+            // Five times the watchdog's limit in keep-alives.
+            QTRY_VERIFY_WITH_TIMEOUT(server.stats().value(QStringLiteral("keepAlivesSent")).toInt() >= 100, 30000);
+            QCOMPARE(interrupted.count(), 0);
+            QCOMPARE(events.count(Event::Type::Resync), 0);
+        }
+        QCOMPARE(failed.count(), 0);
+        // Live either way.
+        QCOMPARE(server.rest("PUT", QStringLiteral("quiet"), QStringLiteral("/state/b"), R"({"v": 2})").first, 200);
+        QTRY_VERIFY_WITH_TIMEOUT(events.sawValue(QStringLiteral("b"), Json{{"v", 2}}), 15000);
+    }
+
+    // The order of credentials (issue 16): a service account, from options
+    // or the environment, comes before auth=. Here auth= is the read-only
+    // token: had it been used, the write would be Forbidden. The emulator's
+    // stats say how the requests carried their credential.
+    void testServiceAccountBeforeAuth_data()
+    {
+        QTest::addColumn<QString>("account"); // option, file-env, key-env, none
+        QTest::addColumn<bool>("bearer");
+        QTest::newRow("serviceAccount option and auth") << "option" << true;
+        QTest::newRow("GOOGLE_APPLICATION_CREDENTIALS and auth") << "file-env" << true;
+        QTest::newRow("FIREBASE_CLIENT_EMAIL/KEY and auth") << "key-env" << true;
+        QTest::newRow("auth alone") << "none" << false;
+    }
+    void testServiceAccountBeforeAuth()
+    {
+        QFETCH(QString, account);
+        QFETCH(bool, bearer);
+        StoreSpec spec = fresh();
+        QCOMPARE(m_fb.rest("PUT", nsOf(spec), QStringLiteral("/state/a"), R"({"v": 1})").first, 200);
+        spec.options.insert(QStringLiteral("auth"), m_fb.readonlyToken());
+        if (account != QLatin1String("option"))
+            spec.options.remove(QStringLiteral("serviceAccount"));
+        QString escaped = m_fb.privateKeyPem();
+        escaped.replace(QLatin1Char('\n'), QLatin1String("\\n"));
+        if (account == QLatin1String("file-env")) {
+            qputenv("GOOGLE_APPLICATION_CREDENTIALS", m_fb.serviceAccountFile().toUtf8());
+        } else if (account == QLatin1String("key-env")) {
+            qputenv("FIREBASE_CLIENT_EMAIL", m_fb.clientEmail().toUtf8());
+            qputenv("FIREBASE_PRIVATE_KEY", escaped.toUtf8());
+            qputenv("FIREBASE_TOKEN_URI", m_fb.tokenUri().toUtf8());
+        }
+        auto p = open(spec);
+        for (const char *name : {"GOOGLE_APPLICATION_CREDENTIALS", "FIREBASE_CLIENT_EMAIL", "FIREBASE_PRIVATE_KEY",
+                                 "FIREBASE_TOKEN_URI"})
+            qunsetenv(name);
+        QVERIFY(p);
+        QVERIFY(m_fb.emulatorAction(QStringLiteral("clear-recent")));
+        auto got = await(p->get(QStringLiteral("a")));
+        QVERIFY2(got.ok(), qPrintable(got.error().toString()));
+        auto put = await(p->put(jsonEntry(QStringLiteral("a"), Json{{"v", 2}}), {}));
+        const QJsonObject credentials = m_fb.stats().value(QStringLiteral("credentials")).toObject();
+        if (bearer) {
+            QVERIFY2(put.ok(), qPrintable(put.error().toString()));
+            QVERIFY(credentials.value(QStringLiteral("bearer")).toInt() >= 2);
+            QCOMPARE(credentials.value(QStringLiteral("auth")).toInt(), 0);
+        } else {
+            QVERIFY(!put.ok());
+            QCOMPARE(put.error().kind, ErrorKind::Forbidden);
+            QCOMPARE(credentials.value(QStringLiteral("auth")).toInt(), 2);
+            QCOMPARE(credentials.value(QStringLiteral("bearer")).toInt(), 0);
+        }
+        QCOMPARE(credentials.value(QStringLiteral("access_token")).toInt(), 0);
+    }
+
     // The stream shows another client's change as an event of the key.
     void testStreamSeesAnotherClient()
     {
@@ -234,7 +409,10 @@ private Q_SLOTS:
         QSignalSpy failed(w.get(), &Watch::failed);
         QVERIFY(ready.wait(15000));
         const int issuedBefore = m_fb.stats().value(QStringLiteral("tokensIssued")).toInt();
+        const int revokedBefore = m_fb.stats().value(QStringLiteral("authRevokedSent")).toInt();
         QVERIFY(m_fb.emulatorAction(QStringLiteral("revoke-tokens")));
+        // The stream was told (auth_revoked), not merely cut.
+        QVERIFY(m_fb.stats().value(QStringLiteral("authRevokedSent")).toInt() > revokedBefore);
         auto put = await(p->put(jsonEntry(QStringLiteral("a"), Json{{"v", 2}}), {}));
         QVERIFY2(put.ok(), qPrintable(put.error().toString()));
         QVERIFY(m_fb.stats().value(QStringLiteral("tokensIssued")).toInt() > issuedBefore);

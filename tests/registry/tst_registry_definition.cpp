@@ -216,6 +216,77 @@ private Q_SLOTS:
         QCOMPARE(d->nodes[d->findPath(QStringLiteral("closed.locked"))].depth, 2);
     }
 
+    // `on` transitions written as arrays: guarded alternatives tried in
+    // order, string elements, XState's array form of `on`, and one
+    // transition with several targets into the regions of a parallel state.
+    // Each transition keeps its own JSON path (errors point at it).
+    void testArrayTransitions_data()
+    {
+        QTest::addColumn<QByteArray>("json");
+        QTest::addColumn<QString>("state");
+        QTest::addColumn<QStringList>("transitions"); // label->resolved targets
+        QTest::addColumn<QStringList>("jsonPaths");
+        // '@' stands for '#' (moc skips files whose raw strings hold one).
+        QTest::newRow("guarded alternatives")
+            << QByteArray(R"({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": [{"target": "b", "cond": "g"}, {"target": "c"}]}}, "b": {}, "c": {}}})")
+            << "a" << QStringList{QStringLiteral("GO [g]->b"), QStringLiteral("GO->c")}
+            << QStringList{QStringLiteral("$.states.a.on.GO[0]"), QStringLiteral("$.states.a.on.GO[1]")};
+        QTest::newRow("guard objects and strings in one array")
+            << QByteArray(R"({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": [{"target": "b", "guard": {"type": "isB"}}, "c"]}}, "b": {}, "c": {}}})")
+            << "a" << QStringList{QStringLiteral("GO [isB]->b"), QStringLiteral("GO->c")}
+            << QStringList{QStringLiteral("$.states.a.on.GO[0]"), QStringLiteral("$.states.a.on.GO[1]")};
+        QTest::newRow("an internal alternative without a target")
+            << QByteArray(R"({"id": "m", "initial": "a", "states": {"a": {"on": {"GO": [{"target": "b", "cond": "g"}, {"actions": "log"}]}}, "b": {}}})")
+            << "a" << QStringList{QStringLiteral("GO [g]->b"), QStringLiteral("GO->")}
+            << QStringList{QStringLiteral("$.states.a.on.GO[0]"), QStringLiteral("$.states.a.on.GO[1]")};
+        QTest::newRow("the array form of on")
+            << QByteArray(R"({"id": "m", "initial": "a", "states": {"a": {"on": [{"event": "GO", "target": "b", "cond": "g"}, {"event": "GO", "target": "c"}, {"event": "STOP", "target": ".x"}], "initial": "x", "states": {"x": {}}}, "b": {}, "c": {}}})")
+            << "a" << QStringList{QStringLiteral("GO [g]->b"), QStringLiteral("GO->c"), QStringLiteral("STOP->a.x")}
+            << QStringList{QStringLiteral("$.states.a.on[0]"), QStringLiteral("$.states.a.on[1]"),
+                           QStringLiteral("$.states.a.on[2]")};
+        QTest::newRow("multi-target into parallel regions")
+            << QByteArray(R"({"id": "m", "initial": "p", "states": {"p": {"id": "p", "type": "parallel", "states": {)"
+                          R"("r1": {"initial": "x", "states": {"x": {"on": {"SPLIT": {"target": ["@p.r1.y", "@p.r2.v"]}}}, "y": {}}},)"
+                          R"("r2": {"initial": "u", "states": {"u": {}, "v": {}}}}}}})")
+            << "p.r1.x" << QStringList{QStringLiteral("SPLIT->p.r1.y,p.r2.v")}
+            << QStringList{QStringLiteral("$.states.p.states.r1.states.x.on.SPLIT")};
+        QTest::newRow("multi-target alternatives in an array")
+            << QByteArray(R"({"id": "m", "initial": "p", "states": {"p": {"id": "p", "type": "parallel", "on": {"GO": [)"
+                          R"({"target": ["@p.r1.y", "@p.r2.v"], "cond": "both"}, {"target": ".r2.v"}]}, "states": {)"
+                          R"("r1": {"initial": "x", "states": {"x": {}, "y": {}}},)"
+                          R"("r2": {"initial": "u", "states": {"u": {}, "v": {}}}}}}})")
+            << "p" << QStringList{QStringLiteral("GO [both]->p.r1.y,p.r2.v"), QStringLiteral("GO->p.r2.v")}
+            << QStringList{QStringLiteral("$.states.p.on.GO[0]"), QStringLiteral("$.states.p.on.GO[1]")};
+    }
+    void testArrayTransitions()
+    {
+        QFETCH(QByteArray, json);
+        QFETCH(QString, state);
+        QFETCH(QStringList, transitions);
+        QFETCH(QStringList, jsonPaths);
+        auto d = parseDefinition(json.replace('@', '#'), QStringLiteral("def.json"));
+        QVERIFY2(d.ok(), qPrintable(d.error().toString()));
+        QCOMPARE(transitionsAt(d.value(), state), transitions);
+        QStringList paths;
+        for (const Transition &t : d->nodes[d->findPath(state)].transitions)
+            paths << t.path;
+        QCOMPARE(paths, jsonPaths);
+        // The graph has one edge per resolved target; a transition without
+        // a target (internal) is a loop on its state.
+        int targets = 0;
+        for (const Transition &t : d->nodes[d->findPath(state)].transitions) {
+            QCOMPARE(t.resolved.size(), t.targets.size());
+            targets += std::max(1, int(t.resolved.size()));
+        }
+        const QByteArray dot = toDot(d.value());
+        int edges = 0;
+        const QByteArray from = "\"s:" + state.toUtf8() + "\" -> ";
+        for (qsizetype at = dot.indexOf(from); at >= 0; at = dot.indexOf(from, at + 1))
+            ++edges;
+        if (d->nodes[d->findPath(state)].children.isEmpty())
+            QCOMPARE(edges, targets);
+    }
+
     // Each malformed part is named by its JSON path.
     void testMalformed_data()
     {

@@ -164,6 +164,84 @@ private Q_SLOTS:
                                   Liveness::Alive, 10000);
     }
 
+    // The same with keyspace notifications (K) instead of keyevent ones (E):
+    // the registry subscribes to __keyspace@0__:{prefix}:*, so the expiry of
+    // m1's heartbeat arrives on its key's channel and turns it dead.
+    void testHeartbeatStopsKeyspace_data()
+    {
+        QTest::addColumn<QString>("flags");
+        QTest::addColumn<QString>("note");
+        QTest::newRow("Kx") << QStringLiteral("Kx") << QStringLiteral("expiry notifications");
+        // $ as well: heartbeat SETs are announced too.
+        QTest::newRow("K$x") << QStringLiteral("K$x") << QStringLiteral("keyspace notifications");
+    }
+    void testHeartbeatStopsKeyspace()
+    {
+        QFETCH(QString, flags);
+        QFETCH(QString, note);
+        RedisTestServer server({QStringLiteral("--notify-keyspace-events"), flags});
+        QVERIFY(server.start());
+        QCOMPARE(server.query({"CONFIG", "GET", "notify-keyspace-events"})->value(1).contains('K'), true);
+        QVERIFY(registerMachine(server, QStringLiteral("m1"), 2, 3000));
+        RegistryOptions o = optionsFor(server);
+        o.staleAfterMs = 1000;
+        // Polling would also find the expiry; make it slower than any wait
+        // below, so what the test sees came from the notification.
+        o.redis->pollIntervalMs = 600000;
+        Registry reg(o);
+        QSignalSpy changed(&reg, &Registry::changed);
+        reg.startLive();
+        QTRY_COMPARE_WITH_TIMEOUT(int(reg.redis()->updates()), int(RedisRegistry::Updates::Live), 10000);
+        QVERIFY2(reg.redis()->updateNote().contains(note), qPrintable(reg.redis()->updateNote()));
+        QTRY_VERIFY_WITH_TIMEOUT(reg.machine(QStringLiteral("m1")).has_value(), 10000);
+        QCOMPARE(machineOf(reg, QStringLiteral("m1")).liveness(QDateTime::currentDateTimeUtc(), 60000), Liveness::Alive);
+        QTRY_COMPARE_WITH_TIMEOUT(livenessOf(reg, QStringLiteral("m1")), Liveness::Stale, 10000);
+        const int before = int(changed.size());
+        QTRY_COMPARE_WITH_TIMEOUT(livenessOf(reg, QStringLiteral("m1")), Liveness::Dead, 15000);
+        QVERIFY(changed.size() > before);
+        QCOMPARE(reg.redis()->updates(), RedisRegistry::Updates::Live);
+    }
+
+    // A server that refuses CONFIG GET (managed Redis renames or forbids
+    // it): whether expiry is announced is unknown, so the registry polls and
+    // says why, naming the refusal.
+    void testConfigRefused_data()
+    {
+        QTest::addColumn<QStringList>("serverArgs");
+        QTest::addColumn<QString>("refusal");
+        QTest::newRow("CONFIG renamed")
+            << QStringList{QStringLiteral("--rename-command"), QStringLiteral("CONFIG"),
+                           QStringLiteral("sd-hidden-config")}
+            << QStringLiteral("unknown command");
+        QTest::newRow("ACL without config")
+            << QStringList{QStringLiteral("--user"), QStringLiteral("default"), QStringLiteral("on"),
+                           QStringLiteral("nopass"), QStringLiteral("~*"), QStringLiteral("&*"),
+                           QStringLiteral("+@all"), QStringLiteral("-config")}
+            << QStringLiteral("NOPERM");
+    }
+    void testConfigRefused()
+    {
+        QFETCH(QStringList, serverArgs);
+        QFETCH(QString, refusal);
+        // Expiry would be announced: only the refusal makes the registry poll.
+        RedisTestServer server(serverArgs + QStringList{QStringLiteral("--notify-keyspace-events"), QStringLiteral("Ex")});
+        QVERIFY(server.start());
+        QVERIFY(!server.query({"CONFIG", "GET", "notify-keyspace-events"}).has_value());
+        QVERIFY(registerMachine(server, QStringLiteral("m3"), 2, 1500));
+        Registry reg(optionsFor(server));
+        reg.startLive();
+        QTRY_COMPARE_WITH_TIMEOUT(int(reg.redis()->updates()), int(RedisRegistry::Updates::Polling), 10000);
+        const QString note = reg.redis()->updateNote();
+        QVERIFY2(note.contains(QStringLiteral("127.0.0.1:%1 refused CONFIG GET notify-keyspace-events").arg(server.port())),
+                 qPrintable(note));
+        QVERIFY2(note.contains(refusal), qPrintable(note));
+        QVERIFY2(note.contains(QLatin1String("every 0.3 s")), qPrintable(note));
+        QVERIFY2(reg.updateNote().contains(QLatin1String("polling")), qPrintable(reg.updateNote()));
+        // Polling still sees the heartbeat expire.
+        QTRY_VERIFY_WITH_TIMEOUT(reg.machine(QStringLiteral("m3")).has_value(), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(livenessOf(reg, QStringLiteral("m3")), Liveness::Dead, 15000);
+    }
+
     // A RegistryChangeEvent on {prefix}:events arrives and the machine is read again.
     void testChangeEvent()
     {

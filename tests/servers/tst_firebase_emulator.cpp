@@ -6,6 +6,7 @@
 #include "FirebaseTestServer.h"
 #include "TestSupport.h"
 
+#include <QCryptographicHash>
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
@@ -215,6 +216,135 @@ private Q_SLOTS:
                      .status,
                  200);
         QCOMPARE(request("POST", QStringLiteral("/.emulator/revoke-tokens?auth=") + m_fb.readonlyToken()).status, 401);
+    }
+
+    // ?ns= chooses the database: what one namespace holds, another does not
+    // see, and a write to one leaves the other alone.
+    void testNamespaces_data()
+    {
+        QTest::addColumn<QString>("writeNs");
+        QTest::addColumn<QString>("readNs");
+        QTest::addColumn<QByteArray>("expected");
+        QTest::newRow("same namespace") << "nsa" << "nsa" << QByteArray(R"({"v":1})");
+        QTest::newRow("another namespace") << "nsa" << "nsb" << QByteArray("null");
+        QTest::newRow("the default database is one more") << "nsa" << "" << QByteArray("null");
+        QTest::newRow("default, read by its name") << "" << "statedeck" << QByteArray(R"({"v":1})");
+    }
+    void testNamespaces()
+    {
+        QFETCH(QString, writeNs);
+        QFETCH(QString, readNs);
+        QFETCH(QByteArray, expected);
+        const auto target = [this](const QString &ns) -> QString {
+            return QStringLiteral("/nstest.json?") + (ns.isEmpty() ? QString() : QStringLiteral("ns=") + ns + '&')
+                   + admin();
+        };
+        QCOMPARE(request("DELETE", target(QStringLiteral("nsa"))).status, 200);
+        QCOMPARE(request("DELETE", target(QStringLiteral("nsb"))).status, 200);
+        QCOMPARE(request("DELETE", target(QString())).status, 200);
+        QCOMPARE(request("PUT", target(writeNs), R"({"v": 1})").status, 200);
+        Answer read = request("GET", target(readNs));
+        QCOMPARE(read.status, 200);
+        QCOMPARE(read.body, expected);
+    }
+
+    // --etag-salt: the ETags are no longer the content hash a client can
+    // compute (as with the real service), and still work for if-match.
+    void testEtagSalt()
+    {
+        FirebaseTestServer::Options o;
+        o.etagSalt = QStringLiteral("pepper");
+        FirebaseTestServer salted(o);
+        QVERIFY2(salted.start(), qPrintable(salted.log()));
+        const QString auth = QStringLiteral("auth=") + salted.adminToken();
+        const auto call = [&](const QByteArray &method, const QByteArray &body,
+                              const QList<QPair<QByteArray, QByteArray>> &headers) {
+            QNetworkRequest r(QUrl(salted.baseUrl() + QStringLiteral("/e.json?") + auth));
+            for (const auto &h : headers)
+                r.setRawHeader(h.first, h.second);
+            QNetworkReply *reply = m_nam.sendCustomRequest(r, method, body);
+            Answer a;
+            if (QTest::qWaitFor([reply] { return reply->isFinished(); }, 30000)) {
+                a.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+                a.body = reply->readAll();
+                a.etag = reply->rawHeader("ETag");
+            }
+            delete reply;
+            return a;
+        };
+        QCOMPARE(call("PUT", R"({"v":1})", {}).status, 200);
+        const Answer read = call("GET", {}, {{"X-Firebase-ETag", "true"}});
+        QCOMPARE(read.status, 200);
+        const QByteArray contentHash = QCryptographicHash::hash(read.body, QCryptographicHash::Sha1).toBase64();
+        QVERIFY(!read.etag.isEmpty());
+        QVERIFY2(read.etag != contentHash, read.etag.constData());
+        // The plain emulator's ETag for the same value is the content hash.
+        QCOMPARE(request("PUT", QStringLiteral("/e.json?") + admin(), R"({"v":1})").status, 200);
+        QCOMPARE(request("GET", QStringLiteral("/e.json?") + admin(), {}, {{"X-Firebase-ETag", "true"}}).etag, contentHash);
+        // The content hash is refused, with the value and the server's ETag.
+        const Answer refused = call("PUT", R"({"v":2})", {{"if-match", contentHash}});
+        QCOMPARE(refused.status, 412);
+        QCOMPARE(refused.body, QByteArray(R"({"v":1})"));
+        QCOMPARE(refused.etag, read.etag);
+        QCOMPARE(call("PUT", R"({"v":2})", {{"if-match", refused.etag}}).status, 200);
+        QCOMPARE(call("PUT", "1", {{"if-match", "null_etag"}}).status, 412);
+    }
+
+    // Open streams get `event: keep-alive` every --keep-alive-ms, and the
+    // stats count them.
+    void testKeepAlive()
+    {
+        FirebaseTestServer::Options o;
+        o.keepAliveMs = 200;
+        FirebaseTestServer chatty(o);
+        QVERIFY2(chatty.start(), qPrintable(chatty.log()));
+        QNetworkRequest r(QUrl(chatty.baseUrl() + QStringLiteral("/k.json?auth=") + chatty.adminToken()));
+        r.setRawHeader("Accept", "text/event-stream");
+        QNetworkReply *reply = m_nam.get(r);
+        QByteArray seen;
+        QObject::connect(reply, &QNetworkReply::readyRead, reply, [&seen, reply] { seen += reply->readAll(); });
+        QTRY_VERIFY_WITH_TIMEOUT(seen.contains("event: put\ndata: {\"data\":null,\"path\":\"/\"}\n\n"), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(seen.count("event: keep-alive\ndata: null\n\n") >= 2, 10000);
+        QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+        QVERIFY(reply->header(QNetworkRequest::ContentTypeHeader).toString().startsWith(QLatin1String("text/event-stream")));
+        QVERIFY(chatty.stats().value(QStringLiteral("keepAlivesSent")).toInt() >= 2);
+        reply->abort();
+        delete reply;
+        // The suite's own server (30 s, as the service) sent none meanwhile.
+        QCOMPARE(m_fb.stats().value(QStringLiteral("keepAlivesSent")).toInt(), 0);
+    }
+
+    // POST /.emulator/dump writes the default database to --dump, the same
+    // JSON a GET /.json gives; SIGTERM writes it too, at exit.
+    void testDump_data()
+    {
+        QTest::addColumn<bool>("bySignal");
+        QTest::newRow("POST /.emulator/dump") << false;
+        QTest::newRow("SIGTERM") << true;
+    }
+    void testDump()
+    {
+        QFETCH(bool, bySignal);
+        FirebaseTestServer fb;
+        QVERIFY2(fb.start(), qPrintable(fb.log()));
+        const QString file = QDir(fb.directory()).filePath(QStringLiteral("dump.json"));
+        QVERIFY(!QFile::exists(file));
+        const QByteArray data = R"({"keys": {"octocat": ["k1", "k2"]}, "container": {"-N1": {"at": 5}}, "n": 1.5})";
+        QCOMPARE(fb.rest("PUT", QStringLiteral("statedeck"), QStringLiteral("/"), data).first, 200);
+        // Another namespace is not in the default database's dump.
+        QCOMPARE(fb.rest("PUT", QStringLiteral("other"), QStringLiteral("/x"), "1").first, 200);
+        const auto [status, whole] = fb.rest("GET", QStringLiteral("statedeck"), QStringLiteral("/"));
+        QCOMPARE(status, 200);
+        if (bySignal)
+            fb.stop(); // SIGTERM, then a wait for the exit
+        else
+            QVERIFY(fb.emulatorAction(QStringLiteral("dump")));
+        QFile f(file);
+        QVERIFY2(f.open(QIODevice::ReadOnly), qPrintable(file));
+        const json dumped = json::parse(f.readAll().toStdString(), nullptr, false);
+        QVERIFY(!dumped.is_discarded());
+        QCOMPARE(dumped, json::parse(whole.toStdString()));
+        QCOMPARE(dumped, json::parse(data.toStdString()));
     }
 
     void testTokenEndpoint_data()

@@ -110,6 +110,8 @@ bool FirebaseTestServer::start()
                      QStringLiteral("--dump"), QDir(directory()).filePath(QStringLiteral("dump.json"))};
     if (!m_options.loadFile.isEmpty())
         args << QStringLiteral("--load") << m_options.loadFile;
+    if (!m_options.etagSalt.isEmpty())
+        args << QStringLiteral("--etag-salt") << m_options.etagSalt;
     m_process->setArguments(args);
     return m_process->start(m_port);
 }

@@ -30,6 +30,7 @@ public:
         int tokenLifetimeSec = 3600;
         int keepAliveMs = 30000;
         QString loadFile;  // --load into namespace "statedeck"
+        QString etagSalt;  // --etag-salt: ETags that differ from statedeck's content hash
     };
 
     FirebaseTestServer();
@@ -63,6 +64,9 @@ public:
                                     const QByteArray &body = {}, const QString &query = {}) const;
     // POST /.emulator/ACTION (revoke-tokens, drop-streams, cancel-streams,
     // clear-recent, dump); true on 200.
+    // stats(): {tokensIssued, streams, keepAlivesSent, authRevokedSent,
+    // credentials: {auth|access_token|bearer|none: requests since the last
+    // clear-recent}, requests: [the last 200, credentials removed]}.
     bool emulatorAction(const QString &action) const;
     QJsonObject stats() const;
 

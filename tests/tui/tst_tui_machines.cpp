@@ -175,6 +175,39 @@ private Q_SLOTS:
         QVERIFY(waitFor(s, QStringLiteral("EXITED 0")));
     }
 
+    // The heartbeat age ticks on screen with no new data: two captures of
+    // an alive machine's row differ, and only in its age.
+    void testHeartbeatAgeTicks()
+    {
+        QVERIFY(registerMachine(m_redis, QStringLiteral("tick-1"), 2, 600000));
+        const QString s = start(sqliteStore());
+        QVERIFY(waitFor(s, QStringLiteral("Live")));
+        type(s, QStringLiteral(":machines ") + redisUrl(m_redis));
+        keys(s, {QStringLiteral("Enter")});
+        QVERIFY(waitFor(s, [&] { return lineWith(s, QStringLiteral("tick-1")).contains(QLatin1String("alive")); },
+                        QStringLiteral("tick-1 alive")));
+        const QString first = lineWith(s, QStringLiteral("tick-1"));
+        QString second;
+        QVERIFY(waitFor(s,
+                        [&] {
+                            second = lineWith(s, QStringLiteral("tick-1"));
+                            return !second.isEmpty() && second != first;
+                        },
+                        QStringLiteral("tick-1's age change")));
+        QVERIFY2(second.contains(QLatin1String("alive")), qPrintable(second));
+        // The same row but for the age: same length, and the columns before
+        // the age (id, liveness) unchanged.
+        const qsizetype liveness = first.indexOf(QLatin1String("alive"));
+        QCOMPARE(second.left(liveness + 5), first.left(liveness + 5));
+        // ...and after the age's nine columns (status, state) too.
+        QCOMPARE(second.mid(liveness + 8 + 10), first.mid(liveness + 8 + 10));
+        type(s, QStringLiteral(":q"));
+        keys(s, {QStringLiteral("Enter")});
+        QVERIFY(waitFor(s, QStringLiteral("EXITED 0")));
+        QCOMPARE(m_redis.command({"DEL", "xstatenet:heartbeat:tick-1"}), QByteArray(":1"));
+        QCOMPARE(m_redis.command({"HDEL", "xstatenet:machines", "tick-1"}), QByteArray(":1"));
+    }
+
     // A server that does not announce expiry: the view says it polls.
     void testPollingSaid()
     {

@@ -1037,7 +1037,7 @@ public:
         // Firebase sends a keep-alive every 30 s; silence for longer means a
         // dead connection that TCP has not noticed yet.
         m_watchdog.setSingleShot(true);
-        m_watchdog.setInterval(75000);
+        m_watchdog.setInterval(m_client->opt.streamSilenceMs);
         connect(&m_watchdog, &QTimer::timeout, this, [this] {
             dropped(Error(ErrorKind::Timeout, QStringLiteral("the Firebase event stream went silent")));
         });

@@ -35,6 +35,10 @@ struct FirebaseOptions {
     // the root is the whole database (then listings leave that child out).
     QString lockPath = QStringLiteral("statedeck-locks");
     int requestTimeoutMs = 30000;
+    // A stream silent this long (Firebase sends a keep-alive every 30 s) is
+    // taken for a dead connection that TCP has not noticed: reconnected,
+    // with a Resync.
+    int streamSilenceMs = 75000;
 };
 
 // Firebase Realtime Database through its REST API and event streams, over

@@ -246,11 +246,24 @@ std::optional<std::string> Database::prepare(const Json &in, Json &out, long lon
     return std::nullopt;
 }
 
+namespace {
+std::string &etagSalt()
+{
+    static std::string salt;
+    return salt;
+}
+} // namespace
+
+void Database::setEtagSalt(std::string salt)
+{
+    etagSalt() = std::move(salt);
+}
+
 std::string Database::etagOf(const Json &shown)
 {
     if (shown.is_null())
         return "null_etag";
-    const std::string text = shown.dump();
+    const std::string text = etagSalt() + shown.dump();
     return QCryptographicHash::hash(QByteArray::fromRawData(text.data(), qsizetype(text.size())),
                                     QCryptographicHash::Sha1)
         .toBase64()

@@ -58,9 +58,12 @@ public:
     static std::optional<std::string> prepare(const Json &in, Json &out, long long nowMs);
 
     // base64(SHA-1) of the node as get() shows it, dumped compactly with
-    // sorted keys; "null_etag" for an absent node.
+    // sorted keys; "null_etag" for an absent node. With a salt (--etag-salt)
+    // the salt's bytes come first, so the ETags are no content hash a client
+    // could compute: as with the real service, whose algorithm is unpublished.
     std::string etag(const Path &path) const;
     static std::string etagOf(const Json &shown);
+    static void setEtagSalt(std::string salt);
 
     // How the service shows a stored node: objects whose keys are all
     // integers and more than half populated up to the largest become arrays.

@@ -115,6 +115,18 @@ std::string namespaceOf(const emu::HttpRequest &r, const QString &fallback)
     return fallback.toStdString();
 }
 
+// How a request carried its credential, for /.emulator/stats.
+std::string credentialKindOf(const emu::HttpRequest &r)
+{
+    if (r.hasQuery(QStringLiteral("auth")))
+        return "auth";
+    if (r.hasQuery(QStringLiteral("access_token")))
+        return "access_token";
+    if (r.header("authorization").startsWith("Bearer "))
+        return "bearer";
+    return "none";
+}
+
 // The request target without credentials, for /.emulator/stats.
 std::string shownTarget(const emu::HttpRequest &r)
 {
@@ -134,8 +146,12 @@ Service::Service(TokenAuth &auth, Options options, QObject *parent)
 {
     m_keepAlive.setInterval(m_options.keepAliveMs);
     connect(&m_keepAlive, &QTimer::timeout, this, [this] {
-        for (Stream &s : m_streams)
+        for (Stream &s : m_streams) {
+            if (!s.exchange)
+                continue;
             sendEvent(s, "keep-alive", Json());
+            ++m_keepAlivesSent;
+        }
     });
     m_keepAlive.start();
     m_expiry.setInterval(250);
@@ -199,6 +215,8 @@ void Service::handle(const emu::HttpRequest &request, emu::HttpExchange *exchang
     m_recent.push_back(shownTarget(request));
     while (m_recent.size() > 200)
         m_recent.pop_front();
+    if (!request.path.startsWith(QLatin1String("/.emulator/")))
+        ++m_credentialKinds[credentialKindOf(request)];
     QByteArray method = request.method;
     // Clients that cannot send PUT, PATCH or DELETE POST with this header.
     if (method == "POST" && !request.header("x-http-method-override").isEmpty())
@@ -234,7 +252,12 @@ void Service::serveAdmin(const emu::HttpRequest &request, emu::HttpExchange *exc
         Json recent = Json::array();
         for (const std::string &r : m_recent)
             recent.push_back(r);
-        const Json body{{"tokensIssued", m_auth.issued()}, {"streams", m_streams.size()}, {"requests", recent}};
+        Json credentials = Json::object();
+        for (const auto &[kind, n] : m_credentialKinds)
+            credentials[kind] = n;
+        const Json body{{"tokensIssued", m_auth.issued()}, {"streams", m_streams.size()},
+                        {"keepAlivesSent", m_keepAlivesSent}, {"authRevokedSent", m_authRevokedSent},
+                        {"credentials", credentials}, {"requests", recent}};
         exchange->send(200, "application/json", bytes(body.dump()));
     } else if (request.method != "POST") {
         sendError(exchange, 405, "emulator actions take POST");
@@ -257,6 +280,7 @@ void Service::serveAdmin(const emu::HttpRequest &request, emu::HttpExchange *exc
         ok();
     } else if (what == QLatin1String("clear-recent")) {
         m_recent.clear();
+        m_credentialKinds.clear();
         ok();
     } else if (what == QLatin1String("dump")) {
         QString error;
@@ -580,8 +604,11 @@ void Service::checkRevokedStreams()
     for (auto it = m_streams.begin(); it != m_streams.end();) {
         auto next = std::next(it);
         bool expired = false;
-        if (m_auth.roleOf(it->credential, &expired) == Role::None && expired)
+        if (m_auth.roleOf(it->credential, &expired) == Role::None && expired) {
+            if (it->exchange)
+                ++m_authRevokedSent;
             closeStream(it, "auth_revoked", Json("credential is no longer valid"));
+        }
         it = next;
     }
 }

@@ -75,6 +75,11 @@ private:
     QTimer m_keepAlive;
     QTimer m_expiry;
     std::deque<std::string> m_recent; // the last requests, for /.emulator/stats
+    // For /.emulator/stats: events sent, and how requests since the last
+    // clear-recent carried their credential.
+    qint64 m_keepAlivesSent = 0;
+    qint64 m_authRevokedSent = 0;
+    std::map<std::string, qint64> m_credentialKinds;
 };
 
 } // namespace femu

@@ -67,8 +67,12 @@ int main(int argc, char **argv)
     const QCommandLineOption keepAlive(QStringLiteral("keep-alive-ms"),
                                        QStringLiteral("How often open streams get a keep-alive event."),
                                        QStringLiteral("ms"), QStringLiteral("30000"));
+    const QCommandLineOption etagSalt(QStringLiteral("etag-salt"),
+                                      QStringLiteral("Hash this text before each node for its ETag, so ETags are "
+                                                     "not the content hash a client computes."),
+                                      QStringLiteral("text"));
     parser.addOptions({port, tlsPort, cert, key, load, dump, ns, adminToken, readonlyToken, serviceAccount, lifetime,
-                       keepAlive});
+                       keepAlive, etagSalt});
     parser.process(app);
 
     femu::TokenAuth auth;
@@ -88,6 +92,7 @@ int main(int argc, char **argv)
     if (auth.adminToken.isEmpty() && auth.readonlyToken.isEmpty() && !auth.account)
         return fail(QStringLiteral("no credentials: give --admin-token, --readonly-token or --service-account"));
 
+    femu::Database::setEtagSalt(parser.value(etagSalt).toStdString());
     femu::Options options;
     options.defaultNamespace = parser.value(ns);
     options.dumpFile = parser.value(dump);
