@@ -49,6 +49,13 @@ class TestTui : public QObject {
     QString start(const QStringList &extraEnv = {}, const QStringList &args = {}, const QString &store = {},
                   const QString &before = {}, const QString &after = {})
     {
+        return startSized(80, 24, extraEnv, args, store, before, after);
+    }
+
+    // The same in a terminal of another size.
+    QString startSized(int width, int height, const QStringList &extraEnv = {}, const QStringList &args = {},
+                       const QString &store = {}, const QString &before = {}, const QString &after = {})
+    {
         const QString name = QStringLiteral("t%1").arg(++m_sessions);
         QStringList assignments;
         const QProcessEnvironment e = env();
@@ -67,7 +74,7 @@ class TestTui : public QObject {
                                          assignments.join(QLatin1Char(' ')), quoted.join(QLatin1Char(' ')),
                                          after.isEmpty() ? QString() : after + QLatin1Char(';'));
         tmux({QStringLiteral("new-session"), QStringLiteral("-d"), QStringLiteral("-s"), name, QStringLiteral("-x"),
-              QStringLiteral("80"), QStringLiteral("-y"), QStringLiteral("24"), command});
+              QString::number(width), QStringLiteral("-y"), QString::number(height), command});
         return name;
     }
 
@@ -124,6 +131,46 @@ class TestTui : public QObject {
         f.close();
         f.setPermissions(f.permissions() | QFileDevice::ExeOwner);
         return path;
+    }
+
+    // A SQLite store of its own, holding `keys` (each {"key": K, "n": 1}).
+    QString seededStore(const QString &file, const QStringList &keys)
+    {
+        const QString store = QStringLiteral("sqlite://") + m_home.filePath(file);
+        for (const QString &k : keys)
+            if (ctlOn(store, {QStringLiteral("put"), k, QStringLiteral("-")},
+                      "{\"key\": \"" + k.toUtf8() + "\", \"n\": 1}")
+                    .code
+                != 0)
+                qWarning("cannot seed %s", qPrintable(k));
+        return store;
+    }
+
+    QString styledScreen(const QString &session)
+    {
+        return QString::fromUtf8(
+            tmux({QStringLiteral("capture-pane"), QStringLiteral("-e"), QStringLiteral("-p"), QStringLiteral("-t"), session}));
+    }
+
+    // The process of the TUI started on `storeFile` (not the shell around it).
+    pid_t tuiPid(const QString &storeFile)
+    {
+        QProcess pgrep;
+        pgrep.start(QStringLiteral("pgrep"), {QStringLiteral("-f"), QStringLiteral("^%1 .*%2").arg(
+                                                                      QRegularExpression::escape(m_tui),
+                                                                      QRegularExpression::escape(storeFile))});
+        pgrep.waitForFinished(10000);
+        const QList<QByteArray> pids = pgrep.readAllStandardOutput().trimmed().split('\n');
+        return pids.size() == 1 ? pid_t(pids.first().toLongLong()) : pid_t(0);
+    }
+
+    // Selects `key` with a filter: the only row left.
+    void selectKey(const QString &session, const QString &key)
+    {
+        keys(session, {QStringLiteral("/")});
+        type(session, key);
+        keys(session, {QStringLiteral("Enter")});
+        QVERIFY(waitFor(session, QStringLiteral("/") + key));
     }
 
 private Q_SLOTS:
@@ -361,6 +408,39 @@ private Q_SLOTS:
         for (const QString &line : screen(s).split(QLatin1Char('\n')))
             QVERIFY2(line.size() <= 50, qPrintable(line));
         tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
+    }
+
+    // From 200x50 to 80x24: the frame after the resize is the one a TUI
+    // started at 80x24 draws, cell for cell and attribute for attribute:
+    // nothing left over from the wide frame, the header on the first line
+    // and the hint bar on the new last-but-one.
+    void testResizeWideToMinimum()
+    {
+        const QString store = seededStore(QStringLiteral("resize.db"),
+                                          {QStringLiteral("app/web/config"), QStringLiteral("app/db/config"),
+                                           QStringLiteral("a-key-whose-name-is-long-enough-to-reach-past-eighty-"
+                                                          "columns-on-a-wide-terminal-and-then-some-more"),
+                                           QStringLiteral("session:1"), QStringLiteral("top")});
+        const QString clean = start({}, {}, store);
+        const QString s = startSized(200, 50, {}, {}, store);
+        QVERIFY(waitFor(clean, QStringLiteral("listing complete")));
+        QVERIFY(waitFor(s, QStringLiteral("listing complete")));
+        const QStringList wide = screen(s).split(QLatin1Char('\n'));
+        QVERIFY2(wide.size() >= 50 && std::any_of(wide.cbegin(), wide.cend(), [](const QString &l) { return l.size() > 80; }),
+                 qPrintable(wide.join(QLatin1Char('\n'))));
+        tmux({QStringLiteral("resize-window"), QStringLiteral("-t"), s, QStringLiteral("-x"), QStringLiteral("80"),
+              QStringLiteral("-y"), QStringLiteral("24")});
+        const bool same = QTest::qWaitFor([&] { return styledScreen(s) == styledScreen(clean); }, 15000);
+        QVERIFY2(same, qPrintable(QStringLiteral("after the resize:\n%1\nstarted at 80x24:\n%2")
+                                      .arg(screen(s), screen(clean))));
+        const QStringList lines = screen(s).split(QLatin1Char('\n'));
+        QVERIFY2(lines.value(0).startsWith(QLatin1String(" statedeck")) && lines.value(0).contains(QLatin1String("Live")),
+                 qPrintable(lines.value(0)));
+        QVERIFY2(lines.value(22).contains(QLatin1String("<Enter> Open")), qPrintable(lines.join(QLatin1Char('\n'))));
+        for (const QString &line : lines)
+            QVERIFY2(line.size() <= 80, qPrintable(line));
+        tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
+        tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), clean});
     }
 
     // `y` copies the value through OSC 52; tmux (set-clipboard on) keeps
