@@ -241,6 +241,10 @@ void EditSession::keepText()
         return;
     }
     m_kept = kept.value();
+    // The path has a line of its own in the entry view: the message line
+    // is cut at the terminal's width.
+    if (auto *entry = dynamic_cast<EntryView *>(m_app->top()); entry && entry->document() == m_doc)
+        entry->setKeptPath(m_kept);
     m_app->message(tr("Someone else changed %1. Your text is kept in %2. T takes theirs, M keeps mine, G merges")
                        .arg(m_doc->key(), m_kept),
                    Tone::Warning);

@@ -399,6 +399,13 @@ console::Selection EntryView::selection() const
     return s;
 }
 
+void EntryView::setKeptPath(const QString &path)
+{
+    m_keptPath = path;
+    refreshLines();
+    m_app->scheduleRepaint();
+}
+
 void EntryView::refreshLines()
 {
     QStringList lines;
@@ -409,6 +416,9 @@ void EntryView::refreshLines()
         lines << QStringLiteral("# annotation %1=%2").arg(it.key(), it.value());
     if (!lines.isEmpty())
         lines << QString();
+    if (!m_keptPath.isEmpty())
+        lines << tr("# Your text from the edit that met a conflict is kept in:") << QStringLiteral("# ") + m_keptPath
+              << QString();
     if (m_doc->state() == console::EntryDocument::State::Conflict) {
         lines << tr("# Mine against theirs (revision %1):").arg(m_doc->theirs()->revision);
         const QString d = console::unifiedDiff(m_doc->theirsText(), m_doc->text(), tr("theirs"), tr("mine"));
@@ -441,6 +451,13 @@ void EntryView::draw(Terminal &t, int top, int height, int width)
 
 bool EntryView::handleKey(const Key &k)
 {
+    // During a conflict the entry's keys (T, M, G) come before scrolling:
+    // G would otherwise go to the last line instead of merging.
+    if (m_doc->state() == console::EntryDocument::State::Conflict) {
+        const console::Action *a = m_app->keyBindings().byTuiKey(actionView(), k.name);
+        if (a && a->view == actionView())
+            return false;
+    }
     return TextView::handleKey(k);
 }
 

@@ -158,6 +158,8 @@ public:
     bool handleKey(const Key &key) override;
     console::Selection selection() const override;
     console::EntryDocument *document() const { return m_doc.get(); }
+    // Where the user's text was kept after a conflict, shown above the diff.
+    void setKeptPath(const QString &path);
 
 protected:
     console::Tone toneOf(const QString &line) const override;
@@ -165,6 +167,7 @@ protected:
 private:
     void refreshLines();
     std::unique_ptr<console::EntryDocument> m_doc;
+    QString m_keptPath;
     bool m_revealOnLoad;
 };
 

@@ -374,6 +374,92 @@ private Q_SLOTS:
         tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
     }
 
+    // Invalid text reopens the editor with the error; the second round
+    // writes a new valid value, and that is what is saved.
+    void testEditInvalidThenFixed()
+    {
+        const QString store = seededStore(QStringLiteral("fixed.db"), {QStringLiteral("fixme")});
+        const QString round = m_home.filePath(QStringLiteral("fixed-round"));
+        const QString editor = script(
+            QStringLiteral("fixed.sh"),
+            QStringLiteral("if [ ! -f '%1' ]; then touch '%1'; sed -i 's/\"n\": 1/\"n\": /' \"$1\";\n"
+                           "else grep -q '^# error' \"$1\" && sed -i 's/\"n\": $/\"n\": 5/' \"$1\"; fi")
+                .arg(round));
+        const QString s = start({QStringLiteral("EDITOR=") + editor}, {}, store);
+        QVERIFY(waitFor(s, QStringLiteral("listing complete")));
+        selectKey(s, QStringLiteral("fixme"));
+        keys(s, {QStringLiteral("e")});
+        QVERIFY(waitFor(s, QStringLiteral("Save these changes to fixme")));
+        QVERIFY(screen(s).contains(QLatin1String("+  \"n\": 5")));
+        keys(s, {QStringLiteral("y")});
+        QVERIFY(waitFor(s, QStringLiteral("saved fixme, revision")));
+        const auto got = ctlOn(store, {QStringLiteral("get"), QStringLiteral("fixme"), QStringLiteral("-o"),
+                                       QStringLiteral("value")});
+        QVERIFY2(got.out.contains("\"n\": 5"), got.out.constData());
+        tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
+    }
+
+    // The other ways out of a conflict: M writes mine over theirs (after
+    // asking), G merges edits that do not meet. The kept file is the one
+    // whose path the entry view shows, mode 0600, holding my text.
+    void testEditConflictMineAndMerge_data()
+    {
+        QTest::addColumn<QString>("resolve");
+        QTest::addColumn<QString>("question");
+        QTest::addColumn<QByteArrayList>("stored");
+        QTest::newRow("M keeps mine") << "M" << "Write your value over theirs? [y/N]" << QByteArrayList{"\"n\": 7"};
+        QTest::newRow("G merges") << "G" << "Merged without conflicts. Save? [y/N]"
+                                  << QByteArrayList{"\"n\": 7", "\"theirs\": true"};
+    }
+
+    void testEditConflictMineAndMerge()
+    {
+        QFETCH(QString, resolve);
+        QFETCH(QString, question);
+        QFETCH(QByteArrayList, stored);
+        const QString key = QStringLiteral("clash-") + resolve;
+        const QString store = seededStore(QStringLiteral("clash-%1.db").arg(resolve), {key});
+        // Theirs adds a field; mine changes n: edits that do not meet.
+        const QString editor = script(QStringLiteral("clash-%1.sh").arg(resolve),
+                                      QStringLiteral("echo '{\"key\": \"%3\", \"n\": 1, \"theirs\": true}' | '%1' "
+                                                     "--store '%2' put %3 - > /dev/null\n"
+                                                     "sed -i 's/\"n\": 1/\"n\": 7/' \"$1\"")
+                                          .arg(m_ctl, store, key));
+        const QString s = start({QStringLiteral("EDITOR=") + editor}, {}, store);
+        QVERIFY(waitFor(s, QStringLiteral("listing complete")));
+        selectKey(s, key);
+        keys(s, {QStringLiteral("e")});
+        QVERIFY(waitFor(s, QStringLiteral("Save these changes to ") + key));
+        keys(s, {QStringLiteral("y")});
+        QVERIFY(waitFor(s, QStringLiteral("CONFLICT with revision")));
+        QVERIFY(waitFor(s, QStringLiteral("is kept in:")));
+        // The path on screen is the file on disk.
+        const QStringList lines = screen(s).split(QLatin1Char('\n'));
+        const qsizetype at = lines.indexOf(QRegularExpression(QStringLiteral(".*is kept in:\\s*")));
+        QVERIFY(at >= 0 && at + 1 < lines.size());
+        const QString shown = lines.at(at + 1).trimmed().mid(2);
+        const QDir edits(m_home.filePath(QStringLiteral("state/statedeck/edits")));
+        const QStringList kept = edits.entryList({key + QStringLiteral("-*")}, QDir::Files);
+        QCOMPARE(kept.size(), 1);
+        QCOMPARE(shown, edits.filePath(kept.first()));
+        QFile keptFile(shown);
+        QCOMPARE(keptFile.permissions() & ~(QFileDevice::ReadUser | QFileDevice::WriteUser),
+                 QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+        QVERIFY(keptFile.open(QIODevice::ReadOnly));
+        QVERIFY(keptFile.readAll().contains("\"n\": 7"));
+
+        keys(s, {resolve});
+        QVERIFY(waitFor(s, question));
+        keys(s, {QStringLiteral("y")});
+        QVERIFY(waitFor(s, QStringLiteral("saved ") + key));
+        const auto got = ctlOn(store, {QStringLiteral("get"), key, QStringLiteral("-o"), QStringLiteral("value")});
+        for (const QByteArray &part : stored)
+            QVERIFY2(got.out.contains(part), got.out.constData());
+        if (resolve == QLatin1String("M"))
+            QVERIFY2(!got.out.contains("theirs"), got.out.constData());
+        tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
+    }
+
     // Ctrl-D deletes only after the key's name is typed.
     void testDeleteNeedsTheName()
     {
