@@ -460,6 +460,63 @@ private Q_SLOTS:
         tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
     }
 
+    // The temporary file goes on every way out of the editor: cancelled,
+    // invalid then left as it was, the editor failing, and the TUI ending
+    // (SIGTERM, or a crash) while the editor runs. TMPDIR is the test's,
+    // so the file is seen while it exists.
+    void testEditTemporaryFileRemoved_data()
+    {
+        QTest::addColumn<QString>("editorBody"); // %1: where it notes the file's path
+        QTest::addColumn<QString>("said");       // on screen once the editor is done
+        QTest::addColumn<int>("signal");         // sent to the TUI while the editor runs
+        QTest::newRow("cancelled") << "echo \"$1\" > '%1'" << "Edit cancelled, no changes made." << 0;
+        QTest::newRow("invalid, then left as it was")
+            << "echo \"$1\" > '%1'; grep -q '^# error' \"$1\" || sed -i 's/\"n\": 1/\"n\": /' \"$1\""
+            << "Edit cancelled, no valid changes were saved." << 0;
+        QTest::newRow("the editor fails") << "echo \"$1\" > '%1'; exit 3"
+                                          << "the editor exited with code 3; nothing was saved" << 0;
+        QTest::newRow("SIGTERM while editing") << "echo \"$1\" > '%1'; sleep 60" << "EXITED" << int(SIGTERM);
+        QTest::newRow("SIGSEGV while editing") << "echo \"$1\" > '%1'; sleep 60" << "EXITED" << int(SIGSEGV);
+    }
+
+    void testEditTemporaryFileRemoved()
+    {
+        QFETCH(QString, editorBody);
+        QFETCH(QString, said);
+        QFETCH(int, signal);
+        const QString tag = QString::fromLatin1(QTest::currentDataTag()).replace(QRegularExpression(QStringLiteral("\\W+")),
+                                                                                 QStringLiteral("-"));
+        const QString storeFile = m_home.filePath(QStringLiteral("tmpfile-%1.db").arg(tag));
+        const QString store = seededStore(QFileInfo(storeFile).fileName(), {QStringLiteral("scratch")});
+        const QString tmp = m_home.filePath(QStringLiteral("tmp-") + tag);
+        QVERIFY(QDir().mkpath(tmp));
+        const QString noted = m_home.filePath(QStringLiteral("noted-") + tag);
+        const QString editor = script(QStringLiteral("tmpfile-%1.sh").arg(tag), editorBody.arg(noted));
+        const QString s = start({QStringLiteral("EDITOR=") + editor, QStringLiteral("TMPDIR=") + tmp}, {}, store,
+                                QStringLiteral("ulimit -c 0"));
+        QVERIFY(waitFor(s, QStringLiteral("listing complete")));
+        selectKey(s, QStringLiteral("scratch"));
+        keys(s, {QStringLiteral("e")});
+        QVERIFY(QTest::qWaitFor([&] { return QFileInfo(noted).size() > 0; }, 15000));
+        QFile n(noted);
+        QVERIFY(n.open(QIODevice::ReadOnly));
+        const QString file = QString::fromUtf8(n.readAll()).trimmed();
+        QVERIFY2(file.startsWith(tmp + QStringLiteral("/statedeck-edit-")), qPrintable(file));
+        if (signal != 0) {
+            QVERIFY(QFile::exists(file)); // there while the editor runs
+            const pid_t pid = tuiPid(storeFile);
+            QVERIFY(pid > 0);
+            QCOMPARE(::kill(pid, signal), 0);
+        }
+        QVERIFY(waitFor(s, said));
+        QVERIFY2(QDir(tmp).entryList({QStringLiteral("statedeck-edit-*")}, QDir::Files).isEmpty(),
+                 qPrintable(QDir(tmp).entryList(QDir::Files).join(QLatin1Char(' '))));
+        const auto got = ctlOn(store, {QStringLiteral("get"), QStringLiteral("scratch"), QStringLiteral("-o"),
+                                       QStringLiteral("value")});
+        QVERIFY2(got.out.contains("\"n\": 1"), got.out.constData()); // nothing saved
+        tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
+    }
+
     // Ctrl-D deletes only after the key's name is typed.
     void testDeleteNeedsTheName()
     {
