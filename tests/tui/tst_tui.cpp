@@ -119,7 +119,8 @@ class TestTui : public QObject {
 
     void type(const QString &session, const QString &text)
     {
-        tmux({QStringLiteral("send-keys"), QStringLiteral("-t"), session, QStringLiteral("-l"), text});
+        // "--": a text that starts with '-' (a `-l` filter) is not an option.
+        tmux({QStringLiteral("send-keys"), QStringLiteral("-t"), session, QStringLiteral("-l"), QStringLiteral("--"), text});
     }
 
     QString script(const QString &name, const QString &body)
@@ -648,6 +649,127 @@ private Q_SLOTS:
                                               e, {}, 30000);
         QVERIFY2(got.out.contains("s3cr3t-ABC"), got.describe().toUtf8().constData());
         QVERIFY(QDir(QDir::tempPath()).entryList({QStringLiteral("statedeck-edit-*")}).isEmpty());
+        tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
+    }
+
+    // The Kubernetes commands on the emulator: the header names the
+    // context, namespace and resource after :ns, :secrets, :cm and :ctx
+    // NAME (a connections.yaml name); `/-l` selects by label.
+    void testKubeCommands()
+    {
+        sd::test::KubeTestServer kube;
+        QVERIFY2(kube.start(), qPrintable(kube.log()));
+        QVERIFY(sd::test::createNamespace(kube, QStringLiteral("tui-a")));
+        QVERIFY(sd::test::createNamespace(kube, QStringLiteral("tui-b")));
+        QProcessEnvironment e = env();
+        e.insert(QStringLiteral("KUBECONFIG"), kube.kubeconfigPath());
+        const auto put = [&](const QString &store, const QStringList &args, const QByteArray &value) {
+            const auto r = sd::test::runProgram(m_ctl, QStringList{QStringLiteral("--store"), store, QStringLiteral("put")}
+                                                           + args,
+                                                e, value, 30000);
+            if (r.code != 0)
+                qWarning("%s", qPrintable(r.describe()));
+            return r.code;
+        };
+        const QString a = QStringLiteral("k8s://admin/tui-a/configmaps");
+        const QString b = QStringLiteral("k8s://admin/tui-b/configmaps");
+        QCOMPARE(put(a, {QStringLiteral("alpha-web"), QStringLiteral("-"), QStringLiteral("--label"), QStringLiteral("app=web")},
+                     "{\"a\": 1}"),
+                 0);
+        QCOMPARE(put(a, {QStringLiteral("alpha-db"), QStringLiteral("-"), QStringLiteral("--label"), QStringLiteral("app=db")},
+                     "{\"a\": 2}"),
+                 0);
+        QCOMPARE(put(b, {QStringLiteral("bravo"), QStringLiteral("-")}, "{\"b\": 1}"), 0);
+        QCOMPARE(put(QStringLiteral("k8s://admin/tui-b/secrets"),
+                     {QStringLiteral("hush"), QStringLiteral("-"), QStringLiteral("--encoding"), QStringLiteral("text")},
+                     "quiet"),
+                 0);
+        const QString connections = m_home.filePath(QStringLiteral("config/statedeck/connections.yaml"));
+        QVERIFY(QDir().mkpath(QFileInfo(connections).path()));
+        {
+            QFile f(connections);
+            QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            f.write("connections:\n  cluster-a:\n    url: \"" + a.toUtf8() + "\"\n");
+        }
+        const QString s = start({QStringLiteral("KUBECONFIG=") + kube.kubeconfigPath()}, {}, a);
+        QVERIFY(waitFor(s, QStringLiteral("alpha-web")));
+        QVERIFY(waitFor(s, QStringLiteral("listing complete")));
+        QVERIFY(screen(s).split(QLatin1Char('\n')).value(0).contains(QLatin1String("admin/tui-a/configmaps")));
+
+        // A label selector: app=web only.
+        keys(s, {QStringLiteral("/")});
+        type(s, QStringLiteral("-l app=web"));
+        QVERIFY(waitFor(s, QStringLiteral("/-l app=web")));
+        QVERIFY(QTest::qWaitFor([&] { return !screen(s).contains(QLatin1String("alpha-db")); }, 15000));
+        QVERIFY(screen(s).contains(QLatin1String("alpha-web")));
+        keys(s, {QStringLiteral("Enter")});
+        escape(s);
+        QVERIFY(waitFor(s, QStringLiteral("alpha-db")));
+
+        command(s, QStringLiteral("ns tui-b"));
+        QVERIFY(waitFor(s, QStringLiteral("bravo")));
+        QVERIFY2(screen(s).split(QLatin1Char('\n')).value(0).contains(QLatin1String("admin/tui-b/configmaps")),
+                 qPrintable(screen(s)));
+        QVERIFY(!screen(s).contains(QLatin1String("alpha-web")));
+
+        command(s, QStringLiteral("secrets"));
+        QVERIFY(waitFor(s, QStringLiteral("hush")));
+        QVERIFY2(screen(s).split(QLatin1Char('\n')).value(0).contains(QLatin1String("admin/tui-b/secrets")),
+                 qPrintable(screen(s)));
+        QVERIFY(!screen(s).contains(QLatin1String("bravo")));
+
+        command(s, QStringLiteral("cm"));
+        QVERIFY(waitFor(s, QStringLiteral("bravo")));
+        QVERIFY2(screen(s).split(QLatin1Char('\n')).value(0).contains(QLatin1String("admin/tui-b/configmaps")),
+                 qPrintable(screen(s)));
+
+        command(s, QStringLiteral("ctx"));
+        QVERIFY(waitFor(s, QStringLiteral("cluster-a")));
+        escape(s);
+        command(s, QStringLiteral("ctx cluster-a"));
+        QVERIFY(waitFor(s, QStringLiteral("alpha-web")));
+        const QString header = screen(s).split(QLatin1Char('\n')).value(0);
+        QVERIFY2(header.contains(QLatin1String("cluster-a")) && header.contains(QLatin1String("admin/tui-a/configmaps")),
+                 qPrintable(header));
+        QVERIFY(!screen(s).contains(QLatin1String("bravo")));
+        tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
+        QFile::remove(connections);
+    }
+
+    // :keys goes back to the key list from anywhere, :history KEY lists
+    // a key's revisions (SQLite keeps them), and Up/Down recall commands.
+    void testKeysHistoryAndCommandRecall()
+    {
+        const QString store = seededStore(QStringLiteral("history.db"), {QStringLiteral("counter")});
+        for (int n = 2; n <= 3; ++n)
+            QCOMPARE(ctlOn(store, {QStringLiteral("put"), QStringLiteral("counter"), QStringLiteral("-")},
+                           "{\"key\": \"counter\", \"n\": " + QByteArray::number(n) + "}")
+                         .code,
+                     0);
+        const QString s = start({}, {}, store);
+        QVERIFY(waitFor(s, QStringLiteral("listing complete")));
+        command(s, QStringLiteral("history counter"));
+        QVERIFY(waitFor(s, QStringLiteral("history counter")));
+        QVERIFY(waitFor(s, QStringLiteral("(current)")));
+        const QString h = screen(s);
+        QCOMPARE(h.count(QRegularExpression(QStringLiteral("revision \\d+"))), 3);
+        QVERIFY2(h.contains(QLatin1String("-  \"n\": 2")) && h.contains(QLatin1String("+  \"n\": 3")), qPrintable(h));
+        command(s, QStringLiteral("events"));
+        QVERIFY(waitFor(s, QStringLiteral("received")));
+        command(s, QStringLiteral("keys"));
+        QVERIFY(waitFor(s, QStringLiteral("listing complete")));
+        QVERIFY(!screen(s).contains(QLatin1String("received")));
+        // Up recalls the last command, Up again the one before it.
+        keys(s, {QStringLiteral(":"), QStringLiteral("Up")});
+        QVERIFY(waitFor(s, QStringLiteral(":keys")));
+        keys(s, {QStringLiteral("Up")});
+        QVERIFY(waitFor(s, QStringLiteral(":events")));
+        keys(s, {QStringLiteral("Up")});
+        QVERIFY(waitFor(s, QStringLiteral(":history counter")));
+        keys(s, {QStringLiteral("Down")});
+        QVERIFY(waitFor(s, QStringLiteral(":events")));
+        keys(s, {QStringLiteral("Enter")});
+        QVERIFY(waitFor(s, QStringLiteral("received")));
         tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
     }
 
