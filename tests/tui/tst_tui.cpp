@@ -773,6 +773,48 @@ private Q_SLOTS:
         tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
     }
 
+    // `d` diffs the selected key with its previous revision (SQLite keeps
+    // them); a row another process changes is drawn in the Modified tone,
+    // and goes back to normal a few seconds later.
+    void testDiffAndChangedRowHighlight()
+    {
+        const QString store = seededStore(QStringLiteral("diff.db"),
+                                          {QStringLiteral("alpha"), QStringLiteral("counter"), QStringLiteral("zulu")});
+        QCOMPARE(ctlOn(store, {QStringLiteral("put"), QStringLiteral("counter"), QStringLiteral("-")},
+                       "{\"key\": \"counter\", \"n\": 2}")
+                     .code,
+                 0);
+        const QString s = start({}, {}, store);
+        QVERIFY(waitFor(s, QStringLiteral("listing complete")));
+        keys(s, {QStringLiteral("j")});
+        keys(s, {QStringLiteral("d")});
+        QVERIFY(waitFor(s, QStringLiteral("diff counter")));
+        const QString d = screen(s);
+        QVERIFY2(d.contains(QLatin1String("-  \"n\": 1")) && d.contains(QLatin1String("+  \"n\": 2")), qPrintable(d));
+        escape(s);
+        keys(s, {QStringLiteral("k")}); // the cursor on alpha: zulu is not the selected (reversed) row
+        QVERIFY(waitFor(s, QStringLiteral("listing complete")));
+
+        const auto zuluLine = [&]() -> QString {
+            for (const QString &l : styledScreen(s).split(QLatin1Char('\n')))
+                if (l.contains(QLatin1String("zulu")))
+                    return l;
+            return {};
+        };
+        // The Modified tone: colour 214 on a 256-colour terminal.
+        const QString modified = QStringLiteral("38;5;214");
+        QVERIFY2(!zuluLine().contains(modified), qPrintable(zuluLine()));
+        QCOMPARE(ctlOn(store, {QStringLiteral("put"), QStringLiteral("zulu"), QStringLiteral("-")},
+                       "{\"key\": \"zulu\", \"n\": 9}")
+                     .code,
+                 0);
+        QVERIFY2(QTest::qWaitFor([&] { return zuluLine().contains(modified); }, 15000), qPrintable(styledScreen(s)));
+        QVERIFY2(QTest::qWaitFor([&] { return !zuluLine().contains(modified) && zuluLine().contains(QLatin1String("zulu")); },
+                                 30000),
+                 qPrintable(styledScreen(s)));
+        tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
+    }
+
     // --read-only: the badge, and every write refused with the reason
     // before anything reaches the store.
     void testReadOnly()
