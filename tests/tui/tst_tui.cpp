@@ -815,6 +815,41 @@ private Q_SLOTS:
         tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
     }
 
+    // Several thousand keys are listed a page at a time: the first screen
+    // says "still listing", moving down loads more, L lists the rest,
+    // and Ctrl-R reads the store again from its first page.
+    void testLazyListingAndRefresh()
+    {
+        sd::test::RedisTestServer redis;
+        QVERIFY2(redis.start(), qPrintable(redis.log()));
+        const QString store = QStringLiteral("redis://127.0.0.1:%1/0").arg(redis.port());
+        const int count = 3000;
+        for (int i = 0; i < count; ++i)
+            QCOMPARE(redis.command({"SET", "k" + QByteArray::number(10000 + i), "{}"}), QByteArray("+OK"));
+        const QString s = start({}, {}, store);
+        QVERIFY(waitFor(s, QStringLiteral("keys loaded, still listing")));
+        const QRegularExpression loaded(QStringLiteral("([\\d,]+) keys loaded"));
+        const auto loadedNow = [&] {
+            return loaded.match(screen(s)).captured(1).remove(QLatin1Char(',')).toInt();
+        };
+        QVERIFY2(QTest::qWaitFor([&] { return loadedNow() > 0; }, 15000), qPrintable(screen(s)));
+        const int first = loadedNow();
+        QVERIFY2(first < count && screen(s).contains(QLatin1String("still listing")), qPrintable(screen(s)));
+        // Paging down to the end of what is loaded asks for the next page.
+        for (int i = 0; i < first / 20 + 2; ++i)
+            keys(s, {QStringLiteral("PgDn")});
+        QVERIFY2(QTest::qWaitFor([&] { return loadedNow() > first; }, 15000), qPrintable(screen(s)));
+        keys(s, {QStringLiteral("L")});
+        QVERIFY(waitFor(s, QStringLiteral("keys loaded, listing complete"), 30000));
+        QCOMPARE(loadedNow(), count);
+        // Ctrl-R reads again from the first page.
+        keys(s, {QStringLiteral("g"), QStringLiteral("C-r")});
+        QVERIFY(waitFor(s, QStringLiteral("reading the store again")));
+        QVERIFY(waitFor(s, QStringLiteral("keys loaded, still listing")));
+        QVERIFY2(loadedNow() < count, qPrintable(screen(s)));
+        tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
+    }
+
     // --read-only: the badge, and every write refused with the reason
     // before anything reaches the store.
     void testReadOnly()
