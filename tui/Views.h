@@ -127,6 +127,9 @@ public:
     void draw(Terminal &t, int top, int height, int width) override;
     bool handleKey(const Key &key) override;
     void setLines(QStringList lines);
+    // Long lines go on over the next rows (at spaces where there are some)
+    // instead of being cut at the terminal's width.
+    void setWrap(bool wrap) { m_wrap = wrap; }
 
 protected:
     // The tone of one line (diffs colour + and - lines).
@@ -136,6 +139,8 @@ protected:
     QStringList m_lines;
     int m_top = 0;
     int m_page = 10;
+    bool m_wrap = false;
+    int m_shown = 0; // lines as drawn (wrapped), for scrolling
 };
 
 class DiffView : public TextView {

@@ -986,6 +986,96 @@ private Q_SLOTS:
         tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
     }
 
+    // n (and :create) makes a task the way `statedeckctl task create` does,
+    // refusing what it refuses; R repairs an unreadable state.json after
+    // the name is typed; Enter on a feedback row shows the whole entry.
+    void testTaskCreateRecoverAndDetail()
+    {
+        const QString store = QStringLiteral("sqlite://") + m_home.filePath(QStringLiteral("tasks-create.db"));
+        QCOMPARE(ctlOn(store, {QStringLiteral("task"), QStringLiteral("create"), QStringLiteral("bad")}).code, 0);
+        const QString longText = QStringLiteral("the readiness probe of node-3 times out after 30 seconds because the "
+                                                "disk is full and the kubelet cannot write its logs END-OF-TEXT");
+        QCOMPARE(ctlOn(store, {QStringLiteral("task"), QStringLiteral("feedback"), QStringLiteral("add"), QStringLiteral("bad"),
+                               QStringLiteral("--severity"), QStringLiteral("High"), QStringLiteral("--type"),
+                               QStringLiteral("Bug"), QStringLiteral("--description"), longText})
+                     .code,
+                 0);
+        const QString s = start({QStringLiteral("USER=sre")}, {}, store);
+        QVERIFY(waitFor(s, QStringLiteral("listing complete")));
+        command(s, QStringLiteral("tasks"));
+        QVERIFY(waitFor(s, QStringLiteral("1 High")));
+
+        // The feedback's detail: the description whole, over several rows.
+        keys(s, {QStringLiteral("Enter")});
+        QVERIFY(waitFor(s, QStringLiteral("feedback task-bad-state")));
+        QVERIFY(!screen(s).contains(QLatin1String("END-OF-TEXT"))); // cut in the table
+        keys(s, {QStringLiteral("Enter")});
+        QVERIFY(waitFor(s, QStringLiteral("feedback of task-bad-state")));
+        QVERIFY(waitFor(s, QStringLiteral("END-OF-TEXT")));
+        QVERIFY2(screen(s).simplified().contains(longText), qPrintable(screen(s)));
+        QVERIFY(screen(s).contains(QLatin1String("author: ")));
+        escape(s);
+        escape(s);
+        QVERIFY(waitFor(s, QStringLiteral("1 tasks")));
+
+        // n: the same words as statedeckctl task create, and its refusals.
+        keys(s, {QStringLiteral("n")});
+        QVERIFY(waitFor(s, QStringLiteral("New task: ID [--pr N] [--max-iterations N]:")));
+        type(s, QStringLiteral("web --max-iterations 5"));
+        keys(s, {QStringLiteral("Enter")});
+        QVERIFY(waitFor(s, QStringLiteral("the seed's schema has a fixed cap of 10 iterations")));
+        keys(s, {QStringLiteral("n")});
+        QVERIFY(waitFor(s, QStringLiteral("New task:")));
+        type(s, QStringLiteral("web"));
+        keys(s, {QStringLiteral("Enter")});
+        QVERIFY(waitFor(s, QStringLiteral("task-web-state: created (iteration 0 of 10")));
+        QVERIFY(waitFor(s, QStringLiteral("2 tasks")));
+        QCOMPARE(ctlOn(store, {QStringLiteral("task"), QStringLiteral("get"), QStringLiteral("web")}).code, 0);
+        command(s, QStringLiteral("create web"));
+        QVERIFY(waitFor(s, QStringLiteral("task web already has remediation state")));
+        command(s, QStringLiteral("create fix --pr 7 --max-iterations 3"));
+        QVERIFY(waitFor(s, QStringLiteral("remediation-state-pr-7-task-fix: created (iteration 0 of 3")));
+        const auto controller = ctlOn(store, {QStringLiteral("task"), QStringLiteral("get"), QStringLiteral("fix"),
+                                              QStringLiteral("--pr"), QStringLiteral("7")});
+        QVERIFY2(controller.code == 0, qPrintable(controller.describe()));
+
+        // R on a state.json that does not parse: said with its position,
+        // left alone, reset once the name is typed (its text saved first).
+        auto value = ctlOn(store, {QStringLiteral("get"), QStringLiteral("task-bad-state"), QStringLiteral("-o"),
+                                   QStringLiteral("json")});
+        QCOMPARE(value.code, 0);
+        sd::Json entry = sd::Json::parse(value.out.toStdString());
+        sd::Json broken = entry["value"];
+        broken["state.json"] = "{\"task_id\": \"bad\", broken";
+        QStringList labelArgs;
+        for (auto it = entry["labels"].begin(); it != entry["labels"].end(); ++it)
+            labelArgs << QStringLiteral("--label") << QString::fromStdString(it.key() + "=" + it.value().get<std::string>());
+        QCOMPARE(ctlOn(store, QStringList{QStringLiteral("put"), QStringLiteral("task-bad-state"), QStringLiteral("-")}
+                                  + labelArgs,
+                       QByteArray::fromStdString(broken.dump()))
+                     .code,
+                 0);
+        // The cursor to the row of bad (the table has no `/` filter).
+        QVERIFY(waitFor(s, QStringLiteral("3 tasks")));
+        const QStringList rows = screen(s).split(QLatin1Char('\n'));
+        const qsizetype badRow = rows.indexOf(QRegularExpression(QStringLiteral("^bad\\s.*")));
+        QVERIFY2(badRow >= 3, qPrintable(screen(s)));
+        keys(s, {QStringLiteral("g")});
+        for (qsizetype i = 3; i < badRow; ++i)
+            keys(s, {QStringLiteral("j")});
+        keys(s, {QStringLiteral("R")});
+        QVERIFY(waitFor(s, QStringLiteral("Reset task-bad-state, saving its old text first? Type the name:")));
+        type(s, QStringLiteral("task-bad-state"));
+        keys(s, {QStringLiteral("Enter")});
+        QVERIFY(waitFor(s, QStringLiteral("reset to a fresh state")));
+        const auto repaired = ctlOn(store, {QStringLiteral("task"), QStringLiteral("get"), QStringLiteral("bad")});
+        QVERIFY2(repaired.code == 0, qPrintable(repaired.describe()));
+        const QStringList backups =
+            QDir(m_home.filePath(QStringLiteral("state/statedeck/remediation-backups"))).entryList(QDir::Files);
+        QVERIFY2(!backups.isEmpty(), "no backup of the unreadable state");
+        tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
+    }
+
     // :verify finds what is missing; :migrate asks, then copies; verify
     // then finds the stores the same.
     void testMigrateAndVerify()
