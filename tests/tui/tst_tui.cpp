@@ -850,6 +850,60 @@ private Q_SLOTS:
         tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
     }
 
+    // TERM=xterm has 8 colours: the tones are drawn with the basic ones
+    // (no 256-colour sequence reaches the terminal).
+    void testEightColourTerminal()
+    {
+        const QString s = start({QStringLiteral("TERM=xterm")});
+        QVERIFY(waitFor(s, QStringLiteral("listing complete")));
+        const QString styled = styledScreen(s);
+        static const QRegularExpression basic(QStringLiteral("\x1b\\[(?:[0-9]+;)*3[0-7][;m]"));
+        QVERIFY2(styled.contains(basic), qPrintable(styled));
+        QVERIFY2(!styled.contains(QLatin1String("38;5;")), qPrintable(styled));
+        tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
+        // The same screen on xterm-256color uses the 256-colour greys.
+        const QString rich = start();
+        QVERIFY(waitFor(rich, QStringLiteral("listing complete")));
+        QVERIFY2(styledScreen(rich).contains(QLatin1String("38;5;")), qPrintable(styledScreen(rich)));
+        tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), rich});
+    }
+
+    // Inside GNU screen (TERM=screen), shown through tmux: the first
+    // screen, a prefix and back, and :q leaves with the terminal given back.
+    void testGnuScreen()
+    {
+        if (QStandardPaths::findExecutable(QStringLiteral("screen")).isEmpty())
+            QSKIP("GNU screen is not installed (scripts/install-deps.sh installs it)");
+        const QString rc = m_home.filePath(QStringLiteral("screenrc"));
+        {
+            QFile f(rc);
+            QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            // No splash; Esc passed on at once (the TUI tells Esc from Alt).
+            f.write("startup_message off\nmaptimeout 0\nescape ^Bb\n");
+        }
+        const QString inner = script(QStringLiteral("in-screen.sh"),
+                                     QStringLiteral("env XDG_CONFIG_HOME='%1/config' XDG_DATA_HOME='%1/data' "
+                                                    "XDG_STATE_HOME='%1/state' STATEDECK_TEST=1 '%2' --store 'sqlite://%3'\n"
+                                                    "echo EXITED $?; sleep 60")
+                                         .arg(m_home.path(), m_tui, m_db));
+        const QString name = QStringLiteral("t%1").arg(++m_sessions);
+        tmux({QStringLiteral("new-session"), QStringLiteral("-d"), QStringLiteral("-s"), name, QStringLiteral("-x"),
+              QStringLiteral("80"), QStringLiteral("-y"), QStringLiteral("24"),
+              QStringLiteral("env -u TMUX TERM=xterm-256color screen -c '%1' sh '%2'").arg(rc, inner)});
+        QVERIFY(waitFor(name, QStringLiteral("listing complete")));
+        const QString first = screen(name);
+        QVERIFY2(first.contains(QLatin1String("Live")) && first.contains(QLatin1String("app/"))
+                     && first.contains(QLatin1String("<e> Edit")),
+                 qPrintable(first));
+        keys(name, {QStringLiteral("Enter")});
+        QVERIFY(waitFor(name, QStringLiteral("keys app/")));
+        escape(name);
+        QVERIFY(waitFor(name, QStringLiteral("session:2")));
+        command(name, QStringLiteral("q"));
+        QVERIFY(waitFor(name, QStringLiteral("EXITED 0")));
+        tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), name});
+    }
+
     // --read-only: the badge, and every write refused with the reason
     // before anything reaches the store.
     void testReadOnly()
