@@ -1,6 +1,7 @@
 #include "KubeTestServer.h"
 #include "RedisTestServer.h"
 #include "TestSupport.h"
+#include "providers/EtcdTestFixture.h"
 #include "providers/KubeTestHelpers.h"
 
 #include <QDir>
@@ -848,6 +849,67 @@ private Q_SLOTS:
         QVERIFY(waitFor(s, QStringLiteral("keys loaded, still listing")));
         QVERIFY2(loadedNow() < count, qPrintable(screen(s)));
         tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
+    }
+
+    // The other stores an SRE opens: etcd (a real member), a seed 004 YAML
+    // state folder and a seed 000 local store, each a first screen with
+    // its keys, Live or watched by files.
+    void testOtherStores_data()
+    {
+        QTest::addColumn<QString>("backend");
+        QTest::newRow("etcd") << "etcd";
+        QTest::newRow("yaml") << "yaml";
+        QTest::newRow("local") << "local";
+    }
+
+    void testOtherStores()
+    {
+        QFETCH(QString, backend);
+        std::unique_ptr<sd::test::EtcdMember> etcd;
+        QString store;
+        if (backend == QLatin1String("etcd")) {
+            etcd = std::make_unique<sd::test::EtcdMember>();
+            QVERIFY(etcd->start());
+            store = QStringLiteral("etcd://127.0.0.1:%1").arg(etcd->port());
+        } else if (backend == QLatin1String("yaml")) {
+            const QString dir = m_home.filePath(QStringLiteral("yaml-store/state"));
+            QVERIFY(QDir().mkpath(dir));
+            store = QStringLiteral("yaml://") + dir;
+        } else {
+            const QString dir = m_home.filePath(QStringLiteral("local-store"));
+            QVERIFY(QDir().mkpath(dir + QStringLiteral("/state")) && QDir().mkpath(dir + QStringLiteral("/keys")));
+            store = QStringLiteral("local://%1/state/state.json?keysPath=%1/keys").arg(dir);
+        }
+        const QStringList names{backend + QStringLiteral("-first"), backend + QStringLiteral("-second")};
+        for (const QString &k : names) {
+            const auto r = ctlOn(store, {QStringLiteral("put"), k, QStringLiteral("-")}, "{\"from\": \"" + k.toUtf8() + "\"}");
+            QVERIFY2(r.code == 0, qPrintable(r.describe()));
+        }
+        const QString s = start({}, {}, store);
+        QVERIFY(waitFor(s, QStringLiteral("2 keys loaded, listing complete")));
+        for (const QString &k : names)
+            QVERIFY(waitFor(s, k));
+        const QString header = screen(s).split(QLatin1Char('\n')).value(0);
+        QVERIFY2(header.contains(QLatin1String(" statedeck  ")), qPrintable(header));
+        // Opening a key reads its value from that store (a YAML document's
+        // fields are keys under it: "yaml-first.from").
+        keys(s, {QStringLiteral("Enter")});
+        if (backend == QLatin1String("yaml")) {
+            QVERIFY(waitFor(s, QStringLiteral("keys yaml-first.")));
+            keys(s, {QStringLiteral("Enter")});
+            QVERIFY(waitFor(s, QStringLiteral("entry yaml-first.from  |  revision")));
+            escape(s);
+        } else {
+            QVERIFY(waitFor(s, QStringLiteral("\"from\": \"") + names.first()));
+        }
+        escape(s);
+        // A write elsewhere shows up.
+        const QString third = backend + QStringLiteral("-third");
+        QCOMPARE(ctlOn(store, {QStringLiteral("put"), third, QStringLiteral("-")}, "{\"from\": \"elsewhere\"}").code, 0);
+        QVERIFY(waitFor(s, third, 30000));
+        type(s, QStringLiteral(":q"));
+        keys(s, {QStringLiteral("Enter")});
+        QVERIFY(waitFor(s, QStringLiteral("EXITED 0")));
     }
 
     // TERM=xterm has 8 colours: the tones are drawn with the basic ones
