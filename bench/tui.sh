@@ -23,7 +23,9 @@ SECS=${SECS:-10}
 tmp=$(mktemp -d)
 sock="$tmp/tmux.sock"
 server=""
-trap 'tmux -S "$sock" kill-server 2> /dev/null || true; [ -n "$server" ] && kill "$server" 2> /dev/null; rm -rf "$tmp"' EXIT
+pid=""
+# The TUI is ended first: script(1) and the TUI outlive tmux's kill-server.
+trap '[ -n "$pid" ] && kill "$pid" 2> /dev/null; tmux -S "$sock" kill-server 2> /dev/null || true; [ -n "$server" ] && kill "$server" 2> /dev/null; rm -rf "$tmp"' EXIT
 source "$(dirname "$0")/lib.sh"
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 # The time from start to the first frame that shows a key (an 8-digit name
@@ -53,9 +55,12 @@ tmux -S "$sock" new-session -d -x 80 -y 24 \
   "env TERM=xterm-256color XDG_CONFIG_HOME=$XDG_CONFIG_HOME XDG_STATE_HOME=$XDG_STATE_HOME \
    script -q -f -T $tmp/timing -O $tmp/out -c '$tui --store sqlite://$db --prefix row/'"
 screen() { tmux -S "$sock" capture-pane -p; }
+# This run's TUI, by its store (never another statedeck-tui of the
+# machine; script(1)'s own command line holds the same words after -c).
+tui_pid() { pgrep -f "^$tui --store $1"; }
 for _ in $(seq 100); do screen | grep -q "listing complete" && break; sleep 0.1; done
 screen | grep -q "listing complete"
-pid=$(pgrep -n -x statedeck-tui)
+pid=$(tui_pid "sqlite://$db")
 rss=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
 # From start (script's own start is a few ms of it) to the first frame
 # with keys, not the first output (an empty table while the store opens).
@@ -66,6 +71,7 @@ printf '{"n":"changed"}' | "$ctl" --store "sqlite://$db" put row/00000001 - > /d
 sleep 1 # the change's frame; the highlight fades after 3 s
 after=$(stat -c %s "$tmp/out")
 
+kill "$pid"
 tmux -S "$sock" kill-server 2> /dev/null || true
 
 # ---- a real redis-server: BIG keys, then a storm on the keys on screen.
@@ -81,7 +87,7 @@ tmux -S "$sock" new-session -d -x 80 -y 24 \
   "env TERM=xterm-256color XDG_CONFIG_HOME=$XDG_CONFIG_HOME XDG_STATE_HOME=$XDG_STATE_HOME \
    script -q -f -T $tmp/timing -O $tmp/out -c '$tui --store $url'"
 for _ in $(seq 200); do screen | grep -qE "[1-9][0-9,]* keys loaded" && break; sleep 0.1; done
-pid=$(pgrep -n -x statedeck-tui)
+pid=$(tui_pid "$url")
 big_first=$(first_keys_ms "$tmp/timing" "$tmp/out")
 big_rss=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
 # Only the storm's keys: the 20 rows it rewrites are the screen.

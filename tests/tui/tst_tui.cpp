@@ -942,8 +942,9 @@ private Q_SLOTS:
         {
             QFile f(rc);
             QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
-            // No splash; Esc passed on at once (the TUI tells Esc from Alt).
-            f.write("startup_message off\nmaptimeout 0\nescape ^Bb\n");
+            // No splash; Esc passed on at once (the TUI tells Esc from Alt);
+            // ended, not detached, when tmux closes the pane.
+            f.write("startup_message off\nmaptimeout 0\nescape ^Bb\nautodetach off\n");
         }
         const QString inner = script(QStringLiteral("in-screen.sh"),
                                      QStringLiteral("env XDG_CONFIG_HOME='%1/config' XDG_DATA_HOME='%1/data' "
