@@ -61,15 +61,22 @@ start_etcd() {
 
 # A write storm on a redis-server at 127.0.0.1:$1: RATE/10 SETs every 100 ms
 # on the clock (redis-cli --pipe), cycling over the keys storm:0..19, for
-# SECS seconds. Prints "SENT WRITES_PER_S".
+# SECS seconds. With $2 = ttl each SET also gives its key a time to live of
+# 10 to 99 s (PX), a different one each write, so a table that shows TTLs
+# has a visible cell to redraw for every write. Prints "SENT WRITES_PER_S".
 redis_storm() {
-  local port=$1 start tick sent=0 wait_ms
+  local port=$1 ttl=${2:-} start tick sent=0 wait_ms
   start=$(($(date +%s%N) / 1000000))
   for tick in $(seq 0 $((SECS * 10 - 1))); do
-    awk -v n=$((RATE / 10)) -v base="$sent" 'BEGIN {
+    awk -v n=$((RATE / 10)) -v base="$sent" -v ttl="$ttl" 'BEGIN {
       for (i = 0; i < n; i++) {
         k = "storm:" ((base + i) % 20); v = "{\"n\":" (base + i) "}"
-        printf "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n", length(k), k, length(v), v
+        if (ttl == "") {
+          printf "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n", length(k), k, length(v), v
+        } else {
+          ms = 10000 + ((base + i) * 7919) % 90000
+          printf "*5\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n$2\r\nPX\r\n$%d\r\n%d\r\n", length(k), k, length(v), v, length(ms ""), ms
+        }
       }
     }' | redis-cli -p "$port" --pipe > /dev/null
     sent=$((sent + RATE / 10))

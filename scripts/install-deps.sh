@@ -27,6 +27,8 @@ packages=(
   libncurses-dev
   # tests
   redis-server redis-tools etcd-server etcd-client tmux procps bsdutils
+  # the TUI runs in GNU screen too (tests/tui)
+  screen
   openssl curl
   # the desktop console: run under a virtual X server (xvfb-run needs xauth),
   # a font for the offscreen and X11 platforms, screenshots (import)

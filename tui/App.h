@@ -54,6 +54,7 @@ public:
     void show(std::unique_ptr<console::Session> session, const QString &name);
 
     Terminal &terminal() { return m_terminal; }
+    const console::KeyBindings &keyBindings() const { return m_options.keys; }
     console::Session *session() const { return m_session.get(); }
     console::KeyModel *keys() const { return m_keys.get(); }
 

@@ -35,7 +35,13 @@ EditSession::~EditSession()
         delete m_editor;
         m_app->terminal().resume();
     }
-    // m_file goes with its temporary file.
+    dropFile();
+}
+
+void EditSession::dropFile()
+{
+    m_file.reset(); // QTemporaryFile removes its file
+    Terminal::setScratchFile(QString());
 }
 
 QString EditSession::marker()
@@ -103,9 +109,11 @@ void EditSession::launch(const QString &problem)
                                               + EntryDocument::fileExtension(m_doc->format()));
     if (!m_file->open()) {
         m_app->message(tr("cannot create a temporary file: %1").arg(m_file->errorString()), Tone::Error);
-        m_file.reset();
+        dropFile();
         return;
     }
+    // Known to the crash handler before it holds anything.
+    Terminal::setScratchFile(m_file->fileName());
     m_file->setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
     QString header = tr("# Editing %1").arg(m_doc->key());
     if (!m_doc->isNew())
@@ -118,7 +126,8 @@ void EditSession::launch(const QString &problem)
     header += marker() + QLatin1Char('\n');
     if (m_original.isNull())
         m_original = m_doc->text();
-    m_file->write((header + m_doc->text()).toUtf8());
+    m_written = m_doc->text();
+    m_file->write((header + m_written).toUtf8());
     m_file->flush();
     m_file->close();
 
@@ -140,7 +149,7 @@ void EditSession::launch(const QString &problem)
             return;
         m_editor->deleteLater();
         m_editor = nullptr;
-        m_file.reset();
+        dropFile();
         m_app->terminal().resume();
         m_app->message(tr("cannot start the editor \"%1\"; set EDITOR").arg(program), Tone::Error);
     });
@@ -162,7 +171,7 @@ void EditSession::finished(int exitCode)
         if (edited.open(QIODevice::ReadOnly))
             text = QString::fromUtf8(edited.readAll());
     }
-    m_file.reset(); // the temporary file goes now, whatever follows
+    dropFile(); // the temporary file goes now, whatever follows
     if (!m_doc)
         return;
     if (exitCode != 0) {
@@ -170,8 +179,15 @@ void EditSession::finished(int exitCode)
         return;
     }
     text = stripHeader(text);
-    if (text.trimmed().isEmpty() || text == m_original) {
-        m_app->message(tr("Edit cancelled, no changes made."), Tone::Muted);
+    if (text.trimmed().isEmpty() || text == m_original || text == m_written) {
+        // Unchanged, also a reopened invalid text left as it was (kubectl
+        // edit does the same): nothing is saved, and the value is as read.
+        const bool reopened = text != m_original && text == m_written;
+        if (reopened)
+            m_doc->setText(m_original);
+        m_app->message(reopened ? tr("Edit cancelled, no valid changes were saved.")
+                                : tr("Edit cancelled, no changes made."),
+                       Tone::Muted);
         if (m_doc->sensitive())
             m_doc->mask();
         return;
@@ -241,6 +257,10 @@ void EditSession::keepText()
         return;
     }
     m_kept = kept.value();
+    // The path has a line of its own in the entry view: the message line
+    // is cut at the terminal's width.
+    if (auto *entry = dynamic_cast<EntryView *>(m_app->top()); entry && entry->document() == m_doc)
+        entry->setKeptPath(m_kept);
     m_app->message(tr("Someone else changed %1. Your text is kept in %2. T takes theirs, M keeps mine, G merges")
                        .arg(m_doc->key(), m_kept),
                    Tone::Warning);

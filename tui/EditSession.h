@@ -51,12 +51,14 @@ private:
     void finished(int exitCode);
     void confirmAndSave();
     void keepText();
+    void dropFile();
 
     App *m_app;
     QPointer<console::EntryDocument> m_doc;
     std::unique_ptr<QTemporaryFile> m_file;
     QProcess *m_editor = nullptr;
     QString m_original;
+    QString m_written; // the text the editor was last given
     QString m_kept;
     bool m_started = false;
 };

@@ -92,9 +92,12 @@ void TaskScreens::showFeedback(const QString &task)
         QList<int>{F::TimeColumn, F::SeverityColumn, F::DescriptionColumn, F::StatusColumn},
         QList<int>{19, 9, -1, 9}, [this]() -> QString { return tr("%1 entries").arg(m_feedback->rowCount()); },
         [this, task](const QModelIndex &f) {
-            m_app->push(std::make_unique<TextView>(
+            // The whole entry: a long description goes on over the next rows.
+            auto detail = std::make_unique<TextView>(
                 m_app, QStringLiteral("help"), tr("feedback of %1").arg(task),
-                m_feedback->data(f, console::FeedbackModel::DetailRole).toString().split(QLatin1Char('\n'))));
+                m_feedback->data(f, console::FeedbackModel::DetailRole).toString().split(QLatin1Char('\n')));
+            detail->setWrap(true);
+            m_app->push(std::move(detail));
         }));
 }
 
@@ -111,6 +114,8 @@ void TaskScreens::run(const console::Action &action, const console::Selection &s
     const QString id = action.id;
     if (id == QLatin1String("tasks.cleanup"))
         return cleanup(argument);
+    if (id == QLatin1String("tasks.create"))
+        return create(argument);
     // A `:` command may name the task; a key works on the selected row.
     QString task = selection.key;
     QString rest;
@@ -221,6 +226,28 @@ void TaskScreens::recover(const QString &task)
                                                      Tone::Muted);
                            report(m_ops->recover(task, true));
                        });
+    });
+}
+
+void TaskScreens::create(const QString &line)
+{
+    if (line.trimmed().isEmpty()) {
+        // The key: the same words as the command, asked for.
+        m_app->askText(tr("New task: ID [--pr N] [--max-iterations N]: "), [this](const QString &typed) {
+            if (!typed.trimmed().isEmpty())
+                create(typed);
+        });
+        return;
+    }
+    const Result<TaskOperations::NewTask> task = TaskOperations::parseNewTask(line);
+    if (!task.ok())
+        return m_app->message(task.error().toString(), Tone::Error);
+    m_app->message(tr("writing..."), Tone::Muted);
+    m_ops->create(task.value()).then(this, [this](Result<QString> r) {
+        if (!r.ok())
+            return m_app->message(r.error().toString(), Tone::Error);
+        m_app->message(r.value(), Tone::Good);
+        m_tasks->reload();
     });
 }
 

@@ -47,6 +47,7 @@ private:
     void setStatus(const QString &task);
     void recover(const QString &task);
     void cleanup(const QString &retention);
+    void create(const QString &line);
     void showFeedback(const QString &task);
     // Shows the outcome of a write on the message line.
     void report(QFuture<Result<QString>> outcome);

@@ -31,8 +31,16 @@ int g_signalPipe[2] = {-1, -1};
 struct termios g_savedModes;
 bool g_haveSavedModes = false;
 
+// The temporary file an edit is using (it may hold a secret decoded): a
+// crash removes it with unlink(), async-signal-safe, from this buffer that
+// is filled before the file gets any content and emptied once it is gone.
+char g_scratchFile[4096] = {0};
+volatile sig_atomic_t g_haveScratchFile = 0;
+
 void onFatalSignal(int sig)
 {
+    if (g_haveScratchFile && g_scratchFile[0] != 0)
+        ::unlink(g_scratchFile);
     if (g_haveSavedModes)
         ::tcsetattr(STDIN_FILENO, TCSANOW, &g_savedModes);
     static const char reset[] = "\033[0m\033[?25h\033[?1l\033>\033[?1049l\r\n";
@@ -157,6 +165,19 @@ Terminal::Terminal()
     }
     m_input = std::make_unique<QSocketNotifier>(STDIN_FILENO, QSocketNotifier::Read);
     connect(m_input.get(), &QSocketNotifier::activated, this, &Terminal::readKeys);
+}
+
+void Terminal::setScratchFile(const QString &path)
+{
+    g_haveScratchFile = 0;
+    const QByteArray bytes = path.toLocal8Bit();
+    if (bytes.isEmpty() || bytes.size() >= qsizetype(sizeof g_scratchFile)) {
+        g_scratchFile[0] = 0;
+        return;
+    }
+    std::memcpy(g_scratchFile, bytes.constData(), size_t(bytes.size()));
+    g_scratchFile[bytes.size()] = 0;
+    g_haveScratchFile = 1;
 }
 
 Terminal::~Terminal()

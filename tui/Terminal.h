@@ -47,6 +47,11 @@ public:
     void resume();
     bool suspended() const { return m_suspended; }
 
+    // The temporary file of an edit, removed by the crash handler too
+    // (SIGSEGV, SIGABRT...); "" once it is gone. Set before the file holds
+    // anything.
+    static void setScratchFile(const QString &path);
+
     // Writes to the terminal directly, past ncurses (OSC 52 clipboard).
     void writeRaw(const QByteArray &bytes);
 

@@ -288,12 +288,45 @@ Tone TextView::toneOf(const QString &) const
     return Tone::Normal;
 }
 
+namespace {
+
+// `line` in pieces of at most `width` characters, broken after a space
+// when the piece has one.
+QStringList wrapped(const QString &line, int width)
+{
+    if (width <= 0 || line.size() <= width)
+        return {line};
+    QStringList out;
+    QString rest = line;
+    while (rest.size() > width) {
+        qsizetype cut = rest.lastIndexOf(QLatin1Char(' '), width);
+        if (cut <= 0)
+            cut = width;
+        else
+            ++cut; // the space stays at the end of the piece
+        out << rest.left(cut);
+        rest = rest.mid(cut);
+    }
+    out << rest;
+    return out;
+}
+
+} // namespace
+
 void TextView::draw(Terminal &t, int top, int height, int width)
 {
+    QStringList lines;
+    if (m_wrap) {
+        for (const QString &l : std::as_const(m_lines))
+            lines += wrapped(l, width);
+    } else {
+        lines = m_lines;
+    }
+    m_shown = int(lines.size());
     m_page = std::max(1, height);
-    m_top = std::clamp(m_top, 0, std::max(0, int(m_lines.size()) - m_page));
-    for (int r = 0; r < height && m_top + r < m_lines.size(); ++r) {
-        const QString &line = m_lines[m_top + r];
+    m_top = std::clamp(m_top, 0, std::max(0, int(lines.size()) - m_page));
+    for (int r = 0; r < height && m_top + r < lines.size(); ++r) {
+        const QString &line = lines[m_top + r];
         t.print(top + r, 0, line, width, toneOf(line));
     }
 }
@@ -311,10 +344,10 @@ bool TextView::handleKey(const Key &k)
     else if (k.name == QLatin1String("Home") || k.name == QLatin1String("g"))
         m_top = 0;
     else if (k.name == QLatin1String("End") || k.name == QLatin1String("G"))
-        m_top = int(m_lines.size());
+        m_top = std::max(int(m_lines.size()), m_shown);
     else
         return false;
-    m_top = std::clamp(m_top, 0, std::max(0, int(m_lines.size()) - m_page));
+    m_top = std::clamp(m_top, 0, std::max(0, std::max(int(m_lines.size()), m_shown) - m_page));
     return true;
 }
 
@@ -399,6 +432,13 @@ console::Selection EntryView::selection() const
     return s;
 }
 
+void EntryView::setKeptPath(const QString &path)
+{
+    m_keptPath = path;
+    refreshLines();
+    m_app->scheduleRepaint();
+}
+
 void EntryView::refreshLines()
 {
     QStringList lines;
@@ -409,6 +449,9 @@ void EntryView::refreshLines()
         lines << QStringLiteral("# annotation %1=%2").arg(it.key(), it.value());
     if (!lines.isEmpty())
         lines << QString();
+    if (!m_keptPath.isEmpty())
+        lines << tr("# Your text from the edit that met a conflict is kept in:") << QStringLiteral("# ") + m_keptPath
+              << QString();
     if (m_doc->state() == console::EntryDocument::State::Conflict) {
         lines << tr("# Mine against theirs (revision %1):").arg(m_doc->theirs()->revision);
         const QString d = console::unifiedDiff(m_doc->theirsText(), m_doc->text(), tr("theirs"), tr("mine"));
@@ -441,6 +484,13 @@ void EntryView::draw(Terminal &t, int top, int height, int width)
 
 bool EntryView::handleKey(const Key &k)
 {
+    // During a conflict the entry's keys (T, M, G) come before scrolling:
+    // G would otherwise go to the last line instead of merging.
+    if (m_doc->state() == console::EntryDocument::State::Conflict) {
+        const console::Action *a = m_app->keyBindings().byTuiKey(actionView(), k.name);
+        if (a && a->view == actionView())
+            return false;
+    }
     return TextView::handleKey(k);
 }
 

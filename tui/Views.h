@@ -127,6 +127,9 @@ public:
     void draw(Terminal &t, int top, int height, int width) override;
     bool handleKey(const Key &key) override;
     void setLines(QStringList lines);
+    // Long lines go on over the next rows (at spaces where there are some)
+    // instead of being cut at the terminal's width.
+    void setWrap(bool wrap) { m_wrap = wrap; }
 
 protected:
     // The tone of one line (diffs colour + and - lines).
@@ -136,6 +139,8 @@ protected:
     QStringList m_lines;
     int m_top = 0;
     int m_page = 10;
+    bool m_wrap = false;
+    int m_shown = 0; // lines as drawn (wrapped), for scrolling
 };
 
 class DiffView : public TextView {
@@ -158,6 +163,8 @@ public:
     bool handleKey(const Key &key) override;
     console::Selection selection() const override;
     console::EntryDocument *document() const { return m_doc.get(); }
+    // Where the user's text was kept after a conflict, shown above the diff.
+    void setKeptPath(const QString &path);
 
 protected:
     console::Tone toneOf(const QString &line) const override;
@@ -165,6 +172,7 @@ protected:
 private:
     void refreshLines();
     std::unique_ptr<console::EntryDocument> m_doc;
+    QString m_keptPath;
     bool m_revealOnLoad;
 };
 

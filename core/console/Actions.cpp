@@ -187,6 +187,9 @@ QList<Action> buildTable()
                       needsKey));
     t << writing(make("tasks.recover", "tasks", "Recover", "Repair a task whose state does not parse.", "Ctrl+Shift+E",
                       "R", "recover", needsKey));
+    t << writing(make("tasks.create", "tasks", "New task",
+                      "Create a remediation task (ID [--pr N] [--max-iterations N], as statedeckctl task create).",
+                      "Ctrl+Shift+T", "n", "create"));
     t << writing(make("tasks.cleanup", "tasks", "Clean up", "Delete tasks past their retention (never one InProgress).",
                       "Ctrl+Shift+Delete", "Ctrl-X", "cleanup"),
                  true);

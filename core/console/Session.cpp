@@ -127,6 +127,12 @@ Result<std::unique_ptr<Session>> Session::reopenedWith(const QString &option, co
         spec.options.remove(QStringLiteral("secretName"));
     SessionOptions o = m_options;
     o.readOnly = m_caps.readOnly;
+    // A session named by its URL (k8s://CTX/NS/configmaps) takes the new
+    // URL as its name: the old one would name what it no longer shows.
+    if (m_name == describe()) {
+        spec.connection.clear();
+        return open(spec, QString(), o, parent());
+    }
     return open(spec, m_name, o, parent());
 }
 

@@ -92,6 +92,58 @@ QFuture<Result<QString>> TaskOperations::worded(QFuture<Result<RemediationTask>>
     });
 }
 
+Result<TaskOperations::NewTask> TaskOperations::parseNewTask(const QString &line)
+{
+    const QStringList words = line.split(QLatin1Char(' '), Qt::SkipEmptyParts);
+    NewTask t;
+    for (qsizetype i = 0; i < words.size(); ++i) {
+        const QString &w = words.at(i);
+        if (w == QLatin1String("--pr") || w == QLatin1String("--max-iterations")) {
+            if (i + 1 >= words.size())
+                return Error(ErrorKind::Invalid, tr("%1 needs a number").arg(w));
+            bool ok = false;
+            const QString &value = words.at(++i);
+            if (w == QLatin1String("--pr")) {
+                t.prNumber = value.toLongLong(&ok);
+                if (!ok || t.prNumber < 0)
+                    return Error(ErrorKind::Invalid, tr("expected a PR number"), w + QLatin1Char(' ') + value);
+                t.schema = Schema::Controller;
+            } else {
+                t.maxIterations = value.toInt(&ok);
+                if (!ok || t.maxIterations <= 0)
+                    return Error(ErrorKind::Invalid, tr("expected a positive number"), w + QLatin1Char(' ') + value);
+            }
+        } else if (t.id.isEmpty() && !w.startsWith(QLatin1Char('-'))) {
+            t.id = w;
+        } else {
+            return Error(ErrorKind::Invalid,
+                         tr("unexpected \"%1\"; expected ID [--pr N] [--max-iterations N]").arg(w));
+        }
+    }
+    if (t.id.isEmpty())
+        return Error(ErrorKind::Invalid, tr("name the new task: ID [--pr N] [--max-iterations N]"));
+    // A ConfigMap name says its schema (and PR) itself.
+    if (const auto parts = parseConfigMapName(t.id)) {
+        if (t.schema && *t.schema != parts->schema)
+            return Error(ErrorKind::Invalid, tr("%1 is a task of the seed's schema; --pr is for the controller's")
+                                                 .arg(t.id));
+        t.schema = parts->schema;
+        t.id = parts->taskId;
+        if (parts->prNumber >= 0)
+            t.prNumber = parts->prNumber;
+    }
+    if (t.maxIterations > 0 && t.schema.value_or(Schema::Seed) == Schema::Seed)
+        return Error(ErrorKind::Invalid, tr("the seed's schema has a fixed cap of 10 iterations; --max-iterations "
+                                            "needs the controller's schema (--pr N)"));
+    return t;
+}
+
+QFuture<Result<QString>> TaskOperations::create(const NewTask &task)
+{
+    return worded(m_manager->create(task.schema.value_or(Schema::Seed), task.id, task.prNumber, task.maxIterations),
+                  tr("created"));
+}
+
 QFuture<Result<QString>> TaskOperations::increment(const QString &task)
 {
     return worded(m_manager->increment(TaskRef(task)), tr("next iteration started"));

@@ -31,9 +31,24 @@ public:
     // number); the seed's may leave it empty.
     static bool needsCommentId(remediation::Schema schema) { return schema == remediation::Schema::Controller; }
 
+    // `:create` and `statedeckctl task create`: "ID [--pr N] [--max-iterations
+    // N]". A PR number means the controller's schema; a ConfigMap name
+    // (task-ops-state) says its own schema and PR.
+    struct NewTask {
+        QString id;
+        std::optional<remediation::Schema> schema;
+        qint64 prNumber = -1;
+        int maxIterations = 0;
+    };
+    // Invalid, naming the word, for anything else.
+    static Result<NewTask> parseNewTask(const QString &line);
+
     // Each answers the line to show: "task-42-state: iteration 4 of 10,
     // InProgress". Errors are the manager's (MaxIterationsReached, Conflict
     // after the retries, ValidationError), or Invalid for typed input.
+    // A new task; AlreadyExists when it is there. The seed's schema has a
+    // fixed cap of 10 iterations, so a maximum needs the controller's.
+    QFuture<Result<QString>> create(const NewTask &task);
     QFuture<Result<QString>> increment(const QString &task);
     QFuture<Result<QString>> addFeedback(const QString &task, remediation::NewFeedback feedback);
     // `which`: an entry's 1-based index, id or comment id. `status` (the

@@ -207,6 +207,52 @@ private Q_SLOTS:
         QCOMPARE(task(name).entry().revision, revision);
     }
 
+    // tasks.create reads the words of `statedeckctl task create` and
+    // refuses what it refuses; the task made is the one named.
+    void testCreate_data()
+    {
+        QTest::addColumn<QString>("line");
+        QTest::addColumn<QString>("made");     // the ConfigMap name; empty: refused
+        QTest::addColumn<QString>("errorHas"); // when refused
+        QTest::addColumn<int>("maxIterations");
+        QTest::addColumn<QString>("status");
+        QTest::newRow("seed") << "web" << "task-web-state" << "" << 10 << "Initialized";
+        QTest::newRow("controller") << "fix --pr 7 --max-iterations 3" << "remediation-state-pr-7-task-fix" << "" << 3
+                                    << "WaitingForFeedback";
+        QTest::newRow("a ConfigMap name") << "task-api-state" << "task-api-state" << "" << 10 << "Initialized";
+        QTest::newRow("seed with a maximum") << "web --max-iterations 5" << ""
+                                             << "the seed's schema has a fixed cap of 10 iterations" << 0 << "";
+        QTest::newRow("no id") << "--pr 7" << "" << "name the new task" << 0 << "";
+        QTest::newRow("PR not a number") << "fix --pr seven" << "" << "expected a PR number" << 0 << "";
+        QTest::newRow("maximum not positive") << "fix --pr 7 --max-iterations 0" << "" << "expected a positive number" << 0 << "";
+        QTest::newRow("a word too many") << "fix extra" << "" << "unexpected \"extra\"" << 0 << "";
+        QTest::newRow("option without value") << "fix --pr" << "" << "--pr needs a number" << 0 << "";
+    }
+
+    void testCreate()
+    {
+        QFETCH(QString, line);
+        QFETCH(QString, made);
+        QFETCH(QString, errorHas);
+        QFETCH(int, maxIterations);
+        QFETCH(QString, status);
+        const Result<TaskOperations::NewTask> parsed = TaskOperations::parseNewTask(line);
+        if (made.isEmpty()) {
+            QVERIFY(!parsed.ok());
+            QVERIFY2(parsed.error().toString().contains(errorHas), qPrintable(parsed.error().toString()));
+            return;
+        }
+        QVERIFY2(parsed.ok(), qPrintable(parsed.ok() ? QString() : parsed.error().toString()));
+        const Result<QString> r = await(m_ops->create(parsed.value()));
+        QVERIFY2(r.ok(), qPrintable(r.ok() ? QString() : r.error().toString()));
+        QCOMPARE(r.value(), QStringLiteral("%1: created (iteration 0 of %2, %3)").arg(made).arg(maxIterations).arg(status));
+        QCOMPARE(task(made).maxIterations(), maxIterations);
+        // A second time: it exists.
+        const Result<QString> again = await(m_ops->create(parsed.value()));
+        QVERIFY(!again.ok());
+        QCOMPARE(again.error().kind, ErrorKind::AlreadyExists);
+    }
+
     // An unreadable state.json: recover reports where it breaks and leaves
     // it; reset saves the text, then writes a fresh state.
     void testRecoverUnreadable()

@@ -1,6 +1,7 @@
 #include "KubeTestServer.h"
 #include "RedisTestServer.h"
 #include "TestSupport.h"
+#include "providers/EtcdTestFixture.h"
 #include "providers/KubeTestHelpers.h"
 
 #include <QDir>
@@ -49,6 +50,13 @@ class TestTui : public QObject {
     QString start(const QStringList &extraEnv = {}, const QStringList &args = {}, const QString &store = {},
                   const QString &before = {}, const QString &after = {})
     {
+        return startSized(80, 24, extraEnv, args, store, before, after);
+    }
+
+    // The same in a terminal of another size.
+    QString startSized(int width, int height, const QStringList &extraEnv = {}, const QStringList &args = {},
+                       const QString &store = {}, const QString &before = {}, const QString &after = {})
+    {
         const QString name = QStringLiteral("t%1").arg(++m_sessions);
         QStringList assignments;
         const QProcessEnvironment e = env();
@@ -67,7 +75,7 @@ class TestTui : public QObject {
                                          assignments.join(QLatin1Char(' ')), quoted.join(QLatin1Char(' ')),
                                          after.isEmpty() ? QString() : after + QLatin1Char(';'));
         tmux({QStringLiteral("new-session"), QStringLiteral("-d"), QStringLiteral("-s"), name, QStringLiteral("-x"),
-              QStringLiteral("80"), QStringLiteral("-y"), QStringLiteral("24"), command});
+              QString::number(width), QStringLiteral("-y"), QString::number(height), command});
         return name;
     }
 
@@ -112,7 +120,8 @@ class TestTui : public QObject {
 
     void type(const QString &session, const QString &text)
     {
-        tmux({QStringLiteral("send-keys"), QStringLiteral("-t"), session, QStringLiteral("-l"), text});
+        // "--": a text that starts with '-' (a `-l` filter) is not an option.
+        tmux({QStringLiteral("send-keys"), QStringLiteral("-t"), session, QStringLiteral("-l"), QStringLiteral("--"), text});
     }
 
     QString script(const QString &name, const QString &body)
@@ -124,6 +133,46 @@ class TestTui : public QObject {
         f.close();
         f.setPermissions(f.permissions() | QFileDevice::ExeOwner);
         return path;
+    }
+
+    // A SQLite store of its own, holding `keys` (each {"key": K, "n": 1}).
+    QString seededStore(const QString &file, const QStringList &keys)
+    {
+        const QString store = QStringLiteral("sqlite://") + m_home.filePath(file);
+        for (const QString &k : keys)
+            if (ctlOn(store, {QStringLiteral("put"), k, QStringLiteral("-")},
+                      "{\"key\": \"" + k.toUtf8() + "\", \"n\": 1}")
+                    .code
+                != 0)
+                qWarning("cannot seed %s", qPrintable(k));
+        return store;
+    }
+
+    QString styledScreen(const QString &session)
+    {
+        return QString::fromUtf8(
+            tmux({QStringLiteral("capture-pane"), QStringLiteral("-e"), QStringLiteral("-p"), QStringLiteral("-t"), session}));
+    }
+
+    // The process of the TUI started on `storeFile` (not the shell around it).
+    pid_t tuiPid(const QString &storeFile)
+    {
+        QProcess pgrep;
+        pgrep.start(QStringLiteral("pgrep"), {QStringLiteral("-f"), QStringLiteral("^%1 .*%2").arg(
+                                                                      QRegularExpression::escape(m_tui),
+                                                                      QRegularExpression::escape(storeFile))});
+        pgrep.waitForFinished(10000);
+        const QList<QByteArray> pids = pgrep.readAllStandardOutput().trimmed().split('\n');
+        return pids.size() == 1 ? pid_t(pids.first().toLongLong()) : pid_t(0);
+    }
+
+    // Selects `key` with a filter: the only row left.
+    void selectKey(const QString &session, const QString &key)
+    {
+        keys(session, {QStringLiteral("/")});
+        type(session, key);
+        keys(session, {QStringLiteral("Enter")});
+        QVERIFY(waitFor(session, QStringLiteral("/") + key));
     }
 
 private Q_SLOTS:
@@ -327,6 +376,149 @@ private Q_SLOTS:
         tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
     }
 
+    // Invalid text reopens the editor with the error; the second round
+    // writes a new valid value, and that is what is saved.
+    void testEditInvalidThenFixed()
+    {
+        const QString store = seededStore(QStringLiteral("fixed.db"), {QStringLiteral("fixme")});
+        const QString round = m_home.filePath(QStringLiteral("fixed-round"));
+        const QString editor = script(
+            QStringLiteral("fixed.sh"),
+            QStringLiteral("if [ ! -f '%1' ]; then touch '%1'; sed -i 's/\"n\": 1/\"n\": /' \"$1\";\n"
+                           "else grep -q '^# error' \"$1\" && sed -i 's/\"n\": $/\"n\": 5/' \"$1\"; fi")
+                .arg(round));
+        const QString s = start({QStringLiteral("EDITOR=") + editor}, {}, store);
+        QVERIFY(waitFor(s, QStringLiteral("listing complete")));
+        selectKey(s, QStringLiteral("fixme"));
+        keys(s, {QStringLiteral("e")});
+        QVERIFY(waitFor(s, QStringLiteral("Save these changes to fixme")));
+        QVERIFY(screen(s).contains(QLatin1String("+  \"n\": 5")));
+        keys(s, {QStringLiteral("y")});
+        QVERIFY(waitFor(s, QStringLiteral("saved fixme, revision")));
+        const auto got = ctlOn(store, {QStringLiteral("get"), QStringLiteral("fixme"), QStringLiteral("-o"),
+                                       QStringLiteral("value")});
+        QVERIFY2(got.out.contains("\"n\": 5"), got.out.constData());
+        tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
+    }
+
+    // The other ways out of a conflict: M writes mine over theirs (after
+    // asking), G merges edits that do not meet. The kept file is the one
+    // whose path the entry view shows, mode 0600, holding my text.
+    void testEditConflictMineAndMerge_data()
+    {
+        QTest::addColumn<QString>("resolve");
+        QTest::addColumn<QString>("question");
+        QTest::addColumn<QByteArrayList>("stored");
+        QTest::newRow("M keeps mine") << "M" << "Write your value over theirs? [y/N]" << QByteArrayList{"\"n\": 7"};
+        QTest::newRow("G merges") << "G" << "Merged without conflicts. Save? [y/N]"
+                                  << QByteArrayList{"\"n\": 7", "\"theirs\": true"};
+    }
+
+    void testEditConflictMineAndMerge()
+    {
+        QFETCH(QString, resolve);
+        QFETCH(QString, question);
+        QFETCH(QByteArrayList, stored);
+        const QString key = QStringLiteral("clash-") + resolve;
+        const QString store = seededStore(QStringLiteral("clash-%1.db").arg(resolve), {key});
+        // Theirs adds a field; mine changes n: edits that do not meet.
+        const QString editor = script(QStringLiteral("clash-%1.sh").arg(resolve),
+                                      QStringLiteral("echo '{\"key\": \"%3\", \"n\": 1, \"theirs\": true}' | '%1' "
+                                                     "--store '%2' put %3 - > /dev/null\n"
+                                                     "sed -i 's/\"n\": 1/\"n\": 7/' \"$1\"")
+                                          .arg(m_ctl, store, key));
+        const QString s = start({QStringLiteral("EDITOR=") + editor}, {}, store);
+        QVERIFY(waitFor(s, QStringLiteral("listing complete")));
+        selectKey(s, key);
+        keys(s, {QStringLiteral("e")});
+        QVERIFY(waitFor(s, QStringLiteral("Save these changes to ") + key));
+        keys(s, {QStringLiteral("y")});
+        QVERIFY(waitFor(s, QStringLiteral("CONFLICT with revision")));
+        QVERIFY(waitFor(s, QStringLiteral("is kept in:")));
+        // The path on screen is the file on disk.
+        const QStringList lines = screen(s).split(QLatin1Char('\n'));
+        const qsizetype at = lines.indexOf(QRegularExpression(QStringLiteral(".*is kept in:\\s*")));
+        QVERIFY(at >= 0 && at + 1 < lines.size());
+        const QString shown = lines.at(at + 1).trimmed().mid(2);
+        const QDir edits(m_home.filePath(QStringLiteral("state/statedeck/edits")));
+        const QStringList kept = edits.entryList({key + QStringLiteral("-*")}, QDir::Files);
+        QCOMPARE(kept.size(), 1);
+        QCOMPARE(shown, edits.filePath(kept.first()));
+        QFile keptFile(shown);
+        QCOMPARE(keptFile.permissions() & ~(QFileDevice::ReadUser | QFileDevice::WriteUser),
+                 QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+        QVERIFY(keptFile.open(QIODevice::ReadOnly));
+        QVERIFY(keptFile.readAll().contains("\"n\": 7"));
+
+        keys(s, {resolve});
+        QVERIFY(waitFor(s, question));
+        keys(s, {QStringLiteral("y")});
+        QVERIFY(waitFor(s, QStringLiteral("saved ") + key));
+        const auto got = ctlOn(store, {QStringLiteral("get"), key, QStringLiteral("-o"), QStringLiteral("value")});
+        for (const QByteArray &part : stored)
+            QVERIFY2(got.out.contains(part), got.out.constData());
+        if (resolve == QLatin1String("M"))
+            QVERIFY2(!got.out.contains("theirs"), got.out.constData());
+        tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
+    }
+
+    // The temporary file goes on every way out of the editor: cancelled,
+    // invalid then left as it was, the editor failing, and the TUI ending
+    // (SIGTERM, or a crash) while the editor runs. TMPDIR is the test's,
+    // so the file is seen while it exists.
+    void testEditTemporaryFileRemoved_data()
+    {
+        QTest::addColumn<QString>("editorBody"); // %1: where it notes the file's path
+        QTest::addColumn<QString>("said");       // on screen once the editor is done
+        QTest::addColumn<int>("signal");         // sent to the TUI while the editor runs
+        QTest::newRow("cancelled") << "echo \"$1\" > '%1'" << "Edit cancelled, no changes made." << 0;
+        QTest::newRow("invalid, then left as it was")
+            << "echo \"$1\" > '%1'; grep -q '^# error' \"$1\" || sed -i 's/\"n\": 1/\"n\": /' \"$1\""
+            << "Edit cancelled, no valid changes were saved." << 0;
+        QTest::newRow("the editor fails") << "echo \"$1\" > '%1'; exit 3"
+                                          << "the editor exited with code 3; nothing was saved" << 0;
+        QTest::newRow("SIGTERM while editing") << "echo \"$1\" > '%1'; sleep 60" << "EXITED" << int(SIGTERM);
+        QTest::newRow("SIGSEGV while editing") << "echo \"$1\" > '%1'; sleep 60" << "EXITED" << int(SIGSEGV);
+    }
+
+    void testEditTemporaryFileRemoved()
+    {
+        QFETCH(QString, editorBody);
+        QFETCH(QString, said);
+        QFETCH(int, signal);
+        const QString tag = QString::fromLatin1(QTest::currentDataTag()).replace(QRegularExpression(QStringLiteral("\\W+")),
+                                                                                 QStringLiteral("-"));
+        const QString storeFile = m_home.filePath(QStringLiteral("tmpfile-%1.db").arg(tag));
+        const QString store = seededStore(QFileInfo(storeFile).fileName(), {QStringLiteral("scratch")});
+        const QString tmp = m_home.filePath(QStringLiteral("tmp-") + tag);
+        QVERIFY(QDir().mkpath(tmp));
+        const QString noted = m_home.filePath(QStringLiteral("noted-") + tag);
+        const QString editor = script(QStringLiteral("tmpfile-%1.sh").arg(tag), editorBody.arg(noted));
+        const QString s = start({QStringLiteral("EDITOR=") + editor, QStringLiteral("TMPDIR=") + tmp}, {}, store,
+                                QStringLiteral("ulimit -c 0"));
+        QVERIFY(waitFor(s, QStringLiteral("listing complete")));
+        selectKey(s, QStringLiteral("scratch"));
+        keys(s, {QStringLiteral("e")});
+        QVERIFY(QTest::qWaitFor([&] { return QFileInfo(noted).size() > 0; }, 15000));
+        QFile n(noted);
+        QVERIFY(n.open(QIODevice::ReadOnly));
+        const QString file = QString::fromUtf8(n.readAll()).trimmed();
+        QVERIFY2(file.startsWith(tmp + QStringLiteral("/statedeck-edit-")), qPrintable(file));
+        if (signal != 0) {
+            QVERIFY(QFile::exists(file)); // there while the editor runs
+            const pid_t pid = tuiPid(storeFile);
+            QVERIFY(pid > 0);
+            QCOMPARE(::kill(pid, signal), 0);
+        }
+        QVERIFY(waitFor(s, said));
+        QVERIFY2(QDir(tmp).entryList({QStringLiteral("statedeck-edit-*")}, QDir::Files).isEmpty(),
+                 qPrintable(QDir(tmp).entryList(QDir::Files).join(QLatin1Char(' '))));
+        const auto got = ctlOn(store, {QStringLiteral("get"), QStringLiteral("scratch"), QStringLiteral("-o"),
+                                       QStringLiteral("value")});
+        QVERIFY2(got.out.contains("\"n\": 1"), got.out.constData()); // nothing saved
+        tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
+    }
+
     // Ctrl-D deletes only after the key's name is typed.
     void testDeleteNeedsTheName()
     {
@@ -361,6 +553,39 @@ private Q_SLOTS:
         for (const QString &line : screen(s).split(QLatin1Char('\n')))
             QVERIFY2(line.size() <= 50, qPrintable(line));
         tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
+    }
+
+    // From 200x50 to 80x24: the frame after the resize is the one a TUI
+    // started at 80x24 draws, cell for cell and attribute for attribute:
+    // nothing left over from the wide frame, the header on the first line
+    // and the hint bar on the new last-but-one.
+    void testResizeWideToMinimum()
+    {
+        const QString store = seededStore(QStringLiteral("resize.db"),
+                                          {QStringLiteral("app/web/config"), QStringLiteral("app/db/config"),
+                                           QStringLiteral("a-key-whose-name-is-long-enough-to-reach-past-eighty-"
+                                                          "columns-on-a-wide-terminal-and-then-some-more"),
+                                           QStringLiteral("session:1"), QStringLiteral("top")});
+        const QString clean = start({}, {}, store);
+        const QString s = startSized(200, 50, {}, {}, store);
+        QVERIFY(waitFor(clean, QStringLiteral("listing complete")));
+        QVERIFY(waitFor(s, QStringLiteral("listing complete")));
+        const QStringList wide = screen(s).split(QLatin1Char('\n'));
+        QVERIFY2(wide.size() >= 50 && std::any_of(wide.cbegin(), wide.cend(), [](const QString &l) { return l.size() > 80; }),
+                 qPrintable(wide.join(QLatin1Char('\n'))));
+        tmux({QStringLiteral("resize-window"), QStringLiteral("-t"), s, QStringLiteral("-x"), QStringLiteral("80"),
+              QStringLiteral("-y"), QStringLiteral("24")});
+        const bool same = QTest::qWaitFor([&] { return styledScreen(s) == styledScreen(clean); }, 15000);
+        QVERIFY2(same, qPrintable(QStringLiteral("after the resize:\n%1\nstarted at 80x24:\n%2")
+                                      .arg(screen(s), screen(clean))));
+        const QStringList lines = screen(s).split(QLatin1Char('\n'));
+        QVERIFY2(lines.value(0).startsWith(QLatin1String(" statedeck")) && lines.value(0).contains(QLatin1String("Live")),
+                 qPrintable(lines.value(0)));
+        QVERIFY2(lines.value(22).contains(QLatin1String("<Enter> Open")), qPrintable(lines.join(QLatin1Char('\n'))));
+        for (const QString &line : lines)
+            QVERIFY2(line.size() <= 80, qPrintable(line));
+        tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
+        tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), clean});
     }
 
     // `y` copies the value through OSC 52; tmux (set-clipboard on) keeps
@@ -426,6 +651,322 @@ private Q_SLOTS:
         QVERIFY2(got.out.contains("s3cr3t-ABC"), got.describe().toUtf8().constData());
         QVERIFY(QDir(QDir::tempPath()).entryList({QStringLiteral("statedeck-edit-*")}).isEmpty());
         tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
+    }
+
+    // The Kubernetes commands on the emulator: the header names the
+    // context, namespace and resource after :ns, :secrets, :cm and :ctx
+    // NAME (a connections.yaml name); `/-l` selects by label.
+    void testKubeCommands()
+    {
+        sd::test::KubeTestServer kube;
+        QVERIFY2(kube.start(), qPrintable(kube.log()));
+        QVERIFY(sd::test::createNamespace(kube, QStringLiteral("tui-a")));
+        QVERIFY(sd::test::createNamespace(kube, QStringLiteral("tui-b")));
+        QProcessEnvironment e = env();
+        e.insert(QStringLiteral("KUBECONFIG"), kube.kubeconfigPath());
+        const auto put = [&](const QString &store, const QStringList &args, const QByteArray &value) {
+            const auto r = sd::test::runProgram(m_ctl, QStringList{QStringLiteral("--store"), store, QStringLiteral("put")}
+                                                           + args,
+                                                e, value, 30000);
+            if (r.code != 0)
+                qWarning("%s", qPrintable(r.describe()));
+            return r.code;
+        };
+        const QString a = QStringLiteral("k8s://admin/tui-a/configmaps");
+        const QString b = QStringLiteral("k8s://admin/tui-b/configmaps");
+        QCOMPARE(put(a, {QStringLiteral("alpha-web"), QStringLiteral("-"), QStringLiteral("--label"), QStringLiteral("app=web")},
+                     "{\"a\": 1}"),
+                 0);
+        QCOMPARE(put(a, {QStringLiteral("alpha-db"), QStringLiteral("-"), QStringLiteral("--label"), QStringLiteral("app=db")},
+                     "{\"a\": 2}"),
+                 0);
+        QCOMPARE(put(b, {QStringLiteral("bravo"), QStringLiteral("-")}, "{\"b\": 1}"), 0);
+        QCOMPARE(put(QStringLiteral("k8s://admin/tui-b/secrets"),
+                     {QStringLiteral("hush"), QStringLiteral("-"), QStringLiteral("--encoding"), QStringLiteral("text")},
+                     "quiet"),
+                 0);
+        const QString connections = m_home.filePath(QStringLiteral("config/statedeck/connections.yaml"));
+        QVERIFY(QDir().mkpath(QFileInfo(connections).path()));
+        {
+            QFile f(connections);
+            QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            f.write("connections:\n  cluster-a:\n    url: \"" + a.toUtf8() + "\"\n");
+        }
+        const QString s = start({QStringLiteral("KUBECONFIG=") + kube.kubeconfigPath()}, {}, a);
+        QVERIFY(waitFor(s, QStringLiteral("alpha-web")));
+        QVERIFY(waitFor(s, QStringLiteral("listing complete")));
+        QVERIFY(screen(s).split(QLatin1Char('\n')).value(0).contains(QLatin1String("admin/tui-a/configmaps")));
+
+        // A label selector: app=web only.
+        keys(s, {QStringLiteral("/")});
+        type(s, QStringLiteral("-l app=web"));
+        QVERIFY(waitFor(s, QStringLiteral("/-l app=web")));
+        QVERIFY(QTest::qWaitFor([&] { return !screen(s).contains(QLatin1String("alpha-db")); }, 15000));
+        QVERIFY(screen(s).contains(QLatin1String("alpha-web")));
+        keys(s, {QStringLiteral("Enter")});
+        escape(s);
+        QVERIFY(waitFor(s, QStringLiteral("alpha-db")));
+
+        command(s, QStringLiteral("ns tui-b"));
+        QVERIFY(waitFor(s, QStringLiteral("bravo")));
+        // Opened by URL, it is named by the new one: tui-a is gone.
+        const QString nsHeader = screen(s).split(QLatin1Char('\n')).value(0);
+        QVERIFY2(nsHeader.contains(QLatin1String("admin/tui-b/configmaps")) && !nsHeader.contains(QLatin1String("tui-a")),
+                 qPrintable(nsHeader));
+        QVERIFY(!screen(s).contains(QLatin1String("alpha-web")));
+
+        command(s, QStringLiteral("secrets"));
+        QVERIFY(waitFor(s, QStringLiteral("hush")));
+        QVERIFY2(screen(s).split(QLatin1Char('\n')).value(0).contains(QLatin1String("admin/tui-b/secrets")),
+                 qPrintable(screen(s)));
+        QVERIFY(!screen(s).contains(QLatin1String("bravo")));
+
+        command(s, QStringLiteral("cm"));
+        QVERIFY(waitFor(s, QStringLiteral("bravo")));
+        QVERIFY2(screen(s).split(QLatin1Char('\n')).value(0).contains(QLatin1String("admin/tui-b/configmaps")),
+                 qPrintable(screen(s)));
+
+        command(s, QStringLiteral("ctx"));
+        QVERIFY(waitFor(s, QStringLiteral("cluster-a")));
+        escape(s);
+        command(s, QStringLiteral("ctx cluster-a"));
+        QVERIFY(waitFor(s, QStringLiteral("alpha-web")));
+        const QString header = screen(s).split(QLatin1Char('\n')).value(0);
+        QVERIFY2(header.contains(QLatin1String("cluster-a")) && header.contains(QLatin1String("admin/tui-a/configmaps")),
+                 qPrintable(header));
+        QVERIFY(!screen(s).contains(QLatin1String("bravo")));
+        tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
+        QFile::remove(connections);
+    }
+
+    // :keys goes back to the key list from anywhere, :history KEY lists
+    // a key's revisions (SQLite keeps them), and Up/Down recall commands.
+    void testKeysHistoryAndCommandRecall()
+    {
+        const QString store = seededStore(QStringLiteral("history.db"), {QStringLiteral("counter")});
+        for (int n = 2; n <= 3; ++n)
+            QCOMPARE(ctlOn(store, {QStringLiteral("put"), QStringLiteral("counter"), QStringLiteral("-")},
+                           "{\"key\": \"counter\", \"n\": " + QByteArray::number(n) + "}")
+                         .code,
+                     0);
+        const QString s = start({}, {}, store);
+        QVERIFY(waitFor(s, QStringLiteral("listing complete")));
+        command(s, QStringLiteral("history counter"));
+        QVERIFY(waitFor(s, QStringLiteral("history counter")));
+        QVERIFY(waitFor(s, QStringLiteral("(current)")));
+        const QString h = screen(s);
+        QCOMPARE(h.count(QRegularExpression(QStringLiteral("revision \\d+"))), 3);
+        QVERIFY2(h.contains(QLatin1String("-  \"n\": 2")) && h.contains(QLatin1String("+  \"n\": 3")), qPrintable(h));
+        command(s, QStringLiteral("events"));
+        QVERIFY(waitFor(s, QStringLiteral("received")));
+        command(s, QStringLiteral("keys"));
+        QVERIFY(waitFor(s, QStringLiteral("listing complete")));
+        QVERIFY(!screen(s).contains(QLatin1String("received")));
+        // Up recalls the last command, Up again the one before it.
+        keys(s, {QStringLiteral(":"), QStringLiteral("Up")});
+        QVERIFY(waitFor(s, QStringLiteral(":keys")));
+        keys(s, {QStringLiteral("Up")});
+        QVERIFY(waitFor(s, QStringLiteral(":events")));
+        keys(s, {QStringLiteral("Up")});
+        QVERIFY(waitFor(s, QStringLiteral(":history counter")));
+        keys(s, {QStringLiteral("Down")});
+        QVERIFY(waitFor(s, QStringLiteral(":events")));
+        keys(s, {QStringLiteral("Enter")});
+        QVERIFY(waitFor(s, QStringLiteral("received")));
+        tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
+    }
+
+    // `d` diffs the selected key with its previous revision (SQLite keeps
+    // them); a row another process changes is drawn in the Modified tone,
+    // and goes back to normal a few seconds later.
+    void testDiffAndChangedRowHighlight()
+    {
+        const QString store = seededStore(QStringLiteral("diff.db"),
+                                          {QStringLiteral("alpha"), QStringLiteral("counter"), QStringLiteral("zulu")});
+        QCOMPARE(ctlOn(store, {QStringLiteral("put"), QStringLiteral("counter"), QStringLiteral("-")},
+                       "{\"key\": \"counter\", \"n\": 2}")
+                     .code,
+                 0);
+        const QString s = start({}, {}, store);
+        QVERIFY(waitFor(s, QStringLiteral("listing complete")));
+        keys(s, {QStringLiteral("j")});
+        keys(s, {QStringLiteral("d")});
+        QVERIFY(waitFor(s, QStringLiteral("diff counter")));
+        const QString d = screen(s);
+        QVERIFY2(d.contains(QLatin1String("-  \"n\": 1")) && d.contains(QLatin1String("+  \"n\": 2")), qPrintable(d));
+        escape(s);
+        keys(s, {QStringLiteral("k")}); // the cursor on alpha: zulu is not the selected (reversed) row
+        QVERIFY(waitFor(s, QStringLiteral("listing complete")));
+
+        const auto zuluLine = [&]() -> QString {
+            for (const QString &l : styledScreen(s).split(QLatin1Char('\n')))
+                if (l.contains(QLatin1String("zulu")))
+                    return l;
+            return {};
+        };
+        // The Modified tone: colour 214 on a 256-colour terminal.
+        const QString modified = QStringLiteral("38;5;214");
+        QVERIFY2(!zuluLine().contains(modified), qPrintable(zuluLine()));
+        QCOMPARE(ctlOn(store, {QStringLiteral("put"), QStringLiteral("zulu"), QStringLiteral("-")},
+                       "{\"key\": \"zulu\", \"n\": 9}")
+                     .code,
+                 0);
+        QVERIFY2(QTest::qWaitFor([&] { return zuluLine().contains(modified); }, 15000), qPrintable(styledScreen(s)));
+        QVERIFY2(QTest::qWaitFor([&] { return !zuluLine().contains(modified) && zuluLine().contains(QLatin1String("zulu")); },
+                                 30000),
+                 qPrintable(styledScreen(s)));
+        tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
+    }
+
+    // Several thousand keys are listed a page at a time: the first screen
+    // says "still listing", moving down loads more, L lists the rest,
+    // and Ctrl-R reads the store again from its first page.
+    void testLazyListingAndRefresh()
+    {
+        sd::test::RedisTestServer redis;
+        QVERIFY2(redis.start(), qPrintable(redis.log()));
+        const QString store = QStringLiteral("redis://127.0.0.1:%1/0").arg(redis.port());
+        const int count = 3000;
+        for (int i = 0; i < count; ++i)
+            QCOMPARE(redis.command({"SET", "k" + QByteArray::number(10000 + i), "{}"}), QByteArray("+OK"));
+        const QString s = start({}, {}, store);
+        QVERIFY(waitFor(s, QStringLiteral("keys loaded, still listing")));
+        const QRegularExpression loaded(QStringLiteral("([\\d,]+) keys loaded"));
+        const auto loadedNow = [&] {
+            return loaded.match(screen(s)).captured(1).remove(QLatin1Char(',')).toInt();
+        };
+        QVERIFY2(QTest::qWaitFor([&] { return loadedNow() > 0; }, 15000), qPrintable(screen(s)));
+        const int first = loadedNow();
+        QVERIFY2(first < count && screen(s).contains(QLatin1String("still listing")), qPrintable(screen(s)));
+        // Paging down to the end of what is loaded asks for the next page.
+        for (int i = 0; i < first / 20 + 2; ++i)
+            keys(s, {QStringLiteral("PgDn")});
+        QVERIFY2(QTest::qWaitFor([&] { return loadedNow() > first; }, 15000), qPrintable(screen(s)));
+        keys(s, {QStringLiteral("L")});
+        QVERIFY(waitFor(s, QStringLiteral("keys loaded, listing complete"), 30000));
+        QCOMPARE(loadedNow(), count);
+        // Ctrl-R reads again from the first page.
+        keys(s, {QStringLiteral("g"), QStringLiteral("C-r")});
+        QVERIFY(waitFor(s, QStringLiteral("reading the store again")));
+        QVERIFY(waitFor(s, QStringLiteral("keys loaded, still listing")));
+        QVERIFY2(loadedNow() < count, qPrintable(screen(s)));
+        tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
+    }
+
+    // The other stores an SRE opens: etcd (a real member), a seed 004 YAML
+    // state folder and a seed 000 local store, each a first screen with
+    // its keys, Live or watched by files.
+    void testOtherStores_data()
+    {
+        QTest::addColumn<QString>("backend");
+        QTest::newRow("etcd") << "etcd";
+        QTest::newRow("yaml") << "yaml";
+        QTest::newRow("local") << "local";
+    }
+
+    void testOtherStores()
+    {
+        QFETCH(QString, backend);
+        std::unique_ptr<sd::test::EtcdMember> etcd;
+        QString store;
+        if (backend == QLatin1String("etcd")) {
+            etcd = std::make_unique<sd::test::EtcdMember>();
+            QVERIFY(etcd->start());
+            store = QStringLiteral("etcd://127.0.0.1:%1").arg(etcd->port());
+        } else if (backend == QLatin1String("yaml")) {
+            const QString dir = m_home.filePath(QStringLiteral("yaml-store/state"));
+            QVERIFY(QDir().mkpath(dir));
+            store = QStringLiteral("yaml://") + dir;
+        } else {
+            const QString dir = m_home.filePath(QStringLiteral("local-store"));
+            QVERIFY(QDir().mkpath(dir + QStringLiteral("/state")) && QDir().mkpath(dir + QStringLiteral("/keys")));
+            store = QStringLiteral("local://%1/state/state.json?keysPath=%1/keys").arg(dir);
+        }
+        const QStringList names{backend + QStringLiteral("-first"), backend + QStringLiteral("-second")};
+        for (const QString &k : names) {
+            const auto r = ctlOn(store, {QStringLiteral("put"), k, QStringLiteral("-")}, "{\"from\": \"" + k.toUtf8() + "\"}");
+            QVERIFY2(r.code == 0, qPrintable(r.describe()));
+        }
+        const QString s = start({}, {}, store);
+        QVERIFY(waitFor(s, QStringLiteral("2 keys loaded, listing complete")));
+        for (const QString &k : names)
+            QVERIFY(waitFor(s, k));
+        const QString header = screen(s).split(QLatin1Char('\n')).value(0);
+        QVERIFY2(header.contains(QLatin1String(" statedeck  ")), qPrintable(header));
+        // Opening a key reads its value from that store (a YAML document's
+        // fields are keys under it: "yaml-first.from").
+        keys(s, {QStringLiteral("Enter")});
+        if (backend == QLatin1String("yaml")) {
+            QVERIFY(waitFor(s, QStringLiteral("keys yaml-first.")));
+            keys(s, {QStringLiteral("Enter")});
+            QVERIFY(waitFor(s, QStringLiteral("entry yaml-first.from  |  revision")));
+            escape(s);
+        } else {
+            QVERIFY(waitFor(s, QStringLiteral("\"from\": \"") + names.first()));
+        }
+        escape(s);
+        // A write elsewhere shows up.
+        const QString third = backend + QStringLiteral("-third");
+        QCOMPARE(ctlOn(store, {QStringLiteral("put"), third, QStringLiteral("-")}, "{\"from\": \"elsewhere\"}").code, 0);
+        QVERIFY(waitFor(s, third, 30000));
+        type(s, QStringLiteral(":q"));
+        keys(s, {QStringLiteral("Enter")});
+        QVERIFY(waitFor(s, QStringLiteral("EXITED 0")));
+    }
+
+    // TERM=xterm has 8 colours: the tones are drawn with the basic ones
+    // (no 256-colour sequence reaches the terminal).
+    void testEightColourTerminal()
+    {
+        const QString s = start({QStringLiteral("TERM=xterm")});
+        QVERIFY(waitFor(s, QStringLiteral("listing complete")));
+        const QString styled = styledScreen(s);
+        static const QRegularExpression basic(QStringLiteral("\x1b\\[(?:[0-9]+;)*3[0-7][;m]"));
+        QVERIFY2(styled.contains(basic), qPrintable(styled));
+        QVERIFY2(!styled.contains(QLatin1String("38;5;")), qPrintable(styled));
+        tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
+        // The same screen on xterm-256color uses the 256-colour greys.
+        const QString rich = start();
+        QVERIFY(waitFor(rich, QStringLiteral("listing complete")));
+        QVERIFY2(styledScreen(rich).contains(QLatin1String("38;5;")), qPrintable(styledScreen(rich)));
+        tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), rich});
+    }
+
+    // Inside GNU screen (TERM=screen), shown through tmux: the first
+    // screen, a prefix and back, and :q leaves with the terminal given back.
+    void testGnuScreen()
+    {
+        if (QStandardPaths::findExecutable(QStringLiteral("screen")).isEmpty())
+            QSKIP("GNU screen is not installed (scripts/install-deps.sh installs it)");
+        const QString rc = m_home.filePath(QStringLiteral("screenrc"));
+        {
+            QFile f(rc);
+            QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            // No splash; Esc passed on at once (the TUI tells Esc from Alt);
+            // ended, not detached, when tmux closes the pane.
+            f.write("startup_message off\nmaptimeout 0\nescape ^Bb\nautodetach off\n");
+        }
+        const QString inner = script(QStringLiteral("in-screen.sh"),
+                                     QStringLiteral("env XDG_CONFIG_HOME='%1/config' XDG_DATA_HOME='%1/data' "
+                                                    "XDG_STATE_HOME='%1/state' STATEDECK_TEST=1 '%2' --store 'sqlite://%3'\n"
+                                                    "echo EXITED $?; sleep 60")
+                                         .arg(m_home.path(), m_tui, m_db));
+        const QString name = QStringLiteral("t%1").arg(++m_sessions);
+        tmux({QStringLiteral("new-session"), QStringLiteral("-d"), QStringLiteral("-s"), name, QStringLiteral("-x"),
+              QStringLiteral("80"), QStringLiteral("-y"), QStringLiteral("24"),
+              QStringLiteral("env -u TMUX TERM=xterm-256color screen -c '%1' sh '%2'").arg(rc, inner)});
+        QVERIFY(waitFor(name, QStringLiteral("listing complete")));
+        const QString first = screen(name);
+        QVERIFY2(first.contains(QLatin1String("Live")) && first.contains(QLatin1String("app/"))
+                     && first.contains(QLatin1String("<e> Edit")),
+                 qPrintable(first));
+        keys(name, {QStringLiteral("Enter")});
+        QVERIFY(waitFor(name, QStringLiteral("keys app/")));
+        escape(name);
+        QVERIFY(waitFor(name, QStringLiteral("session:2")));
+        command(name, QStringLiteral("q"));
+        QVERIFY(waitFor(name, QStringLiteral("EXITED 0")));
+        tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), name});
     }
 
     // --read-only: the badge, and every write refused with the reason
@@ -561,6 +1102,96 @@ private Q_SLOTS:
         keys(s, {QStringLiteral("y")});
         QVERIFY(waitFor(s, QStringLiteral("1 of 1 tasks deleted")));
         QVERIFY(ctlOn(store, {QStringLiteral("task"), QStringLiteral("get"), QStringLiteral("ops")}).code != 0);
+        tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
+    }
+
+    // n (and :create) makes a task the way `statedeckctl task create` does,
+    // refusing what it refuses; R repairs an unreadable state.json after
+    // the name is typed; Enter on a feedback row shows the whole entry.
+    void testTaskCreateRecoverAndDetail()
+    {
+        const QString store = QStringLiteral("sqlite://") + m_home.filePath(QStringLiteral("tasks-create.db"));
+        QCOMPARE(ctlOn(store, {QStringLiteral("task"), QStringLiteral("create"), QStringLiteral("bad")}).code, 0);
+        const QString longText = QStringLiteral("the readiness probe of node-3 times out after 30 seconds because the "
+                                                "disk is full and the kubelet cannot write its logs END-OF-TEXT");
+        QCOMPARE(ctlOn(store, {QStringLiteral("task"), QStringLiteral("feedback"), QStringLiteral("add"), QStringLiteral("bad"),
+                               QStringLiteral("--severity"), QStringLiteral("High"), QStringLiteral("--type"),
+                               QStringLiteral("Bug"), QStringLiteral("--description"), longText})
+                     .code,
+                 0);
+        const QString s = start({QStringLiteral("USER=sre")}, {}, store);
+        QVERIFY(waitFor(s, QStringLiteral("listing complete")));
+        command(s, QStringLiteral("tasks"));
+        QVERIFY(waitFor(s, QStringLiteral("1 High")));
+
+        // The feedback's detail: the description whole, over several rows.
+        keys(s, {QStringLiteral("Enter")});
+        QVERIFY(waitFor(s, QStringLiteral("feedback task-bad-state")));
+        QVERIFY(!screen(s).contains(QLatin1String("END-OF-TEXT"))); // cut in the table
+        keys(s, {QStringLiteral("Enter")});
+        QVERIFY(waitFor(s, QStringLiteral("feedback of task-bad-state")));
+        QVERIFY(waitFor(s, QStringLiteral("END-OF-TEXT")));
+        QVERIFY2(screen(s).simplified().contains(longText), qPrintable(screen(s)));
+        QVERIFY(screen(s).contains(QLatin1String("author: ")));
+        escape(s);
+        escape(s);
+        QVERIFY(waitFor(s, QStringLiteral("1 tasks")));
+
+        // n: the same words as statedeckctl task create, and its refusals.
+        keys(s, {QStringLiteral("n")});
+        QVERIFY(waitFor(s, QStringLiteral("New task: ID [--pr N] [--max-iterations N]:")));
+        type(s, QStringLiteral("web --max-iterations 5"));
+        keys(s, {QStringLiteral("Enter")});
+        QVERIFY(waitFor(s, QStringLiteral("the seed's schema has a fixed cap of 10 iterations")));
+        keys(s, {QStringLiteral("n")});
+        QVERIFY(waitFor(s, QStringLiteral("New task:")));
+        type(s, QStringLiteral("web"));
+        keys(s, {QStringLiteral("Enter")});
+        QVERIFY(waitFor(s, QStringLiteral("task-web-state: created (iteration 0 of 10")));
+        QVERIFY(waitFor(s, QStringLiteral("2 tasks")));
+        QCOMPARE(ctlOn(store, {QStringLiteral("task"), QStringLiteral("get"), QStringLiteral("web")}).code, 0);
+        command(s, QStringLiteral("create web"));
+        QVERIFY(waitFor(s, QStringLiteral("task web already has remediation state")));
+        command(s, QStringLiteral("create fix --pr 7 --max-iterations 3"));
+        QVERIFY(waitFor(s, QStringLiteral("remediation-state-pr-7-task-fix: created (iteration 0 of 3")));
+        const auto controller = ctlOn(store, {QStringLiteral("task"), QStringLiteral("get"), QStringLiteral("fix"),
+                                              QStringLiteral("--pr"), QStringLiteral("7")});
+        QVERIFY2(controller.code == 0, qPrintable(controller.describe()));
+
+        // R on a state.json that does not parse: said with its position,
+        // left alone, reset once the name is typed (its text saved first).
+        auto value = ctlOn(store, {QStringLiteral("get"), QStringLiteral("task-bad-state"), QStringLiteral("-o"),
+                                   QStringLiteral("json")});
+        QCOMPARE(value.code, 0);
+        sd::Json entry = sd::Json::parse(value.out.toStdString());
+        sd::Json broken = entry["value"];
+        broken["state.json"] = "{\"task_id\": \"bad\", broken";
+        QStringList labelArgs;
+        for (auto it = entry["labels"].begin(); it != entry["labels"].end(); ++it)
+            labelArgs << QStringLiteral("--label") << QString::fromStdString(it.key() + "=" + it.value().get<std::string>());
+        QCOMPARE(ctlOn(store, QStringList{QStringLiteral("put"), QStringLiteral("task-bad-state"), QStringLiteral("-")}
+                                  + labelArgs,
+                       QByteArray::fromStdString(broken.dump()))
+                     .code,
+                 0);
+        // The cursor to the row of bad (the table has no `/` filter).
+        QVERIFY(waitFor(s, QStringLiteral("3 tasks")));
+        const QStringList rows = screen(s).split(QLatin1Char('\n'));
+        const qsizetype badRow = rows.indexOf(QRegularExpression(QStringLiteral("^bad\\s.*")));
+        QVERIFY2(badRow >= 3, qPrintable(screen(s)));
+        keys(s, {QStringLiteral("g")});
+        for (qsizetype i = 3; i < badRow; ++i)
+            keys(s, {QStringLiteral("j")});
+        keys(s, {QStringLiteral("R")});
+        QVERIFY(waitFor(s, QStringLiteral("Reset task-bad-state, saving its old text first? Type the name:")));
+        type(s, QStringLiteral("task-bad-state"));
+        keys(s, {QStringLiteral("Enter")});
+        QVERIFY(waitFor(s, QStringLiteral("reset to a fresh state")));
+        const auto repaired = ctlOn(store, {QStringLiteral("task"), QStringLiteral("get"), QStringLiteral("bad")});
+        QVERIFY2(repaired.code == 0, qPrintable(repaired.describe()));
+        const QStringList backups =
+            QDir(m_home.filePath(QStringLiteral("state/statedeck/remediation-backups"))).entryList(QDir::Files);
+        QVERIFY2(!backups.isEmpty(), "no backup of the unreadable state");
         tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
     }
 
