@@ -264,6 +264,7 @@ void MainWindow::buildHandlers()
                          v->addAction(m_actions.value(a.id));
          }},
         {QStringLiteral("tasks.open"), [](ConsolePane *p) { p->showTasks()->feedbackTable()->setFocus(); }},
+        {QStringLiteral("tasks.create"), onTasks(&TasksView::createTask)},
         {QStringLiteral("tasks.increment"), onTasks(&TasksView::increment)},
         {QStringLiteral("tasks.feedback"), onTasks(&TasksView::addFeedback)},
         {QStringLiteral("tasks.resolve"), onTasks(&TasksView::resolveFeedback)},

@@ -235,6 +235,23 @@ void TasksView::reload()
     m_tasks->reload();
 }
 
+void TasksView::createTask()
+{
+    auto *d = new QInputDialog(this);
+    d->setObjectName(QStringLiteral("createTask"));
+    d->setAttribute(Qt::WA_DeleteOnClose);
+    d->setWindowTitle(tr("New task"));
+    d->setLabelText(tr("Task ID, and for the controller's schema its PR:\n"
+                       "  ID [--pr N] [--max-iterations N]    e.g. 1043, or 7 --pr 311"));
+    connect(d, &QInputDialog::textValueSelected, this, [this](const QString &line) {
+        const Result<TaskOperations::NewTask> task = TaskOperations::parseNewTask(line);
+        if (!task.ok())
+            return Q_EMIT notify(Tone::Error, task.error().toString());
+        report(m_ops->create(task.value()));
+    });
+    d->open();
+}
+
 void TasksView::increment()
 {
     if (currentTask().isEmpty())

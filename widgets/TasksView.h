@@ -59,6 +59,8 @@ public:
     console::Selection selection() const;
 
     // The tasks.* actions on the selected task.
+    // Asks "ID [--pr N] [--max-iterations N]", as `statedeckctl task create`.
+    void createTask();
     void increment();
     void addFeedback();
     void resolveFeedback();

@@ -226,13 +226,38 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(f.view->tasks()->rowCount(), 1, 20000);
     }
 
+    // New task, as `statedeckctl task create`: typed input checked first.
+    void testCreateTask()
+    {
+        Fixture f = open();
+        QTRY_COMPARE_WITH_TIMEOUT(f.view->currentTask(), QStringLiteral("task-urgent-state"), 20000);
+        const int before = f.view->tasks()->rowCount();
+        f.window->run(QStringLiteral("tasks.create"));
+        auto *ask = waitForDialog<QInputDialog>(f.view);
+        QVERIFY(ask);
+        QCOMPARE(ask->objectName(), QStringLiteral("createTask"));
+        ask->setTextValue(QStringLiteral("1043 --pr many"));
+        ask->accept();
+        QTRY_VERIFY(said(f.window.get(), QStringLiteral("expected a PR number")));
+        QVERIFY(said(f.window.get(), QStringLiteral("--pr many")));
+        QCOMPARE(f.view->tasks()->rowCount(), before);
+
+        f.window->run(QStringLiteral("tasks.create"));
+        ask = waitForDialog<QInputDialog>(f.view);
+        QVERIFY(ask);
+        ask->setTextValue(QStringLiteral("1043"));
+        ask->accept();
+        QTRY_COMPARE_WITH_TIMEOUT(f.view->tasks()->rowCount(), before + 1, 20000);
+        QVERIFY(task(f, QStringLiteral("task-1043-state")).ok());
+    }
+
     void testReadOnlyRefusesTaskActions()
     {
         Fixture f = open(true);
         QTRY_COMPARE_WITH_TIMEOUT(f.view->currentTask(), QStringLiteral("task-urgent-state"), 20000);
         f.window->updateActions();
-        for (const char *id : {"tasks.increment", "tasks.feedback", "tasks.resolve", "tasks.status", "tasks.recover",
-                               "tasks.cleanup"}) {
+        for (const char *id : {"tasks.create", "tasks.increment", "tasks.feedback", "tasks.resolve", "tasks.status",
+                               "tasks.recover", "tasks.cleanup"}) {
             QAction *a = f.window->action(QLatin1String(id));
             QVERIFY2(!a->isEnabled(), id);
             QVERIFY2(a->toolTip().contains(QLatin1String("read-only")), qPrintable(a->toolTip()));
