@@ -6,9 +6,13 @@
 // capabilities() says readOnly.
 #include "TestSupport.h"
 #include "TransferTestSupport.h"
+#include "providers/fallback/FallbackProvider.h"
+#include "providers/fallback/WriteJournal.h"
 #include "providers/readonly/ReadOnlyProvider.h"
 
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QTest>
 
 using namespace sd;
@@ -31,7 +35,20 @@ class TestReadOnlyProvider : public QObject {
         return inStoreForm(out, caps);
     }
 
+    static QByteArray fileBytes(const QString &path)
+    {
+        QFile f(path);
+        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+    }
+
 private Q_SLOTS:
+    void initTestCase()
+    {
+        // The fallback journals live under the state directory: this
+        // process's own.
+        qputenv("XDG_STATE_HOME", QFile::encodeName(m_stores.dir() + QStringLiteral("/state")));
+    }
+
     void testWritesRefused_data()
     {
         QTest::addColumn<QString>("backend");
@@ -127,6 +144,108 @@ private Q_SLOTS:
         QVERIFY2(got.ok(), qPrintable(got.error().toString()));
         QVERIFY(sameContent(got.value(), before.value(key)));
         QCOMPARE(readStore(ro.get()).keys(), before.keys());
+    }
+
+    // seed 004's `fallback:` pair, read-only: a journal left by a writable
+    // process that ran on the fallback is never replayed by a read (a list,
+    // a get), so the primary, the journal and the files beside it are as
+    // they were. The writable row is the control: the same reads replay it.
+    void testFallbackNeverReplays_data()
+    {
+        QTest::addColumn<QString>("backend");
+        QTest::addColumn<bool>("readOnly");
+        for (const char *backend : {"sqlite", "redis"}) {
+            QTest::addRow("%s primary, read-only", backend) << QString::fromLatin1(backend) << true;
+            QTest::addRow("%s primary, writable", backend) << QString::fromLatin1(backend) << false;
+        }
+    }
+    void testFallbackNeverReplays()
+    {
+        QFETCH(QString, backend);
+        QFETCH(bool, readOnly);
+        const StoreSpec primarySpec = m_stores.fresh(backend);
+        const StoreSpec fallbackSpec = m_stores.fresh(QStringLiteral("yaml"));
+        auto writable = m_stores.open(primarySpec);
+        const Capabilities caps = writable->capabilities();
+        const QList<Entry> data = seed(caps);
+        QVERIFY(fillStore(writable.get(), data));
+        const QMap<QString, Entry> before = readStore(writable.get());
+        QCOMPARE(before.size(), 2);
+
+        // What a writable process left on the fallback while the primary
+        // was down: a new key and a delete, each based on what the primary
+        // still holds, so a replay would apply both.
+        const QString journalPath =
+            FallbackProvider::defaultJournalPath(writable->describe(), m_stores.open(fallbackSpec)->describe());
+        QFile::remove(journalPath);
+        const QString added = translateKey(QStringLiteral("app.three"), QStringLiteral("."), caps.keySeparator).value();
+        const QString removed = data.last().key;
+        JournalRecord put;
+        put.op = JournalRecord::Op::Put;
+        put.key = added;
+        put.after.key = added;
+        put.after.value = Json{{"v", "journaled"}};
+        put.at = QDateTime::currentDateTimeUtc();
+        JournalRecord remove;
+        remove.op = JournalRecord::Op::Remove;
+        remove.key = removed;
+        remove.before = before.value(removed);
+        remove.at = put.at;
+        WriteJournal journal(journalPath);
+        QVERIFY(QDir().mkpath(QFileInfo(journalPath).absolutePath()));
+        for (const JournalRecord &r : {put, remove}) {
+            const Status appended = journal.append(r);
+            QVERIFY2(appended.ok(), qPrintable(appended.error().toString()));
+        }
+        const QByteArray journalBefore = fileBytes(journalPath);
+        const QDir journalDir = QFileInfo(journalPath).dir();
+        const QStringList filesBefore = journalDir.entryList(QDir::Files | QDir::Hidden);
+        QVERIFY(!journalBefore.isEmpty());
+
+        StoreSpec spec = primarySpec;
+        spec.fallback = std::make_shared<StoreSpec>(fallbackSpec);
+        spec.connection = QStringLiteral("prod");
+        spec.readOnly = readOnly;
+        auto opened = openProvider(spec);
+        QVERIFY2(opened.ok(), qPrintable(opened.error().toString()));
+        std::unique_ptr<Provider> p = std::move(opened).value();
+        auto *pair = qobject_cast<FallbackProvider *>(unwrapReadOnly(p.get()));
+        QVERIFY(pair);
+        QCOMPARE(pair->journalPath(), journalPath);
+        QCOMPARE(p->capabilities().readOnly, readOnly);
+
+        const QMap<QString, Entry> listed = readStore(p.get());
+        auto got = await(p->get(data.first().key));
+        QVERIFY2(got.ok(), qPrintable(got.error().toString()));
+        QVERIFY(sameContent(got.value(), before.value(data.first().key)));
+        QVERIFY(!pair->onFallback());
+
+        const QMap<QString, Entry> after = readStore(writable.get());
+        if (!readOnly) {
+            // The control: a writable connection replays at its first call.
+            QVERIFY(after.contains(added));
+            QVERIFY(!after.contains(removed));
+            QVERIFY(!WriteJournal(journalPath).hasRecords());
+            return;
+        }
+        // Read-only: the primary as it was, key by key and revision by
+        // revision, and that is what the reads answered.
+        QCOMPARE(after.keys(), before.keys());
+        for (auto it = before.cbegin(); it != before.cend(); ++it) {
+            QVERIFY2(sameContent(after.value(it.key()), it.value()), qPrintable(it.key()));
+            QCOMPARE(after.value(it.key()).revision, it.value().revision);
+        }
+        QCOMPARE(listed.keys(), before.keys());
+        // The journal byte for byte, and nothing written beside it.
+        QCOMPARE(fileBytes(journalPath), journalBefore);
+        QVERIFY(!QFile::exists(journal.conflictsPath()));
+        QCOMPARE(journalDir.entryList(QDir::Files | QDir::Hidden), filesBefore);
+        // Asked outright, it refuses.
+        const auto replay = await(pair->replay());
+        QVERIFY(!replay.ok());
+        QCOMPARE(replay.error().kind, ErrorKind::Forbidden);
+        QCOMPARE(fileBytes(journalPath), journalBefore);
+        QCOMPARE(readStore(writable.get()).keys(), before.keys());
     }
 
     // A read-only SQLite connection opens its file read-only: a missing
