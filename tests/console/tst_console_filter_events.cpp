@@ -222,22 +222,93 @@ private Q_SLOTS:
             QVERIFY2(!a.guiShortcut.isEmpty(), qPrintable(a.id));
             QVERIFY2(!a.destructive || a.confirmation != Confirmation::None, qPrintable(a.id));
         }
-        // No two actions a user can reach in one view share a key.
+        // No two actions that answer keys at the same time share one: in
+        // each view its own actions and the global ones, and in the GUI the
+        // jobs ones too (jobs.cancel is live in every view while a job
+        // runs). TUI keys compare as the exact tokens the TUI reads; GUI
+        // shortcuts in one spelling (tst_gui_mainwindow compares them as
+        // QKeySequence). The one exception, documented: in the TUI a view's
+        // own action may shadow global.back's Esc (jobs.cancel).
+        views.remove(QStringLiteral("global"));
+        const auto ofView = [](const QString &view) {
+            QList<const Action *> out;
+            for (const Action &a : Actions::all())
+                if (a.view == view)
+                    out << &a;
+            return out;
+        };
+        const QList<const Action *> global = ofView(QStringLiteral("global"));
+        const QList<const Action *> jobs = ofView(QStringLiteral("jobs"));
         for (const QString &view : std::as_const(views)) {
-            QHash<QString, QString> tui, gui;
-            for (const Action *a : Actions::forView(view)) {
-                QVERIFY2(!tui.contains(a->tuiKey),
-                         qPrintable(QStringLiteral("%1: %2 and %3 share %4").arg(view, tui.value(a->tuiKey), a->id, a->tuiKey)));
-                QVERIFY2(!gui.contains(a->guiShortcut),
-                         qPrintable(QStringLiteral("%1: %2 and %3 share %4")
-                                        .arg(view, gui.value(a->guiShortcut), a->id, a->guiShortcut)));
-                tui.insert(a->tuiKey, a->id);
-                gui.insert(a->guiShortcut, a->id);
-            }
+            const QList<const Action *> own = ofView(view);
+            QList<const Action *> tuiLive = own + global;
+            QList<const Action *> guiLive = own + global;
+            if (view != QLatin1String("jobs"))
+                guiLive += jobs;
+            for (qsizetype i = 0; i < tuiLive.size(); ++i)
+                for (qsizetype j = i + 1; j < tuiLive.size(); ++j) {
+                    const Action *a = tuiLive[i], *b = tuiLive[j];
+                    if (a->tuiKey != b->tuiKey)
+                        continue;
+                    const bool shadowsBack = a->view == view && b->id == QLatin1String("global.back");
+                    QVERIFY2(shadowsBack, qPrintable(QStringLiteral("TUI, %1 view: %2 and %3 share %4")
+                                                         .arg(view, a->id, b->id, a->tuiKey)));
+                    QVERIFY(Actions::mayShadow(*a, *b));
+                    QCOMPARE(Actions::byTuiKey(view, a->tuiKey)->id, a->id);
+                }
+            for (qsizetype i = 0; i < guiLive.size(); ++i)
+                for (qsizetype j = i + 1; j < guiLive.size(); ++j) {
+                    const Action *a = guiLive[i], *b = guiLive[j];
+                    QVERIFY2(Actions::normalShortcut(a->guiShortcut) != Actions::normalShortcut(b->guiShortcut),
+                             qPrintable(QStringLiteral("GUI, %1 view: %2 and %3 share %4")
+                                            .arg(view, a->id, b->id, a->guiShortcut)));
+                    QVERIFY(Actions::liveTogether(*a, *b, true));
+                }
         }
+        // The rule the table, keys.yaml and both front ends share.
+        const Action *cancel = Actions::find(QStringLiteral("jobs.cancel"));
+        const Action *back = Actions::find(QStringLiteral("global.back"));
+        const Action *cleanup = Actions::find(QStringLiteral("tasks.cleanup"));
+        const Action *stop = Actions::find(QStringLiteral("keys.stop"));
+        QVERIFY(cancel && back && cleanup && stop);
+        QVERIFY(Actions::liveTogether(*cancel, *stop, true));
+        QVERIFY(!Actions::liveTogether(*cancel, *stop, false));
+        QVERIFY(!Actions::liveTogether(*cleanup, *stop, true));
+        QVERIFY(Actions::mayShadow(*cancel, *back));
+        QVERIFY(!Actions::mayShadow(*back, *cancel));
+        QVERIFY(!Actions::mayShadow(*cancel, *Actions::find(QStringLiteral("global.help"))));
+        // In the TUI's job view Esc is jobs.cancel; everywhere else Back.
+        QCOMPARE(Actions::byTuiKey(QStringLiteral("jobs"), QStringLiteral("Esc"))->id, cancel->id);
+        QCOMPARE(Actions::byTuiKey(QStringLiteral("keys"), QStringLiteral("Esc"))->id, back->id);
         for (const char *command : {"ctx", "ns", "keys", "cm", "secrets", "tasks", "events", "history", "export",
                                     "import", "migrate", "verify", "q"})
             QVERIFY2(Actions::byCommand(QLatin1String(command)), command);
+    }
+
+    // Two spellings of one GUI shortcut compare equal, different keys do not.
+    void testNormalShortcut_data()
+    {
+        QTest::addColumn<QString>("a");
+        QTest::addColumn<QString>("b");
+        QTest::addColumn<bool>("same");
+        QTest::newRow("modifier order") << "Shift+Ctrl+P" << "Ctrl+Shift+P" << true;
+        QTest::newRow("case") << "ctrl+shift+p" << "Ctrl+Shift+P" << true;
+        QTest::newRow("Esc") << "Esc" << "Escape" << true;
+        QTest::newRow("Del") << "Ctrl+Del" << "Ctrl+Delete" << true;
+        QTest::newRow("PgUp") << "PgUp" << "PageUp" << true;
+        QTest::newRow("Control") << "Control+K" << "Ctrl+K" << true;
+        QTest::newRow("plus key") << "Ctrl++" << "Ctrl++" << true;
+        QTest::newRow("another modifier") << "Ctrl+Shift+X" << "Ctrl+Alt+X" << false;
+        QTest::newRow("a modifier more") << "Ctrl+K" << "Ctrl+Shift+K" << false;
+        QTest::newRow("function keys") << "F1" << "F11" << false;
+        QTest::newRow("Return is not Enter") << "Return" << "Enter" << false;
+    }
+    void testNormalShortcut()
+    {
+        QFETCH(QString, a);
+        QFETCH(QString, b);
+        QFETCH(bool, same);
+        QCOMPARE(Actions::normalShortcut(a) == Actions::normalShortcut(b), same);
     }
 
     void testActionGuards_data()

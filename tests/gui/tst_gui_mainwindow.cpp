@@ -571,6 +571,28 @@ private Q_SLOTS:
         shot(f.window.get(), QStringLiteral("menus"));
     }
 
+    // The table's shortcuts as Qt reads them: each one key, and no two that
+    // are live at once (a view's with the global ones and, while a job
+    // runs, jobs.cancel with every view) the same QKeySequence; the core's
+    // spelling (Actions::normalShortcut, used by keys.yaml) agrees with Qt.
+    void testShortcutsDistinct()
+    {
+        const QList<Action> &all = Actions::all();
+        for (const Action &a : all) {
+            const QKeySequence k(a.guiShortcut);
+            QVERIFY2(k.count() == 1 && k[0].key() != Qt::Key_unknown, qPrintable(a.id + QLatin1Char(' ') + a.guiShortcut));
+        }
+        for (qsizetype i = 0; i < all.size(); ++i)
+            for (qsizetype j = i + 1; j < all.size(); ++j) {
+                const Action &a = all[i], &b = all[j];
+                const bool same = QKeySequence(a.guiShortcut) == QKeySequence(b.guiShortcut);
+                QCOMPARE(Actions::normalShortcut(a.guiShortcut) == Actions::normalShortcut(b.guiShortcut), same);
+                const bool live = a.view == b.view || a.view == QLatin1String("global") || b.view == QLatin1String("global")
+                                  || a.view == QLatin1String("jobs") || b.view == QLatin1String("jobs");
+                QVERIFY2(!(live && same), qPrintable(QStringLiteral("%1 and %2 share %3").arg(a.id, b.id, a.guiShortcut)));
+            }
+    }
+
     // keys.yaml's gui: section changes the window's shortcuts (menus,
     // cheat sheet and palette follow); its tui: section does not.
     void testKeyBindings_data()
