@@ -7,6 +7,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QFile>
+#include <QItemSelectionModel>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -48,6 +49,14 @@ class TestConsoleKeyModel : public QObject {
         }
         if (!items.isEmpty())
             QCOMPARE(await(p->putBatch(items), 60000).failed(), 0);
+    }
+
+    static Entry entryOf(const QString &key, const Json &value)
+    {
+        Entry e;
+        e.key = key;
+        e.value = value;
+        return e;
     }
 
     static QStringList allKeys(const KeyModel &m)
@@ -338,6 +347,65 @@ private Q_SLOTS:
         QVERIFY(await(session->provider()->put(Entry{QStringLiteral("after:1"), Json(1)}, {})).ok());
         QTRY_COMPARE(allKeys(model), QStringList{QStringLiteral("after:1")});
         QCOMPARE(resets.count(), 0);
+        redis.stop();
+    }
+
+    // Redis restarted with its data kept (an append-only file): the keys
+    // that survive keep their rows, so persistent indexes stay valid and
+    // the selection stays; a key written after the file stopped recording
+    // is gone after the restart and its row goes. A Resync reconciles in
+    // place: no modelReset.
+    void testResyncKeepsSurvivingRows()
+    {
+        sd::test::RedisTestServer redis({QStringLiteral("--appendonly"), QStringLiteral("yes"),
+                                         QStringLiteral("--appendfsync"), QStringLiteral("always")});
+        QVERIFY2(redis.start(), qPrintable(redis.log()));
+        auto opened = Session::open(redis.spec(), QStringLiteral("redis"));
+        QVERIFY2(opened.ok(), qPrintable(opened.error().toString()));
+        std::unique_ptr<Session> session = std::move(opened).value();
+        const QStringList kept{QStringLiteral("keep:1"), QStringLiteral("keep:2"), QStringLiteral("keep:3")};
+        fill(session->provider(), kept);
+        KeyModel model(session.get());
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setHighlightDuration(std::chrono::milliseconds(0));
+        QList<Freshness> states;
+        connect(session.get(), &Session::freshnessChanged, this,
+                [&](const FreshnessState &f) { states << f.state; });
+        session->start();
+        model.fetchAll();
+        QTRY_VERIFY(model.listingComplete());
+        QTRY_VERIFY(session->freshness().fresh());
+        // From here on the server keeps nothing new: this key will not
+        // survive the restart.
+        QCOMPARE(redis.command({"CONFIG", "SET", "appendonly", "no"}), QByteArray("+OK"));
+        QVERIFY(await(session->provider()->put(entryOf(QStringLiteral("lost:1"), Json(1)), {})).ok());
+        QTRY_VERIFY_WITH_TIMEOUT(model.indexOfKey(QStringLiteral("lost:1")).isValid(), 10000);
+
+        const QPersistentModelIndex first = model.indexOfKey(QStringLiteral("keep:1"));
+        const QPersistentModelIndex third = model.indexOfKey(QStringLiteral("keep:3"));
+        const QPersistentModelIndex lost = model.indexOfKey(QStringLiteral("lost:1"));
+        QVERIFY(first.isValid() && third.isValid() && lost.isValid());
+        QItemSelectionModel selection(&model);
+        selection.select(model.indexOfKey(QStringLiteral("keep:2")),
+                         QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        selection.setCurrentIndex(model.indexOfKey(QStringLiteral("keep:2")), QItemSelectionModel::NoUpdate);
+        QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
+        states.clear();
+
+        QVERIFY(redis.restart());
+        QTRY_VERIFY_WITH_TIMEOUT(states.contains(Freshness::Resyncing), 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(session->freshness().fresh(), 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(!lost.isValid(), 10000);
+        QCOMPARE(allKeys(model), kept);
+        QCOMPARE(resets.count(), 0);
+        // The surviving rows are the same rows.
+        QVERIFY(first.isValid() && third.isValid());
+        QCOMPARE(model.keyAt(first), QStringLiteral("keep:1"));
+        QCOMPARE(model.keyAt(third), QStringLiteral("keep:3"));
+        const QModelIndexList selected = selection.selectedRows();
+        QCOMPARE(selected.size(), 1);
+        QCOMPARE(model.keyAt(selected.first()), QStringLiteral("keep:2"));
+        QCOMPARE(model.keyAt(selection.currentIndex()), QStringLiteral("keep:2"));
         redis.stop();
     }
 
