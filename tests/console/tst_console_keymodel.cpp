@@ -1,3 +1,4 @@
+#include "FirebaseTestServer.h"
 #include "RedisTestServer.h"
 #include "TestSupport.h"
 #include "config/StoreSpec.h"
@@ -8,6 +9,7 @@
 #include <QAbstractItemModelTester>
 #include <QFile>
 #include <QItemSelectionModel>
+#include <QPointer>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -16,7 +18,75 @@ using namespace sd;
 using namespace sd::console;
 using sd::test::await;
 
+namespace {
 
+// A real SQLite store whose watch can be made to fail: every watch it gives
+// forwards the store's own events, and fails with `failWith` at once when
+// that is set, or when failAll() is called. The session's reactions
+// (backoff, Stale) are what the tests look at; the store is real.
+class FailingWatch : public Watch {
+public:
+    explicit FailingWatch(std::unique_ptr<Watch> inner) : m_inner(std::move(inner))
+    {
+        if (!m_inner)
+            return;
+        connect(m_inner.get(), &Watch::event, this, &Watch::event);
+        connect(m_inner.get(), &Watch::ready, this, &Watch::ready);
+        connect(m_inner.get(), &Watch::progress, this, &Watch::progress);
+        connect(m_inner.get(), &Watch::interrupted, this, &Watch::interrupted);
+        connect(m_inner.get(), &Watch::resumed, this, &Watch::resumed);
+        connect(m_inner.get(), &Watch::failed, this, &Watch::failed);
+    }
+    void fail(const Error &e)
+    {
+        m_inner.reset();
+        QMetaObject::invokeMethod(this, [this, e] { Q_EMIT failed(e); }, Qt::QueuedConnection);
+    }
+
+private:
+    std::unique_ptr<Watch> m_inner;
+};
+
+class FailingWatchProvider : public Provider {
+public:
+    explicit FailingWatchProvider(std::unique_ptr<Provider> inner) : m_inner(std::move(inner)) {}
+    std::optional<Error> failWith; // every new watch fails at once
+    int watches = 0;
+    void failAll(const Error &e)
+    {
+        for (const QPointer<FailingWatch> &w : std::as_const(m_watches))
+            if (w)
+                w->fail(e);
+    }
+
+    QString scheme() const override { return m_inner->scheme(); }
+    QString describe() const override { return m_inner->describe(); }
+    Capabilities capabilities() const override { return m_inner->capabilities(); }
+    QFuture<Result<ListPage>> list(const ListOptions &o) override { return m_inner->list(o); }
+    QFuture<Result<Entry>> get(const QString &k) override { return m_inner->get(k); }
+    QFuture<Result<Entry>> put(const Entry &e, const Precondition &p) override { return m_inner->put(e, p); }
+    QFuture<Status> remove(const QString &k, const Precondition &p) override { return m_inner->remove(k, p); }
+    QFuture<Result<Lock>> lock(const QString &n, std::chrono::milliseconds ttl) override { return m_inner->lock(n, ttl); }
+    QFuture<Status> unlock(const Lock &l) override { return m_inner->unlock(l); }
+    std::unique_ptr<Watch> watch(const QString &prefix, const QString &from) override
+    {
+        ++watches;
+        auto w = std::make_unique<FailingWatch>(failWith ? nullptr : m_inner->watch(prefix, from));
+        if (failWith)
+            w->fail(*failWith);
+        m_watches << QPointer<FailingWatch>(w.get());
+        return w;
+    }
+
+private:
+    std::unique_ptr<Provider> m_inner;
+    QList<QPointer<FailingWatch>> m_watches;
+};
+
+} // namespace
+
+// Session and KeyModel against real stores: lazy pages, the tree, a writer
+// in another process, a Redis restart, and the freshness a banner shows.
 class TestConsoleKeyModel : public QObject {
     Q_OBJECT
 
@@ -407,6 +477,120 @@ private Q_SLOTS:
         QCOMPARE(model.keyAt(selected.first()), QStringLiteral("keep:2"));
         QCOMPARE(model.keyAt(selection.currentIndex()), QStringLiteral("keep:2"));
         redis.stop();
+    }
+
+    // The session's own reconnections (a watch that failed on a transient
+    // error) wait firstBackoff, then twice as long each time up to
+    // maxBackoff; a user's reconnect starts again from the first delay.
+    void testBackoffDoublesAndCaps()
+    {
+        StoreSpec spec;
+        spec.backend = QStringLiteral("sqlite");
+        spec.options.insert(QStringLiteral("path"), m_dir.filePath(QStringLiteral("backoff.db")));
+        auto inner = openProvider(spec);
+        QVERIFY(inner.ok());
+        auto *flaky = new FailingWatchProvider(std::move(inner).value());
+        flaky->failWith = Error(ErrorKind::Unavailable, QStringLiteral("connection refused"));
+        SessionOptions o;
+        o.firstBackoff = std::chrono::milliseconds(20);
+        o.maxBackoff = std::chrono::milliseconds(80);
+        Session session(std::unique_ptr<Provider>(flaky), QStringLiteral("flaky"), o);
+        QList<FreshnessState> retries;
+        connect(&session, &Session::freshnessChanged, this, [&](const FreshnessState &f) {
+            if (f.state == Freshness::Reconnecting)
+                retries << f;
+        });
+        session.start();
+        QTRY_VERIFY_WITH_TIMEOUT(retries.size() >= 5, 20000);
+        const QList<qint64> expected{20, 40, 80, 80, 80};
+        for (int i = 0; i < 5; ++i) {
+            QCOMPARE(qint64(retries[i].retryDelay.count()), expected[i]);
+            QCOMPARE(retries[i].attempts, i + 1);
+            QCOMPARE(retries[i].lastError.kind, ErrorKind::Unavailable);
+            QVERIFY(retries[i].nextRetry.isValid());
+            QCOMPARE(retries[i].since, retries[0].since); // Reconnecting since the first failure
+        }
+        QVERIFY(flaky->watches >= 5);
+        QVERIFY(session.freshness().text(QDateTime::currentDateTimeUtc()).contains(QLatin1String("connection refused")));
+
+        retries.clear();
+        session.reconnect();
+        QTRY_VERIFY(!retries.isEmpty());
+        QCOMPARE(qint64(retries.first().retryDelay.count()), qint64(20));
+        QCOMPARE(retries.first().attempts, 1);
+    }
+
+    // A watch that stops for good on its credentials or permissions turns
+    // the session Stale, with the last revision it saw and when it was last
+    // good; it does not retry by itself, and a user's reconnect brings it
+    // back. Firebase cancelling the stream (the emulator, as a revoked
+    // rule does) is Forbidden; an Unauthorized end the same.
+    void testWatchFailureTurnsStale_data()
+    {
+        QTest::addColumn<QString>("how");
+        QTest::newRow("firebase cancels the stream (Forbidden)") << QStringLiteral("firebase");
+        QTest::newRow("unauthorized") << QStringLiteral("unauthorized");
+        QTest::newRow("forbidden") << QStringLiteral("forbidden");
+    }
+    void testWatchFailureTurnsStale()
+    {
+        QFETCH(QString, how);
+        std::unique_ptr<sd::test::FirebaseTestServer> fb;
+        std::unique_ptr<Session> session;
+        FailingWatchProvider *flaky = nullptr;
+        if (how == QLatin1String("firebase")) {
+            fb = std::make_unique<sd::test::FirebaseTestServer>();
+            QVERIFY2(fb->start(), qPrintable(fb->log()));
+            auto opened = Session::open(fb->spec(QStringLiteral("stale"), QStringLiteral("root")), QStringLiteral("fb"));
+            QVERIFY2(opened.ok(), qPrintable(opened.error().toString()));
+            session = std::move(opened).value();
+        } else {
+            StoreSpec spec;
+            spec.backend = QStringLiteral("sqlite");
+            spec.options.insert(QStringLiteral("path"), m_dir.filePath(QStringLiteral("stale-%1.db").arg(how)));
+            flaky = new FailingWatchProvider(openProvider(spec).value());
+            session = std::make_unique<Session>(std::unique_ptr<Provider>(flaky), QStringLiteral("sqlite"));
+        }
+        QString lastSeen;
+        bool sawB = false;
+        connect(session.get(), &Session::event, this, [&](const Event &e) {
+            if (!e.revision.isEmpty())
+                lastSeen = e.revision;
+            sawB |= e.entry.key == QLatin1String("b");
+        });
+        session->start();
+        QTRY_VERIFY_WITH_TIMEOUT(session->freshness().fresh(), 20000);
+        QVERIFY(await(session->provider()->put(entryOf(QStringLiteral("a"), Json(1)), {})).ok());
+        QVERIFY(await(session->provider()->put(entryOf(QStringLiteral("b"), Json(2)), {})).ok());
+        QTRY_VERIFY_WITH_TIMEOUT(sawB, 10000);
+        const QString revision = session->freshness().lastRevision;
+        QCOMPARE(revision, lastSeen);
+        if (flaky)
+            QVERIFY(!revision.isEmpty()); // SQLite's events carry revisions
+        const QDateTime lastGood = session->freshness().lastGood;
+        QVERIFY(lastGood.isValid());
+
+        if (fb)
+            QVERIFY(fb->emulatorAction(QStringLiteral("cancel-streams")));
+        else
+            flaky->failAll(how == QLatin1String("unauthorized")
+                               ? Error(ErrorKind::Unauthorized, QStringLiteral("the token expired"))
+                               : Error(ErrorKind::Forbidden, QStringLiteral("no longer allowed to watch")));
+        QTRY_COMPARE_WITH_TIMEOUT(session->freshness().state, Freshness::Stale, 20000);
+        const FreshnessState f = session->freshness();
+        QCOMPARE(f.lastError.kind, how == QLatin1String("unauthorized") ? ErrorKind::Unauthorized : ErrorKind::Forbidden);
+        QCOMPARE(f.lastRevision, revision);
+        QCOMPARE(f.lastGood, lastGood);
+        QVERIFY(!f.nextRetry.isValid());
+        QCOMPARE(f.tone(), Tone::Stale);
+        const QString text = f.text(QDateTime::currentDateTimeUtc());
+        QVERIFY2(text.startsWith(QLatin1String("Stale since")), qPrintable(text));
+        if (!revision.isEmpty())
+            QVERIFY2(text.contains(QStringLiteral("last good revision %1").arg(revision)), qPrintable(text));
+        // No retry of its own is planned: Stale stays until the user acts.
+        QVERIFY(f.retryDelay.count() == 0);
+        session->reconnect();
+        QTRY_VERIFY_WITH_TIMEOUT(session->freshness().fresh(), 20000);
     }
 
     // While the session is not Live, every row says it may be stale.
