@@ -207,6 +207,60 @@ private Q_SLOTS:
         QCOMPARE(log.data(log.index(1, EventLog::TypeColumn)).toString(), QStringLiteral("DELETED"));
     }
 
+    // The events view's filter: FilterModel over an EventLog filled by a
+    // real store's watch, on the event's key; events that arrive while it
+    // filters are shown only if they match, and the log itself keeps all.
+    void testFilterEventLog_data()
+    {
+        QTest::addColumn<QString>("filter");
+        QTest::addColumn<QStringList>("shown"); // KEY of each row shown, in order
+        QTest::addColumn<QStringList>("typesShown");
+        QTest::newRow("none") << "" << QStringList{"app/a", "app/b", "db/x", "app/a", "app/c", "db/y"}
+                              << QStringList{"ADDED", "ADDED", "ADDED", "DELETED", "ADDED", "ADDED"};
+        QTest::newRow("substring") << "app/" << QStringList{"app/a", "app/b", "app/a", "app/c"}
+                                   << QStringList{"ADDED", "ADDED", "DELETED", "ADDED"};
+        QTest::newRow("inverse") << "!app" << QStringList{"db/x", "db/y"} << QStringList{"ADDED", "ADDED"};
+        QTest::newRow("regular expression") << "^app/[ab]$" << QStringList{"app/a", "app/b", "app/a"}
+                                            << QStringList{"ADDED", "ADDED", "DELETED"};
+        QTest::newRow("any case") << "DB/" << QStringList{"db/x", "db/y"} << QStringList{"ADDED", "ADDED"};
+        QTest::newRow("nothing matches") << "nope" << QStringList{} << QStringList{};
+    }
+    void testFilterEventLog()
+    {
+        QFETCH(QString, filter);
+        QFETCH(QStringList, shown);
+        QFETCH(QStringList, typesShown);
+        auto s = session(QStringLiteral("event-filter-%1.db").arg(QTest::currentDataTag()).replace(QLatin1Char(' '), QLatin1Char('-')));
+        EventLog log(s.get());
+        FilterModel view;
+        view.setSourceModel(&log);
+        QAbstractItemModelTester tester(&view, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        view.setFilterText(filter);
+        QCOMPARE(view.filterError(), QString());
+        s->start();
+        QTRY_VERIFY(s->freshness().fresh());
+        put(s->provider(), QStringLiteral("app/a"));
+        put(s->provider(), QStringLiteral("app/b"));
+        put(s->provider(), QStringLiteral("db/x"));
+        QVERIFY(await(s->provider()->remove(QStringLiteral("app/a"), {})).ok());
+        QTRY_COMPARE(log.rowCount(), 4);
+        // While it filters, more events come.
+        put(s->provider(), QStringLiteral("app/c"));
+        put(s->provider(), QStringLiteral("db/y"));
+        QTRY_COMPARE(log.rowCount(), 6);
+        QStringList keys, types;
+        for (int r = 0; r < view.rowCount(); ++r) {
+            keys << view.data(view.index(r, EventLog::KeyColumn)).toString();
+            types << view.data(view.index(r, EventLog::TypeColumn)).toString();
+        }
+        QCOMPARE(keys, shown);
+        QCOMPARE(types, typesShown);
+        // Clearing the filter shows every event again; the log lost none.
+        view.setFilterText(QString());
+        QCOMPARE(view.rowCount(), 6);
+        QCOMPARE(log.received(), qint64(6));
+    }
+
     // The table the GUI and the TUI are built from.
     void testActionTable()
     {

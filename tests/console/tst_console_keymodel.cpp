@@ -336,6 +336,78 @@ private Q_SLOTS:
         QCOMPARE(model.loadedCount(), qint64(0));
     }
 
+    // The columns besides the key, as a store gives them: TYPE (Redis's
+    // type for what is not a string), UPDATED (the store's time, local),
+    // TTL (what is left of a Redis expiry, short) and LABELS (the labels
+    // not shown in another column), each with the SortRole that sorts it.
+    void testColumns_data()
+    {
+        QTest::addColumn<QString>("backend");
+        QTest::addColumn<QString>("key");
+        QTest::addColumn<QString>("type");
+        QTest::addColumn<QString>("ttl");
+        QTest::addColumn<QString>("labels");
+        QTest::addColumn<bool>("updated");
+        QTest::newRow("sqlite: labels and time") << "sqlite" << "cfg" << "" << "" << "app=web, tier=db" << true;
+        QTest::newRow("redis: a key with a TTL") << "redis" << "session:1" << "" << "5h" << "" << false;
+        QTest::newRow("redis: a hash") << "redis" << "profile" << "hash" << "" << "" << false;
+    }
+    void testColumns()
+    {
+        QFETCH(QString, backend);
+        QFETCH(QString, key);
+        QFETCH(QString, type);
+        QFETCH(QString, ttl);
+        QFETCH(QString, labels);
+        QFETCH(bool, updated);
+        Opened store = openStore(backend, QStringLiteral("columns"));
+        QVERIFY(store.session);
+        if (backend == QLatin1String("sqlite")) {
+            Entry e = entryOf(key, Json{{"replicas", 2}});
+            e.labels.insert(QStringLiteral("tier"), QStringLiteral("db"));
+            e.labels.insert(QStringLiteral("app"), QStringLiteral("web"));
+            QVERIFY(await(store.session->provider()->put(e, {})).ok());
+        } else if (key == QLatin1String("profile")) {
+            QCOMPARE(m_redis->command({"HSET", "profile", "name", "ada"}), QByteArray(":1"));
+        } else {
+            // Five and a half hours: "5h" however long the test takes.
+            QCOMPARE(m_redis->command({"SET", key.toUtf8(), "{\"user\":1}", "PX", "19800000"}), QByteArray("+OK"));
+        }
+        const Result<Entry> stored = await(store.session->provider()->get(key));
+        QVERIFY2(stored.ok(), qPrintable(stored.error().toString()));
+
+        KeyModel model(store.session.get());
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.fetchAll();
+        QTRY_VERIFY(model.listingComplete());
+        const QModelIndex row = model.indexOfKey(key);
+        QVERIFY(row.isValid());
+        const auto cell = [&](int column, int role = Qt::DisplayRole) { return model.data(row.siblingAtColumn(column), role); };
+        QCOMPARE(model.headerData(KeyModel::TtlColumn, Qt::Horizontal).toString(), QStringLiteral("TTL"));
+        QCOMPARE(cell(KeyModel::TypeColumn).toString(), type);
+        QCOMPARE(cell(KeyModel::TtlColumn).toString(), ttl);
+        QCOMPARE(cell(KeyModel::LabelsColumn).toString(), labels);
+        QCOMPARE(cell(KeyModel::RevisionColumn).toString(), stored->revision);
+        if (ttl.isEmpty()) {
+            QCOMPARE(cell(KeyModel::TtlColumn, SortRole).toLongLong(), qint64(-1));
+        } else {
+            const qint64 left = cell(KeyModel::TtlColumn, SortRole).toLongLong();
+            QVERIFY2(left > 5 * 3600 * 1000 && left <= 19800000, qPrintable(QString::number(left)));
+        }
+        if (updated) {
+            QVERIFY(stored->updated.isValid());
+            QCOMPARE(cell(KeyModel::UpdatedColumn).toString(),
+                     stored->updated.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")));
+            QCOMPARE(cell(KeyModel::UpdatedColumn, SortRole).toLongLong(), stored->updated.toMSecsSinceEpoch());
+        } else {
+            QCOMPARE(cell(KeyModel::UpdatedColumn).toString(), QString());
+        }
+        // LabelsRole has every label, those shown in other columns too.
+        const QVariantMap all = cell(KeyModel::KeyColumn, LabelsRole).toMap();
+        QCOMPARE(all.value(QStringLiteral("type")).toString(), type);
+        QCOMPARE(all.contains(QStringLiteral("ttl")), !ttl.isEmpty());
+    }
+
     // Another process adds, changes and deletes keys; the model follows
     // with inserts, dataChanged and removes, never a reset.
     void testWriterInAnotherProcess_data()
