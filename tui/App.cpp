@@ -46,6 +46,34 @@ QString transferUsage(const QString &kind)
     return tr(":verify TARGET [PREFIX]  (TARGET: a connection, URL or path)");
 }
 
+// Whether a view's own action can run now. One that shadows global.back
+// (Actions::mayShadow: jobs.cancel on Esc) gives the key back while it
+// cannot: Esc cancels a running job and goes back once it is over.
+bool ownActionLive(View *v, const Action &a)
+{
+    if (a.id == QLatin1String("jobs.cancel")) {
+        auto *jv = dynamic_cast<JobView *>(v);
+        return jv && jv->job() && !jv->job()->isFinished();
+    }
+    return true;
+}
+
+// Whether the hint bar and `?` leave `a` out in view `v`: a global action
+// shadowed there, or a view's own action that gave its key back.
+bool shadowedIn(View *v, const Action &a, const console::KeyBindings &keys)
+{
+    const QString key = keys.tuiKey(a);
+    for (const Action *x : Actions::forView(v->actionView())) {
+        if (x == &a || keys.tuiKey(*x) != key)
+            continue;
+        if (a.view == QLatin1String("global") && Actions::mayShadow(*x, a) && ownActionLive(v, *x))
+            return true;
+        if (a.view != QLatin1String("global") && Actions::mayShadow(a, *x) && !ownActionLive(v, a))
+            return true;
+    }
+    return false;
+}
+
 } // namespace
 
 App::App(Terminal &terminal, AppOptions options) : m_terminal(terminal), m_options(std::move(options))
@@ -226,6 +254,8 @@ void App::drawFooter(int width)
             // A read-only connection does not advertise what it refuses.
             if (a->writes && m_session && m_session->readOnly())
                 continue;
+            if (shadowedIn(v, *a, m_options.keys))
+                continue;
             hints += QStringLiteral("<%1> %2  ").arg(m_options.keys.tuiKey(*a), a->label);
         }
     }
@@ -365,7 +395,11 @@ void App::onKey(const Key &k)
     } else if (k.name == QLatin1String("Esc") && !v->filter().isEmpty()) {
         v->setFilter(QString());
     } else if (!v->handleKey(k)) {
-        if (const Action *a = m_options.keys.byTuiKey(v->actionView(), k.name))
+        const Action *a = m_options.keys.byTuiKey(v->actionView(), k.name);
+        if (a && a->view != QLatin1String("global") && !ownActionLive(v, *a))
+            if (const Action *g = m_options.keys.byTuiKey(QStringLiteral("global"), k.name); g && Actions::mayShadow(*a, *g))
+                a = g;
+        if (a)
             runAction(*a);
     }
     paintNow();
@@ -513,6 +547,8 @@ void App::runAction(const Action &a)
         QStringList lines{tr("Keys of this view (%1), then those of every view:").arg(v ? v->actionView() : QString()),
                           QString()};
         for (const Action *x : Actions::forView(v ? v->actionView() : QStringLiteral("keys"))) {
+            if (v && shadowedIn(v, *x, m_options.keys))
+                continue;
             QString cmd = x->command.isEmpty() ? QString() : QStringLiteral(" (:%1)").arg(x->command);
             lines << QStringLiteral("  %1  %2%3 - %4").arg(m_options.keys.tuiKey(*x), -8).arg(x->label, cmd, x->help);
         }
@@ -649,11 +685,23 @@ void App::runAction(const Action &a)
         message(transferUsage(a.command), Tone::Muted);
     } else if (id == QLatin1String("jobs.cancel")) {
         // The job on screen; with none on screen, every running one.
-        if (auto *jv = dynamic_cast<JobView *>(v); jv && jv->job())
+        QStringList cancelled;
+        if (auto *jv = dynamic_cast<JobView *>(v); jv && jv->job()) {
+            if (!jv->job()->isFinished())
+                cancelled << jv->job()->kind();
             jv->job()->cancel();
-        else
+        } else {
             for (const RunningJob &r : m_jobs)
-                r.job->cancel();
+                if (!r.job->isFinished()) {
+                    cancelled << r.job->kind();
+                    r.job->cancel();
+                }
+        }
+        if (cancelled.isEmpty())
+            message(tr("no job is running"), Tone::Muted);
+        else
+            message(tr("cancelling %1: it stops after the page in flight").arg(cancelled.join(QStringLiteral(", "))),
+                    Tone::Warning);
     } else if (id == QLatin1String("events.pause")) {
         if (m_events->paused())
             m_events->resume();

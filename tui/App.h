@@ -57,6 +57,8 @@ public:
     const console::KeyBindings &keyBindings() const { return m_options.keys; }
     console::Session *session() const { return m_session.get(); }
     console::KeyModel *keys() const { return m_keys.get(); }
+    // The keys in force (keys.yaml's tui: section over the action table's).
+    const console::KeyBindings &keyBindings() const { return m_options.keys; }
 
     void push(std::unique_ptr<View> view);
     void pop();

@@ -575,7 +575,8 @@ QString JobView::status() const
         return QString();
     QString s = console::Job::stateName(m_job->state());
     if (!m_job->isFinished())
-        s += tr("  (Esc cancels)");
+        if (const console::Action *cancel = console::Actions::find(QStringLiteral("jobs.cancel")))
+            s += tr("  (%1 cancels)").arg(m_app->keyBindings().tuiKey(*cancel));
     return s;
 }
 
@@ -600,13 +601,10 @@ void JobView::draw(Terminal &t, int top, int height, int width)
     ModelView::draw(t, top + 2, height - 2, width);
 }
 
+// Cancelling is the action table's jobs.cancel (Esc unless keys.yaml says
+// otherwise), run by App like every other action.
 bool JobView::handleKey(const Key &key)
 {
-    if (key.name == QLatin1String("Esc") && m_job && !m_job->isFinished()) {
-        m_job->cancel();
-        m_app->message(tr("cancelling %1: it stops after the page in flight").arg(m_job->kind()), Tone::Warning);
-        return true;
-    }
     return ModelView::handleKey(key);
 }
 

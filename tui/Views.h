@@ -211,8 +211,10 @@ private:
 };
 
 // A running or finished job (export, import, migrate, verify): a progress
-// bar with rate and ETA above the report's rows. Esc cancels while it runs
-// (nothing is left half-written) and goes back once it is over.
+// bar with rate and ETA above the report's rows. jobs.cancel (Esc) cancels
+// while it runs (nothing is left half-written); once it is over Esc goes
+// back (Actions::mayShadow: the view's own action shadows global.back only
+// while it can run).
 class JobView : public ModelView {
 public:
     JobView(App *app, console::Job *job);

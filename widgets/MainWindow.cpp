@@ -292,15 +292,17 @@ void MainWindow::buildActions()
         qa->setStatusTip(a.help);
         if (const QString key = m_options.keys.guiShortcut(a); !key.isEmpty())
             qa->setShortcut(QKeySequence(key));
-        // Global actions work anywhere in the window; a view's actions only
-        // while the focus is in that view (the window adds them to it), so
-        // Ctrl+F filters keys in the key list and events in the events dock.
-        qa->setShortcutContext(a.view == QLatin1String("global") ? Qt::WindowShortcut
-                                                                  : Qt::WidgetWithChildrenShortcut);
+        // Global actions work anywhere in the window, and so do the jobs
+        // ones (jobs.cancel, while a job runs: Actions::liveTogether); a
+        // view's actions only while the focus is in that view (the window
+        // adds them to it), so Ctrl+F filters keys in the key list and
+        // events in the events dock.
+        const bool windowWide = a.view == QLatin1String("global") || a.view == QLatin1String("jobs");
+        qa->setShortcutContext(windowWide ? Qt::WindowShortcut : Qt::WidgetWithChildrenShortcut);
         const QString id = a.id;
         connect(qa, &QAction::triggered, this, [this, id] { run(id); });
         m_actions.insert(a.id, qa);
-        if (a.view == QLatin1String("global"))
+        if (windowWide)
             addAction(qa);
         else if (a.view == QLatin1String("events"))
             m_events->addAction(qa);

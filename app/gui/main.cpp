@@ -52,7 +52,10 @@ void scheduleScreenshot(MainWindow *window, const QString &file, const QString &
         if (pane) {
             const console::KeyModel *keys = pane->keyBrowser()->keyModel();
             const auto state = pane->session()->freshness().state;
-            const bool listed = !keys->listingInFlight() && (keys->loadedCount() > 0 || keys->listingComplete());
+            // A listing that failed (a read-only store that does not
+            // exist) is what there is to show, too.
+            const bool listed = !keys->listingInFlight()
+                                && (keys->loadedCount() > 0 || keys->listingComplete() || keys->listingError());
             const bool fresh = state != console::Freshness::Connecting;
             if (listed && fresh && !*selected)
                 *selected = pane->keyBrowser()->selectKey(select);

@@ -4,6 +4,7 @@
 #include "console/Session.h"
 
 #include <QCoreApplication>
+#include <QHash>
 
 namespace sd::console {
 
@@ -195,7 +196,10 @@ QList<Action> buildTable()
                  true);
 
     // Jobs (export, import, migrate, verify in progress).
-    t << make("jobs.cancel", "jobs", "Cancel", "Stop the job; nothing is left half-written.", "Escape", "Ctrl-X");
+    // Live in every view of the desktop console while a job runs, so a
+    // shortcut no view uses; in the TUI's job view Esc, shadowing Back
+    // while the job runs (see mayShadow).
+    t << make("jobs.cancel", "jobs", "Cancel", "Stop the job; nothing is left half-written.", "Ctrl+Alt+X", "Esc");
     return t;
 }
 
@@ -260,6 +264,61 @@ std::optional<QString> Actions::whyNot(const Action &action, const Session *sess
     if (action.guard)
         return action.guard(session, selection);
     return std::nullopt;
+}
+
+bool Actions::liveTogether(const Action &a, const Action &b, bool gui)
+{
+    const QLatin1String global("global"), jobs("jobs");
+    if (a.view == b.view || a.view == global || b.view == global)
+        return true;
+    return gui && (a.view == jobs || b.view == jobs);
+}
+
+bool Actions::mayShadow(const Action &own, const Action &global)
+{
+    return own.view != QLatin1String("global") && global.id == QLatin1String("global.back");
+}
+
+QString Actions::normalShortcut(const QString &portable)
+{
+    static const QStringList order{QStringLiteral("Ctrl"), QStringLiteral("Alt"), QStringLiteral("Shift"),
+                                   QStringLiteral("Meta")};
+    QString text = portable.trimmed();
+    // "Ctrl++" is Ctrl and the plus key.
+    QString key;
+    if (text.endsWith(QLatin1String("++")) || text == QLatin1String("+")) {
+        key = QStringLiteral("+");
+        text.chop(text == QLatin1String("+") ? 1 : 2);
+    }
+    QStringList parts = text.split(QLatin1Char('+'), Qt::SkipEmptyParts);
+    if (key.isEmpty() && !parts.isEmpty())
+        key = parts.takeLast().trimmed();
+    QList<bool> mods(order.size(), false);
+    for (const QString &part : std::as_const(parts)) {
+        QString m = part.trimmed();
+        if (m.compare(QLatin1String("Control"), Qt::CaseInsensitive) == 0)
+            m = QStringLiteral("Ctrl");
+        bool known = false;
+        for (qsizetype i = 0; i < order.size(); ++i)
+            if (m.compare(order[i], Qt::CaseInsensitive) == 0)
+                mods[i] = known = true;
+        if (!known)
+            return portable; // not a shortcut this spelling knows; compared as written
+    }
+    static const QHash<QString, QString> aliases{
+        {QStringLiteral("esc"), QStringLiteral("escape")}, {QStringLiteral("del"), QStringLiteral("delete")},
+        {QStringLiteral("ins"), QStringLiteral("insert")}, {QStringLiteral("pgup"), QStringLiteral("pageup")},
+        {QStringLiteral("pgdown"), QStringLiteral("pagedown")},
+    };
+    const QString lower = key.toLower();
+    const QString name = aliases.value(lower, lower);
+    key = name.left(1).toUpper() + name.mid(1); // "Escape", "F2", "P", "Pageup"
+    QStringList out;
+    for (qsizetype i = 0; i < order.size(); ++i)
+        if (mods[i])
+            out << order[i];
+    out << key;
+    return out.join(QLatin1Char('+'));
 }
 
 Confirmation Actions::confirmationFor(const Action &action, bool production)

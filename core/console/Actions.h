@@ -65,6 +65,26 @@ public:
     // The confirmation a renderer must get: TypeKeyName for destructive
     // actions on a production connection, the action's own otherwise.
     static Confirmation confirmationFor(const Action &action, bool production);
+
+    // Which actions answer a key at the same time, and so must not share
+    // one (the table's test and keys.yaml hold both front ends to this):
+    //   - the GUI: a view's actions with the global ones, and the `jobs`
+    //     actions with every view (jobs.cancel is live wherever the focus
+    //     is while a job runs);
+    //   - the TUI: a view's actions with the global ones; the `jobs` ones
+    //     only in the job view.
+    static bool liveTogether(const Action &a, const Action &b, bool gui);
+    // In the TUI, a view's own action may take global.back's key (Esc): in
+    // that view it shadows going back while it can run, and Esc goes back
+    // once it cannot (jobs.cancel: Esc cancels a running job, then goes
+    // back). No other global key may be shadowed.
+    static bool mayShadow(const Action &own, const Action &global);
+    // A GUI shortcut's portable text in one spelling, so that two spellings
+    // of one key compare equal without QtGui: modifiers in the order Ctrl,
+    // Alt, Shift, Meta, then the key in one case ("shift+ctrl+p" and
+    // "Ctrl+Shift+P" are "Ctrl+Shift+P"; "Esc" and "Escape" are "Escape";
+    // Del, Ins, PgUp and PgDown are Delete, Insert, PageUp and PageDown).
+    static QString normalShortcut(const QString &portable);
 };
 
 } // namespace sd::console

@@ -45,32 +45,39 @@ Result<QHash<QString, QString>> readSection(const YAML::Node &section, const QSt
     return out;
 }
 
-// No two actions of a view (with the global ones) on one key.
-// Only clashes the file made count: the table's own keys are the table's
-// business (and tested there).
-Status checkClashes(const QString &path, const QString &section, const QHash<QString, QString> &chosen,
+// No two actions live together (Actions::liveTogether: a view's with the
+// global ones, and in the GUI the jobs ones with every view) on one key,
+// GUI shortcuts compared in one spelling; in the TUI a view's own action
+// may shadow global.back (Actions::mayShadow). Only clashes the file made
+// count: the table's own keys are the table's business (and tested there).
+Status checkClashes(const QString &path, const QString &section, bool gui, const QHash<QString, QString> &chosen,
                     const std::function<QString(const Action &)> &keyOf, const QHash<QString, int> &lines)
 {
-    QSet<QString> views;
-    for (const Action &a : Actions::all())
-        if (a.view != QLatin1String("global"))
-            views.insert(a.view);
-    for (const QString &view : std::as_const(views)) {
-        QHash<QString, const Action *> taken;
-        for (const Action *a : Actions::forView(view)) {
-            const QString key = keyOf(*a);
-            if (key.isEmpty())
+    const QList<Action> &all = Actions::all();
+    for (qsizetype i = 0; i < all.size(); ++i) {
+        const Action &other = all[i];
+        const QString otherKey = keyOf(other);
+        if (otherKey.isEmpty())
+            continue;
+        for (qsizetype j = i + 1; j < all.size(); ++j) {
+            const Action &a = all[j];
+            if (!chosen.contains(a.id) && !chosen.contains(other.id))
                 continue;
-            const Action *other = taken.value(key);
-            if (other && (chosen.contains(a->id) || chosen.contains(other->id))) {
-                const int line = std::max(lines.value(a->id), lines.value(other->id));
-                return Error(ErrorKind::Invalid,
-                             tr("%1 and %2 both take %3 \"%4\" in the %5 view")
-                                 .arg(other->id, a->id, section, key, view),
-                             QStringLiteral("%1:%2").arg(path).arg(line));
-            }
-            if (!other)
-                taken.insert(key, a);
+            const QString key = keyOf(a);
+            if (key.isEmpty() || !Actions::liveTogether(other, a, gui))
+                continue;
+            if (gui ? Actions::normalShortcut(key) != Actions::normalShortcut(otherKey) : key != otherKey)
+                continue;
+            if (!gui && (Actions::mayShadow(other, a) || Actions::mayShadow(a, other)))
+                continue;
+            // Named by the view where they meet, and by the key as the file wrote it.
+            const QLatin1String global("global"), jobs("jobs");
+            const QString view = a.view == global || (a.view == jobs && other.view != global) ? other.view : a.view;
+            const QString written = chosen.contains(a.id) ? key : otherKey;
+            const int line = std::max(lines.value(a.id), lines.value(other.id));
+            return Error(ErrorKind::Invalid,
+                         tr("%1 and %2 both take %3 \"%4\" in the %5 view").arg(other.id, a.id, section, written, view),
+                         QStringLiteral("%1:%2").arg(path).arg(line));
         }
     }
     return {};
@@ -120,11 +127,11 @@ Result<KeyBindings> KeyBindings::load(const QString &path, bool required)
         return gui.error();
     b.m_tui = tui.value();
     b.m_gui = gui.value();
-    if (Status s = checkClashes(path, QStringLiteral("key"), b.m_tui, [&b](const Action &a) { return b.tuiKey(a); },
-                                lines);
+    if (Status s = checkClashes(path, QStringLiteral("key"), false, b.m_tui,
+                                [&b](const Action &a) { return b.tuiKey(a); }, lines);
         !s.ok())
         return s.error();
-    if (Status s = checkClashes(path, QStringLiteral("shortcut"), b.m_gui,
+    if (Status s = checkClashes(path, QStringLiteral("shortcut"), true, b.m_gui,
                                 [&b](const Action &a) { return b.guiShortcut(a); }, lines);
         !s.ok())
         return s.error();

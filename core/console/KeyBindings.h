@@ -16,8 +16,10 @@ namespace sd::console {
 //   gui:
 //     keys.edit: Ctrl+E     # as QKeySequence reads it
 //
-// Every id must be an action of the table and no two actions of one view
-// (with the global ones) may share a key; a file that breaks either is
+// Every id must be an action of the table and no two actions live together
+// (Actions::liveTogether; shortcuts compared as Actions::normalShortcut
+// spells them) may share a key, except that a TUI view's own action may
+// shadow global.back (Actions::mayShadow); a file that breaks either is
 // refused as a whole, naming FILE:LINE, so a typo never leaves a key dead.
 class KeyBindings {
 public:

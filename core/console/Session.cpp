@@ -234,8 +234,10 @@ void Session::setState(Freshness f, const Error &why)
         m_fresh.since = now;
     m_fresh.state = f;
     m_fresh.lastError = why;
-    if (f != Freshness::Reconnecting)
+    if (f != Freshness::Reconnecting) {
         m_fresh.nextRetry = QDateTime();
+        m_fresh.retryDelay = std::chrono::milliseconds(0);
+    }
     Q_EMIT freshnessChanged(m_fresh);
 }
 
@@ -255,6 +257,7 @@ void Session::onInterrupted(const Error &why, const QDateTime &retryAt)
 {
     ++m_fresh.attempts;
     m_fresh.nextRetry = retryAt;
+    m_fresh.retryDelay = std::chrono::milliseconds(0);
     setState(Freshness::Reconnecting, why);
 }
 
@@ -278,6 +281,7 @@ void Session::scheduleReconnect(const Error &why)
 {
     ++m_fresh.attempts;
     m_fresh.nextRetry = QDateTime::currentDateTimeUtc().addMSecs(m_backoff.count());
+    m_fresh.retryDelay = m_backoff;
     setState(Freshness::Reconnecting, why);
     m_retry.start(m_backoff);
     m_backoff = std::min(m_backoff * 2, m_options.maxBackoff);

@@ -38,6 +38,9 @@ struct FreshnessState {
     QDateTime lastGood;     // the last moment the data was known fresh (UTC)
     Error lastError;        // why it is not Live (Reconnecting, Stale)
     int attempts = 0;       // reconnection attempts since the last Live
+    // Reconnecting by the session's own backoff: the wait before nextRetry
+    // (firstBackoff, doubling to maxBackoff); 0 when the provider retries.
+    std::chrono::milliseconds retryDelay{0};
 
     bool fresh() const { return state == Freshness::Live; }
     Tone tone() const;

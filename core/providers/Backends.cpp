@@ -287,12 +287,11 @@ namespace {
 Result<std::unique_ptr<Provider>> openBackend(const StoreSpec &spec)
 {
     // seed 004's `fallback:`: the primary, backed by the fallback while it
-    // cannot be reached; wrapped as a whole.
-    if (spec.fallback) {
-        StoreSpec writable = spec;
-        writable.readOnly = false;
-        return openWithFallback(writable);
-    }
+    // cannot be reached; wrapped as a whole. A read-only pair opens its two
+    // stores read-only too and never replays its journal into the primary
+    // (a read would otherwise write it).
+    if (spec.fallback)
+        return openWithFallback(spec);
     for (const Backend &b : backends()) {
         if (spec.backend == QLatin1String(b.name))
             return b.create(spec);

@@ -207,6 +207,60 @@ private Q_SLOTS:
         QCOMPARE(log.data(log.index(1, EventLog::TypeColumn)).toString(), QStringLiteral("DELETED"));
     }
 
+    // The events view's filter: FilterModel over an EventLog filled by a
+    // real store's watch, on the event's key; events that arrive while it
+    // filters are shown only if they match, and the log itself keeps all.
+    void testFilterEventLog_data()
+    {
+        QTest::addColumn<QString>("filter");
+        QTest::addColumn<QStringList>("shown"); // KEY of each row shown, in order
+        QTest::addColumn<QStringList>("typesShown");
+        QTest::newRow("none") << "" << QStringList{"app/a", "app/b", "db/x", "app/a", "app/c", "db/y"}
+                              << QStringList{"ADDED", "ADDED", "ADDED", "DELETED", "ADDED", "ADDED"};
+        QTest::newRow("substring") << "app/" << QStringList{"app/a", "app/b", "app/a", "app/c"}
+                                   << QStringList{"ADDED", "ADDED", "DELETED", "ADDED"};
+        QTest::newRow("inverse") << "!app" << QStringList{"db/x", "db/y"} << QStringList{"ADDED", "ADDED"};
+        QTest::newRow("regular expression") << "^app/[ab]$" << QStringList{"app/a", "app/b", "app/a"}
+                                            << QStringList{"ADDED", "ADDED", "DELETED"};
+        QTest::newRow("any case") << "DB/" << QStringList{"db/x", "db/y"} << QStringList{"ADDED", "ADDED"};
+        QTest::newRow("nothing matches") << "nope" << QStringList{} << QStringList{};
+    }
+    void testFilterEventLog()
+    {
+        QFETCH(QString, filter);
+        QFETCH(QStringList, shown);
+        QFETCH(QStringList, typesShown);
+        auto s = session(QStringLiteral("event-filter-%1.db").arg(QTest::currentDataTag()).replace(QLatin1Char(' '), QLatin1Char('-')));
+        EventLog log(s.get());
+        FilterModel view;
+        view.setSourceModel(&log);
+        QAbstractItemModelTester tester(&view, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        view.setFilterText(filter);
+        QCOMPARE(view.filterError(), QString());
+        s->start();
+        QTRY_VERIFY(s->freshness().fresh());
+        put(s->provider(), QStringLiteral("app/a"));
+        put(s->provider(), QStringLiteral("app/b"));
+        put(s->provider(), QStringLiteral("db/x"));
+        QVERIFY(await(s->provider()->remove(QStringLiteral("app/a"), {})).ok());
+        QTRY_COMPARE(log.rowCount(), 4);
+        // While it filters, more events come.
+        put(s->provider(), QStringLiteral("app/c"));
+        put(s->provider(), QStringLiteral("db/y"));
+        QTRY_COMPARE(log.rowCount(), 6);
+        QStringList keys, types;
+        for (int r = 0; r < view.rowCount(); ++r) {
+            keys << view.data(view.index(r, EventLog::KeyColumn)).toString();
+            types << view.data(view.index(r, EventLog::TypeColumn)).toString();
+        }
+        QCOMPARE(keys, shown);
+        QCOMPARE(types, typesShown);
+        // Clearing the filter shows every event again; the log lost none.
+        view.setFilterText(QString());
+        QCOMPARE(view.rowCount(), 6);
+        QCOMPARE(log.received(), qint64(6));
+    }
+
     // The table the GUI and the TUI are built from.
     void testActionTable()
     {
@@ -222,22 +276,93 @@ private Q_SLOTS:
             QVERIFY2(!a.guiShortcut.isEmpty(), qPrintable(a.id));
             QVERIFY2(!a.destructive || a.confirmation != Confirmation::None, qPrintable(a.id));
         }
-        // No two actions a user can reach in one view share a key.
+        // No two actions that answer keys at the same time share one: in
+        // each view its own actions and the global ones, and in the GUI the
+        // jobs ones too (jobs.cancel is live in every view while a job
+        // runs). TUI keys compare as the exact tokens the TUI reads; GUI
+        // shortcuts in one spelling (tst_gui_mainwindow compares them as
+        // QKeySequence). The one exception, documented: in the TUI a view's
+        // own action may shadow global.back's Esc (jobs.cancel).
+        views.remove(QStringLiteral("global"));
+        const auto ofView = [](const QString &view) {
+            QList<const Action *> out;
+            for (const Action &a : Actions::all())
+                if (a.view == view)
+                    out << &a;
+            return out;
+        };
+        const QList<const Action *> global = ofView(QStringLiteral("global"));
+        const QList<const Action *> jobs = ofView(QStringLiteral("jobs"));
         for (const QString &view : std::as_const(views)) {
-            QHash<QString, QString> tui, gui;
-            for (const Action *a : Actions::forView(view)) {
-                QVERIFY2(!tui.contains(a->tuiKey),
-                         qPrintable(QStringLiteral("%1: %2 and %3 share %4").arg(view, tui.value(a->tuiKey), a->id, a->tuiKey)));
-                QVERIFY2(!gui.contains(a->guiShortcut),
-                         qPrintable(QStringLiteral("%1: %2 and %3 share %4")
-                                        .arg(view, gui.value(a->guiShortcut), a->id, a->guiShortcut)));
-                tui.insert(a->tuiKey, a->id);
-                gui.insert(a->guiShortcut, a->id);
-            }
+            const QList<const Action *> own = ofView(view);
+            QList<const Action *> tuiLive = own + global;
+            QList<const Action *> guiLive = own + global;
+            if (view != QLatin1String("jobs"))
+                guiLive += jobs;
+            for (qsizetype i = 0; i < tuiLive.size(); ++i)
+                for (qsizetype j = i + 1; j < tuiLive.size(); ++j) {
+                    const Action *a = tuiLive[i], *b = tuiLive[j];
+                    if (a->tuiKey != b->tuiKey)
+                        continue;
+                    const bool shadowsBack = a->view == view && b->id == QLatin1String("global.back");
+                    QVERIFY2(shadowsBack, qPrintable(QStringLiteral("TUI, %1 view: %2 and %3 share %4")
+                                                         .arg(view, a->id, b->id, a->tuiKey)));
+                    QVERIFY(Actions::mayShadow(*a, *b));
+                    QCOMPARE(Actions::byTuiKey(view, a->tuiKey)->id, a->id);
+                }
+            for (qsizetype i = 0; i < guiLive.size(); ++i)
+                for (qsizetype j = i + 1; j < guiLive.size(); ++j) {
+                    const Action *a = guiLive[i], *b = guiLive[j];
+                    QVERIFY2(Actions::normalShortcut(a->guiShortcut) != Actions::normalShortcut(b->guiShortcut),
+                             qPrintable(QStringLiteral("GUI, %1 view: %2 and %3 share %4")
+                                            .arg(view, a->id, b->id, a->guiShortcut)));
+                    QVERIFY(Actions::liveTogether(*a, *b, true));
+                }
         }
+        // The rule the table, keys.yaml and both front ends share.
+        const Action *cancel = Actions::find(QStringLiteral("jobs.cancel"));
+        const Action *back = Actions::find(QStringLiteral("global.back"));
+        const Action *cleanup = Actions::find(QStringLiteral("tasks.cleanup"));
+        const Action *stop = Actions::find(QStringLiteral("keys.stop"));
+        QVERIFY(cancel && back && cleanup && stop);
+        QVERIFY(Actions::liveTogether(*cancel, *stop, true));
+        QVERIFY(!Actions::liveTogether(*cancel, *stop, false));
+        QVERIFY(!Actions::liveTogether(*cleanup, *stop, true));
+        QVERIFY(Actions::mayShadow(*cancel, *back));
+        QVERIFY(!Actions::mayShadow(*back, *cancel));
+        QVERIFY(!Actions::mayShadow(*cancel, *Actions::find(QStringLiteral("global.help"))));
+        // In the TUI's job view Esc is jobs.cancel; everywhere else Back.
+        QCOMPARE(Actions::byTuiKey(QStringLiteral("jobs"), QStringLiteral("Esc"))->id, cancel->id);
+        QCOMPARE(Actions::byTuiKey(QStringLiteral("keys"), QStringLiteral("Esc"))->id, back->id);
         for (const char *command : {"ctx", "ns", "keys", "cm", "secrets", "tasks", "events", "history", "export",
                                     "import", "migrate", "verify", "q"})
             QVERIFY2(Actions::byCommand(QLatin1String(command)), command);
+    }
+
+    // Two spellings of one GUI shortcut compare equal, different keys do not.
+    void testNormalShortcut_data()
+    {
+        QTest::addColumn<QString>("a");
+        QTest::addColumn<QString>("b");
+        QTest::addColumn<bool>("same");
+        QTest::newRow("modifier order") << "Shift+Ctrl+P" << "Ctrl+Shift+P" << true;
+        QTest::newRow("case") << "ctrl+shift+p" << "Ctrl+Shift+P" << true;
+        QTest::newRow("Esc") << "Esc" << "Escape" << true;
+        QTest::newRow("Del") << "Ctrl+Del" << "Ctrl+Delete" << true;
+        QTest::newRow("PgUp") << "PgUp" << "PageUp" << true;
+        QTest::newRow("Control") << "Control+K" << "Ctrl+K" << true;
+        QTest::newRow("plus key") << "Ctrl++" << "Ctrl++" << true;
+        QTest::newRow("another modifier") << "Ctrl+Shift+X" << "Ctrl+Alt+X" << false;
+        QTest::newRow("a modifier more") << "Ctrl+K" << "Ctrl+Shift+K" << false;
+        QTest::newRow("function keys") << "F1" << "F11" << false;
+        QTest::newRow("Return is not Enter") << "Return" << "Enter" << false;
+    }
+    void testNormalShortcut()
+    {
+        QFETCH(QString, a);
+        QFETCH(QString, b);
+        QFETCH(bool, same);
+        QCOMPARE(Actions::normalShortcut(a) == Actions::normalShortcut(b), same);
     }
 
     void testActionGuards_data()

@@ -50,6 +50,23 @@ private Q_SLOTS:
         QVERIFY(!b->byTuiKey(QStringLiteral("tasks"), QStringLiteral("?")));
     }
 
+    // The table's own exceptions hold for a file too: a TUI view's own key
+    // may shadow global.back (Esc), and the jobs keys of the TUI are the
+    // job view's alone (Ctrl-X there does not clash with tasks.cleanup).
+    void testShadowingBack()
+    {
+        const QString path = write(QStringLiteral("shadow.yaml"), "tui:\n"
+                                                                  "  events.pause: Esc\n"
+                                                                  "  jobs.cancel: Ctrl-X\n");
+        const Result<KeyBindings> b = KeyBindings::load(path, true);
+        QVERIFY2(b.ok(), qPrintable(b.ok() ? QString() : b.error().toString()));
+        QCOMPARE(b->byTuiKey(QStringLiteral("events"), QStringLiteral("Esc"))->id, QStringLiteral("events.pause"));
+        QCOMPARE(b->byTuiKey(QStringLiteral("keys"), QStringLiteral("Esc"))->id, QStringLiteral("global.back"));
+        QCOMPARE(b->byTuiKey(QStringLiteral("jobs"), QStringLiteral("Esc"))->id, QStringLiteral("global.back"));
+        QCOMPARE(b->byTuiKey(QStringLiteral("jobs"), QStringLiteral("Ctrl-X"))->id, QStringLiteral("jobs.cancel"));
+        QCOMPARE(b->byTuiKey(QStringLiteral("tasks"), QStringLiteral("Ctrl-X"))->id, QStringLiteral("tasks.cleanup"));
+    }
+
     void testDefaults()
     {
         const Result<KeyBindings> none = KeyBindings::load(m_dir.filePath(QStringLiteral("absent.yaml")), false);
@@ -73,6 +90,15 @@ private Q_SLOTS:
         QTest::newRow("a global key taken") << QByteArray("tui:\n  global.help: e\n") << ":2" << "take key \"e\"";
         QTest::newRow("a GUI shortcut taken") << QByteArray("gui:\n  keys.new: F2\n") << ":2"
                                               << "both take shortcut \"F2\"";
+        // jobs.cancel is live in every view of the GUI while a job runs.
+        QTest::newRow("a jobs shortcut taken in a view") << QByteArray("gui:\n  jobs.cancel: Ctrl+F\n") << ":2"
+                                                         << "keys.filter and jobs.cancel both take shortcut \"Ctrl+F\" in the keys view";
+        // Shortcuts compare in one spelling: this is keys.copyKey's Ctrl+Shift+C.
+        QTest::newRow("a shortcut spelled otherwise") << QByteArray("gui:\n  keys.new: shift+ctrl+c\n") << ":2"
+                                                      << "both take shortcut \"shift+ctrl+c\" in the keys view";
+        // Only global.back may be shadowed by a view's own TUI key.
+        QTest::newRow("a global TUI key shadowed") << QByteArray("tui:\n  jobs.cancel: \"?\"\n") << ":2"
+                                                   << "take key \"?\" in the jobs view";
         QTest::newRow("unknown section") << QByteArray("tui:\n  keys.edit: E\nweb:\n  x: y\n") << ":3"
                                          << "unknown section \"web\"";
         QTest::newRow("not a mapping") << QByteArray("tui:\n  - keys.edit\n") << ":2" << "expected a mapping";

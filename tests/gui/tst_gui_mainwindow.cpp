@@ -10,6 +10,7 @@
 #include "console/EventLog.h"
 
 #include <QAbstractButton>
+#include <QFile>
 #include <QAction>
 #include <QClipboard>
 #include <QLabel>
@@ -376,6 +377,98 @@ private Q_SLOTS:
         QVERIFY(dialog.confirmButton()->isEnabled());
     }
 
+    // `statedeck --read-only`, the real binary on the offscreen platform:
+    // the store it is given is opened read-only, so a SQLite database that
+    // does not exist is not created (a writable window creates it and its
+    // schema on first use: the control row), and an existing one's bytes
+    // stay as they were.
+    void testReadOnlyFlag_data()
+    {
+        QTest::addColumn<bool>("readOnly");
+        QTest::addColumn<bool>("exists");
+        QTest::newRow("--read-only, no database") << true << false;
+        QTest::newRow("--read-only, a store") << true << true;
+        QTest::newRow("writable, no database") << false << false;
+    }
+    void testReadOnlyFlag()
+    {
+        QFETCH(bool, readOnly);
+        QFETCH(bool, exists);
+        const QString gui = sd::test::builtProgram(QStringLiteral("statedeck"));
+        QVERIFY2(!gui.isEmpty(), "build the statedeck target first");
+        const QString path = m_dir.filePath(QStringLiteral("flag%1.db").arg(++m_stores));
+        QByteArray before;
+        if (exists) {
+            QVERIFY(fill(openProvider(sqliteSpec(path)).value().get(), sample()));
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            before = f.readAll();
+        }
+        QStringList args{QStringLiteral("--no-settings"), QStringLiteral("--screenshot"),
+                         m_dir.filePath(QStringLiteral("flag%1.png").arg(m_stores)), QStringLiteral("sqlite://") + path};
+        if (readOnly)
+            args.prepend(QStringLiteral("--read-only"));
+        QProcessEnvironment env = sd::test::isolatedEnvironment(m_dir.path());
+        env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+        const sd::test::ProgramRun r = sd::test::runProgram(gui, args, env, {}, 60000);
+        QVERIFY2(r.code == 0, qPrintable(r.describe()));
+        QVERIFY2(r.err.contains("saved") && !r.err.contains("did not settle"), r.err.constData());
+        QCOMPARE(QFile::exists(path), exists || !readOnly);
+        if (exists) {
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            QVERIFY(f.readAll() == before);
+        }
+    }
+
+    // A window opened read-only (what --read-only sets): every write action
+    // is off with the reason naming the connection, running one anyway only
+    // says so, and the store is as it was.
+    void testReadOnlyWindowRefusesWrites()
+    {
+        const QString path = m_dir.filePath(QStringLiteral("store%1.db").arg(++m_stores));
+        auto writer = openProvider(sqliteSpec(path)).value();
+        QVERIFY(fill(writer.get(), sample()));
+        const auto readAll = [&] {
+            QMap<QString, QString> out;
+            const Result<ListPage> page = await(writer->list({}));
+            if (page.ok())
+                for (const Entry &e : page->entries)
+                    out.insert(e.key, e.revision);
+            return out;
+        };
+        const QMap<QString, QString> before = readAll();
+        auto w = makeWindow(testOptions(m_dir.filePath(QStringLiteral("connections.yaml")), true));
+        QVERIFY(w->openSpec(sqliteSpec(path), QStringLiteral("prod")));
+        ConsolePane *pane = w->currentPane();
+        QVERIFY(pane && settled(pane));
+        QVERIFY(pane->session()->readOnly());
+        QVERIFY(openKey(pane, QStringLiteral("greeting")));
+        w->updateActions();
+        int writing = 0;
+        for (const Action &a : Actions::all()) {
+            if (!a.writes)
+                continue;
+            ++writing;
+            QAction *qa = w->action(a.id);
+            QVERIFY2(!qa->isEnabled(), qPrintable(a.id));
+            if (a.id.startsWith(QLatin1String("keys.")) || a.id == QLatin1String("global.import"))
+                QVERIFY2(qa->toolTip() == QStringLiteral("connection \"prod\" is read-only"),
+                         qPrintable(a.id + QStringLiteral(": ") + qa->toolTip()));
+        }
+        QVERIFY(writing > 0);
+        for (const char *id : {"keys.delete", "keys.edit", "keys.new", "global.import"}) {
+            const Action *a = Actions::find(QLatin1String(id));
+            const qsizetype said = w->notifications()->messages().size();
+            w->run(a->id);
+            QVERIFY2(w->notifications()->messages().size() > said, id);
+            QCOMPARE(w->notifications()->messages().last().text,
+                     a->label + QStringLiteral(": connection \"prod\" is read-only"));
+            QVERIFY(!QApplication::activeModalWidget());
+        }
+        QCOMPARE(readAll(), before);
+    }
+
     // connections.yaml's `production: true` and `color:`: badges in the
     // sidebar and the title, and a delete that wants the key's name typed.
     void testProductionConnection()
@@ -569,6 +662,28 @@ private Q_SLOTS:
         QCOMPARE(f.window->action(QStringLiteral("keys.reveal"))->toolTip(),
                  QStringLiteral("the values of this store are not secret"));
         shot(f.window.get(), QStringLiteral("menus"));
+    }
+
+    // The table's shortcuts as Qt reads them: each one key, and no two that
+    // are live at once (a view's with the global ones and, while a job
+    // runs, jobs.cancel with every view) the same QKeySequence; the core's
+    // spelling (Actions::normalShortcut, used by keys.yaml) agrees with Qt.
+    void testShortcutsDistinct()
+    {
+        const QList<Action> &all = Actions::all();
+        for (const Action &a : all) {
+            const QKeySequence k(a.guiShortcut);
+            QVERIFY2(k.count() == 1 && k[0].key() != Qt::Key_unknown, qPrintable(a.id + QLatin1Char(' ') + a.guiShortcut));
+        }
+        for (qsizetype i = 0; i < all.size(); ++i)
+            for (qsizetype j = i + 1; j < all.size(); ++j) {
+                const Action &a = all[i], &b = all[j];
+                const bool same = QKeySequence(a.guiShortcut) == QKeySequence(b.guiShortcut);
+                QCOMPARE(Actions::normalShortcut(a.guiShortcut) == Actions::normalShortcut(b.guiShortcut), same);
+                const bool live = a.view == b.view || a.view == QLatin1String("global") || b.view == QLatin1String("global")
+                                  || a.view == QLatin1String("jobs") || b.view == QLatin1String("jobs");
+                QVERIFY2(!(live && same), qPrintable(QStringLiteral("%1 and %2 share %3").arg(a.id, b.id, a.guiShortcut)));
+            }
     }
 
     // keys.yaml's gui: section changes the window's shortcuts (menus,

@@ -9,6 +9,7 @@
 #include <QInputDialog>
 #include <QLineEdit>
 #include "TransferDialog.h"
+#include "console/Actions.h"
 #include "console/ExportJob.h"
 #include "console/JobReportModel.h"
 
@@ -220,6 +221,50 @@ private Q_SLOTS:
         // Closing while nothing runs closes.
         im->close();
         QTRY_VERIFY(!im->isVisible());
+    }
+
+    // While a job runs, Esc stays the focused view's (it stops a listing in
+    // the key browser; the job goes on) and the table's jobs.cancel
+    // shortcut cancels the job from there. Escape was both once, so
+    // neither ran.
+    void testCancelShortcutFromAnyView()
+    {
+        const QString snapshot = snapshotOf(20000);
+        QVERIFY(!snapshot.isEmpty());
+        const QString targetPath = newStorePath();
+        auto w = window();
+        QVERIFY(w->openSpec(sqliteSpec(targetPath), QStringLiteral("target")));
+        QVERIFY(settled(w->currentPane()));
+        TransferDialog *im = openWizard(w.get(), QStringLiteral("global.import"));
+        QVERIFY(im);
+        im->pathEdit()->setText(snapshot);
+        // The user goes back to the main window and the key list while it runs.
+        w->activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(w.get()));
+        QWidget *keys = w->currentPane()->keyBrowser()->view();
+        keys->setFocus();
+        const QKeySequence cancel(Actions::find(QStringLiteral("jobs.cancel"))->guiShortcut);
+        bool pressed = false, activeThen = false, escapeCancelled = true, shortcutCancelled = false;
+        connect(im, &TransferDialog::jobStarted, this, [&](Job *job) {
+            connect(job, &Job::progressChanged, this, [&, job](const TransferProgress &p) {
+                if (pressed || p.phase != QLatin1String("write") || p.done == 0)
+                    return;
+                pressed = true;
+                activeThen = w->isActiveWindow();
+                QTest::keyClick(keys, Qt::Key_Escape);
+                escapeCancelled = job->isCancelling();
+                QTest::keyClick(keys, cancel[0].key(), cancel[0].keyboardModifiers());
+                shortcutCancelled = job->isCancelling();
+            });
+        });
+        im->startButton()->click();
+        QVERIFY(finished(im, Job::State::Cancelled));
+        QVERIFY(pressed);
+        QVERIFY(activeThen);
+        QVERIFY(!escapeCancelled);
+        QVERIFY(shortcutCancelled);
+        QTRY_VERIFY(!w->action(QStringLiteral("jobs.cancel"))->isEnabled());
+        im->close();
     }
 
     // Migrate into a store named by URL: a dry run, then a confirmation,

@@ -1,10 +1,11 @@
 #pragma once
 
 // Stores of every backend for the transfer tests (sqlite, local, yaml in
-// temporary directories; redis, etcd and the Kubernetes emulator started
-// once per test process on free loopback ports and stopped with it), and
-// the data set the round trips move.
+// temporary directories; redis, etcd, the Kubernetes and the Firebase
+// emulators started once per test process on free loopback ports and
+// stopped with it), and the data set the round trips move.
 
+#include "FirebaseTestServer.h"
 #include "RedisTestServer.h"
 #include "TestSupport.h"
 #include "model/Codec.h"
@@ -28,6 +29,9 @@ public:
         return {QStringLiteral("sqlite"), QStringLiteral("local"), QStringLiteral("yaml"), QStringLiteral("redis"),
                 QStringLiteral("etcd"), QStringLiteral("kubernetes")};
     }
+    // Every backend fresh() makes: backends() and Firebase (its emulator),
+    // which the round trips leave out (tst_firebase_provider moves its data).
+    static QStringList allBackends() { return backends() << QStringLiteral("firebase"); }
 
     // An empty store of `backend`; each call gives a new one.
     StoreSpec fresh(const QString &backend)
@@ -80,6 +84,14 @@ public:
             spec.options.insert(QStringLiteral("kubeconfig"), m_kube->kubeconfigPath());
             spec.options.insert(QStringLiteral("namespace"), ns);
             spec.options.insert(QStringLiteral("resource"), QStringLiteral("configmaps"));
+        } else if (backend == QLatin1String("firebase")) {
+            if (!m_firebase) {
+                m_firebase = std::make_unique<FirebaseTestServer>();
+                if (!m_firebase->start())
+                    qFatal("the Firebase emulator did not start: %s", qPrintable(m_firebase->log()));
+            }
+            // One database, a root a store.
+            spec = m_firebase->spec(QStringLiteral("transfer"), QStringLiteral("t%1").arg(n));
         }
         return spec;
     }
@@ -116,6 +128,7 @@ private:
     std::unique_ptr<RedisTestServer> m_redis;
     std::unique_ptr<EtcdMember> m_etcd;
     std::unique_ptr<KubeTestServer> m_kube;
+    std::unique_ptr<FirebaseTestServer> m_firebase;
 };
 
 // The data set, in seed 004's dotted key form: `bulk` small JSON entries,

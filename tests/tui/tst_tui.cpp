@@ -1282,7 +1282,8 @@ private Q_SLOTS:
         tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
     }
 
-    // An import in progress, cancelled with Esc: the server is paused so
+    // An import in progress, cancelled with Esc (the table's jobs.cancel in
+    // the job view): the server is paused so
     // the job is surely mid-way, and it stops after the page in flight
     // without writing the rest.
     void testImportCancel()
@@ -1310,10 +1311,18 @@ private Q_SLOTS:
         QVERIFY(waitFor(s, QStringLiteral("verify-file 0.2/0.2 MiB (100%)")));
         QTest::qWait(500);
         QVERIFY(screen(s).contains(QLatin1String("running  (Esc cancels)")));
+        // The hint bar says what Esc does here: jobs.cancel shadows Back.
+        QVERIFY(screen(s).contains(QLatin1String("<Esc> Cancel")));
+        QVERIFY(!screen(s).contains(QLatin1String("<Esc> Back")));
         escape(s);
         QVERIFY(waitFor(s, QStringLiteral("cancelling import")));
         ::kill(pid_t(redis.processId()), SIGCONT);
         QVERIFY(waitFor(s, QStringLiteral("import  |  cancelled"), 30000));
+        // Over: Esc goes back again, and the hints say so.
+        QVERIFY(waitFor(s, QStringLiteral("<Esc> Back")));
+        QVERIFY(!screen(s).contains(QLatin1String("<Esc> Cancel")));
+        escape(s);
+        QTRY_VERIFY(!screen(s).contains(QLatin1String("import  |")));
         const QByteArray size = redis.command({"DBSIZE"});
         QVERIFY2(size.startsWith(':') && size.mid(1).toInt() < count, size.constData());
         tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});

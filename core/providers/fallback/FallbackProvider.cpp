@@ -167,6 +167,10 @@ QFuture<bool> FallbackProvider::ensureMode()
     m_sinceProbe.restart();
     m_inTransition = true;
     QFuture<bool> mine = waitForTransition();
+    if (m_options.readOnly) {
+        probeWithoutReplay();
+        return mine;
+    }
     const bool unknown = m_mode == Mode::Unknown;
     auto journal = m_journal.get();
     m_worker->run([journal] { return journal->hasRecords(); }).then(this, [this, unknown](bool pending) {
@@ -194,8 +198,45 @@ QFuture<bool> FallbackProvider::ensureMode()
     return mine;
 }
 
+// A read-only connection's ensureMode(): the primary when it answers, and
+// never a replay. At the first call it says in the log when the journal
+// holds writes the primary does not have yet (reading its size writes
+// nothing).
+void FallbackProvider::probeWithoutReplay()
+{
+    if (m_mode == Mode::Unknown) {
+        auto journal = m_journal.get();
+        m_worker->run([journal] { return journal->hasRecords(); }).then(this, [this](bool pending) {
+            if (pending)
+                log::warn(QStringLiteral("fallback.pending"),
+                          QJsonObject{{QStringLiteral("primary"), m_primary->describe()},
+                                      {QStringLiteral("journal"), m_journal->path()},
+                                      {QStringLiteral("reason"),
+                                       QStringLiteral("the journal holds writes made on the fallback; a read-only "
+                                                      "connection does not replay them, a writable one will")}});
+            m_mode = Mode::Primary;
+            endTransition();
+        });
+        return;
+    }
+    // On the fallback: back to the primary once it answers.
+    ListOptions probe;
+    probe.limit = 1;
+    probe.keysOnly = true;
+    m_primary->list(probe).then(this, [this](Result<ListPage> page) {
+        if (page.ok() || !unreachable(page.error()))
+            switchToPrimary();
+        endTransition();
+    });
+}
+
 QFuture<Result<ReplayReport>> FallbackProvider::replay()
 {
+    if (m_options.readOnly)
+        return readyFuture(Result<ReplayReport>(
+            Error(ErrorKind::Forbidden,
+                  QStringLiteral("a read-only connection does not replay the journal of its fallback"),
+                  m_journal->path())));
     if (m_inTransition)
         return waitForTransition().then(this, [this](bool) { return replay(); }).unwrap();
     m_sinceProbe.restart();
@@ -565,6 +606,8 @@ QFuture<Result<Lock>> FallbackProvider::renew(const Lock &lock, std::chrono::mil
     return route<Result<Lock>>([this, lock, ttl](bool fb) { return (fb ? m_fallback : m_primary)->renew(lock, ttl); });
 }
 
+// A read-only spec opens both stores read-only as well (each wrapped, a
+// SQLite file opened read-only), and the pair never replays its journal.
 Result<std::unique_ptr<Provider>> openWithFallback(const StoreSpec &spec)
 {
     StoreSpec primarySpec = spec;
@@ -572,11 +615,19 @@ Result<std::unique_ptr<Provider>> openWithFallback(const StoreSpec &spec)
     auto primary = openProvider(primarySpec);
     if (!primary.ok())
         return primary.error();
-    auto fallback = openProvider(*spec.fallback);
+    StoreSpec fallbackSpec = *spec.fallback;
+    if (spec.readOnly) {
+        fallbackSpec.readOnly = true;
+        if (fallbackSpec.connection.isEmpty())
+            fallbackSpec.connection = spec.connection;
+    }
+    auto fallback = openProvider(fallbackSpec);
     if (!fallback.ok())
         return fallback.error();
+    FallbackOptions options;
+    options.readOnly = spec.readOnly;
     return std::unique_ptr<Provider>(
-        std::make_unique<FallbackProvider>(std::move(primary).value(), std::move(fallback).value(), FallbackOptions()));
+        std::make_unique<FallbackProvider>(std::move(primary).value(), std::move(fallback).value(), options));
 }
 
 } // namespace sd

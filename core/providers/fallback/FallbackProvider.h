@@ -32,6 +32,10 @@ struct FallbackOptions {
     // primary is back (0: every operation).
     std::chrono::milliseconds probeInterval{5000};
     KeyTranslation keys = KeyTranslation::Auto;
+    // A read-only connection: the journal is never replayed (nothing is
+    // written to the primary, the journal or its conflicts and lock files);
+    // the primary serves while it answers, the fallback while it does not.
+    bool readOnly = false;
 };
 
 // seed 004's `fallback:` (state_management.fallback: file): a connection
@@ -53,6 +57,10 @@ struct FallbackOptions {
 //     the log, the journal's conflicts file) and not written.
 //   - A connection opened with records in its journal (from an earlier
 //     process) replays them before its first call.
+//   - A read-only one (FallbackOptions::readOnly) never replays: it reads
+//     the primary while it answers (without the journaled writes, which a
+//     warning in the log says are pending) and the fallback while it does
+//     not; replay() answers Forbidden.
 // Keys are always in the primary's form; the fallback's are translated with
 // translateKey (redis "deployment:phase" is yaml "deployment.phase").
 class FallbackProvider : public Provider {
@@ -100,6 +108,7 @@ private:
     QFuture<bool> waitForTransition();
     void endTransition();
     QFuture<Result<ReplayReport>> replayRecords();
+    void probeWithoutReplay();
     void switchToFallback(const Error &reason);
     void switchToPrimary();
     Result<QString> toFallbackKey(const QString &key) const;
