@@ -54,7 +54,6 @@ public:
     void show(std::unique_ptr<console::Session> session, const QString &name);
 
     Terminal &terminal() { return m_terminal; }
-    const console::KeyBindings &keyBindings() const { return m_options.keys; }
     console::Session *session() const { return m_session.get(); }
     console::KeyModel *keys() const { return m_keys.get(); }
     // The keys in force (keys.yaml's tui: section over the action table's).
