@@ -573,7 +573,8 @@ void App::runAction(const Action &a)
             m_views.pop_back();
     } else if (id == QLatin1String("global.events")) {
         push(std::make_unique<EventsView>(this, m_events.get(), m_eventFilter.get()));
-    } else if (id == QLatin1String("keys.filter") || id == QLatin1String("events.filter")) {
+    } else if (id == QLatin1String("keys.filter") || id == QLatin1String("events.filter")
+               || id == QLatin1String("tasks.filter")) {
         m_mode = Mode::Filter;
         m_prompt = QStringLiteral("/");
         m_input = v ? v->filter() : QString();

@@ -265,6 +265,7 @@ void MainWindow::buildHandlers()
          }},
         {QStringLiteral("tasks.open"), [](ConsolePane *p) { p->showTasks()->feedbackTable()->setFocus(); }},
         {QStringLiteral("tasks.create"), onTasks(&TasksView::createTask)},
+        {QStringLiteral("tasks.filter"), onTasks(&TasksView::focusFilter)},
         {QStringLiteral("tasks.increment"), onTasks(&TasksView::increment)},
         {QStringLiteral("tasks.feedback"), onTasks(&TasksView::addFeedback)},
         {QStringLiteral("tasks.resolve"), onTasks(&TasksView::resolveFeedback)},

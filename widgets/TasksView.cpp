@@ -235,6 +235,12 @@ void TasksView::reload()
     m_tasks->reload();
 }
 
+void TasksView::focusFilter()
+{
+    m_filterEdit->setFocus(Qt::ShortcutFocusReason);
+    m_filterEdit->selectAll();
+}
+
 void TasksView::createTask()
 {
     auto *d = new QInputDialog(this);

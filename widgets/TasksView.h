@@ -61,6 +61,8 @@ public:
     // The tasks.* actions on the selected task.
     // Asks "ID [--pr N] [--max-iterations N]", as `statedeckctl task create`.
     void createTask();
+    // The task table's filter box, focused with its text selected.
+    void focusFilter();
     void increment();
     void addFeedback();
     void resolveFeedback();

@@ -177,6 +177,8 @@ QList<Action> buildTable()
 
     // Remediation tasks.
     t << make("tasks.open", "tasks", "Feedback", "The task's feedback history.", "Return", "Enter", "", needsKey);
+    t << make("tasks.filter", "tasks", "Filter",
+              "Filter tasks: text or a regular expression, !text to invert, -l app=x for labels.", "Ctrl+F", "/");
     t << writing(make("tasks.increment", "tasks", "Next iteration",
                       "Count one more iteration (stops at the task's maximum).", "Ctrl+Shift+Up", "+", "inc",
                       needsKey));

@@ -249,6 +249,14 @@ private Q_SLOTS:
         ask->accept();
         QTRY_COMPARE_WITH_TIMEOUT(f.view->tasks()->rowCount(), before + 1, 20000);
         QVERIFY(task(f, QStringLiteral("task-1043-state")).ok());
+
+        // Ctrl+F in the tasks view: its filter, which narrows the table.
+        f.window->activateWindow(); // back from the dialogs
+        QVERIFY(QTest::qWaitForWindowActive(f.window.get()));
+        f.window->run(QStringLiteral("tasks.filter"));
+        QTRY_VERIFY(f.view->filter()->hasFocus());
+        QTest::keyClicks(f.view->filter(), QStringLiteral("1043"));
+        QTRY_COMPARE(f.view->taskTable()->model()->rowCount(), 1);
     }
 
     void testReadOnlyRefusesTaskActions()

@@ -997,12 +997,20 @@ private Q_SLOTS:
                       QStringLiteral("the probe fails")})
                      .code,
                  0);
+        QCOMPARE(ctl({QStringLiteral("task"), QStringLiteral("create"), QStringLiteral("tui-filtered-out")}).code, 0);
         const QString s = start();
         QVERIFY(waitFor(s, QStringLiteral("listing complete")));
         keys(s, {QStringLiteral(":")});
         type(s, QStringLiteral("tasks"));
         keys(s, {QStringLiteral("Enter")});
         QVERIFY(waitFor(s, QStringLiteral("tui-task")));
+        QVERIFY(waitFor(s, QStringLiteral("tui-filtered-out")));
+        // `/` filters the task table as it does keys.
+        keys(s, {QStringLiteral("/")});
+        type(s, QStringLiteral("!filtered"));
+        keys(s, {QStringLiteral("Enter")});
+        QVERIFY(QTest::qWaitFor([&] { return !screen(s).contains(QLatin1String("tui-filtered-out")); }, 15000));
+        QVERIFY(screen(s).contains(QLatin1String("tui-task")));
         keys(s, {QStringLiteral("Enter")});
         QVERIFY(waitFor(s, QStringLiteral("feedback")));
         QVERIFY(waitFor(s, QStringLiteral("the probe fails")));
