@@ -305,6 +305,19 @@ void runScale(Context &ctx, const RegistryOptions &o, const QString &name, const
     }
     auto *client = new kube::KubeClient(*o.kube, ctx.loop);
     auto *machines = new KubeMachines(client, o.ns, ctx.loop);
+    // Exit only once the client is gone, destroyed while the event loop
+    // still runs: its QNetworkAccessManager then stops its network thread
+    // and frees the TLS connection to the API server. Left to
+    // QCoreApplication's destructor (after the loop has returned), that
+    // connection, its OpenSSL state and the last request were sometimes
+    // never freed: a LeakSanitizer report at exit (issue 18). The
+    // continuations below run inside the client's reply handler, so the
+    // client is deleted later, never there.
+    done = [client, machines, done](int code) {
+        QObject::connect(client, &QObject::destroyed, [done, code] { done(code); });
+        machines->deleteLater();
+        client->deleteLater();
+    };
     const QString ns = machines->ns();
     client->get(KubeMachines::stateMachines(), ns, name).then(ctx.loop, [&ctx, machines, client, name, ns, replicas, done](Result<Json> got) {
         if (!got.ok()) {
