@@ -8,6 +8,7 @@
 #include "console/ConnectionEditor.h"
 #include "providers/Backends.h"
 #include "providers/Provider.h"
+#include "util/AtomicFile.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -20,6 +21,15 @@ using namespace sd::console;
 using sd::test::await;
 
 namespace {
+
+// The file as it is on disk (empty when missing), and a write as another
+// program would make it, through the core's whole-file helpers.
+QByteArray read(const QString &path)
+{
+    const Result<QByteArray> bytes = readWholeFile(path);
+    return bytes.ok() ? bytes.value() : QByteArray();
+}
+bool write(const QString &path, const QByteArray &bytes) { return writeFileAtomically(path, bytes).ok(); }
 
 const char *kCommented = "# connections of the payments team\n"
                          "current: staging   # the CLI's default\n"
@@ -35,19 +45,6 @@ const char *kCommented = "# connections of the payments team\n"
                          "    workerConfig: ./worker.yml\n"
                          "    color: \"#2980b9\"\n"
                          "# end of file\n";
-
-QByteArray read(const QString &path)
-{
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
-
-void write(const QString &path, const QByteArray &bytes)
-{
-    QFile f(path);
-    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
-    f.write(bytes);
-}
 
 // Every line of `before` that is a comment or blank is still in `after`, in
 // order.
@@ -334,7 +331,7 @@ private Q_SLOTS:
         auto editor = ConnectionEditor::load(path);
         QVERIFY(editor.ok());
         const QByteArray theirs = "connections:\n  theirs:\n    url: redis://localhost\n";
-        write(path, theirs);
+        QVERIFY(write(path, theirs));
         ConnectionDraft d;
         d.name = QStringLiteral("mine");
         d.url = QStringLiteral("redis://localhost:6380");

@@ -149,7 +149,7 @@ template <typename Dialog>
 Dialog *waitForDialog(QWidget *parent)
 {
     Dialog *found = nullptr;
-    QTest::qWaitFor(
+    (void)QTest::qWaitFor( // found stays null on a timeout
         [&] {
             for (Dialog *d : parent->findChildren<Dialog *>())
                 if (d->isVisible())

@@ -5,6 +5,7 @@
 // is never overwritten, and the dialog keeps the user's input.
 #include "ConnectionDialog.h"
 #include "GuiTestSupport.h"
+#include "util/AtomicFile.h"
 
 #include <QCheckBox>
 #include <QLabel>
@@ -17,6 +18,15 @@ using namespace sd::test::gui;
 
 namespace {
 
+// The file as it is on disk (empty when missing), and a write as another
+// program would make it, through the core's whole-file helpers.
+QByteArray read(const QString &path)
+{
+    const Result<QByteArray> bytes = readWholeFile(path);
+    return bytes.ok() ? bytes.value() : QByteArray();
+}
+bool write(const QString &path, const QByteArray &bytes) { return writeFileAtomically(path, bytes).ok(); }
+
 const char *kFile = "# team connections: keep this comment\n"
                     "connections:\n"
                     "  # the shared one\n"
@@ -24,18 +34,6 @@ const char *kFile = "# team connections: keep this comment\n"
                     "    url: %1\n"
                     "    production: true\n"
                     "# trailing comment\n";
-
-QByteArray read(const QString &path)
-{
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
-
-bool write(const QString &path, const QByteArray &bytes)
-{
-    QFile f(path);
-    return f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(bytes) == bytes.size();
-}
 
 QAction *sidebarAction(MainWindow *w, const char *name)
 {

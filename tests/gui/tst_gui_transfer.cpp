@@ -395,7 +395,7 @@ private Q_SLOTS:
     static bool answerPassphrase(TransferDialog *d, const QString &text)
     {
         QInputDialog *ask = nullptr;
-        QTest::qWaitFor(
+        (void)QTest::qWaitFor( // ask stays null on a timeout
             [&] {
                 for (QInputDialog *i : d->findChildren<QInputDialog *>())
                     if (i->isVisible() && i->objectName() == QLatin1String("passphraseDialog"))
