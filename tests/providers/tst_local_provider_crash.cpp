@@ -8,7 +8,6 @@
 #include "LocalTestSupport.h"
 #include "util/AtomicFile.h"
 
-#include <QFileSystemWatcher>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTest>
@@ -92,8 +91,10 @@ private Q_SLOTS:
             // value), some fraction of a write's duration after it (parsing,
             // encoding, writing the temporary, fsync, rename), or right after
             // the nth "done" (between two writes).
-            // Mode 3 waits for the temporary file to appear, so some kills
-            // surely land between its creation and the rename.
+            // Mode 3: the writer kills itself the moment the nth write's
+            // temporary file appears (die-at-temporary), so some kills
+            // surely land between its creation and the rename, however fast
+            // writes are.
             const int mode = std::array{0, 3, 1, 2, 3, 1}[round % 6];
             const int nth = 1 + round % 3;
             // Most of a write is reading and encoding; the temporary file
@@ -120,20 +121,15 @@ private Q_SLOTS:
                     } else if (line.startsWith("done ")) {
                         writeMs = std::max<qint64>(1, sinceBegin.elapsed());
                         doneThisRun = gen;
-                        // (Mode 3 falls back to this should inotify miss the
-                        // temporary file.)
-                        if ((++dones == nth && mode == 2) || (dones == nth + 3 && mode == 3))
+                        if (++dones == nth && mode == 2)
                             killNow();
                     }
                 }
             });
-            QFileSystemWatcher dirWatch({g.stateDir});
-            connect(&dirWatch, &QFileSystemWatcher::directoryChanged, &proc, [&] {
-                if (mode == 3 && begins >= nth && !temporaries(g.stateDir).isEmpty())
-                    killNow();
-            });
-            proc.start(builtProgram(QStringLiteral("local_crash_writer")),
-                       {g.statePath, key, QString::number(kPayloadBytes)});
+            QStringList writerArgs{g.statePath, key, QString::number(kPayloadBytes)};
+            if (mode == 3)
+                writerArgs << QStringLiteral("die-at-temporary") << QString::number(nth);
+            proc.start(builtProgram(QStringLiteral("local_crash_writer")), writerArgs);
             QVERIFY(proc.waitForStarted(5000));
             QTRY_VERIFY2_WITH_TIMEOUT(killed || proc.state() == QProcess::NotRunning,
                                       "the writer neither progressed nor stopped", 10000);
