@@ -69,6 +69,18 @@ class TestGuiTransfer : public QObject {
         return makeWindow(testOptions(m_dir.filePath(QStringLiteral("connections.yaml")), readOnly));
     }
 
+    // A window open on `path` (a SQLite store filled with `n` entries first)
+    // as connection `name`, its first listing settled; null if set-up failed.
+    std::unique_ptr<MainWindow> windowOn(const QString &path, int n, const QString &name, bool readOnly = false)
+    {
+        if (!fill(store(path).get(), entries(n)))
+            return nullptr;
+        auto w = window(readOnly);
+        if (!w->openSpec(sqliteSpec(path), name) || !settled(w->currentPane()))
+            return nullptr;
+        return w;
+    }
+
     static TransferDialog *openWizard(MainWindow *w, const QString &action)
     {
         w->updateActions();
@@ -116,10 +128,8 @@ private Q_SLOTS:
     void testExportThenImport()
     {
         const QString sourcePath = newStorePath();
-        QVERIFY(fill(store(sourcePath).get(), entries(300)));
-        auto w = window();
-        QVERIFY(w->openSpec(sqliteSpec(sourcePath), QStringLiteral("source")));
-        QVERIFY(settled(w->currentPane()));
+        auto w = windowOn(sourcePath, 300, QStringLiteral("source"));
+        QVERIFY(w);
 
         TransferDialog *ex = openWizard(w.get(), QStringLiteral("global.export"));
         QVERIFY(ex);
@@ -338,10 +348,8 @@ private Q_SLOTS:
         QFETCH(QString, input);
         QFETCH(QString, problem);
         const QString path = newStorePath();
-        QVERIFY(fill(store(path).get(), entries(3)));
-        auto w = window();
-        QVERIFY(w->openSpec(sqliteSpec(path), QStringLiteral("s")));
-        QVERIFY(settled(w->currentPane()));
+        auto w = windowOn(path, 3, QStringLiteral("s"));
+        QVERIFY(w);
         TransferDialog *d = openWizard(w.get(), action);
         QVERIFY(d);
         if (d->pathEdit())
@@ -360,10 +368,8 @@ private Q_SLOTS:
     void testTargetThatCannotOpen()
     {
         const QString path = newStorePath();
-        QVERIFY(fill(store(path).get(), entries(3)));
-        auto w = window();
-        QVERIFY(w->openSpec(sqliteSpec(path), QStringLiteral("s")));
-        QVERIFY(settled(w->currentPane()));
+        auto w = windowOn(path, 3, QStringLiteral("s"));
+        QVERIFY(w);
         TransferDialog *d = openWizard(w.get(), QStringLiteral("global.migrate"));
         QVERIFY(d);
         d->storeBox()->setCurrentText(QStringLiteral("nosuch://x"));
@@ -379,10 +385,8 @@ private Q_SLOTS:
     void testReadOnly()
     {
         const QString path = newStorePath();
-        QVERIFY(fill(store(path).get(), entries(3)));
-        auto w = window(true);
-        QVERIFY(w->openSpec(sqliteSpec(path), QStringLiteral("prod")));
-        QVERIFY(settled(w->currentPane()));
+        auto w = windowOn(path, 3, QStringLiteral("prod"), true);
+        QVERIFY(w);
         w->updateActions();
         QVERIFY(!w->action(QStringLiteral("global.import"))->isEnabled());
         QVERIFY2(w->action(QStringLiteral("global.import"))->toolTip().contains(QLatin1String("read-only")),
@@ -416,10 +420,8 @@ private Q_SLOTS:
     void testSealedExportAndReplace()
     {
         const QString sourcePath = newStorePath();
-        QVERIFY(fill(store(sourcePath).get(), entries(20)));
-        auto w = window();
-        QVERIFY(w->openSpec(sqliteSpec(sourcePath), QStringLiteral("source")));
-        QVERIFY(settled(w->currentPane()));
+        auto w = windowOn(sourcePath, 20, QStringLiteral("source"));
+        QVERIFY(w);
         const QString snapshot = m_dir.filePath(QStringLiteral("sealed.jsonl"));
 
         TransferDialog *ex = openWizard(w.get(), QStringLiteral("global.export"));
