@@ -219,7 +219,9 @@ bool CodeEditor::event(QEvent *e)
 {
     if (e->type() == QEvent::ShortcutOverride) {
         auto *key = static_cast<QKeyEvent *>(e);
-        if (QWidget *w = window()) {
+        // Plain typing is the editor's: only chords are looked up.
+        const bool chord = key->modifiers() & (Qt::ControlModifier | Qt::AltModifier | Qt::MetaModifier);
+        if (QWidget *w = chord ? window() : nullptr) {
             const auto *palette = w->findChild<QAction *>(QStringLiteral("global.command"), Qt::FindDirectChildrenOnly);
             const QKeySequence pressed(key->keyCombination());
             if (palette && palette->isEnabled() && !palette->shortcut().isEmpty() && palette->shortcut() == pressed) {
