@@ -371,7 +371,7 @@ void MainWindow::buildMenus()
         a->setData(name);
         group->addAction(a);
         m_themeActions << a;
-        connect(a, &QAction::triggered, this, [this, name] {
+        connect(a, &QAction::triggered, this, [this, name = name] {
             setTheme(name);
             if (m_options.useSettings)
                 QSettings().setValue(QStringLiteral("theme"), name);
