@@ -4,7 +4,7 @@
 #include "providers/Backends.h"
 #include "providers/fallback/FallbackProvider.h"
 #include "providers/readonly/ReadOnlyProvider.h"
-#include "transfer/EntryForm.h"
+#include "providers/form/EntryForm.h"
 #include "transfer/Exporter.h"
 #include "transfer/Importer.h"
 #include "transfer/Migrator.h"

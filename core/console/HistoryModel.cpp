@@ -1,6 +1,6 @@
 #include "console/HistoryModel.h"
 
-#include "transfer/EntryForm.h"
+#include "providers/form/EntryForm.h"
 #include "util/Async.h"
 
 namespace sd::console {

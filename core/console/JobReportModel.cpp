@@ -1,6 +1,6 @@
 #include "console/JobReportModel.h"
 
-#include "transfer/EntryForm.h"
+#include "providers/form/EntryForm.h"
 
 namespace sd::console {
 

@@ -1,6 +1,6 @@
 #include "transfer/BackupWriter.h"
 
-#include "transfer/EntryForm.h"
+#include "providers/form/EntryForm.h"
 #include "util/Async.h"
 
 #include <QDir>

@@ -10,19 +10,6 @@
 
 namespace sd {
 
-QString stateDirectory()
-{
-    QString base = qEnvironmentVariable("XDG_STATE_HOME");
-    if (base.isEmpty() || !QDir::isAbsolutePath(base))
-        base = QDir::homePath() + QStringLiteral("/.local/state");
-    return base + QStringLiteral("/statedeck");
-}
-
-QString defaultBackupDirectory()
-{
-    return stateDirectory() + QStringLiteral("/backups");
-}
-
 QString backupPathFor(const QString &directory, const QString &reason, const QString &targetScheme)
 {
     const QString stamp = QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyy-MM-dd_HH-mm-ss"));

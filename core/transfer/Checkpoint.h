@@ -2,6 +2,7 @@
 
 #include "model/Result.h"
 #include "transfer/TransferTypes.h"
+#include "util/StateDirectory.h"
 
 #include <QDateTime>
 
@@ -9,12 +10,6 @@
 
 namespace sd {
 
-// $XDG_STATE_HOME/statedeck (default ~/.local/state/statedeck): where
-// migration checkpoints and backups live. Qt 6.4 has no StateLocation, so
-// the XDG rule is applied here.
-QString stateDirectory();
-// <stateDirectory>/backups
-QString defaultBackupDirectory();
 // A backup snapshot's name: <dir>/<UTC YYYY-MM-DD_HH-MM-SS>_<reason>_<scheme>.jsonl
 // (the seed's old_deployments/<id>_<date>_<reason> naming), and the hidden
 // partial file it is written to first.

@@ -3,7 +3,7 @@
 #include "providers/Provider.h"
 #include "transfer/EntrySource.h"
 #include "transfer/Fetch.h"
-#include "transfer/SnapshotCipher.h"
+#include "snapshot/SnapshotCipher.h"
 #include "util/Async.h"
 
 namespace sd {

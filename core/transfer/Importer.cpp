@@ -4,7 +4,7 @@
 #include "providers/readonly/ReadOnlyProvider.h"
 #include "transfer/Checkpoint.h"
 #include "transfer/EntrySource.h"
-#include "transfer/SnapshotCipher.h"
+#include "snapshot/SnapshotCipher.h"
 #include "transfer/SnapshotReader.h"
 #include "transfer/TransferEngine.h"
 #include "util/Async.h"

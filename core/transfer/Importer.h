@@ -3,7 +3,7 @@
 #include "transfer/ProgressMeter.h"
 #include "transfer/SnapshotWriter.h"
 #include "transfer/TransferTypes.h"
-#include "transfer/KeyForm.h"
+#include "providers/form/KeyForm.h"
 
 #include <QFuture>
 #include <QObject>

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "transfer/Checkpoint.h"
-#include "transfer/KeyForm.h"
+#include "providers/form/KeyForm.h"
 #include "transfer/TransferTypes.h"
 
 #include <QFuture>

@@ -1,7 +1,7 @@
 #include "transfer/SnapshotReader.h"
 
 #include "transfer/LineFile.h"
-#include "transfer/SnapshotCipher.h"
+#include "snapshot/SnapshotCipher.h"
 
 #include <QFileInfo>
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "transfer/SnapshotFormat.h"
+#include "snapshot/SnapshotFormat.h"
 
 #include <QCryptographicHash>
 

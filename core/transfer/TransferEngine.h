@@ -1,9 +1,9 @@
 #pragma once
 
-#include "transfer/EntryForm.h"
+#include "providers/form/EntryForm.h"
 #include "transfer/EntrySource.h"
 #include "transfer/ProgressMeter.h"
-#include "transfer/SnapshotFormat.h"
+#include "snapshot/SnapshotFormat.h"
 #include "transfer/TransferTypes.h"
 
 #include <QFuture>

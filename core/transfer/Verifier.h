@@ -1,6 +1,6 @@
 #pragma once
 
-#include "transfer/EntryForm.h"
+#include "providers/form/EntryForm.h"
 #include "transfer/ProgressMeter.h"
 #include "transfer/TransferTypes.h"
 

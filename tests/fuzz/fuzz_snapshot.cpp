@@ -3,7 +3,7 @@
 // crashes.
 #include "FuzzTarget.h"
 
-#include "transfer/SnapshotCipher.h"
+#include "snapshot/SnapshotCipher.h"
 #include "transfer/SnapshotReader.h"
 #include "transfer/SnapshotWriter.h"
 

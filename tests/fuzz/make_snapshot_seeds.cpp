@@ -3,8 +3,8 @@
 // (when encrypted) at the lowest PBKDF2 count so a fuzz run unlocks them in
 // about a millisecond. Usage: sd-fuzz-snapshot-seeds OUTPUT_DIR
 #include "model/Codec.h"
-#include "transfer/SnapshotCipher.h"
-#include "transfer/SnapshotFormat.h"
+#include "snapshot/SnapshotCipher.h"
+#include "snapshot/SnapshotFormat.h"
 #include "transfer/SnapshotWriter.h"
 
 #include <QDateTime>

@@ -12,8 +12,8 @@
 #include "providers/Backends.h"
 #include "providers/EtcdTestFixture.h"
 #include "providers/KubeTestHelpers.h"
-#include "transfer/EntryForm.h"
-#include "transfer/KeyForm.h"
+#include "providers/form/EntryForm.h"
+#include "providers/form/KeyForm.h"
 
 #include <QDir>
 #include <QTemporaryDir>

@@ -2,8 +2,8 @@
 // key form), entry shaping for a target, content comparison and diffs.
 #include "model/Codec.h"
 #include "providers/Provider.h"
-#include "transfer/EntryForm.h"
-#include "transfer/KeyForm.h"
+#include "providers/form/EntryForm.h"
+#include "providers/form/KeyForm.h"
 #include "transfer/ProgressMeter.h"
 #include "transfer/TargetLookup.h"
 #include "TestSupport.h"

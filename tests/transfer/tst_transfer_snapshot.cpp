@@ -6,8 +6,8 @@
 #include "TransferTestSupport.h"
 #include "transfer/Exporter.h"
 #include "transfer/Importer.h"
-#include "transfer/SnapshotCipher.h"
-#include "transfer/SnapshotFormat.h"
+#include "snapshot/SnapshotCipher.h"
+#include "snapshot/SnapshotFormat.h"
 #include "transfer/SnapshotReader.h"
 
 #include <QProcess>

@@ -1,7 +1,7 @@
 #include "providers/etcd/EtcdProvider.h"
 #include "providers/etcd/EtcdWatchResponse.h"
 
-#include "transfer/KeyForm.h"
+#include "providers/form/KeyForm.h"
 
 #include "model/Codec.h"
 #include "util/StreamFraming.h"
@@ -1651,7 +1651,7 @@ QString dottedToEtcdKey(const QString &root, const QString &dotted)
     QString base = root;
     while (base.endsWith(QLatin1Char('/')))
         base.chop(1);
-    // The mapping itself is translateKey's (core/transfer/KeyForm.h), the one
+    // The mapping itself is translateKey's (core/providers/form/KeyForm.h), the one
     // every migration uses; a key it cannot spell keeps its dots.
     const Result<QString> key = translateKey(dotted, QStringLiteral("."), QStringLiteral("/"));
     return base + QLatin1Char('/') + (key.ok() ? key.value() : dotted);

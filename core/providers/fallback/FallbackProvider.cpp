@@ -3,10 +3,10 @@
 #include "log/Log.h"
 #include "providers/Backends.h"
 #include "providers/fallback/WriteJournal.h"
-#include "transfer/Checkpoint.h"
-#include "transfer/EntryForm.h"
+#include "providers/form/EntryForm.h"
 #include "util/AtomicFile.h"
 #include "util/Async.h"
+#include "util/StateDirectory.h"
 
 #include <QCryptographicHash>
 #include <QJsonObject>

@@ -2,7 +2,7 @@
 
 #include "config/StoreSpec.h"
 #include "providers/Provider.h"
-#include "transfer/KeyForm.h"
+#include "providers/form/KeyForm.h"
 
 #include <QElapsedTimer>
 #include <QPromise>

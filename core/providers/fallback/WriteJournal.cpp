@@ -1,6 +1,6 @@
 #include "providers/fallback/WriteJournal.h"
 
-#include "transfer/SnapshotFormat.h"
+#include "snapshot/SnapshotFormat.h"
 #include "util/AtomicFile.h"
 
 #include <QDir>

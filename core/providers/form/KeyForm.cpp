@@ -1,4 +1,4 @@
-#include "transfer/KeyForm.h"
+#include "providers/form/KeyForm.h"
 
 #include "providers/Provider.h"
 #include "providers/yaml/YamlProvider.h"

@@ -1,7 +1,7 @@
-#include "transfer/SnapshotFormat.h"
+#include "snapshot/SnapshotFormat.h"
 
 #include "model/Codec.h"
-#include "transfer/SnapshotCipher.h"
+#include "snapshot/SnapshotCipher.h"
 
 namespace sd {
 namespace {

@@ -1,4 +1,4 @@
-#include "transfer/EntryForm.h"
+#include "providers/form/EntryForm.h"
 
 #include "model/Codec.h"
 #include "providers/Provider.h"

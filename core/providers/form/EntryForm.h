@@ -2,7 +2,7 @@
 
 #include "model/Entry.h"
 #include "model/Result.h"
-#include "transfer/KeyForm.h"
+#include "providers/form/KeyForm.h"
 
 #include <QStringList>
 

@@ -1,4 +1,4 @@
-#include "transfer/SnapshotCipher.h"
+#include "snapshot/SnapshotCipher.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
