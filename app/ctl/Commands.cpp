@@ -282,6 +282,8 @@ void runLs(Context &ctx, const QCommandLineParser &p, const QStringList &args, D
     l->options.prefix = args.value(0);
     l->options.limit = int(*pageSize);
     l->options.keysOnly = !p.isSet(QStringLiteral("values"));
+    // `-o value` prints the keys alone: no revision or labels to fetch.
+    l->options.namesOnly = l->options.keysOnly && ctx.valueOnly;
     ctx.reveal = p.isSet(QStringLiteral("reveal"));
     if (*max > 0)
         l->max = *max;

@@ -83,6 +83,10 @@ struct ListOptions {
     int limit = 500;       // page size; 0 means the backend's default
     QString cursor;        // from a previous ListPage::nextCursor
     bool keysOnly = false; // entries carry key, revision and labels only
+    // With keysOnly: the caller reads the keys alone. A backend that pays per
+    // key for revision and labels (Redis: TYPE, revision, PTTL) may leave
+    // them empty; others fill them as for keysOnly.
+    bool namesOnly = false;
 };
 
 struct ListPage {

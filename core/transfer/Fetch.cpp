@@ -117,6 +117,7 @@ QFuture<Result<qint64>> countKeys(Provider *provider, QObject *context, const QS
     c->context = context;
     c->options.prefix = prefix;
     c->options.keysOnly = true;
+    c->options.namesOnly = true;
     c->options.limit = 5000;
     c->promise.start();
     QFuture<Result<qint64>> f = c->promise.future();

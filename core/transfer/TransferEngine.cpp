@@ -32,6 +32,7 @@ QFuture<Result<TransferReport>> TransferEngine::run()
         probe.prefix = m_options.targetPrefix;
         probe.limit = 1;
         probe.keysOnly = true;
+        probe.namesOnly = true;
         m_target->list(probe).then(this, [this](Result<ListPage> page) {
             const bool empty = page.ok() && page->entries.isEmpty();
             startPass(empty ? Pass::Write : Pass::Check);

@@ -134,6 +134,7 @@ void Verifier::extrasNext(const QString &cursor)
     options.prefix = translatePrefix(m_options.prefix, m_form.sourceSeparator, m_form.targetSeparator, m_options.keys);
     options.cursor = cursor;
     options.keysOnly = true;
+    options.namesOnly = true;
     options.limit = 1000;
     m_target->list(options).then(this, [this](Result<ListPage> page) {
         if (!page.ok())

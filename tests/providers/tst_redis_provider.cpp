@@ -335,6 +335,60 @@ private Q_SLOTS:
         QVERIFY(!plain->labels.contains(QStringLiteral("ttl")));
     }
 
+    // What a batch's checks cost Redis, from its command statistics
+    // (commands a script runs count there too): keys of which none exists
+    // (a snapshot loaded into an empty prefix) are checked by one EXISTS per
+    // script call, with no TYPE or revision read per key; once one exists,
+    // every key's TYPE is read and the revisions with one HMGET per call.
+    void testBatchCheckCalls_data()
+    {
+        QTest::addColumn<int>("existing");
+        QTest::addColumn<int>("types");
+        QTest::addColumn<int>("hmgets");
+        // 600 items: three script calls of at most 256 keys.
+        QTest::newRow("none exists") << 0 << 0 << 0;
+        QTest::newRow("one exists") << 1 << 256 << 1;
+        QTest::newRow("all exist") << 600 << 600 << 3;
+    }
+    void testBatchCheckCalls()
+    {
+        QFETCH(int, existing);
+        QFETCH(int, types);
+        QFETCH(int, hmgets);
+        auto provider = open(m_server->spec());
+        for (int i = 0; i < existing; ++i)
+            QCOMPARE(m_server->command({"SET", QStringLiteral("c:%1").arg(i, 3, 10, QLatin1Char('0')).toUtf8(), "1"}),
+                     QByteArray("+OK"));
+        QList<BatchItem> items;
+        for (int i = 0; i < 600; ++i)
+            items.append({jsonEntry(QStringLiteral("c:%1").arg(i, 3, 10, QLatin1Char('0')), Json(i)),
+                          i < existing ? Precondition{} : Precondition::mustNotExist()});
+        QCOMPARE(m_server->command({"CONFIG", "RESETSTAT"}), QByteArray("+OK"));
+        const BatchResult batch = await(provider->putBatch(items));
+        QCOMPARE(batch.failed(), 0);
+        QMap<QByteArray, qint64> calls;
+        const auto stats = m_server->query({"INFO", "commandstats"});
+        QVERIFY(stats && !stats->isEmpty());
+        for (const QByteArray &line : stats->first().split('\n')) {
+            if (!line.startsWith("cmdstat_"))
+                continue;
+            const QByteArray name = line.mid(8, line.indexOf(':') - 8);
+            calls.insert(name, line.mid(line.indexOf("calls=") + 6).split(',').first().toLongLong());
+        }
+        // Three batch calls and the sweep step every batch ends with (its
+        // EXISTS per revision field make "exists" no count of the checks).
+        QCOMPARE(calls.value("eval") + calls.value("evalsha"), 4);
+        QVERIFY(calls.value("exists") >= 3);
+        QCOMPARE(calls.value("type"), types);
+        QCOMPARE(calls.value("hmget"), hmgets);
+        QCOMPARE(calls.value("hget"), 0);
+        for (int i = 0; i < 600; i += 97) {
+            auto e = await(provider->get(QStringLiteral("c:%1").arg(i, 3, 10, QLatin1Char('0'))));
+            QVERIFY(e.ok());
+            SD_COMPARE_JSON(e->value, Json(i));
+        }
+    }
+
     void testGlobCharactersInPrefix()
     {
         auto provider = open(m_server->spec());
@@ -382,6 +436,110 @@ private Q_SLOTS:
         const QByteArray text = stats->first();
         QVERIFY2(text.contains("cmdstat_scan:"), text.constData());
         QVERIFY2(!text.contains("cmdstat_keys:"), text.constData());
+    }
+
+    // A names-only listing (`ls -o value`, counts, the verify pass) reads
+    // SCAN alone: no script per key for type, revision and TTL. It lists the
+    // same keys as a keys-only listing, page after page, with the next SCAN
+    // sent ahead; a listing of another prefix between two pages drops what
+    // was sent ahead instead of mixing it in.
+    void testNamesOnlyListing_data()
+    {
+        QTest::addColumn<int>("pageSize");
+        QTest::addColumn<bool>("interleaved");
+        QTest::newRow("pages of 1") << 1 << false;
+        QTest::newRow("pages of 7") << 7 << false;
+        QTest::newRow("pages of 1000 (one SCAN batch)") << 1000 << false;
+        QTest::newRow("pages of 1500 (across SCAN batches)") << 1500 << false;
+        QTest::newRow("pages of 400, another listing between pages") << 400 << true;
+    }
+    void testNamesOnlyListing()
+    {
+        QFETCH(int, pageSize);
+        QFETCH(bool, interleaved);
+        auto provider = open(m_server->spec());
+        const int n = pageSize < 10 ? 40 : 2600;
+        QList<BatchItem> items;
+        for (int i = 0; i < n; ++i)
+            items.append({jsonEntry(QStringLiteral("names:%1").arg(i, 4, 10, QLatin1Char('0')), Json(i)), {}});
+        for (int i = 0; i < 300; ++i)
+            items.append({jsonEntry(QStringLiteral("other:%1").arg(i), Json(i)), {}});
+        QCOMPARE(await(provider->putBatch(items)).failed(), 0);
+        QCOMPARE(m_server->command({"SET", "names:plain", "by another tool"}), QByteArray("+OK"));
+
+        auto listAll = [&](bool namesOnly, QStringList *keys) {
+            ListOptions o;
+            o.prefix = QStringLiteral("names:");
+            o.limit = pageSize;
+            o.keysOnly = true;
+            o.namesOnly = namesOnly;
+            int pages = 0;
+            do {
+                auto page = await(provider->list(o));
+                QVERIFY2(page.ok(), qPrintable(page.error().toString()));
+                for (const Entry &e : std::as_const(page->entries)) {
+                    *keys << e.key;
+                    if (namesOnly) {
+                        QVERIFY2(e.revision.isEmpty() && e.labels.isEmpty(), qPrintable(e.key));
+                    } else {
+                        QVERIFY2(!e.revision.isEmpty() || e.key == QLatin1String("names:plain"), qPrintable(e.key));
+                    }
+                }
+                o.cursor = page->nextCursor;
+                if (interleaved && !o.cursor.isEmpty()) {
+                    ListOptions other;
+                    other.prefix = QStringLiteral("other:");
+                    other.limit = 50;
+                    other.keysOnly = true;
+                    other.namesOnly = true;
+                    auto between = await(provider->list(other));
+                    QVERIFY2(between.ok(), qPrintable(between.error().toString()));
+                    for (const Entry &e : std::as_const(between->entries))
+                        QVERIFY2(e.key.startsWith(QLatin1String("other:")), qPrintable(e.key));
+                }
+            } while (!o.cursor.isEmpty() && ++pages < 5000);
+            QVERIFY(o.cursor.isEmpty());
+        };
+        QStringList full;
+        listAll(false, &full);
+        QCOMPARE(m_server->command({"CONFIG", "RESETSTAT"}), QByteArray("+OK"));
+        QStringList names;
+        listAll(true, &names);
+        QCOMPARE(names.size(), n + 1);
+        QCOMPARE(QSet<QString>(names.begin(), names.end()).size(), names.size()); // no key twice
+        std::sort(names.begin(), names.end());
+        std::sort(full.begin(), full.end());
+        QCOMPARE(names, full);
+
+        qint64 scans = -1;
+        const auto stats = m_server->query({"INFO", "commandstats"});
+        QVERIFY(stats && !stats->isEmpty());
+        for (const QByteArray &line : stats->first().split('\n')) {
+            QVERIFY2(!line.startsWith("cmdstat_eval") && !line.startsWith("cmdstat_type")
+                         && !line.startsWith("cmdstat_pttl"),
+                     line.constData());
+            if (line.startsWith("cmdstat_scan:"))
+                scans = line.mid(line.indexOf("calls=") + 6).split(',').first().toLongLong();
+        }
+        if (interleaved)
+            return;
+        // A page that stopped inside a SCAN batch left it to the next page:
+        // the pages sent as many SCANs as one listing of every key in a
+        // single page does.
+        QCOMPARE(m_server->command({"CONFIG", "RESETSTAT"}), QByteArray("+OK"));
+        ListOptions whole;
+        whole.prefix = QStringLiteral("names:");
+        whole.limit = 100000;
+        whole.keysOnly = true;
+        whole.namesOnly = true;
+        auto all = await(provider->list(whole));
+        QVERIFY2(all.ok(), qPrintable(all.error().toString()));
+        QCOMPARE(all->entries.size(), n + 1);
+        const auto once = m_server->query({"INFO", "commandstats"});
+        QVERIFY(once && !once->isEmpty());
+        const qsizetype at = once->first().indexOf("cmdstat_scan:calls=");
+        QVERIFY2(at >= 0, once->first().constData());
+        QCOMPARE(scans, once->first().mid(at + 19).split(',').first().toLongLong());
     }
 
     void testTtl()
@@ -549,7 +707,7 @@ private Q_SLOTS:
     void testReadsNeverWrite_data()
     {
         QTest::addColumn<QString>("read");
-        for (const char *read : {"list", "list keys only", "list in pages", "get", "get a missing key",
+        for (const char *read : {"list", "list keys only", "list names only", "list in pages", "get", "get a missing key",
                                  "watch", "watch with resync", "statedeckctl ls", "statedeckctl ls --values",
                                  "statedeckctl get"})
             QTest::newRow(read) << QString::fromLatin1(read);
@@ -578,9 +736,10 @@ private Q_SLOTS:
         const QByteArray revFields = m_server->command({"HLEN", "__statedeck:rev"});
 
         std::unique_ptr<Provider> reader = open(m_server->spec()); // a fresh connection, as a new session has
-        if (read == QLatin1String("list") || read == QLatin1String("list keys only")) {
+        if (read == QLatin1String("list") || read.endsWith(QLatin1String("only"))) {
             ListOptions o;
             o.keysOnly = read.endsWith(QLatin1String("only"));
+            o.namesOnly = read == QLatin1String("list names only");
             auto page = await(reader->list(o));
             QVERIFY2(page.ok(), qPrintable(page.error().toString()));
             QCOMPARE(page->entries.size(), 22);

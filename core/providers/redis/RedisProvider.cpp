@@ -82,22 +82,33 @@ return {'ok', tostring(n), redis.call('PTTL', KEYS[1])}
 // kPutScript checks it and answered as kPutScript answers. Checks come
 // first, then the writes with few calls (one INCRBY for the revisions, one
 // HSET for all of them, one MSET for new keys without a TTL), because every
-// redis.call costs about as much as the work it does. Keys of one call are
+// redis.call costs about as much as the work it does. So do the checks: one
+// EXISTS over every key says whether any is there at all (none is, when a
+// snapshot is loaded into an empty prefix), and only then is each key's
+// TYPE asked, with every revision read by one HMGET. Keys of one call are
 // distinct (the caller starts a new call at a repeated key), so checking all
 // before writing any sees what item-by-item writing would see. Revisions
-// are handed out in item order, as INCR per item would.
+// are handed out in item order, as INCR per item would. The answer is one
+// flat array, three values per item (status, revision, TTL left), not an
+// array per item: building and sending a table per item cost Redis more
+// than the checks and the writes together.
 // KEYS: revisions hash, counter, then the items' keys. ARGV: four per item,
 // as for kPutScript.
 const QByteArray kPutBatchScript = QByteArrayLiteral(R"lua(
 local n = #KEYS - 2
 local status, cur = {}, {}
 local writes = 0
+local types, revs = {}, {}
+if redis.call('EXISTS', unpack(KEYS, 3)) > 0 then
+  for i = 1, n do types[i] = redis.call('TYPE', KEYS[i + 2]).ok end
+  revs = redis.call('HMGET', KEYS[1], unpack(KEYS, 3))
+end
 for i = 1, n do
-  local k, a = KEYS[i + 2], (i - 1) * 4
+  local a = (i - 1) * 4
   local mode, expected = ARGV[a + 1], ARGV[a + 2]
-  local t = redis.call('TYPE', k).ok
+  local t = types[i] or 'none'
   local c = '0'
-  if t ~= 'none' then c = redis.call('HGET', KEYS[1], k) or '0' end
+  if t ~= 'none' then c = revs[i] or '0' end
   if mode == 'absent' and t ~= 'none' then status[i] = 'exists'
   elseif mode == 'rev' and t == 'none' then status[i] = 'missing'; c = ''
   elseif mode == 'rev' and c ~= expected then status[i] = 'conflict'
@@ -108,15 +119,15 @@ end
 local out = {}
 local rev = 0
 if writes > 0 then rev = redis.call('INCRBY', KEYS[2], writes) - writes end
-local revs, plain = {}, {}
+local newRevs, plain = {}, {}
 for i = 1, n do
   local s = status[i]
   if s == 'none' or s == 'string' then
     rev = rev + 1
     local k, a = KEYS[i + 2], (i - 1) * 4
     local ttl = ARGV[a + 4]
-    revs[#revs + 1] = k
-    revs[#revs + 1] = rev
+    newRevs[#newRevs + 1] = k
+    newRevs[#newRevs + 1] = rev
     local left = -1
     if ttl ~= '' and ttl ~= '0' then
       redis.call('SET', k, ARGV[a + 3], 'PX', ttl)
@@ -129,12 +140,12 @@ for i = 1, n do
       plain[#plain + 1] = k
       plain[#plain + 1] = ARGV[a + 3]
     end
-    out[i] = {'ok', tostring(rev), left}
+    out[3 * i - 2] = 'ok'; out[3 * i - 1] = rev; out[3 * i] = left
   else
-    out[i] = {s, cur[i]}
+    out[3 * i - 2] = s; out[3 * i - 1] = cur[i]; out[3 * i] = -1
   end
 end
-if #revs > 0 then redis.call('HSET', KEYS[1], unpack(revs)) end
+if #newRevs > 0 then redis.call('HSET', KEYS[1], unpack(newRevs)) end
 if #plain > 0 then redis.call('MSET', unpack(plain)) end
 return out
 )lua");
@@ -370,8 +381,10 @@ namespace {
 
 // One SCAN batch: its next cursor and its keys under the prefix, sorted,
 // without duplicates or reserved keys.
+using ScanBatch = std::pair<QByteArray, QList<QByteArray>>;
+
 void scanBatch(Connection *conn, const QByteArray &cursor, const QByteArray &prefix,
-               std::function<void(Result<std::pair<QByteArray, QList<QByteArray>>>)> done)
+               std::function<void(Result<ScanBatch>)> done)
 {
     conn->command({"SCAN", cursor, "MATCH", globEscape(prefix) + '*', "COUNT", QByteArray::number(kScanCount)},
                   [done, prefix](const Result<Reply> &r) {
@@ -424,6 +437,21 @@ void scanAll(Connection *conn, const QByteArray &prefix, std::function<void(Resu
 } // namespace redis
 
 using namespace redis;
+
+// A listing reads page after page, each call waiting for the one before. The
+// batch a page stopped before is asked for as the page is handed out, so the
+// round trip overlaps the caller's work on the page; a page that stopped
+// inside a batch keeps that batch, so the next page does not SCAN it again.
+// The next list() with that cursor and prefix takes it, anything else drops
+// it. A SCAN answered early is as valid as one sent later: SCAN promises
+// nothing about keys changed during the iteration either way.
+struct RedisProvider::ScanAhead {
+    QByteArray prefix;
+    QByteArray cursor;
+    int skip = 0; // keys of the batch a page already handed out
+    std::optional<Result<ScanBatch>> answer;
+    std::function<void(Result<ScanBatch>)> waiter;
+};
 
 RedisProvider::RedisProvider(redis::ConnectionOptions options, QObject *parent)
     : Provider(parent), m_options(std::move(options)), m_conn(new Connection(m_options, this))
@@ -487,10 +515,37 @@ QFuture<Result<ListPage>> RedisProvider::list(const ListOptions &options)
     auto st = std::make_shared<State>();
     const QByteArray prefix = options.prefix.toUtf8();
     const bool withValue = !options.keysOnly;
+    const bool namesOnly = options.keysOnly && options.namesOnly;
     Connection *conn = m_conn;
+    // The batch sent ahead by the last page, if this call goes on from there.
+    std::shared_ptr<ScanAhead> ahead = std::exchange(m_ahead, nullptr);
+    if (ahead && (ahead->skip != skip || ahead->cursor != cursor || ahead->prefix != prefix))
+        ahead.reset();
+    // For the next call, once this page is whole: the batch it stopped in,
+    // or the one after it, sent now.
+    auto keepBatch = [this, prefix](const QByteArray &cur, int stoppedAt, Result<ScanBatch> batch) {
+        auto next = std::make_shared<ScanAhead>();
+        next->prefix = prefix;
+        next->cursor = cur;
+        next->skip = stoppedAt;
+        next->answer = std::move(batch);
+        m_ahead = next;
+    };
+    auto sendAhead = [this, conn, prefix](const QByteArray &cur) {
+        auto next = std::make_shared<ScanAhead>();
+        next->prefix = prefix;
+        next->cursor = cur;
+        m_ahead = next;
+        scanBatch(conn, cur, prefix, [next](Result<ScanBatch> r) {
+            if (auto waiter = std::exchange(next->waiter, nullptr))
+                waiter(std::move(r));
+            else
+                next->answer = std::move(r);
+        });
+    };
     auto step = std::make_shared<std::function<void(QByteArray, int)>>();
-    *step = [=](QByteArray cur, int skipHere) {
-        scanBatch(conn, cur, prefix, [=](auto r) {
+    *step = [=](QByteArray cur, int skipHere) mutable {
+        std::function<void(Result<ScanBatch>)> handle = [=](Result<ScanBatch> r) {
             if (!r.ok()) {
                 finish(promise, Result<ListPage>(r.error()));
                 *step = nullptr;
@@ -517,6 +572,22 @@ QFuture<Result<ListPage>> RedisProvider::list(const ListOptions &options)
             }
             Q_UNUSED(last);
             *step = nullptr;
+            if (i < batch.size())
+                keepBatch(cur, i, r);
+            else if (!st->next.isEmpty())
+                sendAhead(r->first);
+            if (namesOnly) {
+                ListPage page;
+                page.entries.reserve(st->keys.size());
+                for (const QByteArray &k : std::as_const(st->keys)) {
+                    Entry e;
+                    e.key = QString::fromUtf8(k);
+                    page.entries << std::move(e);
+                }
+                page.nextCursor = st->next;
+                finish(promise, Result<ListPage>(std::move(page)));
+                return;
+            }
             fetchEntries(conn, st->keys, withValue, [promise, st](Result<QList<Entry>> entries) {
                 if (!entries.ok()) {
                     finish(promise, Result<ListPage>(entries.error()));
@@ -527,7 +598,17 @@ QFuture<Result<ListPage>> RedisProvider::list(const ListOptions &options)
                 page.nextCursor = st->next;
                 finish(promise, Result<ListPage>(std::move(page)));
             });
-        });
+        };
+        if (ahead) {
+            // Only the first batch of this call can have been sent ahead.
+            std::shared_ptr<ScanAhead> taken = std::exchange(ahead, nullptr);
+            if (taken->answer)
+                handle(std::move(*taken->answer));
+            else
+                taken->waiter = std::move(handle);
+            return;
+        }
+        scanBatch(conn, cur, prefix, std::move(handle));
     };
     (*step)(cursor, skip);
     return promise->future();
@@ -602,7 +683,10 @@ Result<Entry> putAnswer(const Reply &r, Entry stored, const QString &expected)
     if (r.type != Reply::Type::Array || r.elements.isEmpty())
         return unexpected(r, stored.key);
     const QByteArray status = r.elements[0].str;
-    const QString other = QString::fromUtf8(r.elements.value(1).str);
+    // A string, or the batch script's revision as a number.
+    const Reply &second = r.elements.value(1);
+    const QString other = second.type == Reply::Type::Integer ? QString::number(second.integer)
+                                                              : QString::fromUtf8(second.str);
     if (status == "exists")
         return Error(ErrorKind::AlreadyExists, QStringLiteral("the key already exists (revision %1)").arg(other),
                      stored.key);
@@ -707,7 +791,7 @@ QFuture<BatchResult> RedisProvider::putBatch(const QList<BatchItem> &items)
         m_conn->command(eval(kPutBatchScript, c.keys, c.args),
                         [st, slots = c.slots, stored = c.stored, expected = c.expected](const Result<Reply> &r) {
                             const bool shaped = r.ok() && r->type == Reply::Type::Array
-                                && r->elements.size() == slots.size();
+                                && r->elements.size() == 3 * slots.size();
                             for (qsizetype j = 0; j < slots.size(); ++j) {
                                 Result<Entry> &out = st->answer.results[slots[j]];
                                 if (!r.ok())
@@ -716,8 +800,12 @@ QFuture<BatchResult> RedisProvider::putBatch(const QList<BatchItem> &items)
                                     // The script failed part way (out of memory): items before
                                     // the failure may have been written, so none is reported ok.
                                     out = unexpected(r.value(), stored[j].key);
-                                else
-                                    out = putAnswer(r->elements[j], stored[j], expected[j]);
+                                else {
+                                    Reply item;
+                                    item.type = Reply::Type::Array;
+                                    item.elements = r->elements.mid(3 * j, 3);
+                                    out = putAnswer(item, stored[j], expected[j]);
+                                }
                             }
                             if (--st->left == 0)
                                 finish(st->promise, std::move(st->answer));

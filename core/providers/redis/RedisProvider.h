@@ -4,6 +4,7 @@
 #include "providers/redis/RedisConnection.h"
 
 #include <functional>
+#include <memory>
 
 namespace sd {
 
@@ -82,8 +83,12 @@ public:
     QFuture<Result<Lock>> renew(const Lock &lock, std::chrono::milliseconds ttl) override;
 
 private:
+    struct ScanAhead;
     redis::ConnectionOptions m_options;
     redis::Connection *m_conn;
+    // The SCAN batch after the last page handed out, asked for while that
+    // page went to the caller (RedisProvider.cpp).
+    std::shared_ptr<ScanAhead> m_ahead;
 };
 
 namespace redis {
