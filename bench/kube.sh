@@ -3,6 +3,7 @@
 # ways against the same server in one run:
 #   - a raw HTTPS GET of the whole list with curl (the floor)
 #   - `statedeckctl ls -o json --values` (pages of 500, like kubectl)
+#   - `statedeckctl ls` keys only (metadata-only pages: PartialObjectMetadataList)
 #   - `kubectl get cm -o json` (chunks of 500 by default)
 # Usage: bench/kube.sh [BUILD_DIR]   (N and RUNS override the counts)
 set -euo pipefail
@@ -60,6 +61,8 @@ read -r ref ref_rss < <(measure curl -s --cacert "$tmp/ca.crt" -H "Authorization
   "https://127.0.0.1:$port/api/v1/namespaces/default/configmaps")
 read -r sd sd_rss < <(measure "$ctl" --store k8s://bench/default/configmaps ls -o json --values --page-size 500)
 read -r sd5 sd5_rss < <(measure "$ctl" --store k8s://bench/default/configmaps ls -o json --values --page-size 5000)
+read -r keys keys_rss < <(measure "$ctl" --store k8s://bench/default/configmaps ls -o json --page-size 500)
+read -r names names_rss < <(measure "$ctl" --store k8s://bench/default/configmaps ls -o value --page-size 500)
 read -r kc kc_rss < <(measure kubectl get cm -o json)
 [ "$("$ctl" --store k8s://bench/default/configmaps ls -o value --page-size 500 | grep -c '^bench-')" -eq "$N" ]
 
@@ -69,4 +72,6 @@ echo "| --- | --- | --- | --- |"
 echo "| curl: one HTTPS GET of the list (reference) | $ref | $((ref_rss / 1024)) MiB | 1.00x |"
 echo "| statedeckctl ls -o json --values (pages of 500) | $sd | $((sd_rss / 1024)) MiB | $(ratio "$sd" "$ref")x |"
 echo "| statedeckctl ls -o json --values (pages of 5000) | $sd5 | $((sd5_rss / 1024)) MiB | $(ratio "$sd5" "$ref")x |"
+echo "| statedeckctl ls -o json, keys only (metadata pages of 500) | $keys | $((keys_rss / 1024)) MiB | $(ratio "$keys" "$ref")x |"
+echo "| statedeckctl ls -o value, keys only (metadata pages of 500) | $names | $((names_rss / 1024)) MiB | $(ratio "$names" "$ref")x |"
 echo "| kubectl get cm -o json (chunks of 500) | $kc | $((kc_rss / 1024)) MiB | $(ratio "$kc" "$ref")x |"

@@ -135,6 +135,7 @@ struct Request {
     QUrlQuery query;
     QByteArray body;
     QByteArray contentType;
+    QByteArray accept = "application/json";
     RequestInfo info;
     bool idempotent = true;
     bool stream = false;
@@ -349,7 +350,7 @@ QNetworkRequest KubeClient::Private::networkRequest(const Request &r, const Auth
     if (!r.query.isEmpty())
         url.setQuery(r.query);
     QNetworkRequest nr(url);
-    nr.setRawHeader("Accept", "application/json");
+    nr.setRawHeader("Accept", r.accept);
     nr.setRawHeader("User-Agent", "statedeck/0.1");
     if (!r.contentType.isEmpty())
         nr.setRawHeader("Content-Type", r.contentType);
@@ -651,6 +652,9 @@ QFuture<Result<ObjectList>> KubeClient::list(const Resource &res, const QString 
         r.query.addQueryItem(QStringLiteral("continue"), QString::fromUtf8(QUrl::toPercentEncoding(query.continueToken)));
     if (!query.resourceVersion.isEmpty())
         r.query.addQueryItem(QStringLiteral("resourceVersion"), query.resourceVersion);
+    // Plain JSON second: a server without the metadata view answers with it.
+    if (query.metadataOnly)
+        r.accept = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json";
     r.info = infoFor(QStringLiteral("list"), res, ns, QString());
     const QString where = r.path;
     return d->call<ObjectList>(std::move(r), [where](const Response &resp) -> Result<ObjectList> {

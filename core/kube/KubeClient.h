@@ -36,6 +36,10 @@ struct ListQuery {
     int limit = 0;              // 0: no paging (avoid for big collections)
     QString continueToken;      // from the previous page
     QString resourceVersion;    // "" = most recent
+    // Metadata alone (names, resourceVersions, labels, annotations): the
+    // server answers as PartialObjectMetadataList, or with whole objects if
+    // it cannot; either way items are read for their metadata only.
+    bool metadataOnly = false;
 };
 
 struct ObjectList {

@@ -129,10 +129,21 @@ private Q_SLOTS:
     }
 
     // 25 ConfigMaps read 7 at a time with continue tokens: every one exactly
-    // once; selectors filter on the server.
+    // once; selectors filter on the server. Asked for metadata only, the
+    // server answers as PartialObjectMetadataList: the same pages, names,
+    // labels and resourceVersions, and no data.
+    void testListPagesAndSelectors_data()
+    {
+        QTest::addColumn<bool>("metadataOnly");
+        QTest::newRow("whole objects") << false;
+        QTest::newRow("metadata only") << true;
+    }
     void testListPagesAndSelectors()
     {
-        const QString ns = QStringLiteral("client");
+        QFETCH(bool, metadataOnly);
+        const QString ns = metadataOnly ? QStringLiteral("client-meta") : QStringLiteral("client");
+        if (metadataOnly)
+            QVERIFY(createNamespace(m_kube, ns));
         for (int i = 0; i < 25; ++i) {
             const Json labels{{"app", i % 5 == 0 ? "five" : "other"}};
             QVERIFY(await(m_client->create(Resource::configMaps(), ns,
@@ -142,6 +153,7 @@ private Q_SLOTS:
         }
         ListQuery q;
         q.limit = 7;
+        q.metadataOnly = metadataOnly;
         QStringList names;
         int pages = 0;
         QString listRv;
@@ -151,8 +163,14 @@ private Q_SLOTS:
             QVERIFY(page->items.size() <= 7);
             if (pages == 0)
                 listRv = page->resourceVersion;
-            for (const Json &item : page->items)
+            for (const Json &item : page->items) {
                 names << toQString(item["metadata"]["name"].get<std::string>());
+                QVERIFY(item["metadata"].contains("resourceVersion"));
+                QVERIFY(item["metadata"]["labels"].contains("app"));
+                QCOMPARE(item.contains("data"), !metadataOnly);
+                if (metadataOnly)
+                    QCOMPARE(item.value("kind", std::string()), std::string("PartialObjectMetadata"));
+            }
             q.continueToken = page->continueToken;
             QVERIFY(++pages <= 5);
         } while (!q.continueToken.isEmpty());
@@ -162,6 +180,7 @@ private Q_SLOTS:
         QVERIFY(!listRv.isEmpty());
 
         ListQuery byLabel;
+        byLabel.metadataOnly = metadataOnly;
         byLabel.labelSelector = QStringLiteral("app=five");
         auto five = await(m_client->list(Resource::configMaps(), ns, byLabel));
         QVERIFY(five.ok());

@@ -468,6 +468,67 @@ printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential",
         QCOMPARE(raw.value()["type"], Json("Opaque"));
     }
 
+    // A keys-only page is read as metadata only (PartialObjectMetadataList:
+    // no data crosses the wire), and its entries are the entries of a full
+    // listing without their values: the same keys in the same order,
+    // revisions, labels, annotations and times, across pages.
+    void testKeysOnlyPagesAreMetadata_data()
+    {
+        QTest::addColumn<bool>("secrets");
+        QTest::newRow("ConfigMaps") << false;
+        QTest::newRow("Secrets") << true;
+    }
+    void testKeysOnlyPagesAreMetadata()
+    {
+        QFETCH(bool, secrets);
+        const QString ns = freshNamespace();
+        QVERIFY(!ns.isEmpty());
+        auto client = adminClient(*m_kube);
+        const kube::Resource resource = secrets ? kube::Resource::secrets() : kube::Resource::configMaps();
+        for (int i = 0; i < 12; ++i) {
+            const std::string name = "meta-" + std::to_string(100 + i);
+            Json object{{"metadata", {{"name", name}, {"labels", {{"app", "shop"}, {"i", std::to_string(i)}}},
+                                      {"annotations", {{"owner", "team-" + std::to_string(i % 3)}}}}}};
+            object["data"] = secrets ? Json{{"password", b64(QByteArray(2000, 'x'))}}
+                                     : Json{{"settings", std::string(2000, 'y')}};
+            auto made = await(client->create(resource, ns, object));
+            QVERIFY2(made.ok(), qPrintable(made.error().toString()));
+        }
+        auto p = secrets ? secretsStoreFor(m_kube->kubeconfigPath(), ns) : providerFor(m_kube->kubeconfigPath(), {}, ns);
+        auto listAll = [&](bool keysOnly) {
+            QList<Entry> all;
+            ListOptions o;
+            o.limit = 5;
+            o.keysOnly = keysOnly;
+            for (int pages = 0; pages < 10; ++pages) {
+                auto page = await(p->list(o));
+                if (!page.ok()) {
+                    qWarning("%s", qPrintable(page.error().toString()));
+                    return QList<Entry>();
+                }
+                all += page->entries;
+                if (page->nextCursor.isEmpty())
+                    break;
+                o.cursor = page->nextCursor;
+            }
+            return all;
+        };
+        const QList<Entry> full = listAll(false);
+        const QList<Entry> keys = listAll(true);
+        QCOMPARE(full.size(), 12);
+        QCOMPARE(keys.size(), 12);
+        for (qsizetype i = 0; i < keys.size(); ++i) {
+            QCOMPARE(keys[i].key, full[i].key);
+            QCOMPARE(keys[i].revision, full[i].revision);
+            QCOMPARE(keys[i].labels, full[i].labels);
+            QCOMPARE(keys[i].annotations, full[i].annotations);
+            QCOMPARE(keys[i].updated, full[i].updated);
+            QVERIFY(keys[i].value.is_null());
+            QVERIFY(!full[i].value.is_null());
+        }
+        QCOMPARE(keys.first().labels.value(QStringLiteral("app")), QStringLiteral("shop"));
+    }
+
     // Values that are no object of data keys (a list, a number, an object
     // with nested members) are kept as compact JSON in data["value.json"];
     // a data key a Secret cannot have is refused naming it; a stale revision

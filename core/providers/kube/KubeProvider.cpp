@@ -618,6 +618,9 @@ QFuture<Result<ListPage>> KubeProvider::list(const ListOptions &options)
     kube::ListQuery q;
     q.limit = options.limit > 0 ? options.limit : 500;
     q.continueToken = options.cursor;
+    // A keys-only page needs names, resourceVersions and labels, not the
+    // data: 10k ConfigMaps are megabytes of it.
+    q.metadataOnly = keysOnly;
     return d->client->list(d->objects(), d->ns, q)
         .then(this, [prefix, keysOnly, toEntry = d->toEntry()](Result<kube::ObjectList> list) -> Result<ListPage> {
             if (!list.ok())

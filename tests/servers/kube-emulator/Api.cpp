@@ -962,6 +962,28 @@ std::string managerFor(const HttpRequest &request)
     return prefix.isEmpty() ? "unknown" : prefix.toStdString();
 }
 
+// As kube-apiserver negotiates: the first acceptable media type of Accept
+// wins. Table is what kubectl asks for; PartialObjectMetadataList is the
+// metadata-only view client-go's metadata client (and statedeck's keys-only
+// listings) ask for; plain JSON is the fallback both list after it.
+enum class ListView { Json, Table, PartialMetadata };
+
+ListView listViewWanted(const HttpRequest &request)
+{
+    const QByteArray accept = request.header("accept");
+    for (const QByteArray &part : accept.split(',')) {
+        const QByteArray p = part.trimmed();
+        const bool meta = p.contains("g=meta.k8s.io") && p.contains("v=v1");
+        if (meta && p.contains("as=Table"))
+            return ListView::Table;
+        if (meta && p.contains("as=PartialObjectMetadataList"))
+            return ListView::PartialMetadata;
+        if (p.startsWith("application/json") && !p.contains("as="))
+            return ListView::Json;
+    }
+    return ListView::Json;
+}
+
 bool wantsTable(const HttpRequest &request)
 {
     const QByteArray accept = request.header("accept");
@@ -1622,6 +1644,27 @@ void Api::doList(const Route &route, const HttpRequest &request, HttpExchange *e
         listMeta["continue"] = encodeContinue(int64_t(listRv), lastKey);
         if (!selective)
             listMeta["remainingItemCount"] = remaining;
+    }
+    if (listViewWanted(request) == ListView::PartialMetadata) {
+        // Each item is the object's metadata, as kube-apiserver writes it.
+        OJson list = OJson::object();
+        list["kind"] = "PartialObjectMetadataList";
+        list["apiVersion"] = "meta.k8s.io/v1";
+        list["metadata"] = listMeta;
+        OJson out = OJson::array();
+        for (const Stored &item : items) {
+            std::string metaText;
+            writeOrdered(metaText, metaOf(*item.obj), metadataSpec().get());
+            OJson partial = OJson::object();
+            partial["kind"] = "PartialObjectMetadata";
+            partial["apiVersion"] = "meta.k8s.io/v1";
+            partial["metadata"] = OJson::parse(metaText);
+            out.push_back(std::move(partial));
+        }
+        list["items"] = std::move(out);
+        exchange->send(200, "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1",
+                       QByteArray::fromStdString(list.dump()), apiHeaders(m_flowSchemaUid));
+        return;
     }
     if (wantsTable(request)) {
         std::vector<const Stored *> pointers;
