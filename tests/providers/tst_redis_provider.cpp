@@ -639,7 +639,7 @@ private Q_SLOTS:
         QTest::addColumn<int>("maxWrites"); // enough steps to sweep 1500 fields, with room
         QTest::newRow("put") << "put" << 60;
         QTest::newRow("remove") << "remove" << 60;
-        QTest::newRow("putBatch") << "putBatch" << 6;
+        QTest::newRow("putBatch") << "putBatch" << 60; // one item: a step as for a put
     }
     void testWritesSweepStaleRevisionFields()
     {

@@ -189,9 +189,10 @@ return #dead
 )lua");
 const QByteArray kSweepKey = QByteArrayLiteral("__statedeck:sweep");
 // Fields checked after one put or remove (about 0.1 ms of server time), and
-// after a batch (about a millisecond): each write can leave at most one
-// stale field behind, so checking many more than one per write keeps the
-// hash close to the live keys.
+// after a batch one per item, between those bounds: each write can leave at
+// most one stale field behind, so checking at least one per write keeps the
+// hash close to the live keys. More than that per batch item was most of
+// Redis's time in a bulk load (an EXISTS per field checked).
 constexpr int kSweepCountPerWrite = 100;
 constexpr int kSweepCountPerBatch = 1000;
 
@@ -811,7 +812,7 @@ QFuture<BatchResult> RedisProvider::putBatch(const QList<BatchItem> &items)
                                 finish(st->promise, std::move(st->answer));
                         });
     }
-    sweepStep(m_conn, kSweepCountPerBatch);
+    sweepStep(m_conn, int(std::clamp<qsizetype>(items.size(), kSweepCountPerWrite, kSweepCountPerBatch)));
     return future;
 }
 
