@@ -599,6 +599,9 @@ Stored Api::makeStored(const ResourceType &type, Json object) const
     }
     bool ok = false;
     s.rv = parseRv(strOr(metaOf(object), "resourceVersion"), &ok);
+    auto metaText = std::make_shared<std::string>();
+    writeOrdered(*metaText, metaOf(object), metadataSpec().get());
+    s.metaText = std::move(metaText);
     s.obj = std::make_shared<const Json>(std::move(object));
     s.text = std::move(text);
     return s;
@@ -1646,24 +1649,24 @@ void Api::doList(const Route &route, const HttpRequest &request, HttpExchange *e
             listMeta["remainingItemCount"] = remaining;
     }
     if (listViewWanted(request) == ListView::PartialMetadata) {
-        // Each item is the object's metadata, as kube-apiserver writes it.
-        OJson list = OJson::object();
-        list["kind"] = "PartialObjectMetadataList";
-        list["apiVersion"] = "meta.k8s.io/v1";
-        list["metadata"] = listMeta;
-        OJson out = OJson::array();
-        for (const Stored &item : items) {
-            std::string metaText;
-            writeOrdered(metaText, metaOf(*item.obj), metadataSpec().get());
-            OJson partial = OJson::object();
-            partial["kind"] = "PartialObjectMetadata";
-            partial["apiVersion"] = "meta.k8s.io/v1";
-            partial["metadata"] = OJson::parse(metaText);
-            out.push_back(std::move(partial));
+        // Each item is the object's metadata, as kube-apiserver writes it,
+        // from the text written with the object.
+        std::string body = R"({"kind":"PartialObjectMetadataList","apiVersion":"meta.k8s.io/v1","metadata":)";
+        body += listMeta.dump();
+        body += R"(,"items":[)";
+        for (size_t i = 0; i < items.size(); ++i) {
+            if (i)
+                body += ',';
+            body += R"({"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1","metadata":)";
+            if (items[i].metaText)
+                body += *items[i].metaText;
+            else
+                writeOrdered(body, metaOf(*items[i].obj), metadataSpec().get());
+            body += '}';
         }
-        list["items"] = std::move(out);
+        body += "]}";
         exchange->send(200, "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1",
-                       QByteArray::fromStdString(list.dump()), apiHeaders(m_flowSchemaUid));
+                       QByteArray::fromStdString(body), apiHeaders(m_flowSchemaUid));
         return;
     }
     if (wantsTable(request)) {

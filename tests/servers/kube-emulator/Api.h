@@ -48,6 +48,9 @@ struct ResourceType {
 struct Stored {
     std::shared_ptr<const Json> obj;
     std::shared_ptr<const std::string> text;
+    // The object's metadata as text, for PartialObjectMetadataList answers:
+    // written once with the object, as its text is.
+    std::shared_ptr<const std::string> metaText;
     size_t itemOffset = 0;
     uint64_t rv = 0;
 };
