@@ -75,6 +75,29 @@ private:
         return e;
     }
 
+    // Calls per command since the last CONFIG RESETSTAT (INFO commandstats;
+    // the commands a script runs count too).
+    QMap<QByteArray, qint64> commandCalls() const
+    {
+        QMap<QByteArray, qint64> calls;
+        if (const auto stats = m_server->query({"INFO", "commandstats"}); stats && !stats->isEmpty())
+            for (const QByteArray &line : stats->first().split('\n'))
+                if (line.startsWith("cmdstat_"))
+                    calls.insert(line.mid(8, line.indexOf(':') - 8),
+                                 line.mid(line.indexOf("calls=") + 6).split(',').first().toLongLong());
+        return calls;
+    }
+
+    static ListOptions namesOnly(const QString &prefix, int limit)
+    {
+        ListOptions o;
+        o.prefix = prefix;
+        o.limit = limit;
+        o.keysOnly = true;
+        o.namesOnly = true;
+        return o;
+    }
+
 private Q_SLOTS:
     void initTestCase()
     {
@@ -366,15 +389,7 @@ private Q_SLOTS:
         QCOMPARE(m_server->command({"CONFIG", "RESETSTAT"}), QByteArray("+OK"));
         const BatchResult batch = await(provider->putBatch(items));
         QCOMPARE(batch.failed(), 0);
-        QMap<QByteArray, qint64> calls;
-        const auto stats = m_server->query({"INFO", "commandstats"});
-        QVERIFY(stats && !stats->isEmpty());
-        for (const QByteArray &line : stats->first().split('\n')) {
-            if (!line.startsWith("cmdstat_"))
-                continue;
-            const QByteArray name = line.mid(8, line.indexOf(':') - 8);
-            calls.insert(name, line.mid(line.indexOf("calls=") + 6).split(',').first().toLongLong());
-        }
+        const QMap<QByteArray, qint64> calls = commandCalls();
         // Three batch calls and the sweep step every batch ends with (its
         // EXISTS per revision field make "exists" no count of the checks).
         QCOMPARE(calls.value("eval") + calls.value("evalsha"), 4);
@@ -467,19 +482,16 @@ private Q_SLOTS:
         QCOMPARE(await(provider->putBatch(items)).failed(), 0);
         QCOMPARE(m_server->command({"SET", "names:plain", "by another tool"}), QByteArray("+OK"));
 
-        auto listAll = [&](bool namesOnly, QStringList *keys) {
-            ListOptions o;
-            o.prefix = QStringLiteral("names:");
-            o.limit = pageSize;
-            o.keysOnly = true;
-            o.namesOnly = namesOnly;
+        auto listAll = [&](bool names, QStringList *keys) {
+            ListOptions o = namesOnly(QStringLiteral("names:"), pageSize);
+            o.namesOnly = names;
             int pages = 0;
             do {
                 auto page = await(provider->list(o));
                 QVERIFY2(page.ok(), qPrintable(page.error().toString()));
                 for (const Entry &e : std::as_const(page->entries)) {
                     *keys << e.key;
-                    if (namesOnly) {
+                    if (names) {
                         QVERIFY2(e.revision.isEmpty() && e.labels.isEmpty(), qPrintable(e.key));
                     } else {
                         QVERIFY2(!e.revision.isEmpty() || e.key == QLatin1String("names:plain"), qPrintable(e.key));
@@ -487,12 +499,7 @@ private Q_SLOTS:
                 }
                 o.cursor = page->nextCursor;
                 if (interleaved && !o.cursor.isEmpty()) {
-                    ListOptions other;
-                    other.prefix = QStringLiteral("other:");
-                    other.limit = 50;
-                    other.keysOnly = true;
-                    other.namesOnly = true;
-                    auto between = await(provider->list(other));
+                    auto between = await(provider->list(namesOnly(QStringLiteral("other:"), 50)));
                     QVERIFY2(between.ok(), qPrintable(between.error().toString()));
                     for (const Entry &e : std::as_const(between->entries))
                         QVERIFY2(e.key.startsWith(QLatin1String("other:")), qPrintable(e.key));
@@ -511,35 +518,21 @@ private Q_SLOTS:
         std::sort(full.begin(), full.end());
         QCOMPARE(names, full);
 
-        qint64 scans = -1;
-        const auto stats = m_server->query({"INFO", "commandstats"});
-        QVERIFY(stats && !stats->isEmpty());
-        for (const QByteArray &line : stats->first().split('\n')) {
-            QVERIFY2(!line.startsWith("cmdstat_eval") && !line.startsWith("cmdstat_type")
-                         && !line.startsWith("cmdstat_pttl"),
-                     line.constData());
-            if (line.startsWith("cmdstat_scan:"))
-                scans = line.mid(line.indexOf("calls=") + 6).split(',').first().toLongLong();
-        }
+        const QMap<QByteArray, qint64> calls = commandCalls();
+        for (const char *perKey : {"eval", "eval_ro", "evalsha", "evalsha_ro", "type", "pttl"})
+            QVERIFY2(!calls.contains(perKey), perKey);
+        const qint64 scans = calls.value("scan");
+        QVERIFY(scans > 0);
         if (interleaved)
             return;
         // A page that stopped inside a SCAN batch left it to the next page:
         // the pages sent as many SCANs as one listing of every key in a
         // single page does.
         QCOMPARE(m_server->command({"CONFIG", "RESETSTAT"}), QByteArray("+OK"));
-        ListOptions whole;
-        whole.prefix = QStringLiteral("names:");
-        whole.limit = 100000;
-        whole.keysOnly = true;
-        whole.namesOnly = true;
-        auto all = await(provider->list(whole));
+        auto all = await(provider->list(namesOnly(QStringLiteral("names:"), 100000)));
         QVERIFY2(all.ok(), qPrintable(all.error().toString()));
         QCOMPARE(all->entries.size(), n + 1);
-        const auto once = m_server->query({"INFO", "commandstats"});
-        QVERIFY(once && !once->isEmpty());
-        const qsizetype at = once->first().indexOf("cmdstat_scan:calls=");
-        QVERIFY2(at >= 0, once->first().constData());
-        QCOMPARE(scans, once->first().mid(at + 19).split(',').first().toLongLong());
+        QCOMPARE(scans, commandCalls().value("scan"));
     }
 
     void testTtl()
