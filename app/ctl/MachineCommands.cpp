@@ -151,22 +151,39 @@ void printJson(const Context &ctx, const Json &j)
         printOut(toBytes(j.dump(2, ' ', false, Json::error_handler_t::replace)) + '\n');
 }
 
-// Reads every source once, then calls `then` (errors already printed).
-void readOnce(Context &ctx, const RegistryOptions &o, std::function<void(Registry *, bool ok)> then)
+// A Done that deletes `owner` first and gives the exit code once it is gone,
+// while the event loop still runs: the network access managers and
+// connections it owns (a KubeClient's TLS connection to the API server, Redis
+// sockets) are freed then. Left to QCoreApplication's destructor, after the
+// loop has returned, a connection was sometimes never freed: a LeakSanitizer
+// report at exit (issue 18). Called from inside the owner's own handlers, so
+// the owner is deleted later, never there.
+Done afterDeleting(QObject *owner, Done done)
+{
+    return [owner, done](int code) {
+        QObject::connect(owner, &QObject::destroyed, [done, code] { done(code); });
+        owner->deleteLater();
+    };
+}
+
+// Reads every source once, then calls `then` (errors already printed) with
+// the Done to finish with: it deletes the registry first.
+void readOnce(Context &ctx, const RegistryOptions &o, Done done,
+              std::function<void(Registry *, bool ok, const Done &done)> then)
 {
     auto *reg = new Registry(o, ctx.loop);
-    QObject::connect(reg, &Registry::refreshed, ctx.loop, [reg, then] {
+    QObject::connect(reg, &Registry::refreshed, ctx.loop, [reg, then, done = afterDeleting(reg, done)] {
         const QList<Error> errors = reg->errors();
         for (const Error &e : errors)
             printError(e, false);
-        then(reg, errors.isEmpty());
+        then(reg, errors.isEmpty(), done);
     }, Qt::SingleShotConnection);
     reg->refresh();
 }
 
 void runList(Context &ctx, const RegistryOptions &o, Done done)
 {
-    readOnce(ctx, o, [&ctx, done](Registry *reg, bool ok) {
+    readOnce(ctx, o, done, [&ctx](Registry *reg, bool ok, const Done &done) {
         const QDateTime now = QDateTime::currentDateTimeUtc();
         const QList<Machine> all = reg->machines();
         if (ctx.format == Format::Table) {
@@ -189,7 +206,7 @@ void runList(Context &ctx, const RegistryOptions &o, Done done)
 
 void runGet(Context &ctx, const RegistryOptions &o, const QString &id, Done done)
 {
-    readOnce(ctx, o, [&ctx, done, id](Registry *reg, bool ok) {
+    readOnce(ctx, o, done, [&ctx, id](Registry *reg, bool ok, const Done &done) {
         const auto m = reg->machine(id);
         if (!m) {
             if (ok)
@@ -250,7 +267,7 @@ void runGet(Context &ctx, const RegistryOptions &o, const QString &id, Done done
 
 void runGraph(Context &ctx, const QCommandLineParser &p, const RegistryOptions &o, const QString &id, Done done)
 {
-    auto render = [done](const QByteArray &json, const QString &origin, const QString &current) {
+    auto render = [](const QByteArray &json, const QString &origin, const QString &current, const Done &done) {
         auto d = parseDefinition(json, origin);
         if (!d.ok()) {
             printError(d.error(), false);
@@ -267,9 +284,10 @@ void runGraph(Context &ctx, const QCommandLineParser &p, const RegistryOptions &
             printError(Error(ErrorKind::Io, QStringLiteral("cannot read the definition: %1").arg(f.errorString()), file), false);
             return done(ExitError);
         }
-        return render(f.readAll(), file, p.value(QStringLiteral("current")));
+        return render(f.readAll(), file, p.value(QStringLiteral("current")), done);
     }
-    readOnce(ctx, o, [done, id, render, p_current = p.value(QStringLiteral("current"))](Registry *reg, bool ok) {
+    readOnce(ctx, o, done, [id, render, p_current = p.value(QStringLiteral("current"))](Registry *reg, bool ok,
+                                                                                        const Done &done) {
         const auto m = reg->machine(id);
         if (!m) {
             if (ok)
@@ -285,7 +303,7 @@ void runGraph(Context &ctx, const QCommandLineParser &p, const RegistryOptions &
                        false);
             return done(ExitNotFound);
         }
-        render(m->kube->definition, m->kube->definitionOrigin, p_current.isEmpty() ? m->currentState() : p_current);
+        render(m->kube->definition, m->kube->definitionOrigin, p_current.isEmpty() ? m->currentState() : p_current, done);
     });
 }
 
@@ -305,18 +323,10 @@ void runScale(Context &ctx, const RegistryOptions &o, const QString &name, const
     }
     auto *client = new kube::KubeClient(*o.kube, ctx.loop);
     auto *machines = new KubeMachines(client, o.ns, ctx.loop);
-    // Exit only once the client is gone, destroyed while the event loop
-    // still runs: its QNetworkAccessManager then stops its network thread
-    // and frees the TLS connection to the API server. Left to
-    // QCoreApplication's destructor (after the loop has returned), that
-    // connection, its OpenSSL state and the last request were sometimes
-    // never freed: a LeakSanitizer report at exit (issue 18). The
-    // continuations below run inside the client's reply handler, so the
-    // client is deleted later, never there.
-    done = [client, machines, done](int code) {
-        QObject::connect(client, &QObject::destroyed, [done, code] { done(code); });
+    // The machines go first (deleted in the order asked), then the client.
+    done = [machines, done = afterDeleting(client, done)](int code) {
         machines->deleteLater();
-        client->deleteLater();
+        done(code);
     };
     const QString ns = machines->ns();
     client->get(KubeMachines::stateMachines(), ns, name).then(ctx.loop, [&ctx, machines, client, name, ns, replicas, done](Result<Json> got) {
@@ -370,6 +380,7 @@ void runWatch(Context &ctx, const QCommandLineParser &p, const RegistryOptions &
     if (!count || !timeout)
         return done(ExitUsage);
     auto *reg = new Registry(o, ctx.loop);
+    done = afterDeleting(reg, done);
     struct State {
         QHash<QString, QStringList> shown;
         qint64 printed = 0;
