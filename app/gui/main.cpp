@@ -322,6 +322,13 @@ int main(int argc, char **argv)
         if (wh.size() == 2)
             window.resize(wh.at(0).toInt(), wh.at(1).toInt());
     }
+    // SIGTERM (a session ending, a script) and Ctrl-C in the terminal that
+    // started it close the window as Ctrl+Q does: settings saved, an unsaved
+    // edit asked about, jobs stopped at a safe point. A second one ends it.
+    // Installed before the window shows: whoever sees the window may send
+    // SIGTERM at once (the smoke test does; under the sanitizers opening the
+    // store took long enough for it to land before the handler and kill).
+    Interrupts interrupts([&window] { window.close(); });
     window.show();
     if (!bindings.ok())
         window.notifications()->post(console::Tone::Error,
@@ -361,9 +368,5 @@ int main(int argc, char **argv)
     }
     if (parser.isSet(screenshot))
         scheduleScreenshot(&window, parser.value(screenshot), parser.value(select), parser.value(wait).toInt());
-    // SIGTERM (a session ending, a script) and Ctrl-C in the terminal that
-    // started it close the window as Ctrl+Q does: settings saved, an unsaved
-    // edit asked about, jobs stopped at a safe point. A second one ends it.
-    Interrupts interrupts([&window] { window.close(); });
     return app.exec();
 }
