@@ -36,6 +36,14 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:abort_on_err
 export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$supp/lsan.supp:print_suppressions=0:exitcode=87}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-suppressions=$supp/ubsan.supp:halt_on_error=1:print_stacktrace=1:exitcode=88}"
 
+# Qt Test's own watchdog stops one test function after 5 minutes; under the
+# sanitizers with the slow unwinder a heavy one (100k Redis keys through
+# QAbstractItemModelTester in tst_console_keymodel) takes longer. Let ctest's
+# per-suite timeout below be the limit instead.
+export QTEST_FUNCTION_TIMEOUT="${QTEST_FUNCTION_TIMEOUT:-1750000}"
+# Suites that wait for a screen or a process read this to wait longer.
+export STATEDECK_TEST_TIME_SCALE="${STATEDECK_TEST_TIME_SCALE:-4}"
+
 cd "$dir"
 # Longer per-test timeout than `make test`: everything runs about 3x slower.
 # CTEST_ARGS adds options, e.g. CTEST_ARGS="-R tst_codec".

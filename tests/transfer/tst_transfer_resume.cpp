@@ -292,7 +292,9 @@ private Q_SLOTS:
         second.setProcessEnvironment(env);
         second.start(ctl, {QStringLiteral("migrate"), QStringLiteral("--from"), from, QStringLiteral("--to"), to,
                            QStringLiteral("-o"), QStringLiteral("json")});
-        QVERIFY(second.waitForFinished(180000));
+        // STATEDECK_TEST_TIME_SCALE (scripts/check-sanitize.sh): the whole
+        // migration under the sanitizers takes several times longer.
+        QVERIFY(second.waitForFinished(180000 * std::max(1, qEnvironmentVariableIntValue("STATEDECK_TEST_TIME_SCALE"))));
         const QByteArray err = second.readAllStandardError();
         QCOMPARE(second.exitCode(), 0);
         QVERIFY2(err.contains("resuming the interrupted migration"), err.constData());

@@ -84,8 +84,12 @@ class TestTui : public QObject {
         return QString::fromUtf8(tmux({QStringLiteral("capture-pane"), QStringLiteral("-p"), QStringLiteral("-t"), session}));
     }
 
+    // STATEDECK_TEST_TIME_SCALE (set by scripts/check-sanitize.sh) stretches
+    // the wait: under the sanitizers the console and the statedeckctl it
+    // runs are several times slower.
     bool waitFor(const QString &session, const QString &text, int timeoutMs = 15000)
     {
+        timeoutMs *= std::max(1, qEnvironmentVariableIntValue("STATEDECK_TEST_TIME_SCALE"));
         const bool seen = QTest::qWaitFor([&] { return screen(session).contains(text); }, timeoutMs);
         if (!seen)
             qWarning("never saw \"%s\"; the screen is:\n%s", qPrintable(text), qPrintable(screen(session)));
