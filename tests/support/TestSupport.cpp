@@ -27,6 +27,7 @@ QString ProgramRun::describe() const
 ProgramRun runProgram(const QString &program, const QStringList &args, const QProcessEnvironment &env,
                       const QByteArray &input, int timeoutMs)
 {
+    timeoutMs *= timeScale();
     QProcess p;
     p.setProcessEnvironment(env);
     p.start(program, args);

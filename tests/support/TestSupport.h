@@ -1,5 +1,7 @@
 #pragma once
 
+#include <algorithm>
+
 #include <QEventLoop>
 #include <QFuture>
 #include <QFutureWatcher>
@@ -10,14 +12,24 @@
 
 namespace sd::test {
 
+// How many times longer than usual a test should wait for something that is
+// not its own subject (a process, a screen, a migration): 1 normally;
+// scripts/check-sanitize.sh sets STATEDECK_TEST_TIME_SCALE, since under the
+// sanitizers everything runs several times slower.
+inline int timeScale()
+{
+    return std::max(1, qEnvironmentVariableIntValue("STATEDECK_TEST_TIME_SCALE"));
+}
+
 // Waits for a future while the event loop runs, so work that finishes on the
 // event loop (network replies, watch timers) can complete. Wakes the moment
 // the future finishes (QTest::qWaitFor would sleep 10 ms a check, which
 // turns 10k awaited writes into 100 s). Warns and returns T() after
-// `timeoutMs`.
+// `timeoutMs` (times timeScale()).
 template <typename T>
 T await(QFuture<T> future, int timeoutMs = 20000)
 {
+    timeoutMs *= timeScale();
     if (!future.isFinished()) {
         QEventLoop loop;
         QFutureWatcher<T> watcher;
@@ -78,7 +90,7 @@ struct ProgramRun {
 };
 
 // Runs `program` with `input` on stdin until it exits; kills it after
-// `timeoutMs`.
+// `timeoutMs` (times timeScale()).
 ProgramRun runProgram(const QString &program, const QStringList &args, const QProcessEnvironment &env,
                       const QByteArray &input = {}, int timeoutMs = 60000);
 

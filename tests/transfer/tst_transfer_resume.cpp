@@ -294,7 +294,7 @@ private Q_SLOTS:
                            QStringLiteral("-o"), QStringLiteral("json")});
         // STATEDECK_TEST_TIME_SCALE (scripts/check-sanitize.sh): the whole
         // migration under the sanitizers takes several times longer.
-        QVERIFY(second.waitForFinished(180000 * std::max(1, qEnvironmentVariableIntValue("STATEDECK_TEST_TIME_SCALE"))));
+        QVERIFY(second.waitForFinished(180000 * sd::test::timeScale()));
         const QByteArray err = second.readAllStandardError();
         QCOMPARE(second.exitCode(), 0);
         QVERIFY2(err.contains("resuming the interrupted migration"), err.constData());

@@ -84,16 +84,26 @@ class TestTui : public QObject {
         return QString::fromUtf8(tmux({QStringLiteral("capture-pane"), QStringLiteral("-p"), QStringLiteral("-t"), session}));
     }
 
-    // STATEDECK_TEST_TIME_SCALE (set by scripts/check-sanitize.sh) stretches
-    // the wait: under the sanitizers the console and the statedeckctl it
-    // runs are several times slower.
+    // Every wait stretches by sd::test::timeScale(): under the sanitizers
+    // the console and the statedeckctl it runs are several times slower.
+    static int scaled(int ms) { return ms * sd::test::timeScale(); }
+
     bool waitFor(const QString &session, const QString &text, int timeoutMs = 15000)
     {
-        timeoutMs *= std::max(1, qEnvironmentVariableIntValue("STATEDECK_TEST_TIME_SCALE"));
-        const bool seen = QTest::qWaitFor([&] { return screen(session).contains(text); }, timeoutMs);
+        const bool seen =
+            QTest::qWaitFor([&] { return screen(session).contains(text); }, scaled(timeoutMs));
         if (!seen)
             qWarning("never saw \"%s\"; the screen is:\n%s", qPrintable(text), qPrintable(screen(session)));
         return seen;
+    }
+
+    bool waitForGone(const QString &session, const QString &text, int timeoutMs = 15000)
+    {
+        const bool gone =
+            QTest::qWaitFor([&] { return !screen(session).contains(text); }, scaled(timeoutMs));
+        if (!gone)
+            qWarning("\"%s\" stayed; the screen is:\n%s", qPrintable(text), qPrintable(screen(session)));
+        return gone;
     }
 
     void keys(const QString &session, const QStringList &keys)
@@ -288,7 +298,7 @@ private Q_SLOTS:
         QCOMPARE(ctl({QStringLiteral("put"), QStringLiteral("arrived"), QStringLiteral("-")}, "{}").code, 0);
         QVERIFY(waitFor(s, QStringLiteral("arrived")));
         QCOMPARE(ctl({QStringLiteral("rm"), QStringLiteral("arrived"), QStringLiteral("--yes")}).code, 0);
-        QVERIFY(QTest::qWaitFor([&] { return !screen(s).contains(QLatin1String("arrived")); }, 15000));
+        QVERIFY(waitForGone(s, QStringLiteral("arrived")));
         tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
     }
 
@@ -503,7 +513,7 @@ private Q_SLOTS:
         QVERIFY(waitFor(s, QStringLiteral("listing complete")));
         selectKey(s, QStringLiteral("scratch"));
         keys(s, {QStringLiteral("e")});
-        QVERIFY(QTest::qWaitFor([&] { return QFileInfo(noted).size() > 0; }, 15000));
+        QVERIFY(QTest::qWaitFor([&] { return QFileInfo(noted).size() > 0; }, scaled(15000)));
         QFile n(noted);
         QVERIFY(n.open(QIODevice::ReadOnly));
         const QString file = QString::fromUtf8(n.readAll()).trimmed();
@@ -579,7 +589,7 @@ private Q_SLOTS:
                  qPrintable(wide.join(QLatin1Char('\n'))));
         tmux({QStringLiteral("resize-window"), QStringLiteral("-t"), s, QStringLiteral("-x"), QStringLiteral("80"),
               QStringLiteral("-y"), QStringLiteral("24")});
-        const bool same = QTest::qWaitFor([&] { return styledScreen(s) == styledScreen(clean); }, 15000);
+        const bool same = QTest::qWaitFor([&] { return styledScreen(s) == styledScreen(clean); }, scaled(15000));
         QVERIFY2(same, qPrintable(QStringLiteral("after the resize:\n%1\nstarted at 80x24:\n%2")
                                       .arg(screen(s), screen(clean))));
         const QStringList lines = screen(s).split(QLatin1Char('\n'));
@@ -605,7 +615,7 @@ private Q_SLOTS:
         keys(s, {QStringLiteral("Enter"), QStringLiteral("y")});
         QVERIFY(waitFor(s, QStringLiteral("to the clipboard")));
         QVERIFY(QTest::qWaitFor([&] { return tmux({QStringLiteral("show-buffer")}).contains("\"key\": \"session:2\""); },
-                                10000));
+                                scaled(10000)));
         tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
     }
 
@@ -705,7 +715,7 @@ private Q_SLOTS:
         keys(s, {QStringLiteral("/")});
         type(s, QStringLiteral("-l app=web"));
         QVERIFY(waitFor(s, QStringLiteral("/-l app=web")));
-        QVERIFY(QTest::qWaitFor([&] { return !screen(s).contains(QLatin1String("alpha-db")); }, 15000));
+        QVERIFY(waitForGone(s, QStringLiteral("alpha-db")));
         QVERIFY(screen(s).contains(QLatin1String("alpha-web")));
         keys(s, {QStringLiteral("Enter")});
         escape(s);
@@ -815,9 +825,10 @@ private Q_SLOTS:
                        "{\"key\": \"zulu\", \"n\": 9}")
                      .code,
                  0);
-        QVERIFY2(QTest::qWaitFor([&] { return zuluLine().contains(modified); }, 15000), qPrintable(styledScreen(s)));
+        QVERIFY2(QTest::qWaitFor([&] { return zuluLine().contains(modified); }, scaled(15000)),
+                 qPrintable(styledScreen(s)));
         QVERIFY2(QTest::qWaitFor([&] { return !zuluLine().contains(modified) && zuluLine().contains(QLatin1String("zulu")); },
-                                 30000),
+                                 scaled(30000)),
                  qPrintable(styledScreen(s)));
         tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
     }
@@ -839,13 +850,13 @@ private Q_SLOTS:
         const auto loadedNow = [&] {
             return loaded.match(screen(s)).captured(1).remove(QLatin1Char(',')).toInt();
         };
-        QVERIFY2(QTest::qWaitFor([&] { return loadedNow() > 0; }, 15000), qPrintable(screen(s)));
+        QVERIFY2(QTest::qWaitFor([&] { return loadedNow() > 0; }, scaled(15000)), qPrintable(screen(s)));
         const int first = loadedNow();
         QVERIFY2(first < count && screen(s).contains(QLatin1String("still listing")), qPrintable(screen(s)));
         // Paging down to the end of what is loaded asks for the next page.
         for (int i = 0; i < first / 20 + 2; ++i)
             keys(s, {QStringLiteral("PgDn")});
-        QVERIFY2(QTest::qWaitFor([&] { return loadedNow() > first; }, 15000), qPrintable(screen(s)));
+        QVERIFY2(QTest::qWaitFor([&] { return loadedNow() > first; }, scaled(15000)), qPrintable(screen(s)));
         keys(s, {QStringLiteral("L")});
         QVERIFY(waitFor(s, QStringLiteral("keys loaded, listing complete"), 30000));
         QCOMPARE(loadedNow(), count);
@@ -1015,7 +1026,7 @@ private Q_SLOTS:
         keys(s, {QStringLiteral("/")});
         type(s, QStringLiteral("!filtered"));
         keys(s, {QStringLiteral("Enter")});
-        QVERIFY(QTest::qWaitFor([&] { return !screen(s).contains(QLatin1String("tui-filtered-out")); }, 15000));
+        QVERIFY(waitForGone(s, QStringLiteral("tui-filtered-out")));
         QVERIFY(screen(s).contains(QLatin1String("tui-task")));
         keys(s, {QStringLiteral("Enter")});
         QVERIFY(waitFor(s, QStringLiteral("feedback")));
@@ -1336,7 +1347,7 @@ private Q_SLOTS:
         QVERIFY(waitFor(s, QStringLiteral("<Esc> Back")));
         QVERIFY(!screen(s).contains(QLatin1String("<Esc> Cancel")));
         escape(s);
-        QTRY_VERIFY(!screen(s).contains(QLatin1String("import  |")));
+        QVERIFY(waitForGone(s, QStringLiteral("import  |")));
         const QByteArray size = redis.command({"DBSIZE"});
         QVERIFY2(size.startsWith(':') && size.mid(1).toInt() < count, size.constData());
         tmux({QStringLiteral("kill-session"), QStringLiteral("-t"), s});
@@ -1431,7 +1442,7 @@ private Q_SLOTS:
         QCOMPARE(pids.size(), 1);
         QCOMPARE(::kill(pid_t(pids.first().toLongLong()), signal), 0);
         QVERIFY(waitFor(s, QStringLiteral("EXITED")));
-        QVERIFY(QTest::qWaitFor([&] { return QFileInfo(after).size() > 0; }, 10000));
+        QVERIFY(QTest::qWaitFor([&] { return QFileInfo(after).size() > 0; }, scaled(10000)));
         QFile b(before), a(after);
         QVERIFY(b.open(QIODevice::ReadOnly) && a.open(QIODevice::ReadOnly));
         const QByteArray was = b.readAll();
