@@ -25,6 +25,8 @@ packages=(
   qt6-qpa-plugins
   libyaml-cpp-dev nlohmann-json3-dev libhiredis-dev libsqlite3-dev libssl-dev zlib1g-dev
   libncurses-dev
+  # etcd's native gRPC API (core/providers/etcd/proto/)
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   # tests
   redis-server redis-tools etcd-server etcd-client tmux procps bsdutils
   # the TUI runs in GNU screen too (tests/tui)

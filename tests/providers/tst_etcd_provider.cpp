@@ -149,6 +149,16 @@ private Q_SLOTS:
         auto got = await(p->get(QStringLiteral("k")));
         QVERIFY(got.ok());
         QCOMPARE(got->revision, put->revision);
+        // Reads over gRPC fail over the same way, from a fresh provider.
+        auto fresh = provider(endpoints, m_root);
+        ListOptions o;
+        o.keysOnly = true;
+        auto listed = await(fresh->list(o));
+        QVERIFY2(listed.ok(), qPrintable(listed.error().toString()));
+        QCOMPARE(listed->entries.size(), 1);
+        QCOMPARE(listed->entries.first().key, QStringLiteral("k"));
+        QCOMPARE(listed->entries.first().revision, put->revision);
+        QCOMPARE(fresh->currentEndpoint(), m_server->endpoint());
     }
 
     // Requests still in flight when the provider goes away are aborted and
@@ -157,11 +167,17 @@ private Q_SLOTS:
     {
         auto p = provider({m_server->endpoint()}, m_root);
         QList<QFuture<Result<Entry>>> pending;
-        for (int i = 0; i < 50; ++i)
+        QList<QFuture<Result<ListPage>>> lists;
+        for (int i = 0; i < 50; ++i) {
             pending << p->put(jsonEntry(QStringLiteral("f%1").arg(i), Json{{"v", i}}), {});
+            pending << p->get(QStringLiteral("f%1").arg(i));
+            lists << p->list({});
+        }
         auto w = p->watch(QStringLiteral("f"), QString());
         p.reset();
         for (const auto &f : pending)
+            QVERIFY(f.isFinished());
+        for (const auto &f : lists)
             QVERIFY(f.isFinished());
         w.reset();
         QCoreApplication::processEvents();
@@ -270,6 +286,11 @@ private Q_SLOTS:
         auto got = await(p->get(QStringLiteral("k")));
         QVERIFY(!got.ok());
         QCOMPARE(got.error().kind, ErrorKind::Unavailable);
+        QVERIFY2(got.error().message.contains(QLatin1String("no etcd endpoint answered")),
+                 qPrintable(got.error().message));
+        auto listed = await(p->list({}));
+        QVERIFY(!listed.ok());
+        QCOMPARE(listed.error().kind, ErrorKind::Unavailable);
     }
 
     void testAuth()
@@ -291,11 +312,17 @@ private Q_SLOTS:
         QVERIFY(!denied.ok());
         QCOMPARE(denied.error().kind, ErrorKind::Unauthorized);
         QVERIFY(!denied.error().message.contains(QLatin1String("nope")));
+        auto deniedList = await(wrong->list({}));
+        QVERIFY(!deniedList.ok());
+        QCOMPARE(deniedList.error().kind, ErrorKind::Unauthorized);
 
         auto anonymous = provider({server.endpoint()}, m_root);
         auto anon = await(anonymous->get(QStringLiteral("k")));
         QVERIFY(!anon.ok());
         QCOMPARE(anon.error().kind, ErrorKind::Unauthorized);
+        auto anonList = await(anonymous->list({}));
+        QVERIFY(!anonList.ok());
+        QCOMPARE(anonList.error().kind, ErrorKind::Unauthorized);
 
         // Turning auth off and on drops every simple token: the provider's
         // next call is refused, and it fetches a new token by itself.
@@ -304,6 +331,11 @@ private Q_SLOTS:
         auto again = await(good->get(QStringLiteral("k")));
         QVERIFY2(again.ok(), qPrintable(again.error().toString()));
         SD_COMPARE_JSON(again->value, (Json{{"v", 1}}));
+        QVERIFY(server.etcdctl({QStringLiteral("auth"), QStringLiteral("disable")}, nullptr, rootAuth));
+        QVERIFY(server.etcdctl({QStringLiteral("auth"), QStringLiteral("enable")}));
+        auto listedAgain = await(good->list({}));
+        QVERIFY2(listedAgain.ok(), qPrintable(listedAgain.error().toString()));
+        QCOMPARE(listedAgain->entries.size(), 1);
 
         // A watch authenticates too.
         auto w = good->watch(QStringLiteral("w"), QString());
@@ -850,8 +882,13 @@ private Q_SLOTS:
         o.certFile.clear();
         o.keyFile.clear();
         EtcdProvider withoutCert(o);
+        auto listed = await(withCert.list({}));
+        QVERIFY2(listed.ok(), qPrintable(listed.error().toString()));
+        QCOMPARE(listed->entries.size(), 1);
+
         auto refused = await(withoutCert.get(QStringLiteral("k")));
         QVERIFY(!refused.ok());
+        QVERIFY(!await(withoutCert.list({})).ok());
         server.stop();
     }
 

@@ -1,4 +1,5 @@
 #include "providers/etcd/EtcdProvider.h"
+#include "providers/etcd/EtcdGrpc.h"
 #include "providers/etcd/EtcdWatchResponse.h"
 
 #include "providers/form/KeyForm.h"
@@ -202,9 +203,10 @@ private:
     qint64 m_pos = 0;
 };
 
-// One HTTP request in flight. Owns its reply and aborts it when destroyed
-// (when its provider goes away), answering its callback with Cancelled so
-// every future finishes.
+// One request in flight, over HTTP or gRPC. Owns its reply (or the means
+// to cancel its gRPC call) and aborts it when destroyed (when its provider
+// goes away), answering its callback with Cancelled so every future
+// finishes.
 class Call : public QObject {
 public:
     using QObject::QObject;
@@ -217,11 +219,14 @@ public:
             reply->disconnect(this);
             reply->abort();
             delete reply;
-            if (done)
-                std::exchange(done, {})(Error(ErrorKind::Cancelled, QStringLiteral("the etcd store was closed")));
         }
+        if (grpcCancel)
+            std::exchange(grpcCancel, {})();
+        if (done)
+            std::exchange(done, {})(Error(ErrorKind::Cancelled, QStringLiteral("the etcd store was closed")));
     }
     QNetworkReply *reply = nullptr;
+    std::function<void()> grpcCancel;
     Callback done;
 };
 
@@ -230,7 +235,8 @@ public:
 // created the provider.
 class Client : public QObject {
 public:
-    explicit Client(EtcdOptions o) : opt(std::move(o))
+    explicit Client(EtcdOptions o)
+        : opt(std::move(o)), grpc(opt.endpoints, GrpcTls{opt.caFile, opt.certFile, opt.keyFile})
     {
         QString root = opt.root;
         while (root.endsWith(QLatin1Char('/')))
@@ -260,6 +266,7 @@ public:
     EtcdOptions opt;
     QByteArray keyPrefix;
     QNetworkAccessManager nam;
+    GrpcEndpoints grpc;
     int current = 0;
     QByteArray token; // a secret: never logged
     bool authenticating = false;
@@ -308,6 +315,13 @@ public:
         QString msg = body.is_object() && body.contains("message") && body["message"].is_string()
                           ? toQString(body["message"].get<std::string>())
                           : QStringLiteral("HTTP status %1").arg(httpStatus);
+        return etcdError(code, msg, where);
+    }
+
+    // etcd's refusal with gRPC status `code` (the gateway's "code" is the
+    // same number) as an error a user can act on.
+    static Error etcdError(int code, QString msg, const QString &where)
+    {
         ErrorKind kind = ErrorKind::Unavailable;
         if (code == kUnauthenticated || msg.contains(QLatin1String("authentication failed"))
             || msg.contains(QLatin1String("user name is empty")) || msg.contains(QLatin1String("invalid auth token")))
@@ -327,6 +341,69 @@ public:
         else
             msg = QStringLiteral("etcd: %1").arg(msg);
         return Error(kind, msg, where);
+    }
+
+    using RangeCallback = std::function<void(Result<RangeAnswer>)>;
+    // A read over etcd's gRPC API, with the same failover and token
+    // handling as post() gives a gateway read.
+    void range(const RangeQuery &query, RangeCallback done)
+    {
+        rangeAt(std::make_shared<const RangeQuery>(query), std::move(done), current, 0, false);
+    }
+
+    void rangeAt(std::shared_ptr<const RangeQuery> query, RangeCallback done, int idx, int tried, bool authRetried)
+    {
+        if (!opt.user.isEmpty() && token.isEmpty()) {
+            withToken([=, this](Status s) {
+                if (!s.ok())
+                    done(s.error());
+                else
+                    rangeAt(query, done, idx, tried, true);
+            });
+            return;
+        }
+        if (closing) {
+            done(Error(ErrorKind::Cancelled, QStringLiteral("the etcd store was closed")));
+            return;
+        }
+        auto *call = new Call(this);
+        call->done = [done](Result<Json> cancelled) { done(cancelled.error()); };
+        call->grpcCancel = grpc.range(idx, *query, token, opt.requestTimeoutMs, call,
+                                      [=, this](GrpcStatus status, RangeAnswer answer) {
+            call->grpcCancel = nullptr;
+            call->done = nullptr;
+            call->deleteLater();
+            const QString endpoint = opt.endpoints.value(idx);
+            if (status.ok()) {
+                current = idx;
+                done(std::move(answer));
+                return;
+            }
+            if (status.code == kUnauthenticated && !opt.user.isEmpty() && !authRetried) {
+                // Tokens expire (--auth-token-ttl); fetch a new one once.
+                token.clear();
+                rangeAt(query, done, idx, tried, true);
+                return;
+            }
+            // Down, unreachable, no answer in time, or no leader: a read
+            // can go to the next member.
+            if (status.code == kUnavailable || status.code == kDeadlineExceeded) {
+                const int n = int(opt.endpoints.size());
+                if (tried + 1 < n) {
+                    rangeAt(query, done, (idx + 1) % n, tried + 1, authRetried);
+                    return;
+                }
+                if (!status.message.startsWith(QLatin1String("etcdserver:"))) {
+                    done(Error(ErrorKind::Unavailable,
+                               QStringLiteral("no etcd endpoint answered (last: %1: %2); check that etcd runs and the "
+                                              "endpoints are right")
+                                   .arg(endpoint, status.message),
+                               endpointList()));
+                    return;
+                }
+            }
+            done(etcdError(status.code, status.message, endpoint));
+        });
     }
 
     // POSTs a gateway call, moving to the next endpoint when one cannot be
@@ -476,10 +553,10 @@ public:
         });
     }
 
-    Entry entryFromKv(const WatchKv &kv) const
+    Entry entryFromKv(const WatchKv &kv, bool keysOnly = false) const
     {
         const QString key = userKey(kv.key);
-        Entry e = kv.deleted ? Entry{} : entryFromBytes(key, kv.value);
+        Entry e = kv.deleted || keysOnly ? Entry{} : entryFromBytes(key, kv.value);
         e.key = key;
         e.revision = QString::number(kv.modRevision);
         e.labels.insert(QStringLiteral("create_revision"), QString::number(kv.createRevision));
@@ -801,26 +878,24 @@ QFuture<Result<ListPage>> EtcdProvider::list(const ListOptions &options)
         }
     }
     const int limit = options.limit <= 0 ? 500 : std::min(options.limit, 10000);
-    const Json body{{"key", etcd::b64(from.isEmpty() ? QByteArray(1, '\0') : from)},
-                    {"range_end", etcd::b64(etcd::prefixEnd(prefix))},
-                    {"limit", limit},
-                    {"keys_only", options.keysOnly}};
+    etcd::RangeQuery q;
+    q.key = from.isEmpty() ? QByteArray(1, '\0') : from;
+    q.rangeEnd = etcd::prefixEnd(prefix);
+    q.limit = limit;
+    q.keysOnly = options.keysOnly;
     const bool keysOnly = options.keysOnly;
-    c->post(QStringLiteral("/v3/kv/range"), body, [c, done, keysOnly](Result<Json> r) {
+    c->range(q, [c, done, keysOnly](Result<etcd::RangeAnswer> r) {
         if (!r.ok())
             return done(r.error());
         ListPage page;
-        page.revision = QString::number(etcd::i64(etcd::member(r.value(), "header"), "revision"));
-        const Json &kvs = etcd::member(r.value(), "kvs");
-        QByteArray last;
-        if (kvs.is_array())
-            for (const Json &kv : kvs) {
-                page.entries << c->entryFromKv(kv, keysOnly);
-                last = etcd::unb64(etcd::member(kv, "key"));
-            }
-        if (etcd::flag(r.value(), "more") && !last.isEmpty())
-            page.nextCursor = QString::fromLatin1(
-                QByteArray(last + '\0').toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
+        page.revision = QString::number(r->revision);
+        page.entries.reserve(r->kvs.size());
+        for (const etcd::WatchKv &kv : std::as_const(r->kvs))
+            page.entries << c->entryFromKv(kv, keysOnly);
+        if (r->more && !r->kvs.isEmpty())
+            page.nextCursor = QString::fromLatin1(QByteArray(r->kvs.constLast().key + '\0')
+                                                      .toBase64(QByteArray::Base64UrlEncoding
+                                                                | QByteArray::OmitTrailingEquals));
         done(std::move(page));
     });
     return done.future();
@@ -834,15 +909,15 @@ QFuture<Result<Entry>> EtcdProvider::get(const QString &key)
         return done.future();
     }
     Client *c = m_client.get();
-    c->post(QStringLiteral("/v3/kv/range"), Json{{"key", etcd::b64(c->etcdKey(key))}},
-            [c, done, key](Result<Json> r) {
+    etcd::RangeQuery q;
+    q.key = c->etcdKey(key);
+    c->range(q, [c, done, key](Result<etcd::RangeAnswer> r) {
                 if (!r.ok())
                     return done(r.error());
-                const Json &kvs = etcd::member(r.value(), "kvs");
-                if (!kvs.is_array() || kvs.empty())
+                if (r->kvs.isEmpty())
                     return done(Error(ErrorKind::NotFound, QStringLiteral("no key \"%1\"").arg(key), key));
-                Entry e = c->entryFromKv(kvs[0], false);
-                const qint64 lease = etcd::i64(kvs[0], "lease");
+                Entry e = c->entryFromKv(r->kvs.constFirst());
+                const qint64 lease = r->kvs.constFirst().lease;
                 if (lease == 0)
                     return done(std::move(e));
                 // A key on a lease shows its remaining time to live, in

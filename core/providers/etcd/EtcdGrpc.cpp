@@ -1,0 +1,231 @@
+#include "providers/etcd/EtcdGrpc.h"
+
+// Generated from proto/etcd_kv.proto at build time.
+#include "etcd_kv.grpc.pb.h"
+
+#include <QFile>
+#include <QLoggingCategory>
+#include <QMetaObject>
+#include <QPointer>
+#include <QUrl>
+
+#include <grpc/grpc.h>
+#include <grpc/support/log.h>
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <climits>
+#include <mutex>
+#include <thread>
+
+namespace sd::etcd {
+
+namespace {
+
+Q_LOGGING_CATEGORY(lcGrpc, "sd.etcd.grpc", QtWarningMsg)
+
+// gRPC's own log lines (a refused TLS handshake, a failed connect) go to a
+// logging category, off unless asked for (QT_LOGGING_RULES), instead of
+// stderr: the errors that matter reach the user as the call's status.
+void forwardGrpcLog(gpr_log_func_args *args)
+{
+    if (lcGrpc().isDebugEnabled())
+        qCDebug(lcGrpc, "%s:%d: %s", args->file, args->line, args->message);
+}
+
+// Something a call hands to the completion queue, completed on its thread.
+struct Tag {
+    virtual ~Tag() = default;
+    virtual void complete(bool ok) = 0;
+};
+
+// One completion queue for every call of the process, drained by one thread
+// of its own that lives as long as the process: gRPC's callback API would
+// do without it, but in grpc 1.51 its shared queue aborts
+// ("assertion failed: prior > 0" in grpc_cq_internal_unref) when channels
+// come and go, as they do with providers. Made on first use, never
+// destroyed (the thread may be inside Next() at exit).
+class CompletionThread {
+public:
+    static grpc::CompletionQueue *queue()
+    {
+        static CompletionThread *const one = new CompletionThread;
+        return &one->m_queue;
+    }
+
+private:
+    CompletionThread()
+    {
+        gpr_set_log_function(forwardGrpcLog);
+        std::thread([this] {
+            void *tag = nullptr;
+            bool ok = false;
+            while (m_queue.Next(&tag, &ok))
+                static_cast<Tag *>(tag)->complete(ok);
+        }).detach();
+    }
+    grpc::CompletionQueue m_queue;
+};
+
+std::string readPem(const QString &path)
+{
+    if (path.isEmpty())
+        return {};
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    const QByteArray pem = f.readAll();
+    return std::string(pem.constData(), size_t(pem.size()));
+}
+
+// "http://127.0.0.1:2379" -> "127.0.0.1:2379"; a bare host:port stays.
+std::string targetOf(const QString &endpoint, bool *tls)
+{
+    const QUrl url(endpoint);
+    *tls = url.scheme() == QLatin1String("https");
+    if (url.scheme().isEmpty() || url.host().isEmpty())
+        return endpoint.toStdString();
+    const int port = url.port(*tls ? 443 : 80);
+    QString host = url.host();
+    if (host.contains(QLatin1Char(':')))
+        host = QLatin1Char('[') + host + QLatin1Char(']'); // IPv6 literal
+    return QStringLiteral("%1:%2").arg(host).arg(port).toStdString();
+}
+
+WatchKv fromPb(etcdserverpb::KeyValue &kv)
+{
+    WatchKv out;
+    out.key = QByteArray(kv.key().data(), qsizetype(kv.key().size()));
+    out.value = QByteArray(kv.value().data(), qsizetype(kv.value().size()));
+    out.modRevision = kv.mod_revision();
+    out.createRevision = kv.create_revision();
+    out.version = kv.version();
+    out.lease = kv.lease();
+    return out;
+}
+
+} // namespace
+
+struct GrpcEndpoints::Impl {
+    // Where answers are posted from gRPC's threads: an object of the
+    // owner's thread that every call in flight keeps alive, so it is never
+    // posted to after it is gone (a QPointer read on another thread could
+    // not promise that). The receiver is checked on the owner's thread.
+    std::shared_ptr<QObject> mailbox{new QObject, [](QObject *o) { o->deleteLater(); }};
+    QStringList endpoints;
+    GrpcTls tls;
+    std::mutex mutex; // guards stubs: channels are made on first use
+    std::vector<std::shared_ptr<etcdserverpb::KV::Stub>> stubs;
+
+    std::shared_ptr<etcdserverpb::KV::Stub> stub(int index)
+    {
+        std::lock_guard lock(mutex);
+        if (stubs.empty())
+            stubs.resize(size_t(endpoints.size()));
+        auto &s = stubs[size_t(index)];
+        if (!s) {
+            bool secure = false;
+            const std::string target = targetOf(endpoints.value(index), &secure);
+            std::shared_ptr<grpc::ChannelCredentials> creds;
+            if (secure) {
+                grpc::SslCredentialsOptions o;
+                o.pem_root_certs = readPem(tls.caFile);
+                o.pem_private_key = readPem(tls.keyFile);
+                o.pem_cert_chain = readPem(tls.certFile);
+                creds = grpc::SslCredentials(o);
+            } else {
+                creds = grpc::InsecureChannelCredentials();
+            }
+            grpc::ChannelArguments args;
+            // A page is bounded by its limit, not by gRPC's 4 MiB default
+            // (etcdctl lifts it the same way).
+            args.SetMaxReceiveMessageSize(INT_MAX);
+            // gRPC's default backoff grows to two minutes: a member that
+            // was down would be skipped that long after it is back.
+            args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
+            args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 200);
+            args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+            s = etcdserverpb::KV::NewStub(grpc::CreateCustomChannel(target, creds, args));
+        }
+        return s;
+    }
+};
+
+GrpcEndpoints::GrpcEndpoints(QStringList endpoints, GrpcTls tls) : d(std::make_unique<Impl>())
+{
+    CompletionThread::queue(); // gRPC's log goes to lcGrpc from now on
+    d->endpoints = std::move(endpoints);
+    d->tls = std::move(tls);
+}
+
+GrpcEndpoints::~GrpcEndpoints() = default;
+
+std::function<void()> GrpcEndpoints::range(int index, const RangeQuery &query, const QByteArray &token, int timeoutMs,
+                                           QObject *receiver, RangeDone done)
+{
+    // Lives until the queue hands it back: the context, request, response
+    // and status are gRPC's to use until then, and the stub keeps its
+    // channel open. It holds itself (`self`) while gRPC has it.
+    struct State : Tag {
+        std::shared_ptr<State> self;
+        std::shared_ptr<QObject> mailbox;
+        std::shared_ptr<etcdserverpb::KV::Stub> stub;
+        grpc::ClientContext context;
+        etcdserverpb::RangeRequest request;
+        etcdserverpb::RangeResponse response;
+        grpc::Status status;
+        std::unique_ptr<grpc::ClientAsyncResponseReader<etcdserverpb::RangeResponse>> reader;
+        QPointer<QObject> receiver;
+        RangeDone done;
+
+        // On the queue's thread: hand over to the owner's.
+        void complete(bool) override
+        {
+            std::shared_ptr<State> me = std::move(self);
+            QMetaObject::invokeMethod(
+                mailbox.get(), [me] { me->deliver(); }, Qt::QueuedConnection);
+        }
+
+        void deliver()
+        {
+            if (!receiver)
+                return;
+            GrpcStatus s{int(status.error_code()), QString::fromStdString(status.error_message())};
+            RangeAnswer a;
+            if (s.ok()) {
+                a.revision = response.header().revision();
+                a.more = response.more();
+                a.count = response.count();
+                a.kvs.reserve(response.kvs_size());
+                for (auto &kv : *response.mutable_kvs())
+                    a.kvs.append(fromPb(kv));
+            }
+            done(std::move(s), std::move(a));
+        }
+    };
+    auto state = std::make_shared<State>();
+    state->mailbox = d->mailbox;
+    state->stub = d->stub(index);
+    state->receiver = receiver;
+    state->done = std::move(done);
+    auto &r = state->request;
+    r.set_key(query.key.constData(), size_t(query.key.size()));
+    r.set_range_end(query.rangeEnd.constData(), size_t(query.rangeEnd.size()));
+    r.set_limit(query.limit);
+    r.set_revision(query.revision);
+    r.set_keys_only(query.keysOnly);
+    if (!token.isEmpty())
+        state->context.AddMetadata("token", token.toStdString());
+    if (timeoutMs > 0)
+        state->context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(timeoutMs));
+    state->self = state;
+    state->reader = state->stub->AsyncRange(&state->context, state->request, CompletionThread::queue());
+    state->reader->Finish(&state->response, &state->status, static_cast<Tag *>(state.get()));
+    std::weak_ptr<State> weak = state;
+    return [weak] {
+        if (auto s = weak.lock())
+            s->context.TryCancel();
+    };
+}
+
+} // namespace sd::etcd
