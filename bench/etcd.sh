@@ -33,6 +33,7 @@ batch_rate=$(echo "$batch_out" | rate_of)
 
 read -r ref ref_rss < <(measure etcdctl --endpoints "$ep" get --prefix /sd/bench/ --keys-only)
 read -r keys keys_rss < <(measure "$ctl" --store "$url" ls bench/ -o value --page-size 5000)
+read -r keys10 keys10_rss < <(measure "$ctl" --store "$url" ls bench/ -o value --page-size 10000)
 read -r vals vals_rss < <(measure "$ctl" --store "$url" ls bench/ -o json --values --page-size 5000)
 [ "$("$ctl" --store "$url" ls bench/ -o value --page-size 5000 | wc -l)" -eq "$N" ]
 
@@ -44,7 +45,8 @@ echo
 echo "| work | seconds | peak RSS | vs etcdctl |"
 echo "| --- | --- | --- | --- |"
 echo "| etcdctl get --prefix --keys-only, $N keys (reference) | $ref | $((ref_rss / 1024)) MiB | 1.00x |"
-echo "| statedeckctl ls, $N keys, -o value | $keys | $((keys_rss / 1024)) MiB | $(ratio "$keys" "$ref")x |"
+echo "| statedeckctl ls, $N keys, -o value (pages of 5000) | $keys | $((keys_rss / 1024)) MiB | $(ratio "$keys" "$ref")x |"
+echo "| statedeckctl ls, $N keys, -o value (pages of 10000, the provider's largest) | $keys10 | $((keys10_rss / 1024)) MiB | $(ratio "$keys10" "$ref")x |"
 echo "| statedeckctl ls, $N keys, -o json --values | $vals | $((vals_rss / 1024)) MiB | $(ratio "$vals" "$ref")x |"
 echo
 echo "| work | writes/s | share of etcdctl check perf |"
