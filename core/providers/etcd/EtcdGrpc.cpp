@@ -7,6 +7,7 @@
 #include <QLoggingCategory>
 #include <QMetaObject>
 #include <QPointer>
+#include <QThread>
 #include <QUrl>
 
 #include <grpc/grpc.h>
@@ -111,7 +112,15 @@ struct GrpcEndpoints::Impl {
     // owner's thread that every call in flight keeps alive, so it is never
     // posted to after it is gone (a QPointer read on another thread could
     // not promise that). The receiver is checked on the owner's thread.
-    std::shared_ptr<QObject> mailbox{new QObject, [](QObject *o) { o->deleteLater(); }};
+    // When the last owner lets go no answer is queued for it any more (each
+    // holds it), so on its own thread it can go at once; a deleteLater()
+    // there could outlive the event loop and leak.
+    std::shared_ptr<QObject> mailbox{new QObject, [](QObject *o) {
+                                         if (o->thread() == QThread::currentThread())
+                                             delete o;
+                                         else
+                                             o->deleteLater();
+                                     }};
     QStringList endpoints;
     GrpcTls tls;
     std::mutex mutex; // guards stubs: channels are made on first use
