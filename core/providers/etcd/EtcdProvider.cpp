@@ -565,19 +565,6 @@ public:
             e.labels.insert(QStringLiteral("lease"), QString::number(kv.lease));
         return e;
     }
-
-    Entry entryFromKv(const Json &kv, bool keysOnly) const
-    {
-        const QString key = userKey(unb64(member(kv, "key")));
-        Entry e = keysOnly ? Entry{} : entryFromBytes(key, unb64(member(kv, "value")));
-        e.key = key;
-        e.revision = QString::number(i64(kv, "mod_revision"));
-        e.labels.insert(QStringLiteral("create_revision"), QString::number(i64(kv, "create_revision")));
-        e.labels.insert(QStringLiteral("version"), QString::number(i64(kv, "version")));
-        if (const qint64 lease = i64(kv, "lease"))
-            e.labels.insert(QStringLiteral("lease"), QString::number(lease));
-        return e;
-    }
 };
 
 // The largest watch message read; a longer one ends the watch. etcd's own
@@ -754,11 +741,13 @@ private:
 
     void readPage(const QByteArray &from, qint64 atRevision)
     {
-        Json body{{"key", b64(from.isEmpty() ? QByteArray(1, '\0') : from)}, {"range_end", b64(m_end)}, {"limit", 1000}};
-        if (atRevision > 0)
-            body["revision"] = std::to_string(atRevision);
+        RangeQuery q;
+        q.key = from.isEmpty() ? QByteArray(1, '\0') : from;
+        q.rangeEnd = m_end;
+        q.limit = 1000;
+        q.revision = atRevision;
         const QPointer<EtcdWatch> self(this);
-        m_client->post(QStringLiteral("/v3/kv/range"), body, [self](Result<Json> r) {
+        m_client->range(q, [self](Result<RangeAnswer> r) {
             if (!self)
                 return;
             if (!r.ok()) {
@@ -774,16 +763,11 @@ private:
                 }
                 return;
             }
-            const qint64 rev = i64(member(r.value(), "header"), "revision");
-            const Json &kvs = member(r.value(), "kvs");
-            QByteArray last;
-            if (kvs.is_array())
-                for (const Json &kv : kvs) {
-                    self->m_resyncEntries << self->m_client->entryFromKv(kv, false);
-                    last = unb64(member(kv, "key"));
-                }
-            if (flag(r.value(), "more") && !last.isEmpty()) {
-                self->readPage(QByteArray(last + '\0'), rev);
+            const qint64 rev = r->revision;
+            for (const WatchKv &kv : std::as_const(r->kvs))
+                self->m_resyncEntries << self->m_client->entryFromKv(kv);
+            if (r->more && !r->kvs.isEmpty()) {
+                self->readPage(QByteArray(r->kvs.constLast().key + '\0'), rev);
                 return;
             }
             for (const Entry &e : std::exchange(self->m_resyncEntries, {})) {
@@ -1691,28 +1675,27 @@ QFuture<Result<QList<Entry>>> EtcdProvider::history(const QString &key, int limi
         Promise<Result<QList<Entry>>> done;
         void step(qint64 atRevision, std::shared_ptr<Walk> self)
         {
-            Json body{{"key", etcd::b64(key)}};
-            if (atRevision > 0)
-                body["revision"] = std::to_string(atRevision);
-            c->post(QStringLiteral("/v3/kv/range"), body, [self, atRevision](Result<Json> r) {
+            etcd::RangeQuery q;
+            q.key = key;
+            q.revision = atRevision;
+            c->range(q, [self, atRevision](Result<etcd::RangeAnswer> r) {
                 if (!r.ok()) {
                     // Compacted: what is left is the whole history etcd kept.
                     if (atRevision > 0 && r.error().kind == ErrorKind::NotFound)
                         return self->done(std::move(self->found));
                     return self->done(r.error());
                 }
-                const Json &kvs = etcd::member(r.value(), "kvs");
-                if (!kvs.is_array() || kvs.empty()) {
+                if (r->kvs.isEmpty()) {
                     if (atRevision == 0)
                         return self->done(
                             Error(ErrorKind::NotFound, QStringLiteral("no key \"%1\"").arg(self->userKey), self->userKey));
                     return self->done(std::move(self->found));
                 }
-                self->found << self->c->entryFromKv(kvs[0], false);
-                const qint64 mod = etcd::i64(kvs[0], "mod_revision");
-                if (self->found.size() >= self->limit || mod <= 1)
+                const etcd::WatchKv &kv = r->kvs.constFirst();
+                self->found << self->c->entryFromKv(kv);
+                if (self->found.size() >= self->limit || kv.modRevision <= 1)
                     return self->done(std::move(self->found));
-                self->step(mod - 1, self);
+                self->step(kv.modRevision - 1, self);
             });
         }
     };

@@ -38,12 +38,13 @@ struct EtcdOptions {
 
 // etcd v3, over two transports on the same port while the move to gRPC
 // (issue 17) is under way:
-// - list and get read over etcd's native gRPC API (KV.Range, EtcdGrpc.h):
-//   the JSON gateway's translation cost 2.5x etcdctl's time on its own for a
-//   big listing;
-// - writes (txns), watches, leases, locks, history and authentication still
-//   go through the JSON gateway (grpc-gateway, /v3/...) over QtNetwork,
-//   where keys and values are base64 and int64s are strings.
+// - list, get, history and a watch's relisting read over etcd's native gRPC
+//   API (KV.Range, EtcdGrpc.h): the JSON gateway's translation cost 2.5x
+//   etcdctl's time on its own for a big listing;
+// - writes (txns) and the read-back after a lost answer, watch streams,
+//   leases, locks and authentication still go through the JSON gateway
+//   (grpc-gateway, /v3/...) over QtNetwork, where keys and values are base64
+//   and int64s are strings.
 // Both share the endpoint list, the failover rules below and the auth token.
 //
 // Entry revision = the key's mod_revision (decimal). put/remove run in a txn
