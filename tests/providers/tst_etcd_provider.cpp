@@ -293,6 +293,20 @@ private Q_SLOTS:
         QCOMPARE(listed.error().kind, ErrorKind::Unavailable);
     }
 
+    // Built in code with no endpoint: reads refuse with a clear error
+    // rather than reaching for an endpoint that is not there.
+    void testNoEndpoints()
+    {
+        auto p = provider({}, m_root);
+        auto listed = await(p->list({}));
+        QVERIFY(!listed.ok());
+        QCOMPARE(listed.error().kind, ErrorKind::Invalid);
+        QVERIFY2(listed.error().message.contains(QLatin1String("endpoint")), qPrintable(listed.error().message));
+        auto got = await(p->get(QStringLiteral("k")));
+        QVERIFY(!got.ok());
+        QCOMPARE(got.error().kind, ErrorKind::Invalid);
+    }
+
     void testAuth()
     {
         EtcdMember server(QStringLiteral("auth"));

@@ -65,7 +65,7 @@ public:
     GrpcEndpoints &operator=(const GrpcEndpoints &) = delete;
 
     using RangeDone = std::function<void(GrpcStatus, RangeAnswer)>;
-    // KV.Range on endpoint `index`, with the auth token (empty: none) and a
+    // KV.Range on endpoint `index` (one of the list's), with the auth token (empty: none) and a
     // deadline. Returns a function that cancels the call (its answer is
     // then CANCELLED, or dropped with the receiver).
     std::function<void()> range(int index, const RangeQuery &query, const QByteArray &token, int timeoutMs,

@@ -353,6 +353,10 @@ public:
 
     void rangeAt(std::shared_ptr<const RangeQuery> query, RangeCallback done, int idx, int tried, bool authRetried)
     {
+        if (opt.endpoints.isEmpty()) {
+            done(Error(ErrorKind::Invalid, QStringLiteral("no etcd endpoint is configured (option \"endpoints\")")));
+            return;
+        }
         if (!opt.user.isEmpty() && token.isEmpty()) {
             withToken([=, this](Status s) {
                 if (!s.ok())
