@@ -12,10 +12,12 @@
 #include "providers/yaml/YamlProvider.h"
 
 #include <QDir>
+#include <QFileInfo>
 #include <QHostAddress>
 #include <QUrl>
 
 #include <functional>
+#include <utility>
 
 namespace sd {
 namespace {
@@ -108,6 +110,21 @@ Result<std::unique_ptr<Provider>> openEtcd(const StoreSpec &spec)
     options.certFile = spec.options.value(QStringLiteral("cert")).toString();
     options.keyFile = spec.options.value(QStringLiteral("key")).toString();
     options.caFile = spec.options.value(QStringLiteral("cacert")).toString();
+    // Both transports read these files themselves; one they cannot read would
+    // otherwise surface only as a failed TLS handshake.
+    for (const auto &[option, path] : {std::pair{QStringLiteral("cert"), options.certFile},
+                                       std::pair{QStringLiteral("key"), options.keyFile},
+                                       std::pair{QStringLiteral("cacert"), options.caFile}}) {
+        if (!path.isEmpty() && !QFileInfo(path).isReadable())
+            return Error(ErrorKind::Invalid,
+                         QStringLiteral("etcd option \"%1\": cannot read the PEM file \"%2\"").arg(option, path),
+                         spec.origin);
+    }
+    if (options.certFile.isEmpty() != options.keyFile.isEmpty())
+        return Error(ErrorKind::Invalid,
+                     QStringLiteral("etcd options \"cert\" and \"key\" go together: the client certificate and "
+                                    "its private key"),
+                     spec.origin);
     if (const QVariant ops = spec.options.value(QStringLiteral("max-txn-ops")); ops.isValid()) {
         bool ok = false;
         options.maxTxnOps = ops.toString().toInt(&ok);

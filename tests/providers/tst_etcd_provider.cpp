@@ -15,6 +15,7 @@
 #include <QProcess>
 #include <QSet>
 #include <QSignalSpy>
+#include <QDir>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -195,6 +196,38 @@ private Q_SLOTS:
         auto direct = provider({m_server->endpoint()}, m_root);
         auto got = await(direct->get(QStringLiteral("u")));
         QVERIFY2(got.ok(), qPrintable(got.error().toString()));
+    }
+
+    // TLS files are read when the store is opened: one that cannot be read
+    // is refused then, naming the option and the file, not left to fail as
+    // a TLS handshake later.
+    void testUnreadableTlsFile_data()
+    {
+        QTest::addColumn<QVariantMap>("tls");
+        QTest::addColumn<QString>("named");
+        const QString missing = QDir::temp().filePath(QStringLiteral("statedeck-no-such.pem"));
+        const QString readable = QCoreApplication::applicationFilePath();
+        QTest::newRow("cacert missing") << QVariantMap{{QStringLiteral("cacert"), missing}}
+                                        << QStringLiteral("\"cacert\": cannot read the PEM file \"") + missing;
+        QTest::newRow("key missing") << QVariantMap{{QStringLiteral("cert"), readable}, {QStringLiteral("key"), missing}}
+                                     << QStringLiteral("\"key\": cannot read the PEM file \"") + missing;
+        QTest::newRow("cert without key") << QVariantMap{{QStringLiteral("cert"), readable}}
+                                          << QStringLiteral("\"cert\" and \"key\" go together");
+    }
+    void testUnreadableTlsFile()
+    {
+        QFETCH(QVariantMap, tls);
+        QFETCH(QString, named);
+        StoreSpec spec;
+        spec.backend = QStringLiteral("etcd");
+        spec.origin = QStringLiteral("connections.yaml:3:5");
+        spec.options = tls;
+        spec.options.insert(QStringLiteral("endpoints"), QStringList{QStringLiteral("https://127.0.0.1:2379")});
+        auto opened = openProvider(spec);
+        QVERIFY(!opened.ok());
+        QCOMPARE(opened.error().kind, ErrorKind::Invalid);
+        QVERIFY2(opened.error().message.contains(named), qPrintable(opened.error().message));
+        QCOMPARE(opened.error().where, spec.origin);
     }
 
     // A batch bigger than max-txn-ops goes as several txns of at most that

@@ -10,13 +10,11 @@
 #include <QThread>
 #include <QUrl>
 
-#include <grpc/grpc.h>
 #include <grpc/support/log.h>
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
 #include <climits>
-#include <mutex>
 #include <thread>
 
 namespace sd::etcd {
@@ -93,7 +91,7 @@ std::string targetOf(const QString &endpoint, bool *tls)
     return QStringLiteral("%1:%2").arg(host).arg(port).toStdString();
 }
 
-WatchKv fromPb(etcdserverpb::KeyValue &kv)
+WatchKv fromPb(const etcdserverpb::KeyValue &kv)
 {
     WatchKv out;
     out.key = QByteArray(kv.key().data(), qsizetype(kv.key().size()));
@@ -123,12 +121,11 @@ struct GrpcEndpoints::Impl {
                                      }};
     QStringList endpoints;
     GrpcTls tls;
-    std::mutex mutex; // guards stubs: channels are made on first use
+    // Made on first use; only the owner's thread asks for them.
     std::vector<std::shared_ptr<etcdserverpb::KV::Stub>> stubs;
 
     std::shared_ptr<etcdserverpb::KV::Stub> stub(int index)
     {
-        std::lock_guard lock(mutex);
         if (stubs.empty())
             stubs.resize(size_t(endpoints.size()));
         auto &s = stubs[size_t(index)];
@@ -206,7 +203,7 @@ std::function<void()> GrpcEndpoints::range(int index, const RangeQuery &query, c
                 a.more = response.more();
                 a.count = response.count();
                 a.kvs.reserve(response.kvs_size());
-                for (auto &kv : *response.mutable_kvs())
+                for (const auto &kv : response.kvs())
                     a.kvs.append(fromPb(kv));
             }
             done(std::move(s), std::move(a));
