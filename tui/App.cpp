@@ -842,9 +842,9 @@ void App::startJob(std::unique_ptr<console::Job> job, std::unique_ptr<console::S
     connect(j, &console::Job::stateChanged, this, [this, j](console::Job::State) {
         if (!j->isFinished())
             return scheduleRepaint();
-        if (j->error())
-            return message(tr("%1 failed: %2").arg(j->kind(), j->error()->toString()), Tone::Error);
-        const QString summary = j->report()->summary().text();
+        if (j->state() != console::Job::State::Succeeded)
+            return message(j->outcomeText(), Tone(int(j->tone())));
+        const QString summary = j->outcomeText();
         message(summary.startsWith(j->kind()) ? summary : tr("%1: %2").arg(j->kind(), summary), Tone(int(j->tone())));
     });
     connect(j->report(), &QAbstractItemModel::rowsInserted, this, &App::scheduleRepaint);

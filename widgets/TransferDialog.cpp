@@ -555,15 +555,9 @@ void TransferDialog::onFinished(Job::State state)
         m_bar->setRange(0, 1);
         m_bar->setValue(0);
     }
-    QString text;
-    if (state == Job::State::Cancelled)
-        text = tr("Cancelled (%1). Nothing is half-written: each key is untouched or holds its whole new value; "
-                  "running it again completes it.")
-                   .arg(Job::progressText(j->progress()));
-    else if (j->error())
-        text = tr("Failed: %1").arg(j->error()->toString());
-    else
-        text = j->report()->summary().text();
+    // The same sentence the terminal UI shows; the bar and the progress line
+    // below keep where it stopped.
+    QString text = j->outcomeText();
     if (j->report()->omitted() > 0)
         text += QLatin1Char('\n') + tr("%n more key(s) not listed above (the summary counts them).", nullptr,
                                       int(std::min<qint64>(j->report()->omitted(), INT_MAX)));

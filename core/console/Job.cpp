@@ -36,6 +36,22 @@ Tone Job::tone() const
     }
 }
 
+QString Job::outcomeText() const
+{
+    QString kindTitle = kind();
+    if (!kindTitle.isEmpty())
+        kindTitle[0] = kindTitle.at(0).toUpper();
+    switch (m_state) {
+    case State::Succeeded: return m_report->summary().text();
+    case State::Failed: return tr("%1 failed: %2").arg(kindTitle, m_error ? m_error->toString() : QString());
+    // Every provider write is whole or absent, and a run again skips
+    // what is already there: that is what a user needs to hear.
+    case State::Cancelled:
+        return tr("%1 cancelled: nothing is half-written; running it again completes it.").arg(kindTitle);
+    default: return QString();
+    }
+}
+
 namespace {
 QString clock(double s)
 {

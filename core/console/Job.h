@@ -62,6 +62,11 @@ public:
     // Warning (succeeded with conflicts, skips, failures or differences),
     // Error (failed), Muted (cancelled), Normal (pending or running).
     Tone tone() const;
+    // How a finished job ended, in the sentence both front ends show (the
+    // GUI's summary, the TUI's message line), shortest news first: the
+    // summary; "Import failed: <error>"; or, cancelled, what is left
+    // behind. Empty while it runs.
+    QString outcomeText() const;
 
     // "write 1200/5000 entries (24%)  830/s  ETA 0:05"
     static QString progressText(const TransferProgress &progress);
