@@ -33,7 +33,14 @@ QFuture<Result<TransferReport>> TransferEngine::run()
         probe.limit = 1;
         probe.keysOnly = true;
         probe.namesOnly = true;
+        // Shown at once: the job has left its earlier phase (an import's
+        // read of the file) and now waits on the target.
+        m_meter = ProgressMeter(QStringLiteral("check"));
+        m_meter.setTotal(m_options.total);
+        Q_EMIT progress(m_meter.update(m_done, 0));
         m_target->list(probe).then(this, [this](Result<ListPage> page) {
+            if (m_cancelled)
+                return finish(Error(ErrorKind::Cancelled, QStringLiteral("cancelled")));
             const bool empty = page.ok() && page->entries.isEmpty();
             startPass(empty ? Pass::Write : Pass::Check);
         });
@@ -71,6 +78,9 @@ void TransferEngine::startPass(Pass pass)
         if (m_options.stepHook)
             m_backup->setStepHook(m_options.stepHook);
     }
+    // Each pass says it began before its first page is read or written, so
+    // a slow or paused server shows as this phase at its start.
+    Q_EMIT progress(m_meter.update(m_done, 0));
     readNext();
 }
 
@@ -85,6 +95,11 @@ void TransferEngine::onPage(Result<SourcePage> page)
 {
     if (!page.ok())
         return finish(page.error());
+    // A cancel that came while the page was read (or while the target was
+    // probed) stops before any of it is written: "after the page in flight"
+    // means one already sent, never one not yet begun.
+    if (m_cancelled)
+        return finish(Error(ErrorKind::Cancelled, QStringLiteral("cancelled")));
     m_page = std::make_unique<SourcePage>(std::move(page).value());
     // Read the next page while this one is written.
     if (!m_page->last && !m_cancelled) {

@@ -75,11 +75,13 @@ class TestConsoleJobs : public QObject {
         return finished.size() == 1;
     }
 
-    // Cancels on the first progress of `phase` with work left.
-    static std::function<void(Job &, const TransferProgress &)> cancelIn(const QString &phase)
+    // Cancels on the first progress of `phase` with some work done and
+    // some left; `atStart`: on its first progress, which a pass sends as it
+    // begins, before any work.
+    static std::function<void(Job &, const TransferProgress &)> cancelIn(const QString &phase, bool atStart = false)
     {
-        return [phase](Job &job, const TransferProgress &p) {
-            if (p.phase == phase && (p.total < 0 || p.done < p.total))
+        return [phase, atStart](Job &job, const TransferProgress &p) {
+            if (p.phase == phase && (atStart || p.done > 0) && (p.total < 0 || p.done < p.total))
                 job.cancel();
         };
     }
@@ -236,14 +238,19 @@ private Q_SLOTS:
     void testImportCancelled_data()
     {
         QTest::addColumn<QString>("phase");
+        QTest::addColumn<bool>("atStart");
         QTest::addColumn<bool>("wroteSome");
-        QTest::newRow("while checking the file") << "verify-file" << false;
-        QTest::newRow("after the first page") << "write" << true;
+        QTest::newRow("while checking the file") << "verify-file" << false << false;
+        // The target answers after the cancel: no page is begun after it.
+        QTest::newRow("while the target is looked at") << "check" << true << false;
+        QTest::newRow("as the writes begin") << "write" << true << false;
+        QTest::newRow("after the first page") << "write" << false << true;
     }
 
     void testImportCancelled()
     {
         QFETCH(QString, phase);
+        QFETCH(bool, atStart);
         QFETCH(bool, wroteSome);
 
         auto source = sqlite();
@@ -258,12 +265,15 @@ private Q_SLOTS:
         o.path = snapshot;
         ImportJob job(target.get(), o);
         QAbstractItemModelTester tester(job.report(), QAbstractItemModelTester::FailureReportingMode::QtTest);
-        QVERIFY(run(job, cancelIn(phase)));
+        QVERIFY(run(job, cancelIn(phase, atStart)));
         QCOMPARE(job.state(), State::Cancelled);
         QVERIFY(job.error());
         QCOMPARE(job.error()->kind, ErrorKind::Cancelled);
         QCOMPARE(job.tone(), Tone::Muted);
         QVERIFY(!job.isCancelling());
+        // What both front ends show: cancelled, and what that leaves.
+        QCOMPARE(job.outcomeText(),
+                 QStringLiteral("Import cancelled: nothing is half-written; running it again completes it."));
 
         const qsizetype written = wholeEntries(source.get(), target.get());
         if (!wroteSome) {
@@ -506,8 +516,9 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("kind");
         QTest::addColumn<QStringList>("phases");
-        QTest::newRow("import") << "import" << QStringList{"verify-file", "write"};
-        QTest::newRow("migrate") << "migrate" << QStringList{"write", "compare"};
+        // "check": the look at whether the target is empty, before writing.
+        QTest::newRow("import") << "import" << QStringList{"verify-file", "check", "write"};
+        QTest::newRow("migrate") << "migrate" << QStringList{"check", "write", "compare"};
         QTest::newRow("verify") << "verify" << QStringList{"compare"};
     }
 
@@ -547,8 +558,12 @@ private Q_SLOTS:
         QString lastPhase;
         for (const QList<QVariant> &args : std::as_const(progress)) {
             const auto p = args.at(0).value<TransferProgress>();
-            if (!seen.contains(p.phase))
+            if (!seen.contains(p.phase)) {
                 seen << p.phase;
+                // A pass of writes says it began before its first page.
+                if (p.phase == QLatin1String("write") || p.phase == QLatin1String("check"))
+                    QVERIFY2(p.done == 0, qPrintable(Job::progressText(p)));
+            }
             if (p.phase == lastPhase)
                 QVERIFY2(p.done >= lastDone, qPrintable(p.phase)); // never goes back within a phase
             lastPhase = p.phase;
