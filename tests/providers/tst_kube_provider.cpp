@@ -256,7 +256,13 @@ private Q_SLOTS:
             f.write(kube.adminToken().toUtf8());
         }
         // Run 1 hands out a token the server does not know (revoked), valid
-        // for an hour; run 2 a good one that expires in 2 s; run 3 another good one.
+        // for an hour; run 2 a good one that expires in a few seconds; run 3
+        // another good one. "A few": long enough for the put and the get
+        // after it on a slow machine (the client counts a token expired a
+        // second early, and the timestamp has whole seconds), so stretched
+        // by the test time scale (under the sanitizers a fixed 2 s ran out
+        // before the get, and the plugin ran a third time there).
+        const int lifetime = 4 * sd::test::timeScale();
         const QString counter = dir.filePath(QStringLiteral("runs"));
         const QString plugin = dir.filePath(QStringLiteral("get-token.sh"));
         QByteArray script = R"SH(#!/bin/sh
@@ -265,11 +271,12 @@ n=$((n + 1))
 echo "$n" > "@COUNTER@"
 case "$KUBERNETES_EXEC_INFO" in *ExecCredential*) ;; *) echo "no exec info" >&2; exit 3 ;; esac
 if [ "$n" = 1 ]; then token=revoked-token; exp=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)
-else token=$(cat "@GOOD@"); exp=$(date -u -d '+2 seconds' +%Y-%m-%dT%H:%M:%SZ); fi
+else token=$(cat "@GOOD@"); exp=$(date -u -d '+@LIFETIME@ seconds' +%Y-%m-%dT%H:%M:%SZ); fi
 printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s","expirationTimestamp":"%s"}}\n' "$token" "$exp"
 )SH";
         script.replace("@COUNTER@", counter.toUtf8());
         script.replace("@GOOD@", goodToken.toUtf8());
+        script.replace("@LIFETIME@", QByteArray::number(lifetime));
         QVERIFY(writeExecutable(plugin, script));
         const QString kubeconfig = writeKubeconfig(kube, QStringLiteral("exec-config"), kube.baseUrl(),
                                                    "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n"
@@ -284,8 +291,8 @@ printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential",
         QCOMPARE(runs(), 2); // 401 with the revoked token, then a fresh one
         QVERIFY(await(p->get(QStringLiteral("via-exec"))).ok());
         QCOMPARE(runs(), 2); // still valid: reused
-        const QDateTime expired = QDateTime::currentDateTimeUtc().addSecs(3);
-        QVERIFY(QTest::qWaitFor([&] { return QDateTime::currentDateTimeUtc() > expired; }, 5000));
+        const QDateTime expired = QDateTime::currentDateTimeUtc().addSecs(lifetime + 1);
+        QVERIFY(QTest::qWaitFor([&] { return QDateTime::currentDateTimeUtc() > expired; }, (lifetime + 3) * 1000));
         auto after = await(p->get(QStringLiteral("via-exec")));
         QVERIFY2(after.ok(), qPrintable(after.error().toString()));
         QCOMPARE(runs(), 3); // expired: the plugin ran again
