@@ -147,9 +147,12 @@ struct GrpcEndpoints::Impl {
             // (etcdctl lifts it the same way).
             args.SetMaxReceiveMessageSize(INT_MAX);
             // gRPC's default backoff grows to two minutes: a member that
-            // was down would be skipped that long after it is back.
+            // was down would be skipped that long after it is back. The
+            // "min" backoff is left alone: grpc core takes it as the least
+            // time a connect (TCP, TLS, HTTP/2 SETTINGS) may take, and at
+            // 200 ms a member just started, or a loaded machine, timed out
+            // "before receiving SETTINGS frame" (grpc/grpc#33423).
             args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
-            args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 200);
             args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
             s = etcdserverpb::KV::NewStub(grpc::CreateCustomChannel(target, creds, args));
         }
