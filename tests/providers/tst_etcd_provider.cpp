@@ -56,15 +56,19 @@ struct EventLog {
 };
 
 // Calls `attempt` (which starts one asynchronous try) again whenever the
-// previous try failed, until one succeeds, `maxAttempts` were made or
-// `timeoutMs` passed. Returns the last result. (QTRY_* would evaluate a
-// try with side effects more than once after it succeeded.)
+// previous try failed, 200 ms after it, until one succeeds, `maxAttempts`
+// were made or `timeoutMs` passed. Returns the last result. (QTRY_* would
+// evaluate a try with side effects more than once after it succeeded.) The
+// pause matters over gRPC: a channel whose connect failed fails calls at
+// once until its reconnect backoff (200 ms to 2 s) runs out, so tries
+// without it would all be spent in that time.
 template <typename T>
 Result<T> retryUntilOk(const std::function<QFuture<Result<T>>()> &attempt, int maxAttempts, int timeoutMs)
 {
     Result<T> last(Error(ErrorKind::Timeout, QStringLiteral("no attempt finished")));
     std::optional<QFuture<Result<T>>> pending;
     int made = 0;
+    QElapsedTimer sinceFailure;
     QTest::qWaitFor(
         [&] {
             if (pending && pending->isFinished()) {
@@ -72,8 +76,9 @@ Result<T> retryUntilOk(const std::function<QFuture<Result<T>>()> &attempt, int m
                 pending.reset();
                 if (last.ok())
                     return true;
+                sinceFailure.start();
             }
-            if (!pending && made < maxAttempts) {
+            if (!pending && made < maxAttempts && (!sinceFailure.isValid() || sinceFailure.elapsed() >= 200)) {
                 pending = attempt();
                 ++made;
             }
@@ -324,6 +329,14 @@ private Q_SLOTS:
         auto listed = await(p->list({}));
         QVERIFY(!listed.ok());
         QCOMPARE(listed.error().kind, ErrorKind::Unavailable);
+        // A write no endpoint took was never sent: a plain refusal, not a
+        // write whose fate is unknown.
+        auto put = await(p->put(jsonEntry(QStringLiteral("k"), Json{{"v", 1}}), {}));
+        QVERIFY(!put.ok());
+        QCOMPARE(put.error().kind, ErrorKind::Unavailable);
+        QVERIFY2(put.error().message.contains(QLatin1String("no etcd endpoint answered")),
+                 qPrintable(put.error().message));
+        QCOMPARE(put.error().reason, QString());
     }
 
     // Built in code with no endpoint: reads refuse with a clear error
@@ -631,8 +644,9 @@ private Q_SLOTS:
     // A write whose answer is lost after etcd carried it out: a proxy in
     // front of etcd forwards the txn and then, instead of the answer, either
     // refuses connections from then on (a member dying right after applying
-    // it: the provider fails over) or resets the connection and stays up
-    // (where QtNetwork would send the request again by itself). Sending the
+    // it: the provider fails over) or resets the connection and stays up.
+    // The txn goes over gRPC (HTTP/2): the proxy cuts the answer on its
+    // stream, so gRPC's status is all the provider learns. Sending the
     // write again made a guarded write report Conflict against itself and
     // applied an unguarded one twice. Now it is read back and reported as
     // written, and etcd applied it once (the key's version counts writes).
@@ -670,7 +684,9 @@ private Q_SLOTS:
             QVERIFY2(l.ok(), qPrintable(l.error().toString()));
             held = l.value();
         }
-        proxy.cutAnswerTo("POST /v3/kv/txn", goDown);
+        // Writes go over gRPC: the txn is the first request naming a "lost"
+        // key (lost, lost2, the lock's lost-lock) after this.
+        proxy.cutAnswerTo("lost", goDown);
 
         if (write == QLatin1String("revision") || write == QLatin1String("none")) {
             const Precondition pre = write == QLatin1String("none") ? Precondition() : Precondition::atRevision(before);
@@ -726,7 +742,7 @@ private Q_SLOTS:
         auto p = provider({proxy.url(), m_server->endpoint()}, m_root);
         auto first = await(p->put(jsonEntry(QStringLiteral("contested"), Json{{"v", 1}}), {}));
         QVERIFY(first.ok());
-        proxy.cutAnswerTo("POST /v3/kv/txn", false, [this] {
+        proxy.cutAnswerTo("contested", false, [this] {
             QVERIFY(m_server->etcdctl({QStringLiteral("put"), m_root + QStringLiteral("/contested"),
                                        QStringLiteral("{\"v\":\"theirs\"}")}));
         });
@@ -876,7 +892,7 @@ private Q_SLOTS:
     }
 
     // TLS with client certificates, on loopback with a throw-away CA: the
-    // provider's cert/key/cacert reach QtNetwork, and a client without a
+    // provider's cert/key/cacert reach gRPC and QtNetwork alike, and a client without a
     // certificate is turned away.
     void testTlsClientCertificate()
     {

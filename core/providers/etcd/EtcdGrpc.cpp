@@ -10,9 +10,12 @@
 #include <QThread>
 #include <QUrl>
 
+#include <google/protobuf/util/json_util.h>
 #include <grpc/support/log.h>
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
+#include <array>
 #include <chrono>
 #include <climits>
 #include <thread>
@@ -103,6 +106,79 @@ WatchKv fromPb(const etcdserverpb::KeyValue &kv)
     return out;
 }
 
+// A unary method called through gRPC's generic stub, by the JSON gateway's
+// path for it; its messages convert from and to the gateway's JSON.
+struct UnaryMethod {
+    const char *gatewayPath;
+    const char *grpcPath;
+    const google::protobuf::Message *request;
+    const google::protobuf::Message *response;
+};
+
+const UnaryMethod *unaryMethod(const QString &gatewayPath)
+{
+    using namespace etcdserverpb;
+    static const std::array<UnaryMethod, 6> methods{{
+        {"/v3/kv/txn", "/etcdserverpb.KV/Txn", &TxnRequest::default_instance(), &TxnResponse::default_instance()},
+        {"/v3/lease/grant", "/etcdserverpb.Lease/LeaseGrant", &LeaseGrantRequest::default_instance(),
+         &LeaseGrantResponse::default_instance()},
+        {"/v3/lease/revoke", "/etcdserverpb.Lease/LeaseRevoke", &LeaseRevokeRequest::default_instance(),
+         &LeaseRevokeResponse::default_instance()},
+        {"/v3/lease/timetolive", "/etcdserverpb.Lease/LeaseTimeToLive", &LeaseTimeToLiveRequest::default_instance(),
+         &LeaseTimeToLiveResponse::default_instance()},
+        {"/v3/kv/lease/timetolive", "/etcdserverpb.Lease/LeaseTimeToLive",
+         &LeaseTimeToLiveRequest::default_instance(), &LeaseTimeToLiveResponse::default_instance()},
+        {"/v3/auth/authenticate", "/etcdserverpb.Auth/Authenticate", &AuthenticateRequest::default_instance(),
+         &AuthenticateResponse::default_instance()},
+    }};
+    for (const UnaryMethod &m : methods)
+        if (gatewayPath == QLatin1String(m.gatewayPath))
+            return &m;
+    return nullptr;
+}
+
+// The gateway's JSON (etcd's field names, as the gateway takes them) as
+// the request's bytes on the wire.
+grpc::Status encodeRequest(const UnaryMethod &method, const QByteArray &json, grpc::ByteBuffer *out)
+{
+    std::unique_ptr<google::protobuf::Message> message(method.request->New());
+    const auto parsed = google::protobuf::util::JsonStringToMessage(
+        google::protobuf::StringPiece(json.constData(), size_t(json.size())), message.get(),
+        google::protobuf::util::JsonParseOptions());
+    if (!parsed.ok())
+        return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                            "statedeck built a " + message->GetTypeName()
+                                + " etcd's schema does not take: " + parsed.ToString());
+    std::string bytes;
+    message->SerializeToString(&bytes);
+    grpc::Slice slice(std::move(bytes));
+    *out = grpc::ByteBuffer(&slice, 1);
+    return grpc::Status::OK;
+}
+
+// The answer's bytes as the gateway would give them: etcd's field names,
+// 64-bit numbers and bytes as strings, fields at their defaults left out.
+grpc::Status decodeResponse(const UnaryMethod &method, grpc::ByteBuffer &in, QByteArray *json)
+{
+    std::vector<grpc::Slice> slices;
+    if (!in.Dump(&slices).ok())
+        return grpc::Status(grpc::StatusCode::INTERNAL, "etcd's answer could not be read");
+    std::string bytes;
+    for (const grpc::Slice &s : slices)
+        bytes.append(reinterpret_cast<const char *>(s.begin()), s.size());
+    std::unique_ptr<google::protobuf::Message> message(method.response->New());
+    if (!message->ParseFromString(bytes))
+        return grpc::Status(grpc::StatusCode::INTERNAL, "etcd's answer is not a " + message->GetTypeName());
+    google::protobuf::util::JsonPrintOptions options;
+    options.preserve_proto_field_names = true;
+    std::string text;
+    const auto printed = google::protobuf::util::MessageToJsonString(*message, &text, options);
+    if (!printed.ok())
+        return grpc::Status(grpc::StatusCode::INTERNAL, printed.ToString());
+    *json = QByteArray(text.data(), qsizetype(text.size()));
+    return grpc::Status::OK;
+}
+
 } // namespace
 
 struct GrpcEndpoints::Impl {
@@ -121,15 +197,23 @@ struct GrpcEndpoints::Impl {
                                      }};
     QStringList endpoints;
     GrpcTls tls;
-    // Made on first use; only the owner's thread asks for them.
-    std::vector<std::shared_ptr<etcdserverpb::KV::Stub>> stubs;
+    // One channel per endpoint, with a stub of KV and the generic one for
+    // the other methods. Made on first use; only the owner's thread asks.
+    struct Stubs {
+        std::shared_ptr<etcdserverpb::KV::Stub> kv;
+        std::shared_ptr<grpc::GenericStub> generic;
+    };
+    std::vector<Stubs> stubs;
 
-    std::shared_ptr<etcdserverpb::KV::Stub> stub(int index)
+    std::shared_ptr<etcdserverpb::KV::Stub> stub(int index) { return channel(index).kv; }
+    std::shared_ptr<grpc::GenericStub> generic(int index) { return channel(index).generic; }
+
+    Stubs &channel(int index)
     {
         if (stubs.empty())
             stubs.resize(size_t(endpoints.size()));
-        auto &s = stubs[size_t(index)];
-        if (!s) {
+        Stubs &s = stubs[size_t(index)];
+        if (!s.kv) {
             bool secure = false;
             const std::string target = targetOf(endpoints.value(index), &secure);
             std::shared_ptr<grpc::ChannelCredentials> creds;
@@ -154,7 +238,9 @@ struct GrpcEndpoints::Impl {
             // "before receiving SETTINGS frame" (grpc/grpc#33423).
             args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
             args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
-            s = etcdserverpb::KV::NewStub(grpc::CreateCustomChannel(target, creds, args));
+            const auto channel = grpc::CreateCustomChannel(target, creds, args);
+            s.kv = etcdserverpb::KV::NewStub(channel);
+            s.generic = std::make_shared<grpc::GenericStub>(channel);
         }
         return s;
     }
@@ -229,6 +315,84 @@ std::function<void()> GrpcEndpoints::range(int index, const RangeQuery &query, c
         state->context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(timeoutMs));
     state->self = state;
     state->reader = state->stub->AsyncRange(&state->context, state->request, CompletionThread::queue());
+    state->reader->Finish(&state->response, &state->status, static_cast<Tag *>(state.get()));
+    std::weak_ptr<State> weak = state;
+    return [weak] {
+        if (auto s = weak.lock())
+            s->context.TryCancel();
+    };
+}
+
+bool GrpcEndpoints::hasMethodFor(const QString &gatewayPath)
+{
+    return unaryMethod(gatewayPath) != nullptr;
+}
+
+std::function<void()> GrpcEndpoints::unary(int index, const QString &gatewayPath, const QByteArray &json,
+                                           const QByteArray &token, int timeoutMs, QObject *receiver, JsonDone done)
+{
+    // As range()'s, with the answer converted on the queue's thread.
+    struct State : Tag {
+        std::shared_ptr<State> self;
+        std::shared_ptr<QObject> mailbox;
+        std::shared_ptr<grpc::GenericStub> stub;
+        const UnaryMethod *method = nullptr;
+        grpc::ClientContext context;
+        grpc::ByteBuffer request;
+        grpc::ByteBuffer response;
+        grpc::Status status;
+        std::unique_ptr<grpc::ClientAsyncResponseReader<grpc::ByteBuffer>> reader;
+        QByteArray answer;
+        QPointer<QObject> receiver;
+        JsonDone done;
+
+        void complete(bool) override
+        {
+            if (status.ok())
+                status = decodeResponse(*method, response, &answer);
+            post();
+        }
+
+        void post()
+        {
+            std::shared_ptr<State> me = std::move(self);
+            QMetaObject::invokeMethod(
+                mailbox.get(), [me] { me->deliver(); }, Qt::QueuedConnection);
+        }
+
+        void deliver()
+        {
+            if (!receiver)
+                return;
+            done(GrpcStatus{int(status.error_code()), QString::fromStdString(status.error_message())},
+                 std::move(answer));
+        }
+    };
+    auto state = std::make_shared<State>();
+    state->mailbox = d->mailbox;
+    state->receiver = receiver;
+    state->done = std::move(done);
+    state->method = unaryMethod(gatewayPath);
+    state->self = state;
+    if (!state->method) {
+        state->status = grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                                     "no gRPC method for " + gatewayPath.toStdString());
+        state->post();
+        return [] {};
+    }
+    state->status = encodeRequest(*state->method, json, &state->request);
+    if (!state->status.ok()) {
+        state->post();
+        return [] {};
+    }
+    state->stub = d->generic(index);
+    if (!token.isEmpty())
+        state->context.AddMetadata("token", token.toStdString());
+    if (timeoutMs > 0)
+        state->context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(timeoutMs));
+    state->reader = state->stub->PrepareUnaryCall(&state->context, state->method->grpcPath, state->request,
+                                                  CompletionThread::queue());
+    state->reader->StartCall();
     state->reader->Finish(&state->response, &state->status, static_cast<Tag *>(state.get()));
     std::weak_ptr<State> weak = state;
     return [weak] {

@@ -71,6 +71,20 @@ public:
     std::function<void()> range(int index, const RangeQuery &query, const QByteArray &token, int timeoutMs,
                                 QObject *receiver, RangeDone done);
 
+    // The unary calls other than Range, named by the JSON gateway's path
+    // for them ("/v3/kv/txn", "/v3/lease/grant", "/v3/lease/revoke",
+    // "/v3/lease/timetolive" and its older "/v3/kv/lease/timetolive",
+    // "/v3/auth/authenticate").
+    static bool hasMethodFor(const QString &gatewayPath);
+    using JsonDone = std::function<void(GrpcStatus, QByteArray json)>;
+    // Calls that method with `json` (the request as the gateway takes it)
+    // and answers with the response as the gateway would give it: etcd's
+    // field names, 64-bit numbers and bytes as strings, defaults left out. A
+    // request that does not convert is answered INVALID_ARGUMENT without a
+    // call. Otherwise as range().
+    std::function<void()> unary(int index, const QString &gatewayPath, const QByteArray &json, const QByteArray &token,
+                                int timeoutMs, QObject *receiver, JsonDone done);
+
 private:
     struct Impl;
     std::unique_ptr<Impl> d;

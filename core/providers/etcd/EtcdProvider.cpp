@@ -22,7 +22,6 @@
 #include <QTimer>
 #include <QUuid>
 
-#include <cstring>
 #include <functional>
 
 namespace sd {
@@ -32,10 +31,12 @@ using Callback = std::function<void(Result<Json>)>;
 
 namespace {
 
-// gRPC status codes the gateway reports in {"code": N}.
+// gRPC status codes, as gRPC gives them and the gateway reports them in
+// {"code": N}.
 constexpr int kInvalidArgument = 3;
 constexpr int kDeadlineExceeded = 4;
 constexpr int kPermissionDenied = 7;
+constexpr int kResourceExhausted = 8;
 constexpr int kOutOfRange = 11;
 constexpr int kUnavailable = 14;
 constexpr int kUnauthenticated = 16;
@@ -145,23 +146,12 @@ enum class Resend {
     // Reads, and writes whose repetition is harmless (lease grant, revoke and
     // keepalive, authenticate): any missing answer moves on.
     Always,
-    // Writes (txns): only when the request provably never reached etcd
-    // (connection refused, host not found or unreachable, TLS handshake
-    // failed, nothing written) or etcd refused it before proposing it.
-    // Otherwise the caller gets Unavailable with reason kOutcomeUnknown.
+    // Writes (txns, over gRPC): only when the request provably never reached
+    // etcd (gRPC could not connect: refused, host not found, TLS handshake
+    // failed) or etcd refused it before proposing it. Otherwise the caller
+    // gets Unavailable with reason kOutcomeUnknown.
     IfNotDelivered,
 };
-
-// Whether a request that got no HTTP answer never reached etcd whole.
-// `sends` counts the times QtNetwork wrote all of it. A refused connection,
-// an unknown or unreachable host, a failed TLS handshake or a connect that
-// timed out write nothing; but a refusal can also end QtNetwork's own
-// second try after a first send that did arrive, so the count decides, not
-// the error code.
-bool neverDelivered(int sends)
-{
-    return sends == 0;
-}
 
 // etcd answers "unavailable" both before proposing a request (nothing
 // happened) and after a proposal timed out (it may still be applied).
@@ -171,37 +161,17 @@ bool refusedBeforeProposal(const QString &message)
            || message.contains(QLatin1String("not capable"));
 }
 
-// The body of a write, readable once. QtNetwork sends a request again on
-// its own when the connection closes while it waits for the answer
-// (QHttpNetworkConnectionChannel's reconnectAttempts), which would apply a
-// write twice; to do so it rewinds the body, and this one cannot be
-// rewound, so the reply fails with ContentReSendError instead and the
-// writer settles the write by reading the key back. (With
-// DoNotBufferUploadDataAttribute and a Content-Length QtNetwork reads the
-// device itself rather than a copy.)
-class OnceBody : public QIODevice {
-public:
-    explicit OnceBody(QByteArray data) : m_data(std::move(data)) { open(QIODevice::ReadOnly); }
-    bool isSequential() const override { return true; }
-    qint64 bytesAvailable() const override { return m_data.size() - m_pos + QIODevice::bytesAvailable(); }
-    // Refused quietly (QIODevice's own would warn about a sequential device).
-    bool seek(qint64) override { return false; }
-    bool reset() override { return false; }
-
-protected:
-    qint64 readData(char *out, qint64 max) override
-    {
-        const qint64 n = std::min<qint64>(max, m_data.size() - m_pos);
-        std::memcpy(out, m_data.constData() + m_pos, size_t(n));
-        m_pos += n;
-        return n;
-    }
-    qint64 writeData(const char *, qint64) override { return -1; }
-
-private:
-    QByteArray m_data;
-    qint64 m_pos = 0;
-};
+// Whether gRPC failed a call before sending any of it: with wait_for_ready
+// off, a call on a channel that cannot connect fails at once, and calls
+// that never left the client gRPC retries by itself (transparent retry).
+// Any other UNAVAILABLE (a connection reset, closed or timed out mid-call)
+// may come after etcd got the request.
+bool grpcNeverSent(const QString &message)
+{
+    return message.contains(QLatin1String("failed to connect to all addresses"))
+           || message.contains(QLatin1String("DNS resolution failed"))
+           || message.contains(QLatin1String("empty address list"));
+}
 
 // One request in flight, over HTTP or gRPC. Owns its reply (or the means
 // to cancel its gRPC call) and aborts it when destroyed (when its provider
@@ -210,9 +180,6 @@ private:
 class Call : public QObject {
 public:
     using QObject::QObject;
-    // Whether QtNetwork wrote the whole request at least once: from then on
-    // etcd may have it.
-    int sends = 0;
     ~Call() override
     {
         if (reply) {
@@ -328,7 +295,11 @@ public:
             kind = ErrorKind::Unauthorized;
         else if (code == kPermissionDenied)
             kind = ErrorKind::Forbidden;
-        else if (msg.contains(QLatin1String("too large")))
+        else if (msg.contains(QLatin1String("too large")) || code == kResourceExhausted
+                 || msg.contains(QLatin1String("larger than max")))
+            // etcd's own limit ("request is too large"), or its gRPC
+            // server's, a little above it ("received message larger than
+            // max").
             kind = ErrorKind::TooLarge;
         else if (code == kOutOfRange && msg.contains(QLatin1String("compacted")))
             kind = ErrorKind::NotFound;
@@ -461,6 +432,8 @@ public:
     void send(const QString &path, std::shared_ptr<Json> body, Callback done, int idx, int tried, bool authRetried,
               QString lastError, Resend resend = Resend::Always)
     {
+        if (GrpcEndpoints::hasMethodFor(path))
+            return grpcSend(path, std::move(body), std::move(done), idx, tried, authRetried, resend);
         const bool isAuth = path == QLatin1String("/v3/auth/authenticate");
         if (!isAuth && !opt.user.isEmpty() && token.isEmpty()) {
             withToken([=, this](Status s) {
@@ -477,27 +450,10 @@ public:
         }
         auto *call = new Call(this);
         call->done = done;
-        QNetworkRequest req = request(idx, path, opt.requestTimeoutMs);
-        // The signal for "all of it written" is never throttled, but ask for
-        // every one so no send goes uncounted.
-        req.setAttribute(QNetworkRequest::EmitAllUploadProgressSignalsAttribute, true);
-        const QByteArray bytes = toBytes(body->dump());
-        if (resend == Resend::IfNotDelivered) {
-            req.setHeader(QNetworkRequest::ContentLengthHeader, bytes.size());
-            req.setAttribute(QNetworkRequest::DoNotBufferUploadDataAttribute, true);
-            auto *once = new OnceBody(bytes);
-            call->reply = nam.post(req, once);
-            once->setParent(call->reply); // read until the reply is done
-        } else {
-            call->reply = nam.post(req, bytes);
-        }
-        QObject::connect(call->reply, &QNetworkReply::uploadProgress, call, [call](qint64 sent, qint64 total) {
-            if (total > 0 && sent == total)
-                ++call->sends;
-        });
+        const QNetworkRequest req = request(idx, path, opt.requestTimeoutMs);
+        call->reply = nam.post(req, toBytes(body->dump()));
         QObject::connect(call->reply, &QNetworkReply::finished, call, [=, this] {
             QNetworkReply *reply = call->reply;
-            const int sends = call->sends;
             call->reply = nullptr;
             call->done = nullptr;
             reply->deleteLater();
@@ -508,9 +464,11 @@ public:
             if (!status.isValid()) {
                 // No HTTP answer at all: this endpoint is down.
                 const QString why = QStringLiteral("%1: %2").arg(endpoint, reply->errorString());
-                if (resend == Resend::IfNotDelivered && !neverDelivered(sends)) {
-                    // Sending it again could apply it twice: a guarded write
-                    // would then report Conflict against itself.
+                if (resend == Resend::IfNotDelivered) {
+                    // Every write goes over gRPC, which can tell a call that
+                    // never left; here nothing can, so a write is not sent
+                    // again (twice applied, a guarded write would report
+                    // Conflict against itself).
                     done(outcomeUnknown(endpoint, reply->errorString()));
                     return;
                 }
@@ -554,6 +512,85 @@ public:
                 }
             }
             done(gatewayError(json, status.toInt(), endpoint));
+        });
+    }
+
+    // send() for a method etcd's gRPC API has as a unary call (txns,
+    // leases but their keepalive, authenticate): the same token handling
+    // and failover, with what a write may do next read from gRPC's status.
+    void grpcSend(const QString &path, std::shared_ptr<Json> body, Callback done, int idx, int tried, bool authRetried,
+                  Resend resend)
+    {
+        const bool isAuth = path == QLatin1String("/v3/auth/authenticate");
+        if (opt.endpoints.isEmpty()) {
+            done(Error(ErrorKind::Invalid, QStringLiteral("no etcd endpoint is configured (option \"endpoints\")")));
+            return;
+        }
+        if (!isAuth && !opt.user.isEmpty() && token.isEmpty()) {
+            withToken([=, this](Status s) {
+                if (!s.ok())
+                    done(s.error());
+                else
+                    grpcSend(path, body, done, idx, tried, true, resend);
+            });
+            return;
+        }
+        if (closing) {
+            done(Error(ErrorKind::Cancelled, QStringLiteral("the etcd store was closed")));
+            return;
+        }
+        auto *call = new Call(this);
+        call->done = done;
+        call->grpcCancel = grpc.unary(idx, path, toBytes(body->dump()), isAuth ? QByteArray() : token,
+                                      opt.requestTimeoutMs, call, [=, this](GrpcStatus status, QByteArray answer) {
+            call->grpcCancel = nullptr;
+            call->done = nullptr;
+            call->deleteLater();
+            const QString endpoint = opt.endpoints.value(idx);
+            const int n = int(opt.endpoints.size());
+            if (status.ok()) {
+                Json json = parseJsonOrDiscarded(answer.constBegin(), answer.constEnd());
+                if (json.is_discarded()) {
+                    done(Error(ErrorKind::Unavailable, QStringLiteral("etcd's answer could not be read"), endpoint));
+                    return;
+                }
+                current = idx;
+                done(std::move(json));
+                return;
+            }
+            if (status.code == kUnauthenticated && !isAuth && !opt.user.isEmpty() && !authRetried) {
+                // Tokens expire (--auth-token-ttl); fetch a new one once.
+                // etcd checks the token before proposing anything.
+                token.clear();
+                grpcSend(path, body, done, idx, tried, true, resend);
+                return;
+            }
+            // etcd's own refusals say "etcdserver: ..."; gRPC's are about
+            // the connection.
+            const bool fromEtcd = status.message.startsWith(QLatin1String("etcdserver:"));
+            if (status.code == kUnavailable || status.code == kDeadlineExceeded) {
+                if (resend == Resend::IfNotDelivered
+                    && !(fromEtcd ? refusedBeforeProposal(status.message)
+                                  : status.code == kUnavailable && grpcNeverSent(status.message))) {
+                    // Sending it again could apply it twice: a guarded
+                    // write would then report Conflict against itself.
+                    done(outcomeUnknown(endpoint, status.message));
+                    return;
+                }
+                if (tried + 1 < n) {
+                    grpcSend(path, body, done, (idx + 1) % n, tried + 1, authRetried, resend);
+                    return;
+                }
+                if (!fromEtcd) {
+                    done(Error(ErrorKind::Unavailable,
+                               QStringLiteral("no etcd endpoint answered (last: %1: %2); check that etcd runs and the "
+                                              "endpoints are right")
+                                   .arg(endpoint, status.message),
+                               endpointList()));
+                    return;
+                }
+            }
+            done(etcdError(status.code, status.message, endpoint));
         });
     }
 
