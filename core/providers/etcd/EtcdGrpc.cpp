@@ -118,7 +118,11 @@ struct UnaryMethod {
 const UnaryMethod *unaryMethod(const QString &gatewayPath)
 {
     using namespace etcdserverpb;
-    static const std::array<UnaryMethod, 6> methods{{
+    static const std::array<UnaryMethod, 7> methods{{
+        // A single key's read (a write's read-back, a lock's renewal); a
+        // listing uses range(), which reads protobuf straight.
+        {"/v3/kv/range", "/etcdserverpb.KV/Range", &RangeRequest::default_instance(),
+         &RangeResponse::default_instance()},
         {"/v3/kv/txn", "/etcdserverpb.KV/Txn", &TxnRequest::default_instance(), &TxnResponse::default_instance()},
         {"/v3/lease/grant", "/etcdserverpb.Lease/LeaseGrant", &LeaseGrantRequest::default_instance(),
          &LeaseGrantResponse::default_instance()},

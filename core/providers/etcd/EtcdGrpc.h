@@ -71,8 +71,8 @@ public:
     std::function<void()> range(int index, const RangeQuery &query, const QByteArray &token, int timeoutMs,
                                 QObject *receiver, RangeDone done);
 
-    // The unary calls other than Range, named by the JSON gateway's path
-    // for them ("/v3/kv/txn", "/v3/lease/grant", "/v3/lease/revoke",
+    // etcd's unary calls, named by the JSON gateway's path for them
+    // ("/v3/kv/range", "/v3/kv/txn", "/v3/lease/grant", "/v3/lease/revoke",
     // "/v3/lease/timetolive" and its older "/v3/kv/lease/timetolive",
     // "/v3/auth/authenticate").
     static bool hasMethodFor(const QString &gatewayPath);
