@@ -69,6 +69,65 @@ private:
     grpc::CompletionQueue m_queue;
 };
 
+// What one call keeps until the queue hands it back: the context and the
+// status are gRPC's to use until then (the derived call adds its stub,
+// which keeps the channel open, and its messages). It holds itself
+// (`self`) while gRPC has it. `Derived` has deliver(), run on the owner's
+// thread while the call's receiver lives.
+template <typename Derived>
+struct CallState : Tag {
+    std::shared_ptr<Derived> self;
+    std::shared_ptr<QObject> mailbox;
+    QPointer<QObject> receiver;
+    grpc::ClientContext context;
+    grpc::Status status;
+
+    static std::shared_ptr<Derived> make(std::shared_ptr<QObject> mailbox, QObject *receiver, const QByteArray &token,
+                                         int timeoutMs)
+    {
+        auto state = std::make_shared<Derived>();
+        state->self = state;
+        state->mailbox = std::move(mailbox);
+        state->receiver = receiver;
+        if (!token.isEmpty())
+            state->context.AddMetadata("token", token.toStdString());
+        if (timeoutMs > 0)
+            state->context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(timeoutMs));
+        return state;
+    }
+
+    // A function that cancels the call (its answer is then CANCELLED, or
+    // dropped with the receiver).
+    static std::function<void()> canceller(const std::shared_ptr<Derived> &state)
+    {
+        std::weak_ptr<Derived> weak = state;
+        return [weak] {
+            if (auto s = weak.lock())
+                s->context.TryCancel();
+        };
+    }
+
+    // On the queue's thread: hand over to the owner's.
+    void complete(bool) override { post(); }
+
+    void post()
+    {
+        std::shared_ptr<Derived> me = std::move(self);
+        QMetaObject::invokeMethod(
+            mailbox.get(),
+            [me] {
+                if (me->receiver)
+                    me->deliver();
+            },
+            Qt::QueuedConnection);
+    }
+
+    GrpcStatus grpcStatus() const
+    {
+        return GrpcStatus{int(status.error_code()), QString::fromStdString(status.error_message())};
+    }
+};
+
 std::string readPem(const QString &path)
 {
     if (path.isEmpty())
@@ -262,34 +321,16 @@ GrpcEndpoints::~GrpcEndpoints() = default;
 std::function<void()> GrpcEndpoints::range(int index, const RangeQuery &query, const QByteArray &token, int timeoutMs,
                                            QObject *receiver, RangeDone done)
 {
-    // Lives until the queue hands it back: the context, request, response
-    // and status are gRPC's to use until then, and the stub keeps its
-    // channel open. It holds itself (`self`) while gRPC has it.
-    struct State : Tag {
-        std::shared_ptr<State> self;
-        std::shared_ptr<QObject> mailbox;
-        std::shared_ptr<etcdserverpb::KV::Stub> stub;
-        grpc::ClientContext context;
+    struct State : CallState<State> {
+        std::shared_ptr<etcdserverpb::KV::Stub> stub; // keeps the channel open
         etcdserverpb::RangeRequest request;
         etcdserverpb::RangeResponse response;
-        grpc::Status status;
         std::unique_ptr<grpc::ClientAsyncResponseReader<etcdserverpb::RangeResponse>> reader;
-        QPointer<QObject> receiver;
         RangeDone done;
-
-        // On the queue's thread: hand over to the owner's.
-        void complete(bool) override
-        {
-            std::shared_ptr<State> me = std::move(self);
-            QMetaObject::invokeMethod(
-                mailbox.get(), [me] { me->deliver(); }, Qt::QueuedConnection);
-        }
 
         void deliver()
         {
-            if (!receiver)
-                return;
-            GrpcStatus s{int(status.error_code()), QString::fromStdString(status.error_message())};
+            const GrpcStatus s = grpcStatus();
             RangeAnswer a;
             if (s.ok()) {
                 a.revision = response.header().revision();
@@ -299,13 +340,11 @@ std::function<void()> GrpcEndpoints::range(int index, const RangeQuery &query, c
                 for (const auto &kv : response.kvs())
                     a.kvs.append(fromPb(kv));
             }
-            done(std::move(s), std::move(a));
+            done(s, std::move(a));
         }
     };
-    auto state = std::make_shared<State>();
-    state->mailbox = d->mailbox;
+    auto state = State::make(d->mailbox, receiver, token, timeoutMs);
     state->stub = d->stub(index);
-    state->receiver = receiver;
     state->done = std::move(done);
     auto &r = state->request;
     r.set_key(query.key.constData(), size_t(query.key.size()));
@@ -313,18 +352,9 @@ std::function<void()> GrpcEndpoints::range(int index, const RangeQuery &query, c
     r.set_limit(query.limit);
     r.set_revision(query.revision);
     r.set_keys_only(query.keysOnly);
-    if (!token.isEmpty())
-        state->context.AddMetadata("token", token.toStdString());
-    if (timeoutMs > 0)
-        state->context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(timeoutMs));
-    state->self = state;
     state->reader = state->stub->AsyncRange(&state->context, state->request, CompletionThread::queue());
     state->reader->Finish(&state->response, &state->status, static_cast<Tag *>(state.get()));
-    std::weak_ptr<State> weak = state;
-    return [weak] {
-        if (auto s = weak.lock())
-            s->context.TryCancel();
-    };
+    return State::canceller(state);
 }
 
 bool GrpcEndpoints::hasMethodFor(const QString &gatewayPath)
@@ -335,21 +365,16 @@ bool GrpcEndpoints::hasMethodFor(const QString &gatewayPath)
 std::function<void()> GrpcEndpoints::unary(int index, const QString &gatewayPath, const QByteArray &json,
                                            const QByteArray &token, int timeoutMs, QObject *receiver, JsonDone done)
 {
-    // As range()'s, with the answer converted on the queue's thread.
-    struct State : Tag {
-        std::shared_ptr<State> self;
-        std::shared_ptr<QObject> mailbox;
-        std::shared_ptr<grpc::GenericStub> stub;
+    struct State : CallState<State> {
+        std::shared_ptr<grpc::GenericStub> stub; // keeps the channel open
         const UnaryMethod *method = nullptr;
-        grpc::ClientContext context;
         grpc::ByteBuffer request;
         grpc::ByteBuffer response;
-        grpc::Status status;
         std::unique_ptr<grpc::ClientAsyncResponseReader<grpc::ByteBuffer>> reader;
         QByteArray answer;
-        QPointer<QObject> receiver;
         JsonDone done;
 
+        // The answer is converted here, on the queue's thread.
         void complete(bool) override
         {
             if (status.ok())
@@ -357,52 +382,24 @@ std::function<void()> GrpcEndpoints::unary(int index, const QString &gatewayPath
             post();
         }
 
-        void post()
-        {
-            std::shared_ptr<State> me = std::move(self);
-            QMetaObject::invokeMethod(
-                mailbox.get(), [me] { me->deliver(); }, Qt::QueuedConnection);
-        }
-
-        void deliver()
-        {
-            if (!receiver)
-                return;
-            done(GrpcStatus{int(status.error_code()), QString::fromStdString(status.error_message())},
-                 std::move(answer));
-        }
+        void deliver() { done(grpcStatus(), std::move(answer)); }
     };
-    auto state = std::make_shared<State>();
-    state->mailbox = d->mailbox;
-    state->receiver = receiver;
+    auto state = State::make(d->mailbox, receiver, token, timeoutMs);
     state->done = std::move(done);
     state->method = unaryMethod(gatewayPath);
-    state->self = state;
-    if (!state->method) {
-        state->status = grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                                     "no gRPC method for " + gatewayPath.toStdString());
-        state->post();
-        return [] {};
-    }
-    state->status = encodeRequest(*state->method, json, &state->request);
+    state->status = state->method ? encodeRequest(*state->method, json, &state->request)
+                                  : grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                                                 "no gRPC method for " + gatewayPath.toStdString());
     if (!state->status.ok()) {
-        state->post();
+        state->post(); // answered as any call is: later, on the owner's thread
         return [] {};
     }
     state->stub = d->generic(index);
-    if (!token.isEmpty())
-        state->context.AddMetadata("token", token.toStdString());
-    if (timeoutMs > 0)
-        state->context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(timeoutMs));
     state->reader = state->stub->PrepareUnaryCall(&state->context, state->method->grpcPath, state->request,
                                                   CompletionThread::queue());
     state->reader->StartCall();
     state->reader->Finish(&state->response, &state->status, static_cast<Tag *>(state.get()));
-    std::weak_ptr<State> weak = state;
-    return [weak] {
-        if (auto s = weak.lock())
-            s->context.TryCancel();
-    };
+    return State::canceller(state);
 }
 
 } // namespace sd::etcd

@@ -369,11 +369,7 @@ public:
                     return;
                 }
                 if (!status.message.startsWith(QLatin1String("etcdserver:"))) {
-                    done(Error(ErrorKind::Unavailable,
-                               QStringLiteral("no etcd endpoint answered (last: %1: %2); check that etcd runs and the "
-                                              "endpoints are right")
-                                   .arg(endpoint, status.message),
-                               endpointList()));
+                    done(noEndpointAnswered(endpoint + QStringLiteral(": ") + status.message));
                     return;
                 }
             }
@@ -387,6 +383,17 @@ public:
     void post(const QString &path, Json body, Callback done, Resend resend = Resend::Always)
     {
         send(path, std::make_shared<Json>(std::move(body)), std::move(done), current, 0, false, QString(), resend);
+    }
+
+    // Every endpoint was tried and none answered; `last` is what the last
+    // one's failure said.
+    Error noEndpointAnswered(const QString &last) const
+    {
+        return Error(ErrorKind::Unavailable,
+                     QStringLiteral("no etcd endpoint answered (last: %1); check that etcd runs and the endpoints "
+                                    "are right")
+                         .arg(last),
+                     endpointList());
     }
 
     // The answer to a write whose request may have been applied without
@@ -476,11 +483,7 @@ public:
                     send(path, body, done, (idx + 1) % n, tried + 1, authRetried, why, resend);
                     return;
                 }
-                done(Error(ErrorKind::Unavailable,
-                           QStringLiteral("no etcd endpoint answered (last: %1); check that etcd runs and the "
-                                          "endpoints are right")
-                               .arg(why),
-                           endpointList()));
+                done(noEndpointAnswered(why));
                 return;
             }
             const QByteArray bytes = reply->readAll();
@@ -582,11 +585,7 @@ public:
                     return;
                 }
                 if (!fromEtcd) {
-                    done(Error(ErrorKind::Unavailable,
-                               QStringLiteral("no etcd endpoint answered (last: %1: %2); check that etcd runs and the "
-                                              "endpoints are right")
-                                   .arg(endpoint, status.message),
-                               endpointList()));
+                    done(noEndpointAnswered(endpoint + QStringLiteral(": ") + status.message));
                     return;
                 }
             }
