@@ -314,6 +314,33 @@ public:
         return Error(kind, msg, where);
     }
 
+    // Whether a call may go out now. Not when no endpoint is configured or
+    // the store is closing (`fail` gets why), nor before the auth token is
+    // fetched, when one is needed: then `again` runs once it is (or `fail`
+    // if it cannot be). `isAuth`: the call that fetches it.
+    template <typename Fail>
+    bool mayCall(bool isAuth, const Fail &fail, std::function<void()> again)
+    {
+        if (opt.endpoints.isEmpty()) {
+            fail(Error(ErrorKind::Invalid, QStringLiteral("no etcd endpoint is configured (option \"endpoints\")")));
+            return false;
+        }
+        if (!isAuth && !opt.user.isEmpty() && token.isEmpty()) {
+            withToken([fail, again = std::move(again)](Status s) {
+                if (!s.ok())
+                    fail(s.error());
+                else
+                    again();
+            });
+            return false;
+        }
+        if (closing) {
+            fail(Error(ErrorKind::Cancelled, QStringLiteral("the etcd store was closed")));
+            return false;
+        }
+        return true;
+    }
+
     using RangeCallback = std::function<void(Result<RangeAnswer>)>;
     // A read over etcd's gRPC API, with the same failover and token
     // handling as post() gives a gateway read.
@@ -324,23 +351,8 @@ public:
 
     void rangeAt(std::shared_ptr<const RangeQuery> query, RangeCallback done, int idx, int tried, bool authRetried)
     {
-        if (opt.endpoints.isEmpty()) {
-            done(Error(ErrorKind::Invalid, QStringLiteral("no etcd endpoint is configured (option \"endpoints\")")));
+        if (!mayCall(false, done, [=, this] { rangeAt(query, done, idx, tried, true); }))
             return;
-        }
-        if (!opt.user.isEmpty() && token.isEmpty()) {
-            withToken([=, this](Status s) {
-                if (!s.ok())
-                    done(s.error());
-                else
-                    rangeAt(query, done, idx, tried, true);
-            });
-            return;
-        }
-        if (closing) {
-            done(Error(ErrorKind::Cancelled, QStringLiteral("the etcd store was closed")));
-            return;
-        }
         auto *call = new Call(this);
         call->done = [done](Result<Json> cancelled) { done(cancelled.error()); };
         call->grpcCancel = grpc.range(idx, *query, token, opt.requestTimeoutMs, call,
@@ -442,19 +454,8 @@ public:
         if (GrpcEndpoints::hasMethodFor(path))
             return grpcSend(path, std::move(body), std::move(done), idx, tried, authRetried, resend);
         const bool isAuth = path == QLatin1String("/v3/auth/authenticate");
-        if (!isAuth && !opt.user.isEmpty() && token.isEmpty()) {
-            withToken([=, this](Status s) {
-                if (!s.ok())
-                    done(s.error());
-                else
-                    send(path, body, done, idx, tried, true, lastError, resend);
-            });
+        if (!mayCall(isAuth, done, [=, this] { send(path, body, done, idx, tried, true, lastError, resend); }))
             return;
-        }
-        if (closing) {
-            done(Error(ErrorKind::Cancelled, QStringLiteral("the etcd store was closed")));
-            return;
-        }
         auto *call = new Call(this);
         call->done = done;
         const QNetworkRequest req = request(idx, path, opt.requestTimeoutMs);
@@ -525,23 +526,8 @@ public:
                   Resend resend)
     {
         const bool isAuth = path == QLatin1String("/v3/auth/authenticate");
-        if (opt.endpoints.isEmpty()) {
-            done(Error(ErrorKind::Invalid, QStringLiteral("no etcd endpoint is configured (option \"endpoints\")")));
+        if (!mayCall(isAuth, done, [=, this] { grpcSend(path, body, done, idx, tried, true, resend); }))
             return;
-        }
-        if (!isAuth && !opt.user.isEmpty() && token.isEmpty()) {
-            withToken([=, this](Status s) {
-                if (!s.ok())
-                    done(s.error());
-                else
-                    grpcSend(path, body, done, idx, tried, true, resend);
-            });
-            return;
-        }
-        if (closing) {
-            done(Error(ErrorKind::Cancelled, QStringLiteral("the etcd store was closed")));
-            return;
-        }
         auto *call = new Call(this);
         call->done = done;
         call->grpcCancel = grpc.unary(idx, path, toBytes(body->dump()), isAuth ? QByteArray() : token,
