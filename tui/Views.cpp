@@ -587,7 +587,7 @@ void JobView::draw(Terminal &t, int top, int height, int width)
     // The bar: the done part in reverse video, so it reads without colour
     // too, with the figures (phase, done/total, rate, ETA) on it.
     const TransferProgress &p = m_job->progress();
-    const QString figures = QStringLiteral(" ") + console::Job::progressText(p);
+    const QString figures = QStringLiteral(" ") + m_job->progressLine();
     int filled = 0;
     if (m_job->state() == console::Job::State::Succeeded)
         filled = width;

@@ -568,7 +568,7 @@ void TransferDialog::onFinished(Job::State state)
         m_report->setColumnWidth(column, std::min(m_report->columnWidth(column), width() / 2));
     }
     m_summary->setStyleSheet(m_theme ? m_theme->styleSheetFor(j->tone()) : QString());
-    m_progressText->setText(Job::progressText(j->progress()));
+    m_progressText->setText(j->progressLine());
     m_cancel->setVisible(false);
     m_back->setVisible(true);
     m_close->setVisible(true);

@@ -94,6 +94,16 @@ QString Job::progressText(const TransferProgress &p)
     return s;
 }
 
+QString Job::progressLine() const
+{
+    TransferProgress p = m_progress;
+    if (isFinished()) {
+        p.rate = 0;
+        p.eta = -1;
+    }
+    return progressText(p);
+}
+
 void Job::start()
 {
     if (m_state != State::Pending)

@@ -70,6 +70,10 @@ public:
 
     // "write 1200/5000 entries (24%)  830/s  ETA 0:05"
     static QString progressText(const TransferProgress &progress);
+    // This job's progress in those words; once it has ended, only where it
+    // stopped ("write 2000/20000 entries (10%)"), without the rate and ETA
+    // it had then.
+    QString progressLine() const;
     // What a conflict policy does, in the words both front ends show
     // before an import or a migration: "overwrite what differs (the old
     // values are backed up)".

@@ -271,9 +271,13 @@ private Q_SLOTS:
         QCOMPARE(job.error()->kind, ErrorKind::Cancelled);
         QCOMPARE(job.tone(), Tone::Muted);
         QVERIFY(!job.isCancelling());
-        // What both front ends show: cancelled, and what that leaves.
+        // What both front ends show: cancelled, and what that leaves; the
+        // progress says where it stopped, not the speed and ETA it had.
         QCOMPARE(job.outcomeText(),
                  QStringLiteral("Import cancelled: nothing is half-written; running it again completes it."));
+        QVERIFY2(job.progressLine().startsWith(job.progress().phase + QLatin1Char(' ')), qPrintable(job.progressLine()));
+        QVERIFY2(!job.progressLine().contains(QLatin1String("ETA")) && !job.progressLine().contains(QLatin1String("/s")),
+                 qPrintable(job.progressLine()));
 
         const qsizetype written = wholeEntries(source.get(), target.get());
         if (!wroteSome) {

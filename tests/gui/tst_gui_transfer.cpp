@@ -213,6 +213,7 @@ private Q_SLOTS:
         QVERIFY2(im->summaryLabel()->text().startsWith(QLatin1String("Import cancelled: nothing is half-written")),
                  qPrintable(im->summaryLabel()->text()));
         QVERIFY2(im->progressLabel()->text().startsWith(QLatin1String("write ")), qPrintable(im->progressLabel()->text()));
+        QVERIFY2(!im->progressLabel()->text().contains(QLatin1String("ETA")), qPrintable(im->progressLabel()->text()));
         QVERIFY(im->backButton()->isVisible());
         const int written = countKeys(target.get());
         QVERIFY2(written > 0 && written < total, qPrintable(QString::number(written)));
