@@ -316,6 +316,17 @@ private Q_SLOTS:
         auto page = await(p->list(options));
         QVERIFY(page.ok());
         QCOMPARE(page->entries.size(), items.size());
+
+        // Past etcd's own limit ("request is too large"), and past its gRPC
+        // server's, 512 KiB above it (RESOURCE_EXHAUSTED, "larger than
+        // max"): both are TooLarge, naming the key.
+        for (const int bytes : {100000, 700000}) {
+            auto big = await(p->put(jsonEntry(QStringLiteral("huge"), Json{{"b", std::string(size_t(bytes), 'x')}}), {}));
+            QVERIFY(!big.ok());
+            QVERIFY2(big.error().kind == ErrorKind::TooLarge, qPrintable(big.error().toString()));
+            QCOMPARE(big.error().where, QStringLiteral("huge"));
+            QVERIFY2(big.error().message.contains(QLatin1String("--max-request-bytes")), qPrintable(big.error().toString()));
+        }
     }
 
     void testAllEndpointsDown()

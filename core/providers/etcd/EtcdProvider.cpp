@@ -1149,6 +1149,15 @@ QFuture<Result<Entry>> EtcdProvider::put(const Entry &entry, const Precondition 
                                                  "it again without label \"lease\", or with a new \"ttl\"")
                                       .arg(stored.key),
                                   stored.key));
+            if (r.error().kind == ErrorKind::TooLarge)
+                // What is too large is this key's value: say so, and where.
+                return done(Error(ErrorKind::TooLarge,
+                                  QStringLiteral("\"%1\" (%2 bytes) is more than this etcd takes in one request (%3); "
+                                                 "its --max-request-bytes sets the limit")
+                                      .arg(stored.key)
+                                      .arg(bytes.size())
+                                      .arg(r.error().message),
+                                  stored.key));
             return done(r.error());
         }
         if (!etcd::flag(r.value(), "succeeded"))
